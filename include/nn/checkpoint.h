@@ -1,0 +1,60 @@
+/* HDF5 checkpoints. The trainer describes what to save as a list of named
+ * float32 tensors ("model/fc1/W", "optim/m/fc1/W", ...) plus a few scalars;
+ * this module knows nothing about networks.
+ *
+ * File layout (read it with `h5dump -H checkpoint.h5`):
+ *   /                      attributes: format = "nntrain-checkpoint",
+ *                          format_version (int), nntrain_version, hdf5_version,
+ *                          epoch, step, global_step (int64), seed (uint64),
+ *                          world_size (int), lr (double), config (the config
+ *                          text), config_path
+ *   /model/<layer>/W, b    float32 datasets; each with an int attribute "shape"
+ *   /optim/<state>/<layer>/<param>   optimizer state, same shapes
+ * Every tensor name becomes the dataset path; intermediate groups are created.
+ */
+#ifndef NN_CHECKPOINT_H
+#define NN_CHECKPOINT_H
+
+#include <stdint.h>
+
+#include "nn/error.h"
+
+#define NN_CKPT_FORMAT "nntrain-checkpoint"
+#define NN_CKPT_FORMAT_VERSION 1
+#define NN_TENSOR_NAME_LEN 128
+#define NN_TENSOR_MAX_RANK 4
+
+typedef struct nn_named_tensor {
+    char name[NN_TENSOR_NAME_LEN];          /* dataset path, e.g. "model/fc1/W" */
+    int rank;                               /* 1..NN_TENSOR_MAX_RANK */
+    uint64_t dims[NN_TENSOR_MAX_RANK];      /* row-major shape */
+    float *data;                            /* prod(dims) floats, owned by the caller */
+} nn_named_tensor;
+
+typedef struct nn_checkpoint {
+    nn_named_tensor *tensors;   /* owned by the caller */
+    int n_tensors;
+    int64_t epoch;              /* epochs completed */
+    int64_t step;               /* steps completed inside the current epoch */
+    int64_t global_step;        /* steps completed since the start of training */
+    uint64_t seed;
+    int world_size;             /* ranks that wrote it (informational) */
+    double lr;                  /* learning rate of the last step */
+    const char *config_text;    /* save: borrowed; load: not touched */
+    const char *config_path;
+} nn_checkpoint;
+
+/* Write ck to path atomically: the data go to "<path>.tmp", the file is
+ * closed and fsync'ed, then renamed over path. On any failure path is left
+ * as it was and the temporary file is removed. Call from one rank only. */
+int nn_checkpoint_save(const char *path, const nn_checkpoint *ck, nn_error *err);
+
+/* Read a checkpoint into ck: every tensor in ck->tensors must exist in the
+ * file with exactly the same shape (its data are overwritten); the scalars
+ * are filled in. Errors name the file and the dataset. */
+int nn_checkpoint_load(const char *path, nn_checkpoint *ck, nn_error *err);
+
+/* Read only the stored config text (malloc'ed, caller frees). */
+int nn_checkpoint_read_config(const char *path, char **config_text, nn_error *err);
+
+#endif

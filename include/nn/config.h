@@ -1,0 +1,96 @@
+/* Run configuration, read from an INI file (inih) in the spirit of Darknet's
+ * cfg files: [data], [train], then one section per layer, in order; the
+ * section name is the layer's name and `type =` its kind.
+ *
+ * Every problem is reported as "file:line: message" (or "--set k=v: message"
+ * for command-line overrides) with code NN_E_CONFIG, before any work starts.
+ * The full key reference is nn_config_reference() and the README. */
+#ifndef NN_CONFIG_H
+#define NN_CONFIG_H
+
+#include <stdint.h>
+
+#include "nn/error.h"
+
+#define NN_NAME_LEN 64
+#define NN_PATH_LEN 1024
+#define NN_MAX_LAYERS 256
+
+typedef enum { NN_ACT_LINEAR, NN_ACT_SIGMOID, NN_ACT_TANH, NN_ACT_RELU, NN_ACT_SOFTMAX } nn_activation;
+typedef enum { NN_INIT_XAVIER, NN_INIT_HE, NN_INIT_ZEROS } nn_init_kind;
+typedef enum { NN_LOSS_CROSS_ENTROPY, NN_LOSS_MSE } nn_loss_kind;
+typedef enum { NN_OPT_SGD, NN_OPT_MOMENTUM, NN_OPT_ADAM } nn_optimizer_kind;
+typedef enum { NN_SCHED_CONSTANT, NN_SCHED_STEP, NN_SCHED_COSINE } nn_schedule_kind;
+typedef enum { NN_FORMAT_AUTO, NN_FORMAT_IDX, NN_FORMAT_MAT } nn_data_format;
+
+typedef struct nn_data_config {
+    nn_data_format format;          /* format = auto|idx|mat (auto: ".mat" suffix -> mat) */
+    char train[NN_PATH_LEN];        /* train = images file (idx) or .mat file; required */
+    char train_labels[NN_PATH_LEN]; /* train_labels = labels file (idx only) */
+    char valid[NN_PATH_LEN];        /* valid / valid_labels: optional */
+    char valid_labels[NN_PATH_LEN];
+    char test[NN_PATH_LEN];         /* test / test_labels: optional */
+    char test_labels[NN_PATH_LEN];
+    double valid_fraction;          /* valid_fraction = 0.1: carved from train when no valid file */
+    int transpose;                  /* transpose = false: transpose each image (EMNIST) */
+    int invert;                     /* invert = false: x -> 1 - x (flip ink polarity) */
+    int n_class_names;              /* classes = A, B, ... (optional) */
+    char class_names[NN_MAX_LAYERS][32];
+} nn_data_config;
+
+typedef struct nn_train_config {
+    int epochs;                     /* epochs = 10 */
+    int batch_size;                 /* batch_size = 32: GLOBAL batch, split across ranks */
+    nn_loss_kind loss;              /* loss = cross_entropy|mse */
+    nn_optimizer_kind optimizer;    /* optimizer = sgd|momentum|adam */
+    double lr;                      /* lr = 0.01 */
+    double momentum;                /* momentum = 0.9 (optimizer = momentum) */
+    double beta1, beta2, eps;       /* adam: 0.9, 0.999, 1e-8 */
+    double weight_decay;            /* weight_decay = 0: L2 on weights (not biases) */
+    nn_schedule_kind schedule;      /* schedule = constant|step|cosine */
+    int step_epochs;                /* step_epochs = 10: step schedule period */
+    double gamma;                   /* gamma = 0.1: step schedule factor */
+    double min_lr;                  /* min_lr = 0: cosine floor */
+    uint64_t seed;                  /* seed = 1 */
+    int threads;                    /* threads = 0: per-rank threads; 0 = OMP_NUM_THREADS or 1 */
+    int checkpoint_every;           /* checkpoint_every = 1 (epochs) */
+    char out[NN_PATH_LEN];          /* out = runs/<config file name without .ini> */
+    int shuffle;                    /* shuffle = true */
+} nn_train_config;
+
+typedef struct nn_layer_config {
+    char name[NN_NAME_LEN];         /* the section name */
+    char type[NN_NAME_LEN];         /* type = dense */
+    int line;                       /* line of the section's first key, for messages */
+    int units;                      /* units = N (dense): required */
+    nn_activation activation;       /* activation = linear|sigmoid|tanh|relu|softmax (linear) */
+    nn_init_kind init;              /* init = xavier|he|zeros (xavier) */
+    char input[NN_NAME_LEN];        /* input = earlier layer name (default: the previous layer) */
+} nn_layer_config;
+
+typedef struct nn_config {
+    char path[NN_PATH_LEN];         /* file the config came from */
+    char *text;                     /* the file's text (malloc'ed), stored in checkpoints */
+    nn_data_config data;
+    nn_train_config train;
+    nn_layer_config layers[NN_MAX_LAYERS];
+    int n_layers;
+} nn_config;
+
+/* Parse config text (already read from path) and apply overrides, each
+ * "section.key=value". "${VAR}" in values is replaced by the environment
+ * variable (an unset variable is an error). Checks that every input data file
+ * named exists and is readable. cfg->text becomes a copy of text.
+ * Returns NN_OK or NN_E_CONFIG with "file:line: message". */
+int nn_config_parse(nn_config *cfg, const char *path, const char *text,
+                    const char *const *overrides, int n_overrides, nn_error *err);
+
+/* Read a whole file into a malloc'ed, NUL-terminated string. */
+int nn_read_text_file(const char *path, char **text, nn_error *err);
+
+void nn_config_free(nn_config *cfg);
+
+/* The documented key reference, as Markdown (printed by `nntrain --help-config`). */
+const char *nn_config_reference(void);
+
+#endif

@@ -1,0 +1,62 @@
+/* One dataset type for every source: N images of shape C x H x W with an
+ * integer class label each. Pixels are kept as loaded (uint8 or float32) and
+ * turned into float32 only when a batch is gathered, so MNIST costs 47 MB in
+ * memory, not 188 MB. */
+#ifndef NN_DATASET_H
+#define NN_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn/error.h"
+
+#define NN_CLASS_NAME_LEN 32
+
+typedef struct nn_dataset {
+    size_t n;              /* number of samples */
+    int c, h, w;           /* image shape; dim = c*h*w */
+    size_t dim;
+    uint8_t *u8;           /* [n, dim] bytes, scaled by 1/255 when gathered; or NULL */
+    float *f32;            /* [n, dim] floats, used as they are; or NULL */
+    int32_t *labels;       /* [n], each in [0, num_classes) */
+    int num_classes;
+    char (*class_names)[NN_CLASS_NAME_LEN]; /* [num_classes], e.g. "A".."Z","0".."9" */
+} nn_dataset;
+
+void nn_dataset_free(nn_dataset *d);
+
+/* IDX files (MNIST, EMNIST, Fashion-MNIST), plain or gzip-compressed (detected
+ * from the content, not the name). images: magic 0x00000803, N x H x W uint8;
+ * labels: magic 0x00000801, N uint8. Class count = max label + 1, names "0".."9"
+ * for 10 classes, otherwise the label numbers. */
+int nn_idx_load(nn_dataset *out, const char *images_path, const char *labels_path,
+                nn_error *err);
+
+/* The homework's MATLAB files: a variable "<split>_data" (N x 1024, double or
+ * single, each row a column-major 32x32 glyph) and "<split>_labels" (N x K
+ * one-hot). The split prefix is found in the file (exactly one *_data and its
+ * matching *_labels). Glyphs are transposed to row-major so they are upright.
+ * Class names: A..Z for K=26, A..Z then 0..9 for K=36, otherwise numbers. */
+int nn_mat_load(nn_dataset *out, const char *path, nn_error *err);
+
+/* Deterministic split: a permutation of all->n drawn from seed puts
+ * round(valid_fraction * n) samples in *valid and the rest in *train (both are
+ * new copies; all is unchanged). 0 < valid_fraction < 1. */
+int nn_dataset_split(nn_dataset *train, nn_dataset *valid, const nn_dataset *all,
+                     double valid_fraction, uint64_t seed, nn_error *err);
+
+/* Transpose every image in place (EMNIST stores glyphs transposed). */
+void nn_dataset_transpose(nn_dataset *d);
+
+/* Replace class names (e.g. from the config); count must equal num_classes. */
+int nn_dataset_set_class_names(nn_dataset *d, const char *const *names, int count,
+                               nn_error *err);
+
+/* Copy samples idx[0..count) into x [count, dim] as float32 (bytes / 255,
+ * floats as stored; multiplied by -1 and shifted by +1 when invert is set, so
+ * ink/background polarity can be flipped) and their labels into y [count]
+ * (y may be NULL). */
+void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count, int invert,
+                       float *x, int32_t *y);
+
+#endif
