@@ -8,9 +8,12 @@
  *                          epoch, step, global_step (int64), seed (uint64),
  *                          world_size (int), lr (double), config (the config
  *                          text), config_path
- *   /model/<layer>/W, b    float32 datasets; each with an int attribute "shape"
+ *   /model/<layer>/W, b    float32 datasets (little-endian, contiguous); each
+ *                          with an int64 attribute "shape" (= its dimensions)
  *   /optim/<state>/<layer>/<param>   optimizer state, same shapes
  * Every tensor name becomes the dataset path; intermediate groups are created.
+ * Strings are variable-length UTF-8 scalars (h5py reads them as str).
+ * Full description with an h5dump excerpt: docs/checkpoint-format.md.
  */
 #ifndef NN_CHECKPOINT_H
 #define NN_CHECKPOINT_H
@@ -25,7 +28,10 @@
 #define NN_TENSOR_MAX_RANK 4
 
 typedef struct nn_named_tensor {
-    char name[NN_TENSOR_NAME_LEN];          /* dataset path, e.g. "model/fc1/W" */
+    char name[NN_TENSOR_NAME_LEN];          /* dataset path, e.g. "model/fc1/W": '/'-separated,
+                                               no empty, "." or ".." parts; a leading '/' is
+                                               allowed; unique (and no name is a prefix
+                                               group of another, e.g. "a/b" and "a/b/c") */
     int rank;                               /* 1..NN_TENSOR_MAX_RANK */
     uint64_t dims[NN_TENSOR_MAX_RANK];      /* row-major shape */
     float *data;                            /* prod(dims) floats, owned by the caller */
@@ -45,16 +51,27 @@ typedef struct nn_checkpoint {
 } nn_checkpoint;
 
 /* Write ck to path atomically: the data go to "<path>.tmp", the file is
- * closed and fsync'ed, then renamed over path. On any failure path is left
- * as it was and the temporary file is removed. Call from one rank only. */
+ * closed and fsync'ed, then renamed over path (and the folder fsync'ed). On
+ * any failure path is left as it was and the temporary file is removed
+ * (the one exception: the folder fsync after the rename fails; then path
+ * already holds the new checkpoint and the error says so). Every tensor must
+ * have rank 1..NN_TENSOR_MAX_RANK, non-zero dims and data. Errors:
+ * NN_E_STATE for bad arguments, NN_E_IO for file system trouble (missing or
+ * read-only folder, disk full). Call from one rank only. */
 int nn_checkpoint_save(const char *path, const nn_checkpoint *ck, nn_error *err);
 
 /* Read a checkpoint into ck: every tensor in ck->tensors must exist in the
  * file with exactly the same shape (its data are overwritten); the scalars
- * are filled in. Errors name the file and the dataset. */
+ * are filled in (config_text/config_path are not touched). Errors name the
+ * file and the dataset: NN_E_IO (missing, unreadable), NN_E_FORMAT (not
+ * HDF5, damaged, wrong format attribute, newer format_version, missing
+ * dataset, shape mismatch). After an error the contents of ck are
+ * unspecified. A checkpoint may hold more tensors than ck asks for (e.g.
+ * fine-tuning reads only model/ tensors). */
 int nn_checkpoint_load(const char *path, nn_checkpoint *ck, nn_error *err);
 
-/* Read only the stored config text (malloc'ed, caller frees). */
+/* Read only the stored config text (malloc'ed, caller frees; the format
+ * attributes are checked as in load). */
 int nn_checkpoint_read_config(const char *path, char **config_text, nn_error *err);
 
 #endif

@@ -24,7 +24,8 @@ typedef enum { NN_SCHED_CONSTANT, NN_SCHED_STEP, NN_SCHED_COSINE } nn_schedule_k
 typedef enum { NN_FORMAT_AUTO, NN_FORMAT_IDX, NN_FORMAT_MAT } nn_data_format;
 
 typedef struct nn_data_config {
-    nn_data_format format;          /* format = auto|idx|mat (auto: ".mat" suffix -> mat) */
+    nn_data_format format;          /* format = auto|idx|mat (auto: ".mat" suffix -> mat);
+                                       after nn_config_parse always IDX or MAT, never AUTO */
     char train[NN_PATH_LEN];        /* train = images file (idx) or .mat file; required */
     char train_labels[NN_PATH_LEN]; /* train_labels = labels file (idx only) */
     char valid[NN_PATH_LEN];        /* valid / valid_labels: optional */
@@ -61,11 +62,14 @@ typedef struct nn_train_config {
 typedef struct nn_layer_config {
     char name[NN_NAME_LEN];         /* the section name */
     char type[NN_NAME_LEN];         /* type = dense */
-    int line;                       /* line of the section's first key, for messages */
+    int line;                       /* line of the section header "[name]", for messages */
     int units;                      /* units = N (dense): required */
     nn_activation activation;       /* activation = linear|sigmoid|tanh|relu|softmax (linear) */
     nn_init_kind init;              /* init = xavier|he|zeros (xavier) */
-    char input[NN_NAME_LEN];        /* input = earlier layer name (default: the previous layer) */
+    char input[NN_NAME_LEN];        /* input = earlier layer name (default: the previous layer);
+                                       "" when the layer reads the network input (the first
+                                       layer by default, or `input = input`) */
+    int input_index;                /* index of that layer in nn_config.layers, -1 = network input */
 } nn_layer_config;
 
 typedef struct nn_config {
@@ -81,16 +85,29 @@ typedef struct nn_config {
  * "section.key=value". "${VAR}" in values is replaced by the environment
  * variable (an unset variable is an error). Checks that every input data file
  * named exists and is readable. cfg->text becomes a copy of text.
- * Returns NN_OK or NN_E_CONFIG with "file:line: message". */
+ * Returns NN_OK or NN_E_CONFIG with "file:line: message" (NN_E_NOMEM when out
+ * of memory). On failure cfg->text is NULL; nn_config_free(cfg) is safe after
+ * success and failure alike. Not thread-safe (call it once, from main). */
 int nn_config_parse(nn_config *cfg, const char *path, const char *text,
                     const char *const *overrides, int n_overrides, nn_error *err);
 
-/* Read a whole file into a malloc'ed, NUL-terminated string. */
+/* Read a whole file into a malloc'ed, NUL-terminated string. Fails (NN_E_CONFIG,
+ * naming the file) when it cannot be read, is a folder, holds a NUL byte or is
+ * larger than NN_TEXT_FILE_MAX bytes. */
+#define NN_TEXT_FILE_MAX (1 << 20)
 int nn_read_text_file(const char *path, char **text, nn_error *err);
+
+/* The configuration as interpreted, in INI form: every key with its final
+ * value (defaults, overrides and ${VAR} applied, format resolved). Parsing it
+ * gives the same nn_config (unless a value is too long for inih's line limit
+ * or holds " ;" / " #", which would read as a comment). For logs and
+ * checkpoints, next to cfg->text. *text is malloc'ed; the caller frees it. */
+int nn_config_resolved(const nn_config *cfg, char **text, nn_error *err);
 
 void nn_config_free(nn_config *cfg);
 
-/* The documented key reference, as Markdown (printed by `nntrain --help-config`). */
+/* The documented key reference, as Markdown (printed by `nntrain --help-config`;
+ * docs/config.md is a copy, checked by test_io_config). Static storage. */
 const char *nn_config_reference(void);
 
 #endif

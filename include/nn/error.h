@@ -11,6 +11,8 @@ enum nn_status {
     NN_E_FORMAT = 3,  /* a data or checkpoint file is malformed */
     NN_E_NOMEM = 4,   /* an allocation failed */
     NN_E_STATE = 5,   /* an operation does not fit the current state (e.g. shape mismatch) */
+    NN_E_DIVERGED = 6, /* training loss became NaN/Inf */
+    NN_STOPPED = 7,   /* not an error: a stop was requested (signal), a checkpoint was written */
 };
 
 #define NN_ERR_MSG_LEN 1024

@@ -1,0 +1,36 @@
+/* Matrix products through BLIS's typed API with explicit strides, so a
+ * transposed operand is just a different stride (no copies). All matrices
+ * are float32; a matrix "view" is (data, rows, cols, row stride, col stride). */
+#ifndef NN_BLAS_H
+#define NN_BLAS_H
+
+#include <stddef.h>
+
+typedef struct nn_mat {
+    float *data;
+    long rows, cols;
+    long rs, cs;      /* element (i, j) is data[i*rs + j*cs] */
+} nn_mat;
+
+/* A row-major [rows, cols] matrix. */
+static inline nn_mat nn_mat_rm(float *data, long rows, long cols)
+{
+    nn_mat m = { data, rows, cols, cols, 1 };
+    return m;
+}
+
+/* The transpose of a view (same memory). */
+static inline nn_mat nn_mat_t(nn_mat m)
+{
+    nn_mat t = { m.data, m.cols, m.rows, m.cs, m.rs };
+    return t;
+}
+
+/* C = alpha * A * B + beta * C, shapes [m,k] x [k,n] -> [m,n]. */
+void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c);
+
+/* Threads for BLIS and OpenMP element-wise loops in this process. */
+void nn_set_threads(int n);
+int nn_get_threads(void);
+
+#endif

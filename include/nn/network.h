@@ -1,0 +1,57 @@
+/* A network: layers in config order, wired by their `input` names, with one
+ * flat parameter buffer and one flat gradient buffer of the same layout. */
+#ifndef NN_NETWORK_H
+#define NN_NETWORK_H
+
+#include <stdio.h>
+
+#include "nn/checkpoint.h"
+#include "nn/config.h"
+#include "nn/layer.h"
+
+#define NN_GRAD_TAIL 16
+
+typedef struct nn_network {
+    nn_layer layers[NN_MAX_LAYERS];
+    int n_layers;
+    nn_shape in_shape;
+    size_t in_dim, out_dim;
+    int max_batch;          /* rows the activation buffers hold */
+    size_t n_params;        /* floats in params (and grads) */
+    float *params;          /* all parameters, layer after layer */
+    float *grads;           /* dL/dparams, same layout, followed by NN_GRAD_TAIL
+                               spare floats: per-step statistics ride in the
+                               same allreduce as the gradients */
+    float *act_pool;        /* every layer's out and dout, [max_batch, out_dim] each */
+} nn_network;
+
+/* Build from cfg->layers for per-sample input shape `in`, with activation
+ * buffers for up to max_batch samples. Checks the wiring (every layer but the
+ * last feeds exactly one later layer). Parameters are zero until init. */
+int nn_network_build(nn_network *net, const nn_config *cfg, nn_shape in, int max_batch,
+                     nn_error *err);
+void nn_network_free(nn_network *net);
+
+/* Initialise every parameter from (seed, layer name, parameter name, element
+ * index) only: the same weights on every rank and for any rank count. */
+void nn_network_init(nn_network *net, uint64_t seed);
+
+/* Forward x [B, in_dim] (B <= max_batch); returns the output [B, out_dim]. */
+const float *nn_network_forward(nn_network *net, const float *x, int B);
+
+/* Backward through every layer; the last layer's dout must hold dL/d(output)
+ * (or dL/d(pre-activation) when its dout_is_preact is set). Fills grads. */
+void nn_network_backward(nn_network *net, const float *x, int B);
+
+nn_layer *nn_network_output_layer(nn_network *net);
+
+/* One line per layer: name, type, output shape, parameter count. */
+void nn_network_summary(const nn_network *net, FILE *f);
+
+/* Named views of the parameters ("model/<layer>/<param>") appended to list
+ * (which must have room for the count returned by nn_network_param_count()). */
+int nn_network_param_count(const nn_network *net);
+void nn_network_param_tensors(const nn_network *net, const char *prefix, float *base,
+                              nn_named_tensor *list);
+
+#endif

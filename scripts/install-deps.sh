@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install what nntrain needs from Debian 12 packages, skipping what is there.
+#   scripts/install-deps.sh            build + test dependencies
+#   scripts/install-deps.sh --bench    also PyTorch and NumPy for bench/
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libblis-openmp-dev
+          libhdf5-openmpi-dev hdf5-tools check libmatio-dev libleptonica-dev libinih-dev
+          libpng-dev zlib1g-dev liblapacke-dev dataset-fashion-mnist)
+if [[ "${1:-}" == "--bench" ]]; then
+    packages+=(python3-torch python3-numpy)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+
+echo "installing: ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "error: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,34 @@
+/* Helpers shared by the data module's files; not part of the public API. */
+#ifndef NN_DATA_INTERNAL_H
+#define NN_DATA_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn/dataset.h"
+
+/* Caps on what a file may announce. Anything beyond them is a corrupt or
+ * hostile header, not a data set, and is refused before memory is sized. */
+#define NN_DATA_MAX_SAMPLES (1ull << 31)
+#define NN_DATA_MAX_SIDE 4096
+#define NN_DATA_MAX_CLASSES 65536
+
+/* *out = a * b; returns 0 when the product does not fit in size_t. */
+static inline int nn_data_mul(size_t a, size_t b, size_t *out)
+{
+    return !__builtin_mul_overflow(a, b, out);
+}
+
+/* Allocate d->u8 (as_bytes) or d->f32, and d->labels, for d->n samples of
+ * d->dim values. On failure nothing stays allocated. */
+int nn_data_alloc_samples(nn_dataset *d, int as_bytes, nn_error *err);
+
+/* Allocate d->class_names for d->num_classes classes named "0", "1", ... */
+int nn_data_number_classes(nn_dataset *d, nn_error *err);
+
+/* A MAT v5 file's outer structure (header, then tagged elements that end
+ * exactly at the end of the file). Missing file: NN_E_IO. Files that are not
+ * v5 (v4, v7.3/HDF5) pass unchecked; matio judges those. */
+int nn_mat5_check(const char *path, nn_error *err);
+
+#endif

@@ -1,0 +1,549 @@
+#include "io/h5util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- error stack -------------------------------------------------------- */
+
+void nn_h5_quiet_begin(nn_h5_quiet *q)
+{
+    if (H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data) < 0) {
+        q->func = NULL; /* someone used the old H5Eset_auto1: leave it off */
+        q->data = NULL;
+    }
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+void nn_h5_quiet_end(const nn_h5_quiet *q)
+{
+    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+typedef struct innermost {
+    char text[320];
+    int found;
+} innermost;
+
+static herr_t take_innermost(unsigned n, const H5E_error2_t *e, void *data)
+{
+    innermost *in = data;
+    (void)n;
+    if (in->found)
+        return 0;
+    if (e->desc && *e->desc) {
+        snprintf(in->text, sizeof in->text, "%s", e->desc);
+    } else {
+        H5E_type_t type;
+        if (H5Eget_msg(e->min_num, &type, in->text, sizeof in->text) <= 0)
+            return 0;
+    }
+    in->found = 1;
+    return 0;
+}
+
+/* The sec2 driver's messages carry a time stamp, descriptor, buffer address
+ * and so on ("file write failed: time = ..., errno = 28, error message = 'No
+ * space left on device', buf = 0x..."): keep the head and the errno text. */
+static void tidy_detail(char *s, size_t len)
+{
+    const char *key = "error message = '";
+    char *m = strstr(s, key);
+    if (!m)
+        return;
+    m += strlen(key);
+    char *q = strchr(m, '\'');
+    char *colon = strchr(s, ':');
+    if (!q || !colon || colon > m)
+        return;
+    char out[320];
+    snprintf(out, sizeof out, "%.*s: %.*s", (int)(colon - s), s, (int)(q - m), m);
+    snprintf(s, len, "%s", out);
+}
+
+int nn_h5_fail(nn_error *err, int code, const char *fmt, ...)
+{
+    innermost in = {.found = 0};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost, &in);
+    if (!err)
+        return code;
+    char head[NN_ERR_MSG_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(head, sizeof head, fmt, ap);
+    va_end(ap);
+    if (in.found) {
+        tidy_detail(in.text, sizeof in.text);
+        return nn_fail(err, code, "%.*s (HDF5: %s)", (int)(sizeof head - sizeof in.text - 16),
+                       head, in.text);
+    }
+    return nn_fail(err, code, "%s", head);
+}
+
+void nn_h5_close(hid_t *id)
+{
+    if (*id < 0)
+        return;
+    switch (H5Iget_type(*id)) {
+    case H5I_FILE: H5Fclose(*id); break;
+    case H5I_GROUP: H5Gclose(*id); break;
+    case H5I_DATASET: H5Dclose(*id); break;
+    case H5I_ATTR: H5Aclose(*id); break;
+    case H5I_DATASPACE: H5Sclose(*id); break;
+    case H5I_DATATYPE: H5Tclose(*id); break;
+    case H5I_GENPROP_LST: H5Pclose(*id); break;
+    default: break;
+    }
+    *id = -1;
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+hid_t nn_h5_fapl(const char *file, nn_error *err)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0) {
+        nn_h5_fail(err, NN_E_IO, "%s: cannot create a file access property list", file);
+        return -1;
+    }
+    if (H5Pset_file_locking(fapl, 1, 1) < 0) {
+        nn_h5_fail(err, NN_E_IO, "%s: cannot set the file locking property", file);
+        H5Pclose(fapl);
+        return -1;
+    }
+    return fapl;
+}
+
+/* fsync a file or folder (open + fsync + close). File systems that cannot
+ * sync a folder say EINVAL; that is not an error. */
+static int sync_path(const char *p, int is_dir, nn_error *err)
+{
+    int fd = open(p, is_dir ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+    if (fd < 0)
+        return nn_fail(err, NN_E_IO, "%s: cannot open to sync: %s", p, strerror(errno));
+    int rc = NN_OK;
+    if (fsync(fd) != 0 && !(is_dir && (errno == EINVAL || errno == ENOTSUP)))
+        rc = nn_fail(err, NN_E_IO, "%s: fsync failed: %s", p, strerror(errno));
+    if (close(fd) != 0 && rc == NN_OK)
+        rc = nn_fail(err, NN_E_IO, "%s: close failed: %s", p, strerror(errno));
+    return rc;
+}
+
+static void dir_of(const char *path, char *dir, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, len, ".");
+    else if (slash == path)
+        snprintf(dir, len, "/");
+    else
+        snprintf(dir, len, "%.*s", (int)(slash - path), path);
+}
+
+/* Build the file in memory and return its image (malloc'ed). */
+static int build_image(const char *path, const char *tmp, size_t size_hint, nn_h5_fill_fn fill,
+                       void *ctx, void **image, size_t *size, nn_error *err)
+{
+    *image = NULL;
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), fid = -1;
+    size_t increment = size_hint < (1u << 16) ? (1u << 16) : size_hint;
+    if (fapl < 0 || H5Pset_fapl_core(fapl, increment, 0) < 0) {
+        nn_h5_close(&fapl);
+        return nn_h5_fail(err, NN_E_IO, "%s: cannot set up the in-memory file driver", path);
+    }
+    /* the name only labels the in-memory file; nothing is opened on disk */
+    fid = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    nn_h5_close(&fapl);
+    if (fid < 0)
+        return nn_h5_fail(err, NN_E_IO, "%s: cannot create the HDF5 file in memory", path);
+    int rc = fill(fid, path, ctx, err);
+    ssize_t n = -1;
+    if (rc == NN_OK && H5Fflush(fid, H5F_SCOPE_LOCAL) < 0)
+        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot flush the in-memory file", path);
+    if (rc == NN_OK && (n = H5Fget_file_image(fid, NULL, 0)) <= 0)
+        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot get the file image", path);
+    if (rc == NN_OK && !(*image = nn_malloc((unsigned long long)n, err)))
+        rc = NN_E_NOMEM;
+    if (rc == NN_OK && H5Fget_file_image(fid, *image, (size_t)n) != n)
+        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot copy the file image", path);
+    /* In memory: closing cannot meet a full disk. */
+    if (H5Fclose(fid) < 0 && rc == NN_OK)
+        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot close the in-memory file", path);
+    if (rc != NN_OK) {
+        free(*image);
+        *image = NULL;
+    }
+    *size = (size_t)n;
+    return rc;
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int nn_h5_save_atomic(const char *path, size_t size_hint, nn_h5_fill_fn fill, void *ctx,
+                      nn_error *err)
+{
+    char tmp[4096], dir[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return nn_fail(err, NN_E_STATE, "%.64s...: file name too long", path);
+    dir_of(path, dir, sizeof dir);
+    /* Create the temporary first: a missing or read-only folder fails
+     * before any work, with the plain errno text. */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return nn_fail(err, NN_E_IO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+    void *image = NULL;
+    size_t size = 0;
+    nn_h5_quiet q;
+    nn_h5_quiet_begin(&q);
+    int rc = build_image(path, tmp, size_hint, fill, ctx, &image, &size, err);
+    nn_h5_quiet_end(&q);
+    if (rc == NN_OK && write_all(fd, image, size) != 0)
+        rc = nn_fail(err, NN_E_IO, "%s: cannot write %s: %s", path, tmp, strerror(errno));
+    free(image);
+    if (rc == NN_OK && fsync(fd) != 0)
+        rc = nn_fail(err, NN_E_IO, "%s: cannot sync %s: %s", path, tmp, strerror(errno));
+    if (close(fd) != 0 && rc == NN_OK) /* NFS reports write errors here */
+        rc = nn_fail(err, NN_E_IO, "%s: cannot write %s: %s", path, tmp, strerror(errno));
+    if (rc == NN_OK && rename(tmp, path) != 0)
+        rc = nn_fail(err, NN_E_IO, "%s: cannot rename %s over it: %s", path, tmp,
+                     strerror(errno));
+    if (rc != NN_OK) {
+        unlink(tmp);
+        return rc;
+    }
+    /* The rename is durable only once the folder entry is on disk. */
+    rc = sync_path(dir, 1, err);
+    if (rc)
+        nn_fail_wrap(err, "%s: written, but syncing its folder failed", path);
+    return rc;
+}
+
+int nn_h5_open(const char *file, unsigned flags, hid_t *fid, nn_error *err)
+{
+    *fid = -1;
+    struct stat st;
+    if (stat(file, &st) != 0)
+        return nn_fail(err, NN_E_IO, "%s: %s", file, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return nn_fail(err, NN_E_IO, "%s: not a regular file", file);
+    htri_t is = H5Fis_hdf5(file);
+    if (is < 0)
+        return nn_h5_fail(err, NN_E_IO, "%s: cannot read the file", file);
+    if (is == 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: not an HDF5 file", file);
+    hid_t fapl = nn_h5_fapl(file, err);
+    if (fapl < 0)
+        return err ? err->code : NN_E_IO;
+    *fid = H5Fopen(file, flags, fapl);
+    int rc = NN_OK;
+    if (*fid < 0)
+        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot open the HDF5 file", file);
+    H5Pclose(fapl);
+    return rc;
+}
+
+int nn_h5_check_format(hid_t fid, const char *file, const char *expected, int max_version,
+                       int *version, nn_error *err)
+{
+    htri_t has = H5Aexists(fid, "format");
+    if (has < 0)
+        return nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read the root attributes", file);
+    if (has == 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: no 'format' attribute on / (not an %s file)", file,
+                       expected);
+    char *fmt = NULL;
+    int rc = nn_h5_attr_read_str(fid, file, "/", "format", &fmt, err);
+    if (rc)
+        return rc;
+    if (strcmp(fmt, expected) != 0) {
+        rc = nn_fail(err, NN_E_FORMAT, "%s: format attribute is '%.200s', expected '%s'", file,
+                     fmt, expected);
+        free(fmt);
+        return rc;
+    }
+    free(fmt);
+    int v = 0;
+    rc = nn_h5_attr_read_scalar(fid, file, "/", "format_version", H5T_INTEGER, H5T_NATIVE_INT,
+                                &v, err);
+    if (rc)
+        return rc;
+    if (v > max_version)
+        return nn_fail(err, NN_E_FORMAT, "%s: format_version %d is newer than this program (%d)",
+                       file, v, max_version);
+    if (v < 1)
+        return nn_fail(err, NN_E_FORMAT, "%s: format_version %d is not valid", file, v);
+    if (version)
+        *version = v;
+    return NN_OK;
+}
+
+/* ---- paths and groups --------------------------------------------------- */
+
+int nn_h5_path_exists(hid_t loc, const char *path)
+{
+    char buf[1024];
+    size_t n = strlen(path);
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, path, n + 1);
+    /* H5Lexists fails (rather than saying no) when a parent is missing, so
+     * test each prefix in turn. */
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        htri_t e = H5Lexists(loc, buf, H5P_DEFAULT);
+        buf[i] = c;
+        if (e <= 0)
+            return e < 0 ? -1 : 0;
+    }
+    return 1;
+}
+
+/* One step of make_parents: make sure group prefix exists. */
+static int make_group(hid_t fid, const char *file, const char *prefix, nn_error *err)
+{
+    htri_t e = H5Lexists(fid, prefix, H5P_DEFAULT);
+    if (e < 0)
+        return nn_h5_fail(err, NN_E_IO, "%s: cannot look up group %s", file, prefix);
+    if (e > 0) {
+        hid_t o = H5Oopen(fid, prefix, H5P_DEFAULT);
+        if (o < 0)
+            return nn_h5_fail(err, NN_E_IO, "%s: cannot open %s", file, prefix);
+        H5I_type_t t = H5Iget_type(o);
+        H5Oclose(o);
+        if (t != H5I_GROUP)
+            return nn_fail(err, NN_E_STATE,
+                           "%s: cannot create group %s: a dataset of that name exists "
+                           "(two tensor names clash)", file, prefix);
+        return NN_OK;
+    }
+    hid_t g = H5Gcreate2(fid, prefix, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return nn_h5_fail(err, NN_E_IO, "%s: cannot create group %s", file, prefix);
+    H5Gclose(g);
+    return NN_OK;
+}
+
+int nn_h5_make_parents(hid_t fid, const char *file, const char *path, nn_error *err)
+{
+    char buf[1024];
+    size_t n = strlen(path);
+    if (n >= sizeof buf)
+        return nn_fail(err, NN_E_STATE, "%s: object name too long: %.64s...", file, path);
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i < n; i++) {
+        if (buf[i] != '/')
+            continue;
+        buf[i] = '\0';
+        int rc = make_group(fid, file, buf, err);
+        buf[i] = '/';
+        if (rc)
+            return rc;
+    }
+    return NN_OK;
+}
+
+/* ---- attributes --------------------------------------------------------- */
+
+int nn_h5_attr_write(hid_t obj, const char *file, const char *objname, const char *name,
+                     hid_t ftype, hid_t mtype, hsize_t n, int scalar, const void *buf,
+                     nn_error *err)
+{
+    hid_t space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
+    hid_t attr = -1;
+    int rc = NN_OK;
+    if (space < 0) {
+        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create a dataspace for attribute %s of %s",
+                        file, name, objname);
+        goto out;
+    }
+    attr = H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0) {
+        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create attribute %s of %s", file, name,
+                        objname);
+        goto out;
+    }
+    if (H5Awrite(attr, mtype, buf) < 0)
+        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot write attribute %s of %s", file, name,
+                        objname);
+out:
+    nn_h5_close(&attr);
+    nn_h5_close(&space);
+    return rc;
+}
+
+/* Variable-length UTF-8: any length (the text lives in the global heap, not
+ * in the 64 KiB object header), and h5py reads it back as a str. */
+static hid_t vlen_utf8(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0)
+        return -1;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+int nn_h5_attr_write_str(hid_t obj, const char *file, const char *objname, const char *name,
+                         const char *value, nn_error *err)
+{
+    hid_t t = vlen_utf8();
+    if (t < 0)
+        return nn_h5_fail(err, NN_E_IO, "%s: cannot create a string type", file);
+    const char *v = value ? value : "";
+    int rc = nn_h5_attr_write(obj, file, objname, name, t, t, 1, 1, &v, err);
+    H5Tclose(t);
+    return rc;
+}
+
+/* Open attribute name of obj; NN_E_FORMAT when it is missing. */
+static int attr_open(hid_t obj, const char *file, const char *objname, const char *name,
+                     hid_t *attr, nn_error *err)
+{
+    *attr = -1;
+    htri_t has = H5Aexists(obj, name);
+    if (has < 0)
+        return nn_h5_fail(err, NN_E_FORMAT, "%s: cannot look up attribute %s of %s", file, name,
+                          objname);
+    if (has == 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: missing attribute %s of %s", file, name, objname);
+    *attr = H5Aopen(obj, name, H5P_DEFAULT);
+    if (*attr < 0)
+        return nn_h5_fail(err, NN_E_FORMAT, "%s: cannot open attribute %s of %s", file, name,
+                          objname);
+    return NN_OK;
+}
+
+/* The attribute holds exactly one element (scalar or a 1-element array). */
+static int attr_one_element(hid_t attr, const char *file, const char *objname, const char *name,
+                            nn_error *err)
+{
+    hid_t space = H5Aget_space(attr);
+    if (space < 0)
+        return nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name,
+                          objname);
+    hssize_t n = H5Sget_simple_extent_npoints(space);
+    H5Sclose(space);
+    if (n != 1)
+        return nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s has %lld values, expected 1",
+                       file, name, objname, (long long)n);
+    return NN_OK;
+}
+
+int nn_h5_attr_read_scalar(hid_t obj, const char *file, const char *objname, const char *name,
+                           H5T_class_t want, hid_t mtype, void *buf, nn_error *err)
+{
+    hid_t attr, type = -1;
+    int rc = attr_open(obj, file, objname, name, &attr, err);
+    if (rc)
+        return rc;
+    rc = attr_one_element(attr, file, objname, name, err);
+    if (rc)
+        goto out;
+    type = H5Aget_type(attr);
+    H5T_class_t cls = type < 0 ? H5T_NO_CLASS : H5Tget_class(type);
+    if (cls != want && !(want == H5T_FLOAT && cls == H5T_INTEGER)) {
+        rc = nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s is not %s", file, name, objname,
+                     want == H5T_FLOAT ? "a number" : "an integer");
+        goto out;
+    }
+    if (H5Aread(attr, mtype, buf) < 0)
+        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name,
+                        objname);
+out:
+    nn_h5_close(&type);
+    nn_h5_close(&attr);
+    return rc;
+}
+
+int nn_h5_attr_read_str(hid_t obj, const char *file, const char *objname, const char *name,
+                        char **out, nn_error *err)
+{
+    *out = NULL;
+    hid_t attr, type = -1, mem = -1;
+    int rc = attr_open(obj, file, objname, name, &attr, err);
+    if (rc)
+        return rc;
+    rc = attr_one_element(attr, file, objname, name, err);
+    if (rc)
+        goto out;
+    type = H5Aget_type(attr);
+    if (type < 0 || H5Tget_class(type) != H5T_STRING) {
+        rc = nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s is not a string", file, name,
+                     objname);
+        goto out;
+    }
+    htri_t vlen = H5Tis_variable_str(type);
+    if (vlen > 0) {
+        mem = vlen_utf8();
+        char *s = NULL;
+        if (mem < 0 || H5Aread(attr, mem, &s) < 0) {
+            rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name,
+                            objname);
+            goto out;
+        }
+        *out = strdup(s ? s : "");
+        /* free what HDF5 allocated for the string, with its own allocator */
+        H5free_memory(s);
+    } else {
+        size_t size = H5Tget_size(type);
+        mem = H5Tcopy(H5T_C_S1);
+        char *s = nn_malloc(size + 1, err);
+        if (!s) {
+            rc = NN_E_NOMEM;
+            goto out;
+        }
+        if (mem < 0 || H5Tset_size(mem, size + 1) < 0 ||
+            H5Tset_strpad(mem, H5T_STR_NULLTERM) < 0 || H5Aread(attr, mem, s) < 0) {
+            rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name,
+                            objname);
+            free(s);
+            goto out;
+        }
+        s[size] = '\0';
+        *out = s;
+    }
+    if (!*out && rc == NN_OK)
+        rc = nn_fail(err, NN_E_NOMEM, "out of memory reading attribute %s of %s", name, file);
+out:
+    nn_h5_close(&mem);
+    nn_h5_close(&type);
+    nn_h5_close(&attr);
+    return rc;
+}
+
+void nn_h5_format_shape(char *buf, size_t len, int rank, const hsize_t *dims)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    if (rank == 0)
+        snprintf(buf, len, "scalar");
+    for (int i = 0; i < rank && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%llu", i ? "x" : "",
+                                 (unsigned long long)dims[i]);
+}

@@ -1,0 +1,91 @@
+/* Small HDF5 helpers shared by the checkpoint and metrics writers (private
+ * to src/io). Every helper that can fail reports through nn_error at the
+ * point of failure, naming the file and what is wrong and, when HDF5 knows
+ * more, its innermost error description. That has to happen before any
+ * further HDF5 call: every API call clears the error stack on entry. */
+#ifndef NN_IO_H5UTIL_H
+#define NN_IO_H5UTIL_H
+
+#include <hdf5.h>
+#include <stdint.h>
+
+#include "nn/error.h"
+
+/* HDF5 prints its error stack to stderr by default; library code must not
+ * print. quiet_begin saves the caller's handler and silences it, quiet_end
+ * puts it back, so code elsewhere in the process keeps its own setting. */
+typedef struct nn_h5_quiet {
+    H5E_auto2_t func;
+    void *data;
+} nn_h5_quiet;
+void nn_h5_quiet_begin(nn_h5_quiet *q);
+void nn_h5_quiet_end(const nn_h5_quiet *q);
+
+/* Like nn_fail, and appends ": <innermost HDF5 error>" when the HDF5 error
+ * stack holds one. Call it right after the failing HDF5 call. */
+int nn_h5_fail(nn_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Close a handle if it is open and set it to -1 (errors are ignored: this is
+ * for cleanup paths, where the first error is the one reported). */
+void nn_h5_close(hid_t *id);
+
+/* File access property list: the default serial (sec2) driver, with file
+ * locking left on but ignored where the file system does not support it
+ * (NFS, some Lustre mounts), which would otherwise make every open fail.
+ * Returns a handle to close with H5Pclose, or < 0 (err filled). */
+hid_t nn_h5_fapl(const char *file, nn_error *err);
+
+/* Write an HDF5 file atomically. fill() builds the file's content in memory
+ * (core driver, no backing store: HDF5 itself never touches the disk); the
+ * image is then written to "<path>.tmp" with plain write(2), fsync'ed,
+ * renamed over path, and the folder fsync'ed. Any failure leaves path as it
+ * was and removes the temporary. Why not the sec2 driver directly: in HDF5
+ * 1.10.8 a write error at H5Fclose (disk full, quota) leaves a dangling file
+ * ID that HDF5 uses after freeing it at exit; an open writer also locks the
+ * file against readers such as h5dump. Here disk errors come back from
+ * write(2) with their errno. Costs up to twice the file size in memory.
+ * size_hint: expected file size (sizes the in-memory buffer). fill reports
+ * its own errors (naming path) and returns NN_OK or the error code. */
+typedef int (*nn_h5_fill_fn)(hid_t fid, const char *path, void *ctx, nn_error *err);
+int nn_h5_save_atomic(const char *path, size_t size_hint, nn_h5_fill_fn fill, void *ctx,
+                      nn_error *err);
+
+/* Open an existing HDF5 file: a clear message for a missing or unreadable
+ * file (NN_E_IO), a file that is not HDF5 or is damaged (NN_E_FORMAT). */
+int nn_h5_open(const char *file, unsigned flags, hid_t *fid, nn_error *err);
+
+/* Check the root attributes "format" (== expected) and "format_version"
+ * (1..max_version); *version receives it (may be NULL). NN_E_FORMAT. */
+int nn_h5_check_format(hid_t fid, const char *file, const char *expected, int max_version,
+                       int *version, nn_error *err);
+
+/* Does "/a/b/c" exist (every component)? 1 yes, 0 no, < 0 HDF5 error. */
+int nn_h5_path_exists(hid_t loc, const char *path);
+
+/* Create every missing group on the way to the object named by path
+ * ("/model/fc1/W" creates /model and /model/fc1). */
+int nn_h5_make_parents(hid_t fid, const char *file, const char *path, nn_error *err);
+
+/* Attributes: a scalar, a 1-D array (n values), or a variable-length UTF-8
+ * string (NULL is written as ""). ftype is the type stored in the file
+ * (e.g. H5T_STD_I64LE), mtype the type of buf (e.g. H5T_NATIVE_INT64). */
+int nn_h5_attr_write(hid_t obj, const char *file, const char *objname, const char *name,
+                     hid_t ftype, hid_t mtype, hsize_t n, int scalar, const void *buf,
+                     nn_error *err);
+int nn_h5_attr_write_str(hid_t obj, const char *file, const char *objname, const char *name,
+                         const char *value, nn_error *err);
+
+/* Read a numeric scalar attribute converted to mtype; the stored type must
+ * be of class want (H5T_INTEGER or H5T_FLOAT). Missing: NN_E_FORMAT. */
+int nn_h5_attr_read_scalar(hid_t obj, const char *file, const char *objname, const char *name,
+                           H5T_class_t want, hid_t mtype, void *buf, nn_error *err);
+/* Read a string attribute (variable-length or fixed-size) into a malloc'ed
+ * NUL-terminated string. */
+int nn_h5_attr_read_str(hid_t obj, const char *file, const char *objname, const char *name,
+                        char **out, nn_error *err);
+
+/* "1024x64" */
+void nn_h5_format_shape(char *buf, size_t len, int rank, const hsize_t *dims);
+
+#endif

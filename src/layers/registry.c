@@ -1,0 +1,36 @@
+/* The table of layer kinds and the helpers every kind shares. */
+#include <stdio.h>
+#include <string.h>
+
+#include "nn/layer.h"
+
+extern const nn_layer_ops nn_dense_ops;
+
+static const nn_layer_ops *const kinds[] = { &nn_dense_ops };
+
+const nn_layer_ops *nn_layer_ops_find(const char *type)
+{
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; ++i)
+        if (strcmp(kinds[i]->type, type) == 0)
+            return kinds[i];
+    return NULL;
+}
+
+nn_param *nn_layer_add_param(nn_layer *l, const char *name, int rank, const uint64_t *dims,
+                             nn_init_kind init, int decay, size_t fan_in, size_t fan_out)
+{
+    nn_param *p = &l->params[l->n_params++];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->rank = rank;
+    p->size = 1;
+    for (int i = 0; i < rank; ++i) {
+        p->dims[i] = dims[i];
+        p->size *= dims[i];
+    }
+    p->init = init;
+    p->decay = decay;
+    p->fan_in = fan_in;
+    p->fan_out = fan_out;
+    return p;
+}

@@ -1,0 +1,192 @@
+/* Everything before the first step: the config (read by rank 0, broadcast,
+ * parsed identically everywhere), the data, the network, the run folder. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "nn/blas.h"
+#include "trainer_internal.h"
+
+int nn_trainer_vote(int code, nn_error *err)
+{
+    int worst = nn_dist_max_int(code);
+    if (worst && !code)
+        nn_fail(err, worst, "%s", ""); /* another rank reported the error */
+    return worst;
+}
+
+static int load_config(nn_trainer *t, const nn_run_options *opts, nn_error *err)
+{
+    char *text = NULL;
+    int rc = t->dist.rank == 0 ? nn_read_text_file(opts->config_path, &text, err) : NN_OK;
+    if ((rc = nn_trainer_vote(rc, err)))
+        return rc;
+    if (nn_dist_bcast_string(&text, 0) != 0)
+        return nn_trainer_vote(nn_fail(err, NN_E_NOMEM, "out of memory reading the config"), err);
+    rc = nn_config_parse(&t->cfg, opts->config_path, text, opts->overrides, opts->n_overrides, err);
+    free(text);
+    /* Every rank parsed the same text, so all fail or none; rank 0 speaks. */
+    if (rc && t->dist.rank != 0)
+        err->msg[0] = '\0';
+    return nn_trainer_vote(rc, err);
+}
+
+static int load_split(const nn_data_config *dc, const char *images, const char *labels,
+                      nn_dataset *out, nn_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int is_mat = dc->format == NN_FORMAT_MAT ||
+                 (dc->format == NN_FORMAT_AUTO && strlen(images) > 4 &&
+                  strcmp(images + strlen(images) - 4, ".mat") == 0);
+    int rc = is_mat ? nn_mat_load(out, images, err) : nn_idx_load(out, images, labels, err);
+    if (rc)
+        return rc;
+    if (dc->transpose)
+        nn_dataset_transpose(out);
+    if (dc->n_class_names > 0) {
+        const char *names[NN_MAX_LAYERS];
+        for (int i = 0; i < dc->n_class_names; ++i)
+            names[i] = dc->class_names[i];
+        rc = nn_dataset_set_class_names(out, names, dc->n_class_names, err);
+    }
+    return rc;
+}
+
+static int check_compatible(const nn_dataset *a, const nn_dataset *b, const char *what,
+                            nn_error *err)
+{
+    if (b->n == 0)
+        return NN_OK;
+    if (a->dim != b->dim || a->num_classes < b->num_classes)
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s set: %zu pixels and %d classes do not match the training set "
+                       "(%zu pixels, %d classes)", what, b->dim, b->num_classes, a->dim,
+                       a->num_classes);
+    return NN_OK;
+}
+
+static int load_data(nn_trainer *t, nn_error *err)
+{
+    const nn_data_config *dc = &t->cfg.data;
+    nn_dataset all;
+    int rc = load_split(dc, dc->train, dc->train_labels, &all, err);
+    if (!rc && dc->valid[0]) {
+        t->train = all;
+        rc = load_split(dc, dc->valid, dc->valid_labels, &t->valid, err);
+    } else if (!rc && dc->valid_fraction > 0) {
+        rc = nn_dataset_split(&t->train, &t->valid, &all, dc->valid_fraction, t->cfg.train.seed, err);
+        nn_dataset_free(&all);
+    } else if (!rc) {
+        t->train = all;
+    }
+    if (!rc && dc->test[0])
+        rc = load_split(dc, dc->test, dc->test_labels, &t->test, err);
+    if (!rc)
+        rc = check_compatible(&t->train, &t->valid, "validation", err);
+    if (!rc)
+        rc = check_compatible(&t->train, &t->test, "test", err);
+    if (!rc && t->train.n == 0)
+        rc = nn_fail(err, NN_E_FORMAT, "%s: the training set is empty", dc->train);
+    return rc;
+}
+
+static int check_output(nn_trainer *t, nn_error *err)
+{
+    const nn_layer *out = &t->net.layers[t->net.n_layers - 1];
+    if ((int)t->net.out_dim != t->train.num_classes)
+        return nn_fail(err, NN_E_CONFIG,
+                       "%s:%d: [%s] has %zu outputs but the data have %d classes", t->cfg.path,
+                       out->cfg->line, out->cfg->name, t->net.out_dim, t->train.num_classes);
+    if (t->cfg.train.loss == NN_LOSS_CROSS_ENTROPY && out->cfg->activation != NN_ACT_SOFTMAX)
+        return nn_fail(err, NN_E_CONFIG,
+                       "%s:%d: [%s] loss = cross_entropy needs activation = softmax on the "
+                       "last layer", t->cfg.path, out->cfg->line, out->cfg->name);
+    return NN_OK;
+}
+
+static int make_dir(const char *path, nn_error *err)
+{
+    char buf[NN_PATH_LEN];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; ++p) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return nn_fail(err, NN_E_IO, "%s: cannot create folder: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return nn_fail(err, NN_E_IO, "%s: cannot create folder: %s", buf, strerror(errno));
+    return NN_OK;
+}
+
+static void set_threads(const nn_train_config *tc)
+{
+    int n = tc->threads;
+    if (n <= 0) {
+        const char *env = getenv("OMP_NUM_THREADS");
+        n = env ? atoi(env) : 1;
+    }
+    nn_set_threads(n > 0 ? n : 1);
+}
+
+static int allocate_buffers(nn_trainer *t, nn_error *err)
+{
+    const size_t rows = (size_t)t->net.max_batch;
+    t->x = nn_alloc_floats(rows * t->net.in_dim, err);
+    t->y = t->x ? nn_calloc(rows, sizeof *t->y, err) : NULL;
+    t->perm = t->y ? nn_calloc(t->train.n, sizeof *t->perm, err) : NULL;
+    return t->perm ? NN_OK : NN_E_NOMEM;
+}
+
+int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
+{
+    int rc = load_config(t, opts, err);
+    if (rc)
+        return rc;
+    const nn_train_config *tc = &t->cfg.train;
+    set_threads(tc);
+    /* Every rank reads the data itself (a shared file system is assumed). */
+    rc = nn_trainer_vote(load_data(t, err), err);
+    if (rc)
+        return rc;
+    const int B = tc->batch_size, P = t->dist.size;
+    t->local_max = (B + P - 1) / P;
+    t->steps_per_epoch = (int64_t)((t->train.n + (size_t)B - 1) / (size_t)B);
+    nn_shape in = { t->train.c, t->train.h, t->train.w };
+    int rows = t->local_max > 256 ? t->local_max : 256; /* evaluation runs 256 at a time */
+    rc = nn_network_build(&t->net, &t->cfg, in, rows, err);
+    if (!rc)
+        rc = check_output(t, err);
+    if (!rc)
+        rc = nn_optim_init(&t->opt, tc, t->net.n_params, err);
+    if (!rc)
+        rc = allocate_buffers(t, err);
+    if (rc && t->dist.rank != 0 && rc == NN_E_CONFIG)
+        err->msg[0] = '\0'; /* the same on every rank: let rank 0 say it */
+    if ((rc = nn_trainer_vote(rc, err)))
+        return rc;
+    snprintf(t->run_dir, sizeof t->run_dir, "%s", tc->out);
+    snprintf(t->ckpt_path, sizeof t->ckpt_path, "%s/checkpoint.h5", t->run_dir);
+    snprintf(t->metrics_path, sizeof t->metrics_path, "%s/metrics.h5", t->run_dir);
+    if (!opts->summary_only)
+        rc = t->dist.rank == 0 ? make_dir(t->run_dir, err) : NN_OK;
+    return nn_trainer_vote(rc, err);
+}
+
+void nn_trainer_free(nn_trainer *t)
+{
+    if (t->metrics)
+        nn_metrics_close(t->metrics);
+    nn_free_aligned(t->x);
+    free(t->y);
+    free(t->perm);
+    nn_optim_free(&t->opt);
+    nn_network_free(&t->net);
+    nn_dataset_free(&t->train);
+    nn_dataset_free(&t->valid);
+    nn_dataset_free(&t->test);
+    nn_config_free(&t->cfg);
+}

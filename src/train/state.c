@@ -1,0 +1,99 @@
+/* Checkpoints of a training run: parameters, optimizer state, the running
+ * sums of the current epoch, and the cursor (epoch, step, global step). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/checkpoint.h"
+#include "trainer_internal.h"
+
+static const char *const state_names[2] = { "m", "v" };
+
+/* All tensors of a checkpoint; *sums receives the epoch sums view. */
+static nn_named_tensor *build_tensor_list(nn_trainer *t, int *count, float sums[3],
+                                          nn_error *err)
+{
+    const int per = nn_network_param_count(&t->net);
+    const int states = nn_optim_state_count(&t->opt);
+    nn_named_tensor *list = nn_calloc((size_t)per * (1 + states) + 1, sizeof *list, err);
+    if (!list)
+        return NULL;
+    nn_network_param_tensors(&t->net, "model", t->net.params, list);
+    float *bufs[2] = { t->opt.m, t->opt.v };
+    for (int s = 0; s < states; ++s) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "optim/%s", state_names[s]);
+        nn_network_param_tensors(&t->net, prefix, bufs[s], list + per * (1 + s));
+    }
+    nn_named_tensor *last = &list[per * (1 + states)];
+    snprintf(last->name, sizeof last->name, "state/epoch_sums");
+    last->rank = 1;
+    last->dims[0] = 3;
+    last->data = sums;
+    *count = per * (1 + states) + 1;
+    return list;
+}
+
+int nn_trainer_save(nn_trainer *t, nn_error *err)
+{
+    int rc = NN_OK;
+    if (t->dist.rank == 0) {
+        float sums[3] = { (float)t->epoch_sums.loss, (float)t->epoch_sums.correct,
+                          (float)t->epoch_sums.count };
+        nn_checkpoint ck = { 0 };
+        ck.tensors = build_tensor_list(t, &ck.n_tensors, sums, err);
+        if (!ck.tensors) {
+            rc = NN_E_NOMEM;
+        } else {
+            ck.epoch = t->epoch;
+            ck.step = t->step;
+            ck.global_step = t->global_step;
+            ck.seed = t->cfg.train.seed;
+            ck.world_size = t->dist.size;
+            ck.lr = t->lr;
+            ck.config_text = t->cfg.text;
+            ck.config_path = t->cfg.path;
+            rc = nn_checkpoint_save(t->ckpt_path, &ck, err);
+            free(ck.tensors);
+        }
+    }
+    return nn_trainer_vote(rc, err);
+}
+
+int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err)
+{
+    int rc = NN_OK;
+    float sums[3] = { 0, 0, 0 };
+    int64_t cursor[3] = { 0, 0, 0 };
+    if (t->dist.rank == 0) {
+        nn_checkpoint ck = { 0 };
+        ck.tensors = build_tensor_list(t, &ck.n_tensors, sums, err);
+        rc = ck.tensors ? nn_checkpoint_load(path, &ck, err) : NN_E_NOMEM;
+        if (!rc && ck.seed != t->cfg.train.seed)
+            rc = nn_fail(err, NN_E_CONFIG, "%s: written with seed %llu but the config says %llu",
+                         path, (unsigned long long)ck.seed,
+                         (unsigned long long)t->cfg.train.seed);
+        if (!rc && ck.step >= t->steps_per_epoch)
+            rc = nn_fail(err, NN_E_FORMAT, "%s: step %lld is past the end of an epoch (%lld steps "
+                         "with this data and batch size)", path, (long long)ck.step,
+                         (long long)t->steps_per_epoch);
+        cursor[0] = ck.epoch;
+        cursor[1] = ck.step;
+        cursor[2] = ck.global_step;
+        free(ck.tensors);
+    }
+    if ((rc = nn_trainer_vote(rc, err)))
+        return rc;
+    /* Rank 0 read the file; everyone else gets the same bytes. */
+    nn_dist_bcast(t->net.params, t->net.n_params * sizeof(float), 0);
+    if (t->opt.m)
+        nn_dist_bcast(t->opt.m, t->net.n_params * sizeof(float), 0);
+    if (t->opt.v)
+        nn_dist_bcast(t->opt.v, t->net.n_params * sizeof(float), 0);
+    nn_dist_bcast(sums, sizeof sums, 0);
+    nn_dist_bcast(cursor, sizeof cursor, 0);
+    t->epoch = cursor[0];
+    t->step = cursor[1];
+    t->global_step = cursor[2];
+    t->epoch_sums = (nn_loss_sums){ sums[0], sums[1], sums[2] };
+    return NN_OK;
+}

@@ -1,0 +1,225 @@
+/* The epoch loop of data-parallel minibatch SGD.
+ *
+ * Each global batch (batch_size samples of this epoch's permutation, which
+ * depends on (seed, epoch) only) is cut into one contiguous share per rank.
+ * Every rank computes the gradient of (1/global batch) * its samples' loss,
+ * one allreduce sums the gradients (plus the step's statistics and the stop
+ * flag, which ride in the same buffer), and every rank applies the same
+ * update. A rank with no samples in a short last batch contributes zeros but
+ * still joins the allreduce, so no rank waits on a collective others skip. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nn/blas.h"
+#include "nn/rng.h"
+#include "trainer_internal.h"
+
+static volatile sig_atomic_t g_stop_signal;
+
+void nn_train_request_stop(int signum) { g_stop_signal = signum; }
+
+/* Fault-injection hook for the tests: NNTRAIN_TEST_SIGNAL_AT_STEP=N makes rank
+ * 0 send itself SIGUSR1 before global step N, exercising the real signal path
+ * at a reproducible moment. */
+static void maybe_inject_signal(const nn_trainer *t)
+{
+    static long long at = -2;
+    if (at == -2) {
+        const char *s = getenv("NNTRAIN_TEST_SIGNAL_AT_STEP");
+        at = s ? atoll(s) : -1;
+    }
+    if (t->dist.rank == 0 && at >= 0 && t->global_step == at)
+        raise(SIGUSR1);
+}
+
+/* Slots of the gradient buffer's tail. */
+enum { TAIL_LOSS, TAIL_CORRECT, TAIL_COUNT, TAIL_STOP, TAIL_USED };
+
+/* Forward and backward on this rank's share of the global batch
+ * perm[first, first + global); leaves gradients and statistics in grads. */
+static void compute_share(nn_trainer *t, size_t first, size_t global)
+{
+    const size_t P = (size_t)t->dist.size, r = (size_t)t->dist.rank;
+    const size_t lo = global * r / P, hi = global * (r + 1) / P;
+    const int n = (int)(hi - lo);
+    float *tail = t->net.grads + t->net.n_params;
+    nn_loss_sums sums = { 0, 0, 0 };
+    if (n > 0) {
+        nn_dataset_gather(&t->train, t->perm + first + lo, (size_t)n, t->cfg.data.invert, t->x, t->y);
+        const float *out = nn_network_forward(&t->net, t->x, n);
+        nn_layer *last = nn_network_output_layer(&t->net);
+        nn_loss_eval(t->cfg.train.loss, out, t->y, n, (int)t->net.out_dim, 1.0f / (float)global,
+                     last->dout, &last->dout_is_preact, &sums);
+        nn_network_backward(&t->net, t->x, n);
+    } else {
+        memset(t->net.grads, 0, t->net.n_params * sizeof(float));
+    }
+    memset(tail, 0, NN_GRAD_TAIL * sizeof(float));
+    tail[TAIL_LOSS] = (float)sums.loss;
+    tail[TAIL_CORRECT] = (float)sums.correct;
+    tail[TAIL_COUNT] = (float)sums.count;
+    tail[TAIL_STOP] = g_stop_signal ? 1.0f : 0.0f;
+}
+
+typedef enum { STEP_OK, STEP_STOP, STEP_DIVERGED } step_result;
+
+static step_result train_step(nn_trainer *t)
+{
+    const size_t B = (size_t)t->cfg.train.batch_size;
+    const size_t first = (size_t)t->step * B;
+    const size_t global = t->train.n - first < B ? t->train.n - first : B;
+    t->lr = nn_lr_at(&t->cfg.train, t->epoch, t->step, t->steps_per_epoch);
+    maybe_inject_signal(t);
+    compute_share(t, first, global);
+    nn_dist_sum_floats(t->net.grads, t->net.n_params + TAIL_USED);
+    const float *tail = t->net.grads + t->net.n_params;
+    /* Every rank sees the same summed loss, so all stop together. */
+    if (!isfinite(tail[TAIL_LOSS]))
+        return STEP_DIVERGED;
+    nn_optim_step(&t->opt, &t->net, t->lr, t->global_step + 1);
+    t->epoch_sums.loss += tail[TAIL_LOSS];
+    t->epoch_sums.correct += tail[TAIL_CORRECT];
+    t->epoch_sums.count += tail[TAIL_COUNT];
+    t->step++;
+    t->global_step++;
+    return tail[TAIL_STOP] > 0 ? STEP_STOP : STEP_OK;
+}
+
+static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *err)
+{
+    nn_epoch_metrics m = { 0 };
+    m.epoch = t->epoch + 1;
+    m.train_loss = t->epoch_sums.count > 0 ? t->epoch_sums.loss / t->epoch_sums.count : NAN;
+    m.train_acc = t->epoch_sums.count > 0 ? t->epoch_sums.correct / t->epoch_sums.count : NAN;
+    m.valid_loss = m.valid_acc = NAN;
+    double train_seconds = nn_dist_wtime() - start;
+    if (t->valid.n > 0) {
+        nn_loss_sums v = nn_trainer_evaluate(t, &t->valid);
+        m.valid_loss = v.loss / v.count;
+        m.valid_acc = v.correct / v.count;
+    }
+    m.lr = t->lr;
+    m.seconds = nn_dist_wtime() - start;
+    m.samples_per_sec = train_seconds > 0 ? (double)samples / train_seconds : 0;
+    double eta = m.seconds * (double)(t->cfg.train.epochs - m.epoch);
+    nn_progress_epoch(t, &m, eta);
+    t->epoch++;
+    t->step = 0;
+    t->epoch_sums = (nn_loss_sums){ 0, 0, 0 };
+    int rc = t->dist.rank == 0 ? nn_metrics_append(t->metrics, &m, err) : NN_OK;
+    if ((rc = nn_trainer_vote(rc, err)))
+        return rc;
+    if (t->epoch % t->cfg.train.checkpoint_every == 0 || t->epoch == t->cfg.train.epochs)
+        rc = nn_trainer_save(t, err);
+    return rc;
+}
+
+/* One epoch from the current cursor. Returns 0, an error code, or an outcome. */
+static int run_epoch(nn_trainer *t, nn_error *err)
+{
+    if (t->cfg.train.shuffle)
+        nn_rng_permutation(t->cfg.train.seed, nn_rng_stream("shuffle", (uint64_t)t->epoch),
+                           t->perm, t->train.n);
+    else
+        for (size_t i = 0; i < t->train.n; ++i)
+            t->perm[i] = i;
+    const double start = nn_dist_wtime();
+    const int64_t first_step = t->step;
+    int stop = 0;
+    while (t->step < t->steps_per_epoch && !stop) {
+        step_result s = train_step(t);
+        if (s == STEP_DIVERGED) {
+            if (t->dist.rank == 0)
+                nn_fail(err, NN_E_DIVERGED,
+                        "loss is not finite at epoch %lld, step %lld (learning rate %g); stopped. "
+                        "The last good checkpoint is %s", (long long)t->epoch + 1,
+                        (long long)t->step + 1, t->lr, t->ckpt_path);
+            return nn_trainer_vote(NN_E_DIVERGED, err);
+        }
+        stop = s == STEP_STOP;
+        int64_t done = (t->step - first_step) * t->cfg.train.batch_size;
+        nn_progress_step(t, start, done > (int64_t)t->train.n ? (int64_t)t->train.n : done);
+    }
+    int rc = NN_OK;
+    if (t->step == t->steps_per_epoch) {
+        int64_t samples = (int64_t)t->train.n - first_step * t->cfg.train.batch_size;
+        rc = finish_epoch(t, start, samples, err);
+    } else {
+        rc = nn_trainer_save(t, err); /* stopped mid-epoch */
+    }
+    if (!rc && stop) {
+        if (t->dist.rank == 0)
+            printf("stop requested by signal: checkpoint %s written at epoch %lld, step %lld; "
+                   "resume with --resume\n", t->ckpt_path, (long long)t->epoch + 1,
+                   (long long)t->step);
+        return NN_STOPPED;
+    }
+    return rc;
+}
+
+static void report_test(nn_trainer *t)
+{
+    if (t->test.n == 0)
+        return;
+    nn_loss_sums s = nn_trainer_evaluate(t, &t->test);
+    if (t->dist.rank == 0)
+        printf("test: loss %.4f  accuracy %.4f  (%.0f samples)\n", s.loss / s.count,
+               s.correct / s.count, s.count);
+}
+
+static int start_or_resume(nn_trainer *t, const nn_run_options *opts, nn_error *err)
+{
+    const char *resume = opts->resume;
+    if (resume && strcmp(resume, "auto") == 0)
+        resume = access(t->ckpt_path, F_OK) == 0 ? t->ckpt_path : NULL;
+    nn_network_init(&t->net, t->cfg.train.seed);
+    int rc = resume ? nn_trainer_resume(t, resume, err) : NN_OK;
+    if (rc)
+        return rc;
+    if (t->dist.rank == 0) {
+        rc = nn_metrics_open(&t->metrics, t->metrics_path, resume ? t->epoch : -1, err);
+        if (resume && !rc)
+            printf("resuming from %s at epoch %lld, step %lld\n", resume, (long long)t->epoch + 1,
+                   (long long)t->step);
+    }
+    return nn_trainer_vote(rc, err);
+}
+
+static void print_header(const nn_trainer *t)
+{
+    if (t->dist.rank != 0)
+        return;
+    printf("nntrain %s: %s, %d rank(s) x %d thread(s)\n", NN_VERSION, t->cfg.path, t->dist.size,
+           nn_get_threads());
+    printf("data: %zu train, %zu valid, %zu test samples of %d x %d x %d, %d classes\n",
+           t->train.n, t->valid.n, t->test.n, t->train.c, t->train.h, t->train.w,
+           t->train.num_classes);
+    nn_network_summary(&t->net, stdout);
+    fflush(stdout);
+}
+
+int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err)
+{
+    nn_trainer t;
+    memset(&t, 0, sizeof t);
+    t.dist = *dist;
+    int rc = nn_trainer_setup(&t, opts, err);
+    if (!rc)
+        print_header(&t);
+    if (!rc && !opts->summary_only) {
+        rc = start_or_resume(&t, opts, err);
+        while (!rc && t.epoch < t.cfg.train.epochs)
+            rc = run_epoch(&t, err);
+        if (!rc) {
+            report_test(&t);
+            if (t.dist.rank == 0)
+                printf("checkpoint: %s\nmetrics: %s\n", t.ckpt_path, t.metrics_path);
+        }
+    }
+    nn_trainer_free(&t);
+    return rc;
+}

@@ -1,0 +1,54 @@
+/* State shared by the files of the training loop (src/train/). */
+#ifndef NN_TRAINER_INTERNAL_H
+#define NN_TRAINER_INTERNAL_H
+
+#include <stdint.h>
+
+#include "nn/loss.h"
+#include "nn/metrics.h"
+#include "nn/trainer.h"
+
+typedef struct nn_trainer {
+    nn_dist dist;
+    nn_config cfg;
+    nn_dataset train, valid, test;  /* valid.n / test.n == 0 when absent */
+    nn_network net;
+    nn_optimizer opt;
+    nn_metrics *metrics;            /* rank 0 only */
+    int local_max;                  /* most samples a rank gets from one global batch */
+    float *x;                       /* [net.max_batch, in_dim] gathered inputs */
+    int32_t *y;                     /* [net.max_batch] labels */
+    size_t *perm;                   /* [train.n] this epoch's sample order */
+    int64_t steps_per_epoch;
+    /* cursor: where training stands */
+    int64_t epoch;                  /* epochs completed */
+    int64_t step;                   /* steps completed in the current epoch */
+    int64_t global_step;
+    nn_loss_sums epoch_sums;        /* training loss/acc so far in this epoch (all ranks) */
+    double lr;
+    char run_dir[NN_PATH_LEN];
+    char ckpt_path[NN_PATH_LEN + 32];
+    char metrics_path[NN_PATH_LEN + 32];
+} nn_trainer;
+
+/* setup.c: config, data, network, run folder. Collective. */
+int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err);
+void nn_trainer_free(nn_trainer *t);
+
+/* evaluate.c: loss/accuracy of the network on d, each rank a share, summed. */
+nn_loss_sums nn_trainer_evaluate(nn_trainer *t, const nn_dataset *d);
+
+/* state.c: checkpoint save (rank 0 writes; all ranks agree on the result)
+ * and resume (rank 0 reads; everything is broadcast). Collective. */
+int nn_trainer_save(nn_trainer *t, nn_error *err);
+int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err);
+
+/* progress.c: what rank 0 shows while training. */
+void nn_progress_step(const nn_trainer *t, double epoch_start, int64_t samples_done);
+void nn_progress_epoch(const nn_trainer *t, const nn_epoch_metrics *m, double eta_seconds);
+
+/* Agree on an error across ranks: returns the largest code any rank has
+ * (0 when all are fine). Ranks without their own message get a short note. */
+int nn_trainer_vote(int code, nn_error *err);
+
+#endif

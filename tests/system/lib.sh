@@ -1,0 +1,76 @@
+# Shared helpers for the system tests (sourced). CTest sets NNTRAIN (the
+# program), NN_TEST_TMP (a scratch folder) and NN_SOURCE_DIR.
+set -euo pipefail
+
+: "${NNTRAIN:?run through ctest}" "${NN_TEST_TMP:?run through ctest}"
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+FMNIST=/usr/share/datasets/fashion-mnist
+WORK="$NN_TEST_TMP"
+rm -rf "${WORK:?}"/*
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+need_fmnist() {
+    [[ -f $FMNIST/train-images-idx3-ubyte.gz ]] || { echo "SKIPPED: $FMNIST not installed (apt-get install dataset-fashion-mnist)"; exit 0; }
+}
+
+# mpirun for N ranks (1 = a plain process, no mpirun). Bounded by a timeout
+# so a hang fails the test instead of stalling CI.
+run_ranks() {
+    local n=$1; shift
+    if [[ $n == 1 ]]; then
+        timeout 300 "$NNTRAIN" "$@"
+    else
+        timeout 300 mpirun --oversubscribe --bind-to none -np "$n" "$NNTRAIN" "$@"
+    fi
+}
+
+# A small Fashion-MNIST MLP config: write_small_config FILE OUTDIR [extra train keys...]
+write_small_config() {
+    local file=$1 out=$2; shift 2
+    cat >"$file" <<INI
+[data]
+train        = $FMNIST/train-images-idx3-ubyte.gz
+train_labels = $FMNIST/train-labels-idx1-ubyte.gz
+test         = $FMNIST/t10k-images-idx3-ubyte.gz
+test_labels  = $FMNIST/t10k-labels-idx1-ubyte.gz
+valid_fraction = 0.05
+limit = 1986
+
+[train]
+epochs = 2
+batch_size = 64
+optimizer = momentum
+lr = 0.05
+seed = 3
+out = $out
+$(printf '%s\n' "$@")
+
+[fc1]
+type = dense
+units = 32
+activation = sigmoid
+
+[fc2]
+type = dense
+units = 16
+activation = tanh
+
+[out]
+type = dense
+units = 10
+activation = softmax
+INI
+}
+
+# Same weights (and optimizer state) within an absolute tolerance.
+same_model() {
+    local a=$1 b=$2 tol=$3
+    h5diff -d "$tol" "$a" "$b" /model /model >/dev/null || { h5diff -d "$tol" "$a" "$b" /model /model | head -20; return 1; }
+}
+
+# An integer or float attribute of the file's root group.
+root_attr() {
+    h5dump -a "/$2" "$1" | sed -n 's/^ *(0): *//p' | head -1
+}

@@ -1,0 +1,285 @@
+/* The maths under the trainer: softmax stability, activation derivatives,
+ * initialisation statistics, the counter-based RNG, optimizers, schedules. */
+#include <check.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/layer.h"
+#include "nn/network.h"
+#include "nn/optim.h"
+#include "nn/rng.h"
+#include "testutil.h"
+
+START_TEST(softmax_is_shift_invariant_even_for_huge_inputs)
+{
+    const float base[5] = { 1.0f, -2.0f, 0.5f, 3.0f, 0.0f };
+    const float shifts[] = { 0.0f, 100.0f, -100.0f, 1000.0f, 1e30f / 1e6f };
+    float ref[5];
+    memcpy(ref, base, sizeof ref);
+    nn_activation_forward(NN_ACT_SOFTMAX, ref, 1, 5);
+    for (size_t s = 0; s < sizeof shifts / sizeof shifts[0]; ++s) {
+        float x[5];
+        for (int i = 0; i < 5; ++i)
+            x[i] = base[i] + shifts[s];
+        nn_activation_forward(NN_ACT_SOFTMAX, x, 1, 5);
+        float sum = 0;
+        for (int i = 0; i < 5; ++i) {
+            ck_assert(isfinite(x[i]));
+            sum += x[i];
+            /* Large shifts lose the low digits of base in float32. */
+            if (fabsf(shifts[s]) <= 1000.0f)
+                ck_assert_float_eq_tol(x[i], ref[i], 1e-4f);
+        }
+        ck_assert_float_eq_tol(sum, 1.0f, 1e-5f);
+    }
+    float huge[3] = { 1e30f, 1e30f, -1e30f };
+    nn_activation_forward(NN_ACT_SOFTMAX, huge, 1, 3);
+    ck_assert_float_eq_tol(huge[0], 0.5f, 1e-6f);
+    ck_assert_float_eq_tol(huge[2], 0.0f, 1e-6f);
+}
+END_TEST
+
+START_TEST(sigmoid_derivative_is_s_times_one_minus_s)
+{
+    for (float z = -6.0f; z <= 6.0f; z += 0.25f) {
+        float s = z;
+        nn_activation_forward(NN_ACT_SIGMOID, &s, 1, 1);
+        ck_assert_float_eq_tol(s, 1.0f / (1.0f + expf(-z)), 1e-6f);
+        float d = 1.0f;
+        nn_activation_backward(NN_ACT_SIGMOID, &s, &d, 1, 1);
+        ck_assert_float_eq_tol(d, s * (1.0f - s), 1e-7f);
+        /* and it is the derivative: compare with central differences in double */
+        double h = 1e-4, num = (1 / (1 + exp(-(z + h))) - 1 / (1 + exp(-(z - h)))) / (2 * h);
+        ck_assert_double_eq_tol(d, num, 1e-5);
+    }
+}
+END_TEST
+
+START_TEST(tanh_and_relu_derivatives)
+{
+    float y[4] = { -0.5f, 0.0f, 0.25f, 0.9f }, d[4] = { 1, 1, 1, 1 };
+    nn_activation_backward(NN_ACT_TANH, y, d, 1, 4);
+    for (int i = 0; i < 4; ++i)
+        ck_assert_float_eq_tol(d[i], 1.0f - y[i] * y[i], 1e-7f);
+    float r[4] = { 0.0f, 0.0f, 2.0f, 0.5f }, dr[4] = { 3, 3, 3, 3 };
+    nn_activation_backward(NN_ACT_RELU, r, dr, 1, 4);
+    ck_assert_float_eq(dr[0], 0.0f);
+    ck_assert_float_eq(dr[2], 3.0f);
+}
+END_TEST
+
+static nn_config one_layer_cfg(int units, nn_init_kind init)
+{
+    nn_config c;
+    memset(&c, 0, sizeof c);
+    strcpy(c.path, "init.ini");
+    strcpy(c.layers[0].name, "fc1");
+    strcpy(c.layers[0].type, "dense");
+    c.layers[0].units = units;
+    c.layers[0].init = init;
+    c.n_layers = 1;
+    return c;
+}
+
+static void weight_moments(nn_init_kind init, double *mean, double *var, double *maxabs)
+{
+    static nn_config c;
+    c = one_layer_cfg(64, init);
+    nn_network net;
+    nn_error err = { 0 };
+    ck_assert_int_eq(nn_network_build(&net, &c, (nn_shape){ 1024, 1, 1 }, 1, &err), 0);
+    nn_network_init(&net, 42);
+    const nn_param *W = &net.layers[0].params[0];
+    double s = 0, s2 = 0, mx = 0;
+    for (size_t i = 0; i < W->size; ++i) {
+        s += W->value[i];
+        s2 += (double)W->value[i] * W->value[i];
+        mx = fmax(mx, fabs(W->value[i]));
+    }
+    *mean = s / W->size;
+    *var = s2 / W->size - *mean * *mean;
+    *maxabs = mx;
+    for (size_t i = 0; i < net.layers[0].params[1].size; ++i)
+        ck_assert_float_eq(net.layers[0].params[1].value[i], 0.0f);
+    nn_network_free(&net);
+}
+
+START_TEST(xavier_uniform_has_variance_two_over_fan_sum)
+{
+    double mean, var, mx;
+    weight_moments(NN_INIT_XAVIER, &mean, &var, &mx);
+    const double expected = 2.0 / (1024 + 64); /* a^2/3 with a = sqrt(6/(in+out)) */
+    ck_assert_double_le(fabs(mean), 0.002);
+    ck_assert_double_le(fabs(var / expected - 1.0), 0.03);
+    ck_assert_double_le(mx, sqrt(6.0 / (1024 + 64)));
+    weight_moments(NN_INIT_HE, &mean, &var, &mx);
+    ck_assert_double_le(fabs(var / (2.0 / 1024) - 1.0), 0.03);
+}
+END_TEST
+
+START_TEST(init_depends_on_seed_only)
+{
+    static nn_config c;
+    c = one_layer_cfg(8, NN_INIT_XAVIER);
+    nn_network a, b;
+    nn_error err = { 0 };
+    ck_assert_int_eq(nn_network_build(&a, &c, (nn_shape){ 16, 1, 1 }, 4, &err), 0);
+    ck_assert_int_eq(nn_network_build(&b, &c, (nn_shape){ 16, 1, 1 }, 64, &err), 0);
+    nn_network_init(&a, 5);
+    nn_network_init(&b, 5);
+    ck_assert_mem_eq(a.params, b.params, a.n_params * sizeof(float));
+    nn_network_init(&b, 6);
+    ck_assert(memcmp(a.params, b.params, a.n_params * sizeof(float)) != 0);
+    nn_network_free(&a);
+    nn_network_free(&b);
+}
+END_TEST
+
+START_TEST(permutation_is_a_deterministic_permutation)
+{
+    enum { N = 1000 };
+    size_t *p = malloc(N * sizeof *p), *q = malloc(N * sizeof *q);
+    int seen[N] = { 0 };
+    nn_rng_permutation(1, nn_rng_stream("shuffle", 0), p, N);
+    nn_rng_permutation(1, nn_rng_stream("shuffle", 0), q, N);
+    ck_assert_mem_eq(p, q, N * sizeof *p);
+    for (int i = 0; i < N; ++i)
+        seen[p[i]]++;
+    for (int i = 0; i < N; ++i)
+        ck_assert_int_eq(seen[i], 1);
+    nn_rng_permutation(1, nn_rng_stream("shuffle", 1), q, N);
+    ck_assert(memcmp(p, q, N * sizeof *p) != 0);
+    int fixed = 0;
+    for (int i = 0; i < N; ++i)
+        fixed += p[i] == (size_t)i;
+    ck_assert_int_lt(fixed, 10); /* ~1 expected for a random permutation */
+    free(p);
+    free(q);
+}
+END_TEST
+
+START_TEST(uniform_draws_look_uniform)
+{
+    double s = 0;
+    int buckets[10] = { 0 };
+    for (int i = 0; i < 100000; ++i) {
+        float u = nn_rng_uniform(9, 1, (uint64_t)i);
+        ck_assert(u >= 0.0f && u < 1.0f);
+        s += u;
+        buckets[(int)(u * 10)]++;
+    }
+    ck_assert_double_le(fabs(s / 100000 - 0.5), 0.005);
+    for (int b = 0; b < 10; ++b)
+        ck_assert_int_le(abs(buckets[b] - 10000), 400);
+}
+END_TEST
+
+/* A single 3-element "network" to drive the optimizers by hand. */
+static void optim_setup(nn_network *net, nn_optimizer *opt, nn_train_config *tc,
+                        nn_optimizer_kind kind, nn_config *c)
+{
+    *c = one_layer_cfg(1, NN_INIT_ZEROS);
+    nn_error err = { 0 };
+    ck_assert_int_eq(nn_network_build(net, c, (nn_shape){ 2, 1, 1 }, 1, &err), 0);
+    memset(tc, 0, sizeof *tc);
+    tc->optimizer = kind;
+    tc->momentum = 0.9;
+    tc->beta1 = 0.9;
+    tc->beta2 = 0.999;
+    tc->eps = 1e-8;
+    ck_assert_int_eq(nn_optim_init(opt, tc, net->n_params, &err), 0);
+    nn_param *W = &net->layers[0].params[0];
+    W->value[0] = 1.0f;
+    W->value[1] = -2.0f;
+    W->grad[0] = 0.5f;
+    W->grad[1] = -1.0f;
+}
+
+START_TEST(sgd_momentum_adam_updates)
+{
+    static nn_config c;
+    nn_network net;
+    nn_optimizer opt;
+    nn_train_config tc;
+    optim_setup(&net, &opt, &tc, NN_OPT_SGD, &c);
+    nn_optim_step(&opt, &net, 0.1, 1);
+    ck_assert_float_eq_tol(net.params[0], 1.0f - 0.05f, 1e-7f);
+    nn_optim_free(&opt);
+    nn_network_free(&net);
+
+    optim_setup(&net, &opt, &tc, NN_OPT_MOMENTUM, &c);
+    nn_optim_step(&opt, &net, 0.1, 1); /* v = 0.5; w = 1 - 0.05 */
+    nn_optim_step(&opt, &net, 0.1, 2); /* v = 0.9*0.5 + 0.5 = 0.95; w -= 0.095 */
+    ck_assert_float_eq_tol(net.params[0], 1.0f - 0.05f - 0.095f, 1e-6f);
+    nn_optim_free(&opt);
+    nn_network_free(&net);
+
+    optim_setup(&net, &opt, &tc, NN_OPT_ADAM, &c);
+    nn_optim_step(&opt, &net, 0.01, 1); /* first Adam step moves by lr * sign(g) */
+    ck_assert_float_eq_tol(net.params[0], 1.0f - 0.01f, 1e-6f);
+    ck_assert_float_eq_tol(net.params[1], -2.0f + 0.01f, 1e-6f);
+    nn_optim_free(&opt);
+    nn_network_free(&net);
+}
+END_TEST
+
+START_TEST(weight_decay_skips_biases)
+{
+    static nn_config c;
+    nn_network net;
+    nn_optimizer opt;
+    nn_train_config tc;
+    optim_setup(&net, &opt, &tc, NN_OPT_SGD, &c);
+    opt.weight_decay = 0.5;
+    nn_param *b = &net.layers[0].params[1];
+    b->value[0] = 1.0f;
+    b->grad[0] = 0.0f;
+    nn_optim_step(&opt, &net, 0.1, 1);
+    ck_assert_float_eq_tol(net.params[0], 1.0f - 0.1f * (0.5f + 0.5f), 1e-6f);
+    ck_assert_float_eq(b->value[0], 1.0f);
+    nn_optim_free(&opt);
+    nn_network_free(&net);
+}
+END_TEST
+
+START_TEST(learning_rate_schedules)
+{
+    nn_train_config tc;
+    memset(&tc, 0, sizeof tc);
+    tc.lr = 0.1;
+    tc.epochs = 10;
+    tc.schedule = NN_SCHED_CONSTANT;
+    ck_assert_double_eq(nn_lr_at(&tc, 7, 3, 100), 0.1);
+    tc.schedule = NN_SCHED_STEP;
+    tc.step_epochs = 3;
+    tc.gamma = 0.5;
+    ck_assert_double_eq_tol(nn_lr_at(&tc, 2, 99, 100), 0.1, 1e-12);
+    ck_assert_double_eq_tol(nn_lr_at(&tc, 3, 0, 100), 0.05, 1e-12);
+    ck_assert_double_eq_tol(nn_lr_at(&tc, 7, 0, 100), 0.025, 1e-12);
+    tc.schedule = NN_SCHED_COSINE;
+    tc.min_lr = 0.001;
+    ck_assert_double_eq_tol(nn_lr_at(&tc, 0, 0, 100), 0.1, 1e-12);
+    ck_assert_double_eq_tol(nn_lr_at(&tc, 5, 0, 100), (0.1 + 0.001) / 2, 1e-12);
+    ck_assert_double_eq_tol(nn_lr_at(&tc, 10, 0, 100), 0.001, 1e-12);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("math");
+    TCase *tc = tcase_create("math");
+    tcase_add_test(tc, softmax_is_shift_invariant_even_for_huge_inputs);
+    tcase_add_test(tc, sigmoid_derivative_is_s_times_one_minus_s);
+    tcase_add_test(tc, tanh_and_relu_derivatives);
+    tcase_add_test(tc, xavier_uniform_has_variance_two_over_fan_sum);
+    tcase_add_test(tc, init_depends_on_seed_only);
+    tcase_add_test(tc, permutation_is_a_deterministic_permutation);
+    tcase_add_test(tc, uniform_draws_look_uniform);
+    tcase_add_test(tc, sgd_momentum_adam_updates);
+    tcase_add_test(tc, weight_decay_skips_biases);
+    tcase_add_test(tc, learning_rate_schedules);
+    suite_add_tcase(s, tc);
+    return nn_test_run_suite(s);
+}
