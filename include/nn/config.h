@@ -33,6 +33,7 @@ typedef struct nn_data_config {
     char test[NN_PATH_LEN];         /* test / test_labels: optional */
     char test_labels[NN_PATH_LEN];
     double valid_fraction;          /* valid_fraction = 0.1: carved from train when no valid file */
+    uint64_t limit;                 /* limit = 0: use only the first N training samples (0: all) */
     int transpose;                  /* transpose = false: transpose each image (EMNIST) */
     int invert;                     /* invert = false: x -> 1 - x (flip ink polarity) */
     int n_class_names;              /* classes = A, B, ... (optional) */

@@ -26,9 +26,12 @@ int nn_data_alloc_samples(nn_dataset *d, int as_bytes, nn_error *err);
 /* Allocate d->class_names for d->num_classes classes named "0", "1", ... */
 int nn_data_number_classes(nn_dataset *d, nn_error *err);
 
-/* A MAT v5 file's outer structure (header, then tagged elements that end
- * exactly at the end of the file). Missing file: NN_E_IO. Files that are not
- * v5 (v4, v7.3/HDF5) pass unchecked; matio judges those. */
-int nn_mat5_check(const char *path, nn_error *err);
+/* Check that path is a MAT v5 file (what MATLAB's save writes by default)
+ * and its outer structure is sound: tagged elements that end exactly at the
+ * end of the file, compressed ones inflating cleanly. Missing file: NN_E_IO;
+ * v7.3 (HDF5), v4 and other files: NN_E_FORMAT. *max_values bounds how many
+ * values any variable can really hold (each stored value takes at least a
+ * byte), so a forged size is refused before matio allocates memory for it. */
+int nn_mat5_check(const char *path, uint64_t *max_values, nn_error *err);
 
 #endif

@@ -17,8 +17,7 @@
 /* matio reports problems only through its log (a cut-short variable is a
  * mere warning, and its data are then partly garbage), so every warning or
  * error logged during a load fails the load, with matio's first message.
- * Installing the log function also routes matio's HDF5 (v7.3) errors here
- * instead of stderr: library code never prints. */
+ * The log function also keeps matio quiet: library code never prints. */
 static _Thread_local char matio_msg[256];
 static _Thread_local int matio_complaints;
 
@@ -107,26 +106,45 @@ static int is_real_numeric(const matvar_t *v)
     return v->class_type >= MAT_C_DOUBLE && v->class_type <= MAT_C_UINT64 && !v->isComplex;
 }
 
-/* Read a whole variable and check it is a real numeric N x M matrix whose
- * data matio really delivered. */
-static int read_matrix(mat_t *mat, const char *path, const char *name, matvar_t **out,
-                       nn_error *err)
+/* v (its header, or the whole variable) must be a real numeric N x M
+ * matrix of at most max_values values. */
+static int check_matrix(const matvar_t *v, const char *path, uint64_t max_values,
+                        nn_error *err)
+{
+    size_t elems = 0;
+    if (v->rank != 2 || !v->dims || !is_real_numeric(v))
+        return nn_fail(err, NN_E_FORMAT, "%s: %s must be a real numeric matrix (it is a "
+                       "%d-dimensional %s%s array)", path, v->name, v->rank,
+                       v->isComplex ? "complex " : "", class_name(v->class_type));
+    if (!nn_data_mul(v->dims[0], v->dims[1], &elems) || elems > max_values)
+        return nn_fail(err, NN_E_FORMAT, "%s: corrupt: %s claims %zu x %zu values, more than "
+                       "the file can hold", path, v->name, v->dims[0], v->dims[1]);
+    return NN_OK;
+}
+
+/* Read a whole variable: its header first, checked before matio sizes
+ * memory from it, then the data, checked to be all there. */
+static int read_matrix(mat_t *mat, const char *path, const char *name, uint64_t max_values,
+                       matvar_t **out, nn_error *err)
 {
     char doing[NAME_MAX_LEN + 32];
     snprintf(doing, sizeof doing, "cannot read %s", name);
     Mat_Rewind(mat);
-    matvar_t *v = Mat_VarRead(mat, name);
-    int rc = NN_OK;
-    size_t elems = 0, bytes = 0;
+    matvar_t *v = Mat_VarReadInfo(mat, name);
+    int rc = (!v || matio_complaints) ? matio_fail(path, doing, err)
+                                      : check_matrix(v, path, max_values, err);
+    Mat_VarFree(v);
+    if (rc)
+        return rc;
+    Mat_Rewind(mat);
+    v = Mat_VarRead(mat, name);
+    size_t bytes = 0;
     if (!v || matio_complaints)
         rc = matio_fail(path, doing, err);
-    else if (v->rank != 2 || !is_real_numeric(v))
-        rc = nn_fail(err, NN_E_FORMAT, "%s: %s must be a real numeric matrix (it is a "
-                     "%d-dimensional %s%s array)", path, name, v->rank,
-                     v->isComplex ? "complex " : "", class_name(v->class_type));
-    else if (!nn_data_mul(v->dims[0], v->dims[1], &elems) ||
-             !nn_data_mul(elems, Mat_SizeOfClass(v->class_type), &bytes) || !v->data ||
-             (size_t)v->data_size != Mat_SizeOfClass(v->class_type) || v->nbytes < bytes)
+    else if (!(rc = check_matrix(v, path, max_values, err)) &&
+             (!v->data || (size_t)v->data_size != Mat_SizeOfClass(v->class_type) ||
+              !nn_data_mul(v->dims[0] * v->dims[1], Mat_SizeOfClass(v->class_type), &bytes) ||
+              v->nbytes < bytes))
         rc = nn_fail(err, NN_E_FORMAT, "%s: %s: %zu x %zu values announced but not delivered",
                      path, name, v->dims[0], v->dims[1]);
     if (rc) {
@@ -261,7 +279,8 @@ static int convert(nn_dataset *out, const matvar_t *x, const matvar_t *y, const 
 int nn_mat_load(nn_dataset *out, const char *path, nn_error *err)
 {
     memset(out, 0, sizeof *out);
-    int rc = nn_mat5_check(path, err);
+    uint64_t max_values = 0;
+    int rc = nn_mat5_check(path, &max_values, err);
     if (rc)
         return rc;
     matio_listen();
@@ -272,9 +291,9 @@ int nn_mat_load(nn_dataset *out, const char *path, nn_error *err)
     matvar_t *x = NULL, *y = NULL;
     rc = find_vars(mat, path, data, labels, err);
     if (!rc)
-        rc = read_matrix(mat, path, data, &x, err);
+        rc = read_matrix(mat, path, data, max_values, &x, err);
     if (!rc)
-        rc = read_matrix(mat, path, labels, &y, err);
+        rc = read_matrix(mat, path, labels, max_values, &y, err);
     if (!rc)
         rc = convert(out, x, y, path, err);
     Mat_VarFree(x);

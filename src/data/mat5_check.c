@@ -1,9 +1,13 @@
-/* Structural check of a MAT v5 file before matio reads it.
+/* Structural check of a MATLAB file before matio reads it; only the v5
+ * format (what MATLAB's save writes by default, also with -v6 and -v7, and
+ * what scipy.io.savemat writes) gets through.
  *
  * Why: given a file cut short, matio fills the missing part of a compressed
  * variable with whatever memory held and only logs a warning, and it stops
  * inflating once it has the bytes it wants, so zlib's checksum at the end of
- * the stream is never looked at and damaged data can pass as values.
+ * the stream is never looked at and damaged data can pass as values. v7.3
+ * files are HDF5 inside, and HDF5 crashes on damaged files (found by
+ * fuzzing), so they are refused with a hint to re-save.
  *
  * A v5 file is a 128-byte header and then top-level data elements, each an
  * 8-byte tag (type, byte count) followed by that many bytes. Walking the tags
@@ -30,15 +34,15 @@ static uint32_t rd32(const uint8_t *p, int big_endian)
     return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
-/* Bytes 124-127: version 0x0100 and the characters "IM" (little-endian
- * writer) or "MI" (big-endian). v7.3 files say 0x0200 and are HDF5 inside. */
-static int is_mat5(const uint8_t *h, int *big_endian)
+/* Bytes 124-127: the version, then "IM" (little-endian writer) or "MI"
+ * (big-endian). Version 0x0100 is v5, 0x0200 is v7.3; 0 when there is no
+ * endian mark (not a v5-style header at all, e.g. v4 or not MATLAB). */
+static unsigned header_version(const uint8_t *h, int *big_endian)
 {
     *big_endian = h[126] == 'M' && h[127] == 'I';
     if (!*big_endian && !(h[126] == 'I' && h[127] == 'M'))
         return 0;
-    unsigned version = *big_endian ? (unsigned)h[124] << 8 | h[125] : (unsigned)h[125] << 8 | h[124];
-    return version == 0x0100;
+    return *big_endian ? (unsigned)h[124] << 8 | h[125] : (unsigned)h[125] << 8 | h[124];
 }
 
 /* Inflate one compressed element of `bytes` bytes at the current file
@@ -46,7 +50,7 @@ static int is_mat5(const uint8_t *h, int *big_endian)
  * miMATRIX tag and the bytes that tag announces), and the zlib stream must
  * end exactly where the element does. k numbers the element for messages. */
 static int check_compressed(FILE *f, const char *path, int k, uint32_t bytes, int big_endian,
-                            nn_error *err)
+                            uint64_t *inflated, nn_error *err)
 {
     enum { CHUNK = 1 << 16 };
     uint8_t *in = nn_malloc(2 * CHUNK, err), *out = in + CHUNK; /* [CHUNK] each */
@@ -102,12 +106,16 @@ static int check_compressed(FILE *f, const char *path, int k, uint32_t bytes, in
         return nn_fail(err, NN_E_FORMAT, "%s: corrupt: compressed variable %d inflates to "
                        "%llu bytes that do not hold one variable", path, k + 1,
                        (unsigned long long)produced);
+    *inflated = produced;
     return NN_OK;
 }
 
-/* Walk the tags from byte 128 to the end of a file of size bytes. */
-static int walk_elements(FILE *f, const char *path, off_t size, int big_endian, nn_error *err)
+/* Walk the tags from byte 128 to the end of a file of size bytes; *content
+ * = the bytes of all variables, once inflated. */
+static int walk_elements(FILE *f, const char *path, off_t size, int big_endian,
+                         uint64_t *content, nn_error *err)
 {
+    *content = 0;
     off_t at = MAT5_HEADER;
     for (int k = 0; at < size; k++) { /* k: 0-based element number; messages count from 1 */
         uint8_t tag[8];
@@ -129,11 +137,13 @@ static int walk_elements(FILE *f, const char *path, off_t size, int big_endian, 
                            "%s: truncated: variable %d at byte %lld announces %u bytes but "
                            "only %lld remain", path, k + 1, (long long)at, bytes,
                            (long long)(size - at - 8));
+        uint64_t inflated = bytes;
         if (type == MI_COMPRESSED) {
-            int rc = check_compressed(f, path, k, bytes, big_endian, err);
+            int rc = check_compressed(f, path, k, bytes, big_endian, &inflated, err);
             if (rc)
                 return rc;
         }
+        *content += inflated;
         if (type == MI_MATRIX && (end - at) % 8 && end + (8 - (end - at) % 8) <= size)
             end += 8 - (end - at) % 8;
         at = end;
@@ -141,26 +151,47 @@ static int walk_elements(FILE *f, const char *path, off_t size, int big_endian, 
     return NN_OK;
 }
 
-int nn_mat5_check(const char *path, nn_error *err)
+/* Refuse everything but a v5 header, saying what the file seems to be. */
+static int check_header(const uint8_t *h, size_t got, const char *path, int *big_endian,
+                        nn_error *err)
+{
+    int looks_matlab = got >= 6 && memcmp(h, "MATLAB", 6) == 0;
+    if (got == 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: empty file (expected a MATLAB .mat file)", path);
+    if (got < MAT5_HEADER)
+        return nn_fail(err, NN_E_FORMAT, looks_matlab
+                       ? "%s: truncated: %zu bytes, less than the 128-byte MAT-file header"
+                       : "%s: not a MATLAB .mat file (%zu bytes, less than a MAT-file header)",
+                       path, got);
+    unsigned version = header_version(h, big_endian);
+    if (version == 0x0200)
+        return nn_fail(err, NN_E_FORMAT, "%s: a MAT v7.3 (HDF5) file, which is not read; "
+                       "re-save it as v7 (MATLAB: save(name, ..., '-v7'); Python: "
+                       "scipy.io.savemat)", path);
+    if (version != 0x0100)
+        return nn_fail(err, NN_E_FORMAT, "%s: not a MATLAB .mat file of version 5 to 7 (%s)",
+                       path, looks_matlab ? "unknown MAT-file version"
+                                          : "no MAT-file header; v4 files are not read");
+    return NN_OK;
+}
+
+int nn_mat5_check(const char *path, uint64_t *max_values, nn_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return nn_fail(err, NN_E_IO, "%s: cannot open: %s", path, strerror(errno));
     uint8_t h[MAT5_HEADER];
     size_t got = fread(h, 1, sizeof h, f);
-    int rc = NN_OK, big_endian = 0;
+    int big_endian = 0, rc;
+    off_t size = -1;
     if (ferror(f))
         rc = nn_fail(err, NN_E_IO, "%s: read error: %s", path, strerror(errno));
-    else if (got == 0)
-        rc = nn_fail(err, NN_E_FORMAT, "%s: empty file (expected a MATLAB .mat file)", path);
-    else if (got == sizeof h && is_mat5(h, &big_endian)) {
-        off_t size = -1;
-        if (fseeko(f, 0, SEEK_END) != 0 || (size = ftello(f)) < 0)
-            rc = nn_fail(err, NN_E_IO, "%s: cannot find the file size: %s", path,
-                         strerror(errno));
-        else
-            rc = walk_elements(f, path, size, big_endian, err);
-    }
+    else if ((rc = check_header(h, got, path, &big_endian, err)) != NN_OK)
+        ;
+    else if (fseeko(f, 0, SEEK_END) != 0 || (size = ftello(f)) < 0)
+        rc = nn_fail(err, NN_E_IO, "%s: cannot find the file size: %s", path, strerror(errno));
+    else
+        rc = walk_elements(f, path, size, big_endian, max_values, err);
     fclose(f);
     return rc;
 }

@@ -72,6 +72,8 @@ const nn_key_spec nn_cfg_keys[] = {
      "IDX labels of `test` (idx with `test`: required)"},
     {"data", "valid_fraction", NN_KEY_FLOAT, D(valid_fraction), 0, NULL, CLOSED_OPEN(0, 1), "0.1",
      NULL, 0, "fraction of `train` held out for validation (0: none); not allowed with `valid`"},
+    {"data", "limit", NN_KEY_U64, D(limit), 0, NULL, NO_RANGE, "0", NULL, 0,
+     "train on the first N samples of the training set only, after the validation split (0: all); for quick experiments"},
     {"data", "transpose", NN_KEY_BOOL, D(transpose), 0, NULL, NO_RANGE, "false", NULL, 0,
      "transpose each image (EMNIST stores images transposed)"},
     {"data", "invert", NN_KEY_BOOL, D(invert), 0, NULL, NO_RANGE, "false", NULL, 0,

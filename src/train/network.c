@@ -7,14 +7,6 @@
 
 #include "nn/rng.h"
 
-static int find_layer(const nn_network *net, const char *name, int before)
-{
-    for (int i = 0; i < before; ++i)
-        if (strcmp(net->layers[i].cfg->name, name) == 0)
-            return i;
-    return -1;
-}
-
 /* Resolve `input =` and check that every layer but the last feeds exactly one
  * later layer: a dense-only network is a chain, possibly written out of order. */
 static int wire_layers(nn_network *net, nn_error *err)
@@ -22,14 +14,10 @@ static int wire_layers(nn_network *net, nn_error *err)
     int consumers[NN_MAX_LAYERS] = { 0 };
     for (int i = 0; i < net->n_layers; ++i) {
         nn_layer *l = &net->layers[i];
-        if (l->cfg->input[0] == '\0') {
-            l->input = i - 1;
-        } else {
-            l->input = find_layer(net, l->cfg->input, i);
-            if (l->input < 0)
-                return nn_fail(err, NN_E_CONFIG, "layer [%s]: input '%s' is not an earlier layer",
-                               l->cfg->name, l->cfg->input);
-        }
+        l->input = l->cfg->input_index;
+        if (l->input < -1 || l->input >= i)
+            return nn_fail(err, NN_E_CONFIG, "layer [%s]: its input is not an earlier layer",
+                           l->cfg->name);
         if (l->input >= 0)
             consumers[l->input]++;
     }

@@ -82,6 +82,8 @@ static int load_data(nn_trainer *t, nn_error *err)
     }
     if (!rc && dc->test[0])
         rc = load_split(dc, dc->test, dc->test_labels, &t->test, err);
+    if (!rc && dc->limit > 0 && dc->limit < t->train.n)
+        t->train.n = (size_t)dc->limit; /* the rest stays allocated but unused */
     if (!rc)
         rc = check_compatible(&t->train, &t->valid, "validation", err);
     if (!rc)

@@ -79,6 +79,7 @@ static nn_config one_layer_cfg(int units, nn_init_kind init)
     strcpy(c.layers[0].type, "dense");
     c.layers[0].units = units;
     c.layers[0].init = init;
+    c.layers[0].input_index = -1;
     c.n_layers = 1;
     return c;
 }
