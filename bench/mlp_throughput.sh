@@ -8,11 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 epochs=${1:-6}
+# Debian's interpreter: python3-torch and python3-numpy are installed for it.
+py=${PYTHON:-/usr/bin/python3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
-python3 bench/make_idx.py "$work/nist" 10800 32 36
+"$py" bench/make_idx.py "$work/nist" 10800 32 36
 cat >"$work/mlp.ini" <<INI
 [data]
 train = $work/nist-images.idx
@@ -43,15 +45,15 @@ rate() {
 
 build/nntrain "$work/mlp.ini" >/dev/null
 one=$(rate "$work/run")
-mpirun --oversubscribe --bind-to none -np 2 build/nntrain "$work/mlp.ini" --set train.out="$work/run2" >/dev/null
+mpirun --bind-to core -np 2 build/nntrain "$work/mlp.ini" --set train.out="$work/run2" >/dev/null
 two=$(rate "$work/run2")
 
 printf '%-34s %12s\n' "MLP 1024-64-36, batch 32" "samples/s"
 printf '%-34s %12s\n' "nntrain, 1 rank x 1 thread" "$one"
 printf '%-34s %12s\n' "nntrain, 2 ranks x 1 thread" "$two"
-if python3 -c 'import torch' 2>/dev/null; then
-    torch1=$(python3 bench/torch_mlp.py 1 "$epochs" 10800 1024 64 36 32)
-    printf '%-34s %12s\n' "PyTorch $(python3 -c 'import torch; print(torch.__version__)'), 1 thread" "$torch1"
+if "$py" -c 'import torch' 2>/dev/null; then
+    torch1=$("$py" bench/torch_mlp.py 1 "$epochs" 10800 1024 64 36 32)
+    printf '%-34s %12s\n' "PyTorch $("$py" -c 'import torch; print(torch.__version__)'), 1 thread" "$torch1"
     awk -v a="$one" -v b="$torch1" 'BEGIN { printf "%-34s %11.2fx  (target: 3x)\n", "nntrain 1 thread / PyTorch 1 thread", a / b }'
 else
     echo "PyTorch not installed (scripts/install-deps.sh --bench): no reference figure"

@@ -29,6 +29,9 @@ static inline nn_mat nn_mat_t(nn_mat m)
 /* C = alpha * A * B + beta * C, shapes [m,k] x [k,n] -> [m,n]. */
 void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c);
 
+/* Name of the BLIS kernel family in use ("skx", "zen3", "haswell", ...). */
+const char *nn_blas_kernels(void);
+
 /* Threads for BLIS and OpenMP element-wise loops in this process. */
 void nn_set_threads(int n);
 int nn_get_threads(void);

@@ -3,6 +3,8 @@
 #include <assert.h>
 #include <blis.h>
 #include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
 {
@@ -16,8 +18,43 @@ void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
 
 static int g_threads = 1;
 
+/* BLIS picks its kernels from the CPU model once, at its first call. CPUs it
+ * does not know (newer AMD EPYC models, some virtual CPUs) fall back to the
+ * portable 'generic' kernels at about a third of the speed, although the
+ * vector units are there. Unless the user chose (BLIS_ARCH_TYPE), name the
+ * kernel family the CPU's features support before BLIS initialises. */
+static void choose_blis_kernels(void)
+{
+    static int done;
+    if (done || getenv("BLIS_ARCH_TYPE"))
+        return;
+    done = 1;
+    int arch = -1;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+        arch = BLIS_ARCH_SKX;
+    else if (__builtin_cpu_is("amd") && __builtin_cpu_supports("avx2") &&
+             __builtin_cpu_supports("fma"))
+        arch = BLIS_ARCH_ZEN3;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        arch = BLIS_ARCH_HASWELL;
+    if (arch >= 0) {
+        char id[16];
+        snprintf(id, sizeof id, "%d", arch);
+        setenv("BLIS_ARCH_TYPE", id, 0);
+    }
+}
+
+const char *nn_blas_kernels(void)
+{
+    choose_blis_kernels();
+    return bli_arch_string(bli_arch_query_id());
+}
+
 void nn_set_threads(int n)
 {
+    choose_blis_kernels();
     if (n < 1)
         n = 1;
     g_threads = n;

@@ -193,8 +193,8 @@ static void print_header(const nn_trainer *t)
 {
     if (t->dist.rank != 0)
         return;
-    printf("nntrain %s: %s, %d rank(s) x %d thread(s)\n", NN_VERSION, t->cfg.path, t->dist.size,
-           nn_get_threads());
+    printf("nntrain %s: %s, %d rank(s) x %d thread(s), BLIS kernels '%s'\n", NN_VERSION,
+           t->cfg.path, t->dist.size, nn_get_threads(), nn_blas_kernels());
     printf("data: %zu train, %zu valid, %zu test samples of %d x %d x %d, %d classes\n",
            t->train.n, t->valid.n, t->test.n, t->train.c, t->train.h, t->train.w,
            t->train.num_classes);
