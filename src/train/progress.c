@@ -1,6 +1,14 @@
 /* Progress on rank 0: on a terminal a live line redrawn a few times a
- * second; in a log (SLURM, CI) one plain line per epoch. */
+ * second; in a log (SLURM, CI) one plain line per epoch, plus a plain
+ * progress line every LOG_INTERVAL seconds inside long epochs.
+ *
+ * mpirun gives its ranks pseudo-terminals even when its own output goes to
+ * a file, so under MPI a terminal cannot be detected: the live line is then
+ * used only when NNTRAIN_PROGRESS=live. NNTRAIN_PROGRESS=lines forces plain
+ * lines everywhere. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "trainer_internal.h"
@@ -14,13 +22,35 @@ static void format_duration(double s, char *buf, size_t n)
         snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
 }
 
+#define LOG_INTERVAL 30.0
+
+static int live_progress(void)
+{
+    static int mode = -1;
+    if (mode < 0) {
+        const char *env = getenv("NNTRAIN_PROGRESS");
+        int under_mpi = getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") ||
+                        getenv("PMI_RANK") || getenv("SLURM_STEP_ID");
+        if (env && strcmp(env, "live") == 0)
+            mode = 1;
+        else if (env && strcmp(env, "lines") == 0)
+            mode = 0;
+        else
+            mode = isatty(STDOUT_FILENO) && !under_mpi;
+    }
+    return mode;
+}
+
 void nn_progress_step(const nn_trainer *t, double epoch_start, int64_t samples_done)
 {
     static double last_draw;
-    if (t->dist.rank != 0 || !isatty(STDOUT_FILENO))
+    if (t->dist.rank != 0)
         return;
+    const int live = live_progress();
     double now = nn_dist_wtime();
-    if (now - last_draw < 0.25 && t->step != t->steps_per_epoch)
+    if (last_draw < epoch_start)
+        last_draw = epoch_start;
+    if (now - last_draw < (live ? 0.25 : LOG_INTERVAL) || t->step == t->steps_per_epoch)
         return;
     last_draw = now;
     double elapsed = now - epoch_start;
@@ -29,9 +59,9 @@ void nn_progress_step(const nn_trainer *t, double epoch_start, int64_t samples_d
     char eta[32];
     format_duration(left, eta, sizeof eta);
     double loss = t->epoch_sums.count > 0 ? t->epoch_sums.loss / t->epoch_sums.count : 0;
-    printf("\r\033[Kepoch %lld/%d  step %lld/%lld  loss %.4f  %.0f samples/s  ETA %s",
-           (long long)t->epoch + 1, t->cfg.train.epochs, (long long)t->step,
-           (long long)t->steps_per_epoch, loss, rate, eta);
+    printf("%sepoch %lld/%d  step %lld/%lld  loss %.4f  %.0f samples/s  epoch ETA %s%s",
+           live ? "\r\033[K" : "", (long long)t->epoch + 1, t->cfg.train.epochs,
+           (long long)t->step, (long long)t->steps_per_epoch, loss, rate, eta, live ? "" : "\n");
     fflush(stdout);
 }
 
@@ -41,7 +71,7 @@ void nn_progress_epoch(const nn_trainer *t, const nn_epoch_metrics *m, double et
         return;
     char eta[32];
     format_duration(eta_seconds, eta, sizeof eta);
-    if (isatty(STDOUT_FILENO))
+    if (live_progress())
         printf("\r\033[K");
     printf("epoch %lld/%d  train loss %.4f acc %.4f", (long long)m->epoch, t->cfg.train.epochs,
            m->train_loss, m->train_acc);
