@@ -50,9 +50,14 @@ int nn_trainer_save(nn_trainer *t, nn_error *err)
             ck.seed = t->cfg.train.seed;
             ck.world_size = t->dist.size;
             ck.lr = t->lr;
-            ck.config_text = t->cfg.text;
+            /* The config as it ran: defaults filled in, --set overrides applied. */
+            char *resolved = NULL;
+            rc = nn_config_resolved(&t->cfg, &resolved, err);
+            ck.config_text = resolved;
             ck.config_path = t->cfg.path;
-            rc = nn_checkpoint_save(t->ckpt_path, &ck, err);
+            if (!rc)
+                rc = nn_checkpoint_save(t->ckpt_path, &ck, err);
+            free(resolved);
             free(ck.tensors);
         }
     }
