@@ -6,7 +6,8 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libblis-openmp-dev
           libhdf5-openmpi-dev hdf5-tools check libmatio-dev libleptonica-dev libinih-dev
-          libpng-dev zlib1g-dev liblapacke-dev dataset-fashion-mnist)
+          libpng-dev zlib1g-dev liblapacke-dev libplplot-dev plplot-driver-cairo
+          dataset-fashion-mnist)
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(python3-torch python3-numpy)
 fi

@@ -70,6 +70,11 @@ int nn_checkpoint_save(const char *path, const nn_checkpoint *ck, nn_error *err)
  * fine-tuning reads only model/ tensors). */
 int nn_checkpoint_load(const char *path, nn_checkpoint *ck, nn_error *err);
 
+/* Read one tensor of any shape (rank 1..4) by name, e.g. "model/fc1/W";
+ * out->data is malloc'ed (caller frees). */
+int nn_checkpoint_read_tensor(const char *path, const char *name, nn_named_tensor *out,
+                              nn_error *err);
+
 /* Read only the stored config text (malloc'ed, caller frees; the format
  * attributes are checked as in load). */
 int nn_checkpoint_read_config(const char *path, char **config_text, nn_error *err);

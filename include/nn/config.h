@@ -92,6 +92,14 @@ typedef struct nn_config {
 int nn_config_parse(nn_config *cfg, const char *path, const char *text,
                     const char *const *overrides, int n_overrides, nn_error *err);
 
+/* The same with flags: NN_CONFIG_NO_FILE_CHECK skips the check that data
+ * files exist (for reading a checkpoint's config when only the network
+ * matters, e.g. to draw its weights). */
+#define NN_CONFIG_NO_FILE_CHECK 1u
+int nn_config_parse_flags(nn_config *cfg, const char *path, const char *text,
+                          const char *const *overrides, int n_overrides, unsigned flags,
+                          nn_error *err);
+
 /* Read a whole file into a malloc'ed, NUL-terminated string. Fails (NN_E_CONFIG,
  * naming the file) when it cannot be read, is a folder, holds a NUL byte or is
  * larger than NN_TEXT_FILE_MAX bytes. */

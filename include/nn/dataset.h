@@ -23,12 +23,19 @@ typedef struct nn_dataset {
     char (*class_names)[NN_CLASS_NAME_LEN]; /* [num_classes], e.g. "A".."Z","0".."9" */
 } nn_dataset;
 
+/* Loaders fill *out completely or, on error, leave it zeroed; either way
+ * nn_dataset_free(out) is safe. They never print or exit: a failure returns
+ * its code with a message "path: what is wrong" in err. Free everything with
+ * nn_dataset_free, which also zeroes *d (NULL is fine). */
 void nn_dataset_free(nn_dataset *d);
 
 /* IDX files (MNIST, EMNIST, Fashion-MNIST), plain or gzip-compressed (detected
  * from the content, not the name). images: magic 0x00000803, N x H x W uint8;
  * labels: magic 0x00000801, N uint8. Class count = max label + 1, names "0".."9"
- * for 10 classes, otherwise the label numbers. */
+ * for 10 classes, otherwise the label numbers. c = 1; pixels stay in u8.
+ * Errors: NN_E_IO (cannot open/read), NN_E_FORMAT (wrong magic, sizes beyond
+ * 2^31 samples or 4096 pixels a side, truncated, trailing data, corrupt gzip,
+ * label and image counts differ), NN_E_CONFIG (a path missing). */
 int nn_idx_load(nn_dataset *out, const char *images_path, const char *labels_path,
                 nn_error *err);
 
@@ -36,16 +43,24 @@ int nn_idx_load(nn_dataset *out, const char *images_path, const char *labels_pat
  * single, each row a column-major 32x32 glyph) and "<split>_labels" (N x K
  * one-hot). The split prefix is found in the file (exactly one *_data and its
  * matching *_labels). Glyphs are transposed to row-major so they are upright.
- * Class names: A..Z for K=26, A..Z then 0..9 for K=36, otherwise numbers. */
+ * Class names: A..Z for K=26, A..Z then 0..9 for K=36, otherwise numbers.
+ * Also: any real numeric class for either variable, any square row length
+ * (side <= 4096), label = argmax of each row (a row without a positive entry
+ * is an error). Pixels are stored in f32 as they are (no rescaling). Only MAT
+ * v5 files (MATLAB's default, -v6, -v7; scipy.io.savemat) are read: v7.3
+ * (HDF5) files are refused, as HDF5 is not safe on damaged files. */
 int nn_mat_load(nn_dataset *out, const char *path, nn_error *err);
 
 /* Deterministic split: a permutation of all->n drawn from seed puts
  * round(valid_fraction * n) samples in *valid and the rest in *train (both are
- * new copies; all is unchanged). 0 < valid_fraction < 1. */
+ * new copies, with the class names, each in the original sample order; all is
+ * unchanged). 0 < valid_fraction < 1 and both parts non-empty, else
+ * NN_E_CONFIG. The same seed gives the same split on every machine. */
 int nn_dataset_split(nn_dataset *train, nn_dataset *valid, const nn_dataset *all,
                      double valid_fraction, uint64_t seed, nn_error *err);
 
-/* Transpose every image in place (EMNIST stores glyphs transposed). */
+/* Transpose every image in place (EMNIST stores glyphs transposed); h and w
+ * swap. Cannot fail: non-square images are done without scratch memory. */
 void nn_dataset_transpose(nn_dataset *d);
 
 /* Replace class names (e.g. from the config); count must equal num_classes. */
@@ -55,7 +70,7 @@ int nn_dataset_set_class_names(nn_dataset *d, const char *const *names, int coun
 /* Copy samples idx[0..count) into x [count, dim] as float32 (bytes / 255,
  * floats as stored; multiplied by -1 and shifted by +1 when invert is set, so
  * ink/background polarity can be flipped) and their labels into y [count]
- * (y may be NULL). */
+ * (y may be NULL). Every idx must be < d->n (checked only by assert). */
 void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count, int invert,
                        float *x, int32_t *y);
 

@@ -13,6 +13,9 @@ typedef struct nn_dist {
 int nn_dist_init(int *argc, char ***argv, nn_dist *d);
 void nn_dist_finalize(void);
 
+/* This process's rank in the job (0 before nn_dist_init). */
+int nn_dist_rank(void);
+
 /* In-place sum over ranks. */
 void nn_dist_sum_floats(float *buf, size_t n);
 void nn_dist_sum_doubles(double *buf, size_t n);

@@ -19,6 +19,14 @@ static inline int nn_data_mul(size_t a, size_t b, size_t *out)
     return !__builtin_mul_overflow(a, b, out);
 }
 
+/* A uint32 stored big- or little-endian. */
+static inline uint32_t nn_data_rd32(const uint8_t *p, int big_endian)
+{
+    if (big_endian)
+        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
 /* Allocate d->u8 (as_bytes) or d->f32, and d->labels, for d->n samples of
  * d->dim values. On failure nothing stays allocated. */
 int nn_data_alloc_samples(nn_dataset *d, int as_bytes, nn_error *err);
@@ -33,5 +41,13 @@ int nn_data_number_classes(nn_dataset *d, nn_error *err);
  * values any variable can really hold (each stored value takes at least a
  * byte), so a forged size is refused before matio allocates memory for it. */
 int nn_mat5_check(const char *path, uint64_t *max_values, nn_error *err);
+
+/* The header of variable k (0-based) of a v5 file: head [avail] holds the
+ * first bytes of its miMATRIX content, which is length bytes long. A
+ * numeric array must store exactly one value per element of its
+ * dimensions, within the element (matio leaves the rest of its buffer
+ * uninitialised otherwise). Other classes pass. */
+int nn_mat5_check_var(const uint8_t *head, size_t avail, uint64_t length, int big_endian,
+                      const char *path, int k, nn_error *err);
 
 #endif

@@ -240,6 +240,11 @@ int nn_idx_load(nn_dataset *out, const char *images_path, const char *labels_pat
                 nn_error *err)
 {
     memset(out, 0, sizeof *out);
+    if (!images_path || !*images_path)
+        return nn_fail(err, NN_E_CONFIG, "no IDX images file given");
+    if (!labels_path || !*labels_path)
+        return nn_fail(err, NN_E_CONFIG, "%s: an IDX images file needs its labels file",
+                       images_path);
     uint32_t idims[3] = {0}, ldims[1] = {0};
     uint8_t *labels = NULL; /* [n] */
     int rc = idx_read(images_path, IDX_IMAGES, 3, idims, &out->u8, err);

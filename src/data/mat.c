@@ -101,6 +101,12 @@ static const char *class_name(enum matio_classes c)
     return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "unknown";
 }
 
+/* A variable's name for messages (matio may leave it unset). */
+static const char *vname(const matvar_t *v)
+{
+    return v->name ? v->name : "(unnamed)";
+}
+
 static int is_real_numeric(const matvar_t *v)
 {
     return v->class_type >= MAT_C_DOUBLE && v->class_type <= MAT_C_UINT64 && !v->isComplex;
@@ -114,11 +120,11 @@ static int check_matrix(const matvar_t *v, const char *path, uint64_t max_values
     size_t elems = 0;
     if (v->rank != 2 || !v->dims || !is_real_numeric(v))
         return nn_fail(err, NN_E_FORMAT, "%s: %s must be a real numeric matrix (it is a "
-                       "%d-dimensional %s%s array)", path, v->name, v->rank,
+                       "%d-dimensional %s%s array)", path, vname(v), v->rank,
                        v->isComplex ? "complex " : "", class_name(v->class_type));
     if (!nn_data_mul(v->dims[0], v->dims[1], &elems) || elems > max_values)
         return nn_fail(err, NN_E_FORMAT, "%s: corrupt: %s claims %zu x %zu values, more than "
-                       "the file can hold", path, v->name, v->dims[0], v->dims[1]);
+                       "the file can hold", path, vname(v), v->dims[0], v->dims[1]);
     return NN_OK;
 }
 
@@ -180,10 +186,10 @@ static int glyph_shape(const matvar_t *x, const char *path, size_t *side, nn_err
     size_t s = (size_t)llround(sqrt((double)d));
     if (n == 0 || n > NN_DATA_MAX_SAMPLES)
         return nn_fail(err, NN_E_FORMAT, "%s: %s has %zu rows (expected 1 to 2^31 samples)",
-                       path, x->name, n);
+                       path, vname(x), n);
     if (d == 0 || s * s != d || s > NN_DATA_MAX_SIDE)
         return nn_fail(err, NN_E_FORMAT, "%s: %s rows have %zu values, not a square image of "
-                       "at most %d x %d (e.g. 1024 = 32 x 32)", path, x->name, d,
+                       "at most %d x %d (e.g. 1024 = 32 x 32)", path, vname(x), d,
                        NN_DATA_MAX_SIDE, NN_DATA_MAX_SIDE);
     *side = s;
     return NN_OK;
@@ -198,7 +204,7 @@ static int check_values(const matvar_t *x, const char *path, nn_error *err)
         double v = elem(x, i);
         if (!(fabs(v) <= FLT_MAX))
             return nn_fail(err, NN_E_FORMAT, "%s: %s row %zu (0-based) holds %g, which is not "
-                           "a finite float", path, x->name, i % n, v);
+                           "a finite float", path, vname(x), i % n, v);
     }
     return NN_OK;
 }
@@ -234,7 +240,7 @@ static int labels_from_one_hot(int32_t *labels, const matvar_t *y, const char *p
         }
         if (labels[i] < 0)
             return nn_fail(err, NN_E_FORMAT, "%s: %s row %zu (0-based) has no positive entry "
-                           "(expected one-hot labels)", path, y->name, i);
+                           "(expected one-hot labels)", path, vname(y), i);
     }
     return NN_OK;
 }
@@ -260,11 +266,11 @@ static int convert(nn_dataset *out, const matvar_t *x, const matvar_t *y, const 
     if (rc)
         return rc;
     if (y->dims[0] != x->dims[0])
-        return nn_fail(err, NN_E_FORMAT, "%s: %s has %zu rows but %s has %zu", path, x->name,
-                       x->dims[0], y->name, y->dims[0]);
+        return nn_fail(err, NN_E_FORMAT, "%s: %s has %zu rows but %s has %zu", path, vname(x),
+                       x->dims[0], vname(y), y->dims[0]);
     if (y->dims[1] == 0 || y->dims[1] > NN_DATA_MAX_CLASSES)
         return nn_fail(err, NN_E_FORMAT, "%s: %s has %zu columns (expected 1 to %d classes)",
-                       path, y->name, y->dims[1], NN_DATA_MAX_CLASSES);
+                       path, vname(y), y->dims[1], NN_DATA_MAX_CLASSES);
     if ((rc = check_values(x, path, err)))
         return rc;
     *out = (nn_dataset){.n = x->dims[0], .c = 1, .h = (int)side, .w = (int)side,
@@ -279,6 +285,8 @@ static int convert(nn_dataset *out, const matvar_t *x, const matvar_t *y, const 
 int nn_mat_load(nn_dataset *out, const char *path, nn_error *err)
 {
     memset(out, 0, sizeof *out);
+    if (!path || !*path)
+        return nn_fail(err, NN_E_CONFIG, "no .mat file given");
     uint64_t max_values = 0;
     int rc = nn_mat5_check(path, &max_values, err);
     if (rc)

@@ -27,12 +27,7 @@
 #define MI_MATRIX 14     /* uncompressed variable, padded to 8 bytes */
 #define MI_COMPRESSED 15 /* zlib-compressed variable, not padded */
 
-static uint32_t rd32(const uint8_t *p, int big_endian)
-{
-    if (big_endian)
-        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
+#define HEAD 512 /* bytes of a variable kept for nn_mat5_check_var */
 
 /* Bytes 124-127: the version, then "IM" (little-endian writer) or "MI"
  * (big-endian). Version 0x0100 is v5, 0x0200 is v7.3; 0 when there is no
@@ -47,8 +42,9 @@ static unsigned header_version(const uint8_t *h, int *big_endian)
 
 /* Inflate one compressed element of `bytes` bytes at the current file
  * position, to its end. Its content must be one variable (an 8-byte
- * miMATRIX tag and the bytes that tag announces), and the zlib stream must
- * end exactly where the element does. k numbers the element for messages. */
+ * miMATRIX tag and the bytes that tag announces, checked by
+ * nn_mat5_check_var), and the zlib stream must end exactly where the element
+ * does. k numbers the element for messages. */
 static int check_compressed(FILE *f, const char *path, int k, uint32_t bytes, int big_endian,
                             uint64_t *inflated, nn_error *err)
 {
@@ -62,7 +58,7 @@ static int check_compressed(FILE *f, const char *path, int k, uint32_t bytes, in
         return nn_fail(err, NN_E_NOMEM, "%s: cannot start zlib", path);
     }
     uint64_t left = bytes, produced = 0;
-    uint8_t tag[8];
+    uint8_t head[8 + HEAD]; /* the inner tag and the start of the variable */
     int zrc = Z_OK, read_failed = 0;
     for (;;) {
         if (z.avail_in == 0 && left > 0) {
@@ -77,8 +73,9 @@ static int check_compressed(FILE *f, const char *path, int k, uint32_t bytes, in
         z.avail_out = CHUNK;
         zrc = inflate(&z, Z_NO_FLUSH);
         size_t got = CHUNK - z.avail_out;
-        if (produced < 8) /* the inner tag, possibly split across calls */
-            memcpy(tag + produced, out, got < 8 - produced ? got : 8 - (size_t)produced);
+        if (produced < sizeof head) /* possibly split across calls */
+            memcpy(head + produced, out,
+                   got < sizeof head - produced ? got : sizeof head - (size_t)produced);
         produced += got;
         if (zrc == Z_STREAM_END || (zrc != Z_OK && zrc != Z_BUF_ERROR))
             break;
@@ -100,14 +97,28 @@ static int check_compressed(FILE *f, const char *path, int k, uint32_t bytes, in
     if (extra)
         return nn_fail(err, NN_E_FORMAT, "%s: corrupt: compressed variable %d has %llu bytes "
                        "after its zlib stream", path, k + 1, extra);
-    uint64_t announced = produced >= 8 ? 8 + (uint64_t)rd32(tag + 4, big_endian) : 0;
-    if (produced < 8 || rd32(tag, big_endian) != MI_MATRIX || produced < announced ||
+    uint64_t announced = produced >= 8 ? 8 + (uint64_t)nn_data_rd32(head + 4, big_endian) : 0;
+    if (produced < 8 || nn_data_rd32(head, big_endian) != MI_MATRIX || produced < announced ||
         produced > announced + 7)
         return nn_fail(err, NN_E_FORMAT, "%s: corrupt: compressed variable %d inflates to "
                        "%llu bytes that do not hold one variable", path, k + 1,
                        (unsigned long long)produced);
     *inflated = produced;
-    return NN_OK;
+    size_t avail = produced < sizeof head ? (size_t)produced : sizeof head;
+    return nn_mat5_check_var(head + 8, avail - 8, announced - 8, big_endian, path, k, err);
+}
+
+/* The header of an uncompressed variable of `bytes` bytes at the current
+ * file position. */
+static int check_plain(FILE *f, const char *path, int k, uint32_t bytes, int big_endian,
+                       nn_error *err)
+{
+    uint8_t head[HEAD];
+    size_t want = bytes < sizeof head ? bytes : sizeof head;
+    if (fread(head, 1, want, f) != want)
+        return nn_fail(err, NN_E_IO, "%s: read error in variable %d: %s", path, k + 1,
+                       strerror(errno));
+    return nn_mat5_check_var(head, want, bytes, big_endian, path, k, err);
 }
 
 /* Walk the tags from byte 128 to the end of a file of size bytes; *content
@@ -126,7 +137,7 @@ static int walk_elements(FILE *f, const char *path, off_t size, int big_endian,
         if (fseeko(f, at, SEEK_SET) != 0 || fread(tag, 1, 8, f) != 8)
             return nn_fail(err, NN_E_IO, "%s: read error at byte %lld: %s", path, (long long)at,
                            strerror(errno));
-        uint32_t type = rd32(tag, big_endian), bytes = rd32(tag + 4, big_endian);
+        uint32_t type = nn_data_rd32(tag, big_endian), bytes = nn_data_rd32(tag + 4, big_endian);
         if (type != MI_MATRIX && type != MI_COMPRESSED)
             return nn_fail(err, NN_E_FORMAT,
                            "%s: corrupt: element %d at byte %lld has type %u (expected a "
@@ -138,11 +149,11 @@ static int walk_elements(FILE *f, const char *path, off_t size, int big_endian,
                            "only %lld remain", path, k + 1, (long long)at, bytes,
                            (long long)(size - at - 8));
         uint64_t inflated = bytes;
-        if (type == MI_COMPRESSED) {
-            int rc = check_compressed(f, path, k, bytes, big_endian, &inflated, err);
-            if (rc)
-                return rc;
-        }
+        int rc = type == MI_COMPRESSED
+                     ? check_compressed(f, path, k, bytes, big_endian, &inflated, err)
+                     : check_plain(f, path, k, bytes, big_endian, err);
+        if (rc)
+            return rc;
         *content += inflated;
         if (type == MI_MATRIX && (end - at) % 8 && end + (8 - (end - at) % 8) <= size)
             end += 8 - (end - at) % 8;

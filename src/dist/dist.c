@@ -16,6 +16,15 @@ int nn_dist_init(int *argc, char ***argv, nn_dist *d)
     return 0;
 }
 
+int nn_dist_rank(void)
+{
+    int up = 0, rank = 0;
+    MPI_Initialized(&up);
+    if (up)
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    return rank;
+}
+
 void nn_dist_finalize(void)
 {
     int done = 0;

@@ -315,3 +315,57 @@ int nn_checkpoint_read_config(const char *path, char **config_text, nn_error *er
     nn_h5_quiet_end(&q);
     return rc;
 }
+
+/* Shape of dataset /name into t (rank and dims); NN_E_FORMAT when missing. */
+static int query_shape(hid_t fid, const char *file, nn_named_tensor *t, nn_error *err)
+{
+    char full[NN_TENSOR_NAME_LEN + 2];
+    int rc = tensor_path(file, t, full, sizeof full, err);
+    if (rc)
+        return rc;
+    int e = nn_h5_path_exists(fid, full);
+    if (e <= 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: missing dataset %s", file, full);
+    hid_t dset = H5Dopen2(fid, full, H5P_DEFAULT);
+    hid_t space = dset < 0 ? -1 : H5Dget_space(dset);
+    hsize_t dims[H5S_MAX_RANK];
+    int rank = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
+    if (rank < 1 || rank > NN_TENSOR_MAX_RANK || H5Sget_simple_extent_dims(space, dims, NULL) < 0)
+        rc = nn_fail(err, NN_E_FORMAT, "%s: %s is not a dataset of rank 1..%d", file, full,
+                     NN_TENSOR_MAX_RANK);
+    else {
+        t->rank = rank;
+        for (int i = 0; i < rank; i++)
+            t->dims[i] = dims[i];
+    }
+    nn_h5_close(&space);
+    nn_h5_close(&dset);
+    return rc;
+}
+
+int nn_checkpoint_read_tensor(const char *path, const char *name, nn_named_tensor *out,
+                              nn_error *err)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", name);
+    nn_h5_quiet q;
+    nn_h5_quiet_begin(&q);
+    hid_t fid = -1;
+    int rc = open_checkpoint(path, &fid, err);
+    if (rc == NN_OK)
+        rc = query_shape(fid, path, out, err);
+    if (rc == NN_OK) {
+        uint64_t n = 1;
+        for (int i = 0; i < out->rank; i++)
+            n *= out->dims[i];
+        out->data = nn_malloc(n * sizeof(float), err);
+        rc = out->data ? read_tensor(fid, path, out, err) : NN_E_NOMEM;
+        if (rc) {
+            free(out->data);
+            out->data = NULL;
+        }
+    }
+    nn_h5_close(&fid);
+    nn_h5_quiet_end(&q);
+    return rc;
+}

@@ -42,6 +42,7 @@ typedef struct cfg_parser {
     nn_error *err;
     int code;            /* NN_OK, or the code of the error in err */
     int fail_line;       /* line of that error while reading the file */
+    int skip_file_checks; /* NN_CONFIG_NO_FILE_CHECK */
 } cfg_parser;
 
 /* ---- errors --------------------------------------------------------------- */
@@ -762,13 +763,20 @@ static int interpret(cfg_parser *ps, nn_config *cfg)
                          "type = dense and units = 10");
     if ((rc = check_data(ps, data, &cfg->data)) || (rc = default_out(ps, cfg)))
         return rc;
-    return check_files(ps, data, &cfg->data);
+    return ps->skip_file_checks ? NN_OK : check_files(ps, data, &cfg->data);
 }
 
 /* ---- public --------------------------------------------------------------- */
 
 int nn_config_parse(nn_config *cfg, const char *path, const char *text,
                     const char *const *overrides, int n_overrides, nn_error *err)
+{
+    return nn_config_parse_flags(cfg, path, text, overrides, n_overrides, 0, err);
+}
+
+int nn_config_parse_flags(nn_config *cfg, const char *path, const char *text,
+                          const char *const *overrides, int n_overrides, unsigned flags,
+                          nn_error *err)
 {
     memset(cfg, 0, sizeof *cfg);
     if (!path || !*path)
@@ -778,7 +786,8 @@ int nn_config_parse(nn_config *cfg, const char *path, const char *text,
     memcpy(cfg->path, path, strlen(path) + 1);
     if (!text)
         return nn_fail(err, NN_E_CONFIG, "%s: no config text", path);
-    cfg_parser ps = {.path = cfg->path, .err = err};
+    cfg_parser ps = {.path = cfg->path, .err = err,
+                     .skip_file_checks = (flags & NN_CONFIG_NO_FILE_CHECK) != 0};
     int rc = read_sections(&ps, text);
     for (int i = 0; i < n_overrides && rc == NN_OK; i++)
         rc = apply_override(&ps, overrides[i]);

@@ -11,29 +11,37 @@
 int nn_trainer_vote(int code, nn_error *err)
 {
     int worst = nn_dist_max_int(code);
-    if (worst && !code)
-        nn_fail(err, worst, "%s", ""); /* another rank reported the error */
+    if (!worst)
+        return NN_OK;
+    /* Most errors hit every rank alike (the same file, the same config):
+     * then rank 0 alone reports it. A rank whose error rank 0 did not share
+     * keeps its message, which main prints with the rank's number. */
+    int root_code = code;
+    nn_dist_bcast(&root_code, sizeof root_code, 0);
+    if (!code || (root_code && nn_dist_rank() != 0))
+        nn_fail(err, code ? code : worst, "%s", "");
     return worst;
 }
 
 static int load_config(nn_trainer *t, const nn_run_options *opts, nn_error *err)
 {
     char *text = NULL;
-    int rc = t->dist.rank == 0 ? nn_read_text_file(opts->config_path, &text, err) : NN_OK;
+    int rc = NN_OK;
+    if (t->dist.rank == 0 && opts->config_text)
+        rc = (text = strdup(opts->config_text)) ? NN_OK : nn_fail(err, NN_E_NOMEM, "out of memory");
+    else if (t->dist.rank == 0)
+        rc = nn_read_text_file(opts->config_path, &text, err);
     if ((rc = nn_trainer_vote(rc, err)))
         return rc;
     if (nn_dist_bcast_string(&text, 0) != 0)
         return nn_trainer_vote(nn_fail(err, NN_E_NOMEM, "out of memory reading the config"), err);
     rc = nn_config_parse(&t->cfg, opts->config_path, text, opts->overrides, opts->n_overrides, err);
     free(text);
-    /* Every rank parsed the same text, so all fail or none; rank 0 speaks. */
-    if (rc && t->dist.rank != 0)
-        err->msg[0] = '\0';
-    return nn_trainer_vote(rc, err);
+    return nn_trainer_vote(rc, err); /* the same on every rank: rank 0 speaks */
 }
 
-static int load_split(const nn_data_config *dc, const char *images, const char *labels,
-                      nn_dataset *out, nn_error *err)
+int nn_trainer_load_file(const nn_data_config *dc, const char *images, const char *labels,
+                         nn_dataset *out, nn_error *err)
 {
     memset(out, 0, sizeof *out);
     int is_mat = dc->format == NN_FORMAT_MAT ||
@@ -70,10 +78,10 @@ static int load_data(nn_trainer *t, nn_error *err)
 {
     const nn_data_config *dc = &t->cfg.data;
     nn_dataset all;
-    int rc = load_split(dc, dc->train, dc->train_labels, &all, err);
+    int rc = nn_trainer_load_file(dc, dc->train, dc->train_labels, &all, err);
     if (!rc && dc->valid[0]) {
         t->train = all;
-        rc = load_split(dc, dc->valid, dc->valid_labels, &t->valid, err);
+        rc = nn_trainer_load_file(dc, dc->valid, dc->valid_labels, &t->valid, err);
     } else if (!rc && dc->valid_fraction > 0) {
         rc = nn_dataset_split(&t->train, &t->valid, &all, dc->valid_fraction, t->cfg.train.seed, err);
         nn_dataset_free(&all);
@@ -81,7 +89,7 @@ static int load_data(nn_trainer *t, nn_error *err)
         t->train = all;
     }
     if (!rc && dc->test[0])
-        rc = load_split(dc, dc->test, dc->test_labels, &t->test, err);
+        rc = nn_trainer_load_file(dc, dc->test, dc->test_labels, &t->test, err);
     if (!rc && dc->limit > 0 && dc->limit < t->train.n)
         t->train.n = (size_t)dc->limit; /* the rest stays allocated but unused */
     if (!rc)
@@ -140,7 +148,10 @@ static int allocate_buffers(nn_trainer *t, nn_error *err)
     t->x = nn_alloc_floats(rows * t->net.in_dim, err);
     t->y = t->x ? nn_calloc(rows, sizeof *t->y, err) : NULL;
     t->perm = t->y ? nn_calloc(t->train.n, sizeof *t->perm, err) : NULL;
-    return t->perm ? NN_OK : NN_E_NOMEM;
+    const nn_layer *first = &t->net.layers[0];
+    size_t n_init = first->n_params > 0 ? first->params[0].size : 0;
+    t->init_weights = t->perm ? nn_alloc_floats(n_init, err) : NULL;
+    return t->init_weights ? NN_OK : NN_E_NOMEM;
 }
 
 int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
@@ -166,14 +177,12 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
         rc = nn_optim_init(&t->opt, tc, t->net.n_params, err);
     if (!rc)
         rc = allocate_buffers(t, err);
-    if (rc && t->dist.rank != 0 && rc == NN_E_CONFIG)
-        err->msg[0] = '\0'; /* the same on every rank: let rank 0 say it */
     if ((rc = nn_trainer_vote(rc, err)))
         return rc;
     snprintf(t->run_dir, sizeof t->run_dir, "%s", tc->out);
     snprintf(t->ckpt_path, sizeof t->ckpt_path, "%s/checkpoint.h5", t->run_dir);
     snprintf(t->metrics_path, sizeof t->metrics_path, "%s/metrics.h5", t->run_dir);
-    if (!opts->summary_only)
+    if (!opts->summary_only && !opts->config_text)
         rc = t->dist.rank == 0 ? make_dir(t->run_dir, err) : NN_OK;
     return nn_trainer_vote(rc, err);
 }
@@ -185,6 +194,7 @@ void nn_trainer_free(nn_trainer *t)
     nn_free_aligned(t->x);
     free(t->y);
     free(t->perm);
+    nn_free_aligned(t->init_weights);
     nn_optim_free(&t->opt);
     nn_network_free(&t->net);
     nn_dataset_free(&t->train);

@@ -14,7 +14,7 @@ static nn_named_tensor *build_tensor_list(nn_trainer *t, int *count, float sums[
 {
     const int per = nn_network_param_count(&t->net);
     const int states = nn_optim_state_count(&t->opt);
-    nn_named_tensor *list = nn_calloc((size_t)per * (1 + states) + 1, sizeof *list, err);
+    nn_named_tensor *list = nn_calloc((size_t)per * (1 + states) + 2, sizeof *list, err);
     if (!list)
         return NULL;
     nn_network_param_tensors(&t->net, "model", t->net.params, list);
@@ -30,6 +30,17 @@ static nn_named_tensor *build_tensor_list(nn_trainer *t, int *count, float sums[
     last->dims[0] = 3;
     last->data = sums;
     *count = per * (1 + states) + 1;
+    /* The first layer's first parameter as initialised: the "before" of the
+     * weight figures. */
+    const nn_layer *l0 = &t->net.layers[0];
+    if (l0->n_params > 0) {
+        const nn_param *p = &l0->params[0];
+        nn_named_tensor *init = &list[(*count)++];
+        snprintf(init->name, sizeof init->name, "init/%s/%s", l0->cfg->name, p->name);
+        init->rank = p->rank;
+        memcpy(init->dims, p->dims, sizeof init->dims);
+        init->data = t->init_weights;
+    }
     return list;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "nn/blas.h"
+#include "nn/figures.h"
 #include "nn/rng.h"
 #include "trainer_internal.h"
 
@@ -98,7 +99,7 @@ static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *
     m.valid_loss = m.valid_acc = NAN;
     double train_seconds = nn_dist_wtime() - start;
     if (t->valid.n > 0) {
-        nn_loss_sums v = nn_trainer_evaluate(t, &t->valid);
+        nn_loss_sums v = nn_trainer_evaluate(t, &t->valid, NULL);
         m.valid_loss = v.loss / v.count;
         m.valid_acc = v.correct / v.count;
     }
@@ -161,14 +162,33 @@ static int run_epoch(nn_trainer *t, nn_error *err)
     return rc;
 }
 
-static void report_test(nn_trainer *t)
+/* After training: the test set (or, without one, the validation set) with
+ * its confusion matrix, saved as eval_<split>.h5, then every figure. */
+static int final_report(nn_trainer *t, nn_error *err)
 {
-    if (t->test.n == 0)
-        return;
-    nn_loss_sums s = nn_trainer_evaluate(t, &t->test);
-    if (t->dist.rank == 0)
-        printf("test: loss %.4f  accuracy %.4f  (%.0f samples)\n", s.loss / s.count,
-               s.correct / s.count, s.count);
+    const nn_dataset *d = t->test.n > 0 ? &t->test : &t->valid;
+    const char *split = t->test.n > 0 ? "test" : "valid";
+    int rc = NN_OK;
+    if (d->n > 0) {
+        nn_eval_result r;
+        rc = nn_trainer_eval_result(t, d, split, t->ckpt_path, &r, err);
+        if (rc)
+            return rc;
+        if (t->dist.rank == 0) {
+            nn_eval_print(&r, stdout, 10);
+            char path[NN_PATH_LEN + 32];
+            snprintf(path, sizeof path, "%s/eval_%s.h5", t->run_dir, split);
+            rc = nn_eval_save(path, &r, err);
+        }
+        nn_eval_free(&r);
+        if ((rc = nn_trainer_vote(rc, err)))
+            return rc;
+    }
+    if (t->dist.rank == 0) {
+        rc = nn_run_figures(t->run_dir, stdout, err);
+        printf("checkpoint: %s\nmetrics: %s\n", t->ckpt_path, t->metrics_path);
+    }
+    return nn_trainer_vote(rc, err);
 }
 
 static int start_or_resume(nn_trainer *t, const nn_run_options *opts, nn_error *err)
@@ -177,6 +197,8 @@ static int start_or_resume(nn_trainer *t, const nn_run_options *opts, nn_error *
     if (resume && strcmp(resume, "auto") == 0)
         resume = access(t->ckpt_path, F_OK) == 0 ? t->ckpt_path : NULL;
     nn_network_init(&t->net, t->cfg.train.seed);
+    const nn_param *first = &t->net.layers[0].params[0];
+    memcpy(t->init_weights, first->value, first->size * sizeof(float));
     int rc = resume ? nn_trainer_resume(t, resume, err) : NN_OK;
     if (rc)
         return rc;
@@ -214,11 +236,8 @@ int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err
         rc = start_or_resume(&t, opts, err);
         while (!rc && t.epoch < t.cfg.train.epochs)
             rc = run_epoch(&t, err);
-        if (!rc) {
-            report_test(&t);
-            if (t.dist.rank == 0)
-                printf("checkpoint: %s\nmetrics: %s\n", t.ckpt_path, t.metrics_path);
-        }
+        if (!rc)
+            rc = final_report(&t, err);
     }
     nn_trainer_free(&t);
     return rc;

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "nn/evalfile.h"
 #include "nn/loss.h"
 #include "nn/metrics.h"
 #include "nn/trainer.h"
@@ -25,6 +26,8 @@ typedef struct nn_trainer {
     int64_t step;                   /* steps completed in the current epoch */
     int64_t global_step;
     nn_loss_sums epoch_sums;        /* training loss/acc so far in this epoch (all ranks) */
+    float *init_weights;            /* the first layer's first parameter as initialised
+                                       (kept in checkpoints for the before/after figure) */
     double lr;
     char run_dir[NN_PATH_LEN];
     char ckpt_path[NN_PATH_LEN + 32];
@@ -34,9 +37,19 @@ typedef struct nn_trainer {
 /* setup.c: config, data, network, run folder. Collective. */
 int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err);
 void nn_trainer_free(nn_trainer *t);
+/* Load one data file (plus labels for IDX) the way [data] says (format,
+ * transpose, class names). Rank-local. */
+int nn_trainer_load_file(const nn_data_config *dc, const char *images, const char *labels,
+                         nn_dataset *out, nn_error *err);
 
-/* evaluate.c: loss/accuracy of the network on d, each rank a share, summed. */
-nn_loss_sums nn_trainer_evaluate(nn_trainer *t, const nn_dataset *d);
+/* evaluate.c: loss/accuracy of the network on d, each rank a share, summed;
+ * when confusion is not NULL it receives the K x K counts (row = true class). */
+nn_loss_sums nn_trainer_evaluate(nn_trainer *t, const nn_dataset *d, int64_t *confusion);
+
+/* evaluate.c: evaluate d into a result named split (allocated; free with
+ * nn_eval_free). Collective. */
+int nn_trainer_eval_result(nn_trainer *t, const nn_dataset *d, const char *split,
+                           const char *checkpoint, nn_eval_result *r, nn_error *err);
 
 /* state.c: checkpoint save (rank 0 writes; all ranks agree on the result)
  * and resume (rank 0 reads; everything is broadcast). Collective. */

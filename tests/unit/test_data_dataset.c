@@ -70,7 +70,8 @@ START_TEST(test_set_class_names)
 
     const char *two[] = {"x", "y"};
     ck_assert_int_eq(nn_dataset_set_class_names(&d, two, 2, &err), NN_E_CONFIG);
-    ck_assert_msg(strstr(err.msg, "2 class names given but the data have 3 classes"), "%s", err.msg);
+    ck_assert_msg(strstr(err.msg, "2 class names given but the data have 3 classes"), "%s",
+                  err.msg);
     ck_assert_str_eq(d.class_names[0], "cat"); /* unchanged on error */
 
     char longname[NN_CLASS_NAME_LEN + 1];

@@ -250,7 +250,8 @@ START_TEST(test_truncated_labels)
     const char *p = nn_test_path("short-labels.idx");
     write_labels(p, LABELS, N, 2, 0);
     expect_fail(good_images(), p, NN_E_FORMAT,
-                "short-labels.idx: truncated: header says 5 labels but the file holds 2 bytes", NULL);
+                "short-labels.idx: truncated: header says 5 labels but the file holds 2 bytes",
+                NULL);
 }
 END_TEST
 
@@ -339,6 +340,9 @@ START_TEST(test_missing_file)
     expect_fail(good_images(), nn_test_path("no-such-labels.idx"), NN_E_IO, "no-such-labels.idx",
                 "No such file", NULL);
     expect_fail(nn_test_tmpdir(), good_labels(), NN_E_IO, "read error", NULL); /* a folder */
+    expect_fail(good_images(), "", NN_E_CONFIG, "good-images.idx: an IDX images file needs its "
+                "labels file", NULL);
+    expect_fail(good_images(), NULL, NN_E_CONFIG, "needs its labels file", NULL);
 }
 END_TEST
 

@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# A one-node SLURM cluster on this machine, started by hand (no systemd):
+# munged, slurmctld and slurmd, with a slurm.conf describing this machine as
+# the node "localhost" in the default partition "debug".
+#
+#   scripts/slurm-local.sh start     start what is not running; wait until the node accepts jobs
+#   scripts/slurm-local.sh stop      stop the daemons this script started (and nothing else)
+#   scripts/slurm-local.sh status    what runs, and sinfo; exit 0 when the node accepts jobs
+#
+# Both start and stop are idempotent. Needs root and the Debian packages
+# slurm-wlm and munge (tests/slurm/run.sh installs them).
+#
+# Environment:
+#   SLURM_CONF              where slurm.conf is written (default /etc/slurm/slurm.conf, where
+#                           Debian's daemons and commands look). A file there that this
+#                           script did not write is never overwritten: point SLURM_CONF
+#                           elsewhere (and export it for sbatch/squeue) instead.
+#   NNTRAIN_SLURM_STATE     folder for spool, state, logs and pid files
+#                           (default /var/tmp/nntrain-slurm)
+#   NNTRAIN_SLURM_TIMEOUT   seconds to wait for the node to come up (default 60)
+set -euo pipefail
+
+CONF=${SLURM_CONF:-/etc/slurm/slurm.conf}
+STATE=${NNTRAIN_SLURM_STATE:-/var/tmp/nntrain-slurm}
+TIMEOUT=${NNTRAIN_SLURM_TIMEOUT:-60}
+MARKER="# Written by nntrain scripts/slurm-local.sh"
+export SLURM_CONF=$CONF
+
+die() { echo "slurm-local: error: $*" >&2; exit 1; }
+say() { echo "slurm-local: $*"; }
+
+# The pid of a daemon this script started, if it still runs; empty otherwise.
+# $STATE/<name>.started holds the pid we saw right after starting it.
+our_pid() {
+    local name=$1 file="$STATE/$1.started" pid
+    [[ -f $file ]] || return 0
+    pid=$(<"$file")
+    if [[ $pid =~ ^[0-9]+$ ]] && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$name" ]]; then
+        echo "$pid"
+    fi
+}
+
+munge_works() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
+ctld_works() { scontrol ping 2>/dev/null | grep -q "is UP"; }
+node_state() { sinfo -h -n localhost -o %T 2>/dev/null | head -1; }
+
+# Wait for a pid file (written by a daemon after it forks) and echo its pid.
+wait_pidfile() {
+    local file=$1
+    for _ in $(seq 100); do
+        [[ -s $file ]] && { cat "$file"; return 0; }
+        sleep 0.1
+    done
+    return 1
+}
+
+write_conf() {
+    local node tmp
+    # This machine's CPUs, sockets, cores and memory as slurmd sees them.
+    node=$(slurmd -C | head -1 | sed 's/^NodeName=[^ ]*/NodeName=localhost/')
+    [[ $node == NodeName=localhost* ]] || die "slurmd -C did not describe this machine: $node"
+    tmp=$(mktemp)
+    cat >"$tmp" <<CONF
+$MARKER for a one-node cluster.
+# State, spool and logs: $STATE
+ClusterName=nntrain
+SlurmctldHost=localhost
+SlurmUser=root
+AuthType=auth/munge
+CredType=cred/munge
+MpiDefault=pmix
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/affinity
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+# One line per finished job (and per requeued run): no accounting database here.
+JobCompType=jobcomp/filetxt
+JobCompLoc=$STATE/log/jobcomp.log
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+# A requeued job waits cred_expire + 1 s before it may start again (default
+# 120 s); 10 s is plenty on one machine and keeps requeue tests short.
+AuthInfo=cred_expire=10
+# Finished jobs stay visible to squeue/scontrol for 10 minutes.
+MinJobAge=600
+StateSaveLocation=$STATE/ctld
+SlurmdSpoolDir=$STATE/slurmd
+SlurmctldPidFile=$STATE/slurmctld.pid
+SlurmdPidFile=$STATE/slurmd.pid
+SlurmctldLogFile=$STATE/log/slurmctld.log
+SlurmdLogFile=$STATE/log/slurmd.log
+$node
+PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+CONF
+    if [[ -f $CONF ]] && ! grep -qF "$MARKER" "$CONF"; then
+        rm -f "$tmp"
+        die "$CONF exists and was not written by this script; set SLURM_CONF to another path"
+    fi
+    mkdir -p "$(dirname "$CONF")"
+    if ! cmp -s "$tmp" "$CONF"; then
+        install -m 644 "$tmp" "$CONF"
+        say "wrote $CONF"
+        if ctld_works; then
+            scontrol reconfigure && say "running daemons re-read $CONF"
+        fi
+    fi
+    rm -f "$tmp"
+}
+
+start_munge() {
+    if munge_works; then
+        return 0
+    fi
+    if [[ ! -f /etc/munge/munge.key ]]; then
+        mungekey --create --keyfile=/etc/munge/munge.key
+        say "created /etc/munge/munge.key"
+    fi
+    chown munge:munge /etc/munge/munge.key
+    chmod 600 /etc/munge/munge.key
+    install -d -o munge -g munge -m 755 /run/munge
+    install -d -o munge -g munge -m 700 /var/log/munge
+    install -d -o munge -g munge -m 711 /var/lib/munge
+    rm -f /run/munge/munged.pid
+    runuser -u munge -- /usr/sbin/munged || die "munged did not start (see /var/log/munge/munged.log)"
+    wait_pidfile /run/munge/munged.pid >"$STATE/munged.started" || die "munged wrote no pid file"
+    for _ in $(seq 50); do munge_works && break; sleep 0.1; done
+    munge_works || die "munged runs but munge -n | unmunge fails (see /var/log/munge/munged.log)"
+    say "started munged (pid $(<"$STATE/munged.started"))"
+}
+
+start_slurmctld() {
+    ctld_works && return 0
+    [[ -z $(our_pid slurmctld) ]] || die "slurmctld (pid $(our_pid slurmctld)) runs but does not answer; see $STATE/log/slurmctld.log"
+    rm -f "$STATE/slurmctld.pid"
+    slurmctld -i || die "slurmctld did not start; see $STATE/log/slurmctld.log"
+    wait_pidfile "$STATE/slurmctld.pid" >"$STATE/slurmctld.started" || die "slurmctld wrote no pid file; see $STATE/log/slurmctld.log"
+    say "started slurmctld (pid $(<"$STATE/slurmctld.started"))"
+}
+
+start_slurmd() {
+    [[ -z $(our_pid slurmd) ]] || return 0
+    if pgrep -x slurmd >/dev/null; then
+        say "a slurmd this script did not start is running (pid $(pgrep -x slurmd | head -1)); using it"
+        return 0
+    fi
+    rm -f "$STATE/slurmd.pid"
+    slurmd -N localhost || die "slurmd did not start; see $STATE/log/slurmd.log"
+    wait_pidfile "$STATE/slurmd.pid" >"$STATE/slurmd.started" || die "slurmd wrote no pid file; see $STATE/log/slurmd.log"
+    say "started slurmd (pid $(<"$STATE/slurmd.started"))"
+}
+
+# Wait until the node accepts jobs (idle, or busy with jobs from before).
+wait_node() {
+    local state="" deadline=$((SECONDS + TIMEOUT))
+    while ((SECONDS < deadline)); do
+        state=$(node_state)
+        case $state in
+            idle | mixed | allocated | completing) say "node localhost is $state"; return 0 ;;
+            down* | drain*) scontrol update NodeName=localhost State=RESUME 2>/dev/null || true ;;
+        esac
+        sleep 0.5
+    done
+    echo "slurm-local: error: node localhost is not idle after ${TIMEOUT}s (state: '${state:-no answer}')" >&2
+    sinfo -N -l >&2 || true
+    for log in slurmctld slurmd; do
+        echo "--- last lines of $STATE/log/$log.log" >&2
+        tail -n 15 "$STATE/log/$log.log" >&2 2>/dev/null || true
+    done
+    exit 1
+}
+
+start() {
+    [[ $(id -u) -eq 0 ]] || die "start needs root (the daemons run as root and munge)"
+    local cmd
+    for cmd in munged mungekey slurmctld slurmd sinfo scontrol; do
+        command -v "$cmd" >/dev/null || die "$cmd not found: apt-get install slurm-wlm munge"
+    done
+    mkdir -p "$STATE/ctld" "$STATE/slurmd" "$STATE/log"
+    write_conf
+    start_munge
+    start_slurmctld
+    start_slurmd
+    wait_node
+}
+
+stop_one() {
+    local name=$1 pid
+    pid=$(our_pid "$name")
+    if [[ -n $pid ]]; then
+        kill "$pid"
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -KILL "$pid" 2>/dev/null || true
+            say "killed $name (pid $pid) after 10 s"
+        else
+            say "stopped $name (pid $pid)"
+        fi
+    fi
+    rm -f "$STATE/$name.started"
+}
+
+stop() {
+    stop_one slurmd
+    stop_one slurmctld
+    stop_one munged
+}
+
+status() {
+    local name pid ok=0
+    for name in munged slurmctld slurmd; do
+        pid=$(our_pid "$name")
+        if [[ -n $pid ]]; then
+            echo "$name: running, pid $pid (started by this script)"
+        elif pid=$(pgrep -x "$name" | head -1) && [[ -n $pid ]]; then
+            echo "$name: running, pid $pid (not started by this script)"
+        else
+            echo "$name: not running"
+            ok=3
+        fi
+    done
+    echo "config: $CONF   state: $STATE"
+    if ctld_works; then
+        sinfo
+        case $(node_state) in idle | mixed | allocated | completing) ;; *) ok=3 ;; esac
+    else
+        echo "slurmctld does not answer"
+        ok=3
+    fi
+    return $ok
+}
+
+case ${1:-} in
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

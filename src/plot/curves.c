@@ -1,0 +1,423 @@
+/* Line charts: nn_plot_curves (one panel) and nn_plot_training_curves
+ * (loss | accuracy panels). NaN / Inf values are gaps; each panel is
+ * autoscaled to its finite points; the legend goes in the corner with the
+ * least data, the y range grows to make room for it when no corner is free. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/plot.h"
+#include "plot/plot_internal.h"
+
+#define MAX_CURVES 32        /* more are not readable in one legend */
+#define MARKER_MAX_POINTS 20 /* curves with at most this many points get markers */
+#define LEGEND_SPACING 2.2   /* character heights between legend entries */
+#define LEGEND_TEXT_SCALE 0.9
+#define LEGEND_LINE_LEN 0.08 /* of the viewport width */
+
+static const char *const markers[] = {"●", "■", "▲", "◆", "▼"};
+
+/* One panel: curves with their look, labels, where it goes on the page. */
+typedef struct panel {
+    const char *title, *xlabel, *ylabel;
+    const nn_curve *curves;
+    int n;
+    PLINT colour[MAX_CURVES], style[MAX_CURVES];
+    const char *empty_note;          /* shown when no curve has data */
+    PLFLT text;                      /* character height scale of the panel */
+    PLFLT vx0, vx1, vy0, vy1;        /* viewport, normalised page coords */
+} panel;
+
+static int finite_pt(const nn_curve *c, int i) { return isfinite(c->x[i]) && isfinite(c->y[i]); }
+
+static int n_finite(const nn_curve *c)
+{
+    int k = 0;
+    for (int i = 0; i < c->n; i++)
+        k += finite_pt(c, i);
+    return k;
+}
+
+/* Argument checks shared by both entry points; returns NN_OK or an error
+ * naming the file and the curve. */
+static int check_curves(const char *png_path, const nn_curve *curves, int n_curves,
+                        nn_error *err)
+{
+    int rc = nn_plot_check_path(png_path, err);
+    if (rc != NN_OK)
+        return rc;
+    if (n_curves < 1 || !curves)
+        return nn_fail(err, NN_E_STATE, "%s: no curves to plot (n_curves = %d)", png_path,
+                       n_curves);
+    if (n_curves > MAX_CURVES)
+        return nn_fail(err, NN_E_STATE, "%s: %d curves, at most %d fit in one chart", png_path,
+                       n_curves, MAX_CURVES);
+    int with_data = 0;
+    for (int k = 0; k < n_curves; k++) {
+        const nn_curve *c = &curves[k];
+        const char *name = c->label ? c->label : "(no label)";
+        if (c->n < 1)
+            return nn_fail(err, NN_E_STATE, "%s: curve %d '%s' has %d points (need >= 1)",
+                           png_path, k, name, c->n);
+        if (!c->x || !c->y)
+            return nn_fail(err, NN_E_STATE, "%s: curve %d '%s' has no %s values", png_path, k,
+                           name, c->x ? "y" : "x");
+        with_data += n_finite(c) > 0;
+    }
+    if (with_data == 0)
+        return nn_fail(err, NN_E_STATE, "%s: every curve is empty (all values NaN or Inf)",
+                       png_path);
+    return NN_OK;
+}
+
+/* Data limits over all finite points, padded so nothing sits on the frame.
+ * Returns 0 when there is no finite point. */
+static int data_limits(const panel *p, PLFLT lim[4])
+{
+    int any = 0;
+    for (int k = 0; k < p->n; k++)
+        for (int i = 0; i < p->curves[k].n; i++) {
+            const nn_curve *c = &p->curves[k];
+            if (!finite_pt(c, i))
+                continue;
+            if (!any) {
+                lim[0] = lim[1] = c->x[i];
+                lim[2] = lim[3] = c->y[i];
+                any = 1;
+            }
+            lim[0] = fmin(lim[0], c->x[i]);
+            lim[1] = fmax(lim[1], c->x[i]);
+            lim[2] = fmin(lim[2], c->y[i]);
+            lim[3] = fmax(lim[3], c->y[i]);
+        }
+    if (!any)
+        return 0;
+    for (int a = 0; a < 4; a += 2) {
+        PLFLT span = lim[a + 1] - lim[a];
+        PLFLT pad = span > 0 ? 0.05 * span : fmax(0.5, 0.1 * fabs(lim[a]));
+        if (a == 0 && span > 0)
+            pad = 0.02 * span; /* x (epochs): only a little */
+        lim[a] -= pad;
+        lim[a + 1] += pad;
+    }
+    return 1;
+}
+
+/* Legend size estimate in normalised viewport units (PLplot draws it only
+ * once, so it has to be known before choosing a place). */
+static void legend_size(const panel *p, int entries, PLFLT *w, PLFLT *h)
+{
+    PLFLT def, ht, sx0, sx1, sy0, sy1;
+    plgchr(&def, &ht); /* character height, mm */
+    plgspa(&sx0, &sx1, &sy0, &sy1); /* page, mm */
+    PLFLT vw = (p->vx1 - p->vx0) * (sx1 - sx0), vh = (p->vy1 - p->vy0) * (sy1 - sy0);
+    size_t chars = 0;
+    for (int k = 0; k < p->n; k++)
+        if (p->curves[k].label && strlen(p->curves[k].label) > chars)
+            chars = strlen(p->curves[k].label);
+    PLFLT text_ht = ht * LEGEND_TEXT_SCALE;
+    *h = ((PLFLT)entries * LEGEND_SPACING + 0.6) * text_ht / vh;
+    *w = LEGEND_LINE_LEN + (1.8 + 0.62 * (PLFLT)chars) * text_ht / vw;
+}
+
+/* How many samples of the curves fall inside the box [x0,x1]x[y0,y1]
+ * (normalised window coordinates); line segments are sampled too. */
+static int points_in_box(const panel *p, const PLFLT lim[4], PLFLT x0, PLFLT x1, PLFLT y0,
+                         PLFLT y1)
+{
+    int hits = 0;
+    for (int k = 0; k < p->n; k++) {
+        const nn_curve *c = &p->curves[k];
+        for (int i = 0; i < c->n; i++) {
+            if (!finite_pt(c, i))
+                continue;
+            int next = i + 1 < c->n && finite_pt(c, i + 1);
+            int steps = next ? 16 : 1;
+            for (int s = 0; s < steps; s++) {
+                PLFLT t = (PLFLT)s / steps;
+                PLFLT x = next ? c->x[i] + t * (c->x[i + 1] - c->x[i]) : c->x[i];
+                PLFLT y = next ? c->y[i] + t * (c->y[i + 1] - c->y[i]) : c->y[i];
+                x = (x - lim[0]) / (lim[1] - lim[0]);
+                y = (y - lim[2]) / (lim[3] - lim[2]);
+                hits += x >= x0 && x <= x1 && y >= y0 && y <= y1;
+            }
+        }
+    }
+    return hits;
+}
+
+/* Pick the legend corner (PL_POSITION_* flags); may widen lim[2..3] so the
+ * legend band at the top or bottom holds no data. */
+static PLINT place_legend(const panel *p, PLFLT lim[4], PLFLT lw, PLFLT lh)
+{
+    static const PLINT corner[4] = {
+        PL_POSITION_TOP | PL_POSITION_RIGHT, PL_POSITION_BOTTOM | PL_POSITION_RIGHT,
+        PL_POSITION_TOP | PL_POSITION_LEFT, PL_POSITION_BOTTOM | PL_POSITION_LEFT};
+    const PLFLT m = 0.03; /* margin around the legend */
+    int best = 0, best_hits = -1;
+    for (int q = 0; q < 4; q++) {
+        int top = (corner[q] & PL_POSITION_TOP) != 0, right = (corner[q] & PL_POSITION_RIGHT) != 0;
+        PLFLT x0 = right ? 1 - lw - 2 * m : 0, x1 = right ? 1 : lw + 2 * m;
+        PLFLT y0 = top ? 1 - lh - 2 * m : 0, y1 = top ? 1 : lh + 2 * m;
+        int hits = points_in_box(p, lim, x0, x1, y0, y1);
+        if (best_hits < 0 || hits < best_hits) {
+            best = q;
+            best_hits = hits;
+        }
+    }
+    if (best_hits > 0) { /* no free corner: make a free band at the top */
+        PLFLT keep = 1 - lh - 3 * m;
+        lim[3] = lim[2] + (lim[3] - lim[2]) / (keep > 0.3 ? keep : 0.3);
+        return corner[0];
+    }
+    return corner[best];
+}
+
+static void draw_legend(const panel *p, PLINT position, const int *with_marker)
+{
+    PLINT opt[MAX_CURVES], tcol[MAX_CURVES], lcol[MAX_CURVES], lsty[MAX_CURVES];
+    PLINT snum[MAX_CURVES], scol[MAX_CURVES];
+    PLFLT lwid[MAX_CURVES], sscale[MAX_CURVES];
+    const char *text[MAX_CURVES], *sym[MAX_CURVES];
+    char labels[MAX_CURVES][128];
+    int e = 0;
+    for (int k = 0; k < p->n; k++) {
+        if (n_finite(&p->curves[k]) == 0)
+            continue; /* an all-NaN curve is not in the chart */
+        opt[e] = PL_LEGEND_LINE | (with_marker[k] ? PL_LEGEND_SYMBOL : 0);
+        tcol[e] = NN_COL_FG;
+        lcol[e] = scol[e] = p->colour[k];
+        lsty[e] = p->style[k];
+        lwid[e] = 2.0;
+        snum[e] = 1;
+        sscale[e] = 0.6 * p->text;
+        sym[e] = markers[k % 5];
+        text[e] = nn_plot_text(labels[e], sizeof labels[e], p->curves[k].label);
+        e++;
+    }
+    PLFLT w, h;
+    pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
+             position | PL_POSITION_INSIDE | PL_POSITION_VIEWPORT, 0.02, 0.02, LEGEND_LINE_LEN,
+             NN_COL_BG, NN_COL_GREY, 1, 0, 0, e, opt, 0.8, p->text * LEGEND_TEXT_SCALE, LEGEND_SPACING,
+             0.0, tcol, text, NULL, NULL, NULL, NULL, lcol, lsty, lwid, scol, sscale, snum, sym);
+    pllsty(1);
+}
+
+/* Runs of finite points as lines; markers on every point of short curves
+ * and on isolated points (which a line cannot show). */
+static void draw_curve(const nn_curve *c, PLINT colour, PLINT style, int markers_all,
+                       const char *marker)
+{
+    plcol0(colour);
+    pllsty(style);
+    plwidth(2.0);
+    int i = 0;
+    while (i < c->n) {
+        while (i < c->n && !finite_pt(c, i))
+            i++;
+        int start = i;
+        while (i < c->n && finite_pt(c, i))
+            i++;
+        if (i - start >= 2)
+            plline(i - start, c->x + start, c->y + start);
+    }
+    pllsty(1);
+    plwidth(1.0);
+    for (i = 0; i < c->n; i++) {
+        if (!finite_pt(c, i))
+            continue;
+        int alone = (i == 0 || !finite_pt(c, i - 1)) && (i + 1 == c->n || !finite_pt(c, i + 1));
+        if (markers_all || alone)
+            plstring(1, &c->x[i], &c->y[i], marker);
+    }
+}
+
+/* Tick labels: "%g" (no rounding noise), and the widest y label is kept so
+ * the axis title can go just beyond it. */
+typedef struct tick_labels {
+    PLFLT xspan, yspan;
+    int y_chars;
+} tick_labels;
+
+static void format_tick(PLINT axis, PLFLT value, char *label, PLINT length, PLPointer data)
+{
+    tick_labels *t = data;
+    PLFLT span = axis == PL_Y_AXIS ? t->yspan : t->xspan;
+    if (fabs(value) < 1e-9 * span)
+        value = 0.0;
+    snprintf(label, (size_t)length, "%g", value);
+    if (axis == PL_Y_AXIS && (int)strlen(label) > t->y_chars)
+        t->y_chars = (int)strlen(label);
+}
+
+static void draw_labels(const panel *p, int y_chars)
+{
+    char t[512];
+    plcol0(NN_COL_FG);
+    plschr(0.0, p->text);
+    plmtex("b", 3.0, 0.5, 0.5, nn_plot_text(t, sizeof t, p->xlabel));
+    plmtex("l", 1.6 + 0.85 * y_chars, 0.5, 0.5, nn_plot_text(t, sizeof t, p->ylabel));
+    plschr(0.0, p->text * 1.1);
+    plmtex("t", 1.2, 0.5, 0.5, nn_plot_text(t, sizeof t, p->title));
+    plschr(0.0, p->text);
+}
+
+/* A panel without data: frame and a note, so the page keeps its layout. */
+static void draw_empty_panel(const panel *p)
+{
+    char note[256];
+    plvpor(p->vx0, p->vx1, p->vy0, p->vy1);
+    plwind(0.0, 1.0, 0.0, 1.0);
+    plcol0(NN_COL_GREY);
+    plbox("bc", 0.0, 0, "bc", 0.0, 0);
+    plptex(0.5, 0.5, 1.0, 0.0, 0.5, nn_plot_text(note, sizeof note, p->empty_note));
+    draw_labels(p, 0);
+}
+
+static void draw_panel(const panel *p)
+{
+    PLFLT lim[4];
+    if (!data_limits(p, lim)) {
+        draw_empty_panel(p);
+        return;
+    }
+    plvpor(p->vx0, p->vx1, p->vy0, p->vy1);
+    plschr(0.0, p->text);
+    int entries = 0, with_marker[MAX_CURVES];
+    for (int k = 0; k < p->n; k++) {
+        int f = n_finite(&p->curves[k]);
+        entries += f > 0;
+        with_marker[k] = f <= MARKER_MAX_POINTS;
+    }
+    PLFLT lw, lh;
+    legend_size(p, entries, &lw, &lh);
+    PLINT position = place_legend(p, lim, lw, lh);
+    plwind(lim[0], lim[1], lim[2], lim[3]);
+    plcol0(NN_COL_GRID);
+    plbox("g", 0.0, 0, "g", 0.0, 0);
+    plschr(0.0, p->text * 0.6); /* marker size (plstring draws text) */
+    for (int k = 0; k < p->n; k++)
+        draw_curve(&p->curves[k], p->colour[k], p->style[k], with_marker[k], markers[k % 5]);
+    plschr(0.0, p->text);
+    plcol0(NN_COL_FG);
+    tick_labels ticks = {.xspan = lim[1] - lim[0], .yspan = lim[3] - lim[2]};
+    plslabelfunc(format_tick, &ticks);
+    plbox("bcnsto", 0.0, 0, "bcnstvo", 0.0, 0);
+    plslabelfunc(NULL, NULL);
+    draw_labels(p, ticks.y_chars);
+    draw_legend(p, position, with_marker);
+}
+
+static int draw_one_panel(void *ctx, const char *png_path, nn_error *err)
+{
+    (void)png_path;
+    (void)err;
+    draw_panel(ctx);
+    return NN_OK;
+}
+
+int nn_plot_curves(const char *png_path, const char *title, const char *xlabel,
+                   const char *ylabel, const nn_curve *curves, int n_curves, nn_error *err)
+{
+    int rc = check_curves(png_path, curves, n_curves, err);
+    if (rc != NN_OK)
+        return rc;
+    static const PLINT styles[4] = {1, 2, 3, 5}; /* solid, dashes, long dashes, dash-dot */
+    panel p = {.title = title, .xlabel = xlabel, .ylabel = ylabel, .curves = curves,
+               .n = n_curves, .text = 1.0, .vx0 = 0.1, .vx1 = 0.96, .vy0 = 0.12, .vy1 = 0.91};
+    for (int k = 0; k < n_curves; k++) {
+        p.colour[k] = NN_COL_SERIES + k % NN_N_SERIES_COLOURS;
+        p.style[k] = styles[k % 4]; /* colours and dash patterns both differ */
+    }
+    return nn_plot_render(png_path, NN_PLOT_CURVES_W, NN_PLOT_CURVES_H, draw_one_panel, &p, err);
+}
+
+/* ---- training curves: loss | accuracy ---------------------------------------- */
+
+typedef struct training_fig {
+    const char *title;
+    panel loss, acc;
+} training_fig;
+
+static int draw_training(void *ctx, const char *png_path, nn_error *err)
+{
+    (void)png_path;
+    (void)err;
+    training_fig *f = ctx;
+    char t[512];
+    plvpor(0.0, 1.0, 0.0, 1.0);
+    plwind(0.0, 1.0, 0.0, 1.0);
+    plcol0(NN_COL_FG);
+    plschr(0.0, 1.05);
+    plptex(0.5, 0.955, 1.0, 0.0, 0.5, nn_plot_text(t, sizeof t, f->title));
+    draw_panel(&f->loss);
+    draw_panel(&f->acc);
+    return NN_OK;
+}
+
+/* Train (solid) and valid (dashed) curves of one quantity; NULL series are
+ * left out. Returns the number of curves. */
+static int training_series(nn_curve out[2], const double *x, const double *train,
+                           const double *valid, int n)
+{
+    int k = 0;
+    if (train)
+        out[k++] = (nn_curve){.label = "train", .x = x, .y = train, .n = n};
+    if (valid)
+        out[k++] = (nn_curve){.label = "valid", .x = x, .y = valid, .n = n};
+    return k;
+}
+
+static void training_panel(panel *p, const char *what, const nn_curve *c, int n, PLFLT vx0,
+                           PLFLT vx1)
+{
+    *p = (panel){.title = what, .xlabel = "epoch", .ylabel = what, .curves = c, .n = n,
+                 .text = 0.8, .vx0 = vx0, .vx1 = vx1, .vy0 = 0.13, .vy1 = 0.83};
+    for (int k = 0; k < n; k++) {
+        int valid = strcmp(c[k].label, "valid") == 0;
+        p->colour[k] = NN_COL_SERIES + valid; /* blue train, orange valid */
+        p->style[k] = valid ? 3 : 1;
+    }
+}
+
+int nn_plot_training_curves(const char *png_path, const char *title, const double *epoch,
+                            const double *train_loss, const double *valid_loss,
+                            const double *train_acc, const double *valid_acc, int n,
+                            nn_error *err)
+{
+    int rc = nn_plot_check_path(png_path, err);
+    if (rc != NN_OK)
+        return rc;
+    if (n < 1)
+        return nn_fail(err, NN_E_STATE, "%s: training curves need n >= 1 epochs, got %d",
+                       png_path, n);
+    double *x = nn_malloc((unsigned long long)n * sizeof *x, err);
+    if (!x)
+        return nn_fail_wrap(err, "%s", png_path);
+    for (int i = 0; i < n; i++)
+        x[i] = epoch ? epoch[i] : (double)(i + 1);
+    nn_curve loss[2], acc[2];
+    int n_loss = training_series(loss, x, train_loss, valid_loss, n);
+    int n_acc = training_series(acc, x, train_acc, valid_acc, n);
+    int with_data = 0;
+    for (int k = 0; k < n_loss; k++)
+        with_data += n_finite(&loss[k]) > 0;
+    for (int k = 0; k < n_acc; k++)
+        with_data += n_finite(&acc[k]) > 0;
+    if (with_data == 0) {
+        free(x);
+        return nn_fail(err, NN_E_STATE,
+                       "%s: no finite loss or accuracy value in %d epochs (all NaN, Inf or "
+                       "missing)", png_path, n);
+    }
+    training_fig f = {.title = title};
+    training_panel(&f.loss, "loss", loss, n_loss, 0.07, 0.475);
+    training_panel(&f.acc, "accuracy", acc, n_acc, 0.57, 0.975);
+    f.loss.empty_note = "no loss values";
+    f.acc.empty_note = "no accuracy values";
+    rc = nn_plot_render(png_path, NN_PLOT_TRAINING_W, NN_PLOT_TRAINING_H, draw_training, &f,
+                        err);
+    free(x);
+    return rc;
+}

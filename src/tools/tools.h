@@ -1,0 +1,20 @@
+/* The nntrain subcommands; each returns an nn_status code (main maps it to
+ * an exit status) and fills err. */
+#ifndef NN_TOOLS_H
+#define NN_TOOLS_H
+
+#include "nn/dist.h"
+#include "nn/error.h"
+
+#define NN_MAX_OVERRIDES 256
+
+int nn_cmd_train(int argc, char **argv, nn_error *err);
+int nn_cmd_eval(int argc, char **argv, nn_error *err);
+int nn_cmd_plot(int argc, char **argv, nn_error *err);
+
+/* Start MPI and the stop-signal handlers; report errors the way every
+ * subcommand does. */
+int nn_tools_start_mpi(int *argc, char ***argv, nn_dist *dist, nn_error *err);
+void nn_tools_report(int rc, int rank, const nn_error *err);
+
+#endif
