@@ -82,6 +82,9 @@ ReturnToService=2
 # A requeued job waits cred_expire + 1 s before it may start again (default
 # 120 s); 10 s is plenty on one machine and keeps requeue tests short.
 AuthInfo=cred_expire=10
+# Look for startable jobs every 5 s (default 60 s): a requeued job becomes
+# eligible by time passing, which triggers no scheduling event of its own.
+SchedulerParameters=sched_interval=5
 # Finished jobs stay visible to squeue/scontrol for 10 minutes.
 MinJobAge=600
 StateSaveLocation=$STATE/ctld

@@ -15,6 +15,7 @@
 #define LEGEND_SPACING 2.2   /* character heights between legend entries */
 #define LEGEND_TEXT_SCALE 0.9
 #define LEGEND_LINE_LEN 0.08 /* of the viewport width */
+#define Y_CHAR_W 0.85        /* width of a tick label character, in character heights */
 
 static const char *const markers[] = {"●", "■", "▲", "◆", "▼"};
 
@@ -26,7 +27,8 @@ typedef struct panel {
     PLINT colour[MAX_CURVES], style[MAX_CURVES];
     const char *empty_note;          /* shown when no curve has data */
     PLFLT text;                      /* character height scale of the panel */
-    PLFLT vx0, vx1, vy0, vy1;        /* viewport, normalised page coords */
+    PLFLT x0;                        /* left end of the panel (labels included) */
+    PLFLT vx1, vy0, vy1;             /* frame: right, bottom, top; normalised page coords */
 } panel;
 
 static int finite_pt(const nn_curve *c, int i) { return isfinite(c->x[i]) && isfinite(c->y[i]); }
@@ -104,21 +106,61 @@ static int data_limits(const panel *p, PLFLT lim[4])
     return 1;
 }
 
-/* Legend size estimate in normalised viewport units (PLplot draws it only
- * once, so it has to be known before choosing a place). */
-static void legend_size(const panel *p, int entries, PLFLT *w, PLFLT *h)
+/* Page size and the current character height, mm (layout decisions are
+ * made before drawing: PLplot draws a legend or a label only once). */
+static void page_mm(PLFLT *w, PLFLT *h, PLFLT *ch)
 {
-    PLFLT def, ht, sx0, sx1, sy0, sy1;
-    plgchr(&def, &ht); /* character height, mm */
-    plgspa(&sx0, &sx1, &sy0, &sy1); /* page, mm */
-    PLFLT vw = (p->vx1 - p->vx0) * (sx1 - sx0), vh = (p->vy1 - p->vy0) * (sy1 - sy0);
+    PLFLT x0, x1, y0, y1, def;
+    plgspa(&x0, &x1, &y0, &y1);
+    plgchr(&def, ch);
+    *w = x1 - x0;
+    *h = y1 - y0;
+}
+
+/* Legend size estimate in mm, for a viewport vw_mm wide. */
+static void legend_size(const panel *p, int entries, PLFLT vw_mm, PLFLT ch, PLFLT *w, PLFLT *h)
+{
     size_t chars = 0;
     for (int k = 0; k < p->n; k++)
         if (p->curves[k].label && strlen(p->curves[k].label) > chars)
             chars = strlen(p->curves[k].label);
-    PLFLT text_ht = ht * LEGEND_TEXT_SCALE;
-    *h = ((PLFLT)entries * LEGEND_SPACING + 0.6) * text_ht / vh;
-    *w = LEGEND_LINE_LEN + (1.8 + 0.62 * (PLFLT)chars) * text_ht / vw;
+    PLFLT text_ht = ch * LEGEND_TEXT_SCALE;
+    *h = ((PLFLT)entries * LEGEND_SPACING + 0.6) * text_ht;
+    *w = LEGEND_LINE_LEN * vw_mm + (1.8 + 0.62 * (PLFLT)chars) * text_ht;
+}
+
+/* Tick values as text: "%g", without rounding noise around zero. */
+static void format_value(PLFLT value, PLFLT span, char *out, size_t cap)
+{
+    if (fabs(value) < 1e-9 * span)
+        value = 0.0;
+    snprintf(out, cap, "%g", value);
+}
+
+static void format_tick(PLINT axis, PLFLT value, char *label, PLINT length, PLPointer data)
+{
+    const PLFLT *lim = data;
+    PLFLT span = axis == PL_Y_AXIS ? lim[3] - lim[2] : lim[1] - lim[0];
+    format_value(value, span, label, (size_t)length);
+}
+
+/* Major tick step for the y axis: 1, 2 or 5 times a power of ten, 5 to 10 ticks. */
+static PLFLT nice_step(PLFLT span)
+{
+    PLFLT raw = span / 5.0, mag = pow(10.0, floor(log10(raw))), f = raw / mag;
+    return (f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0) * mag;
+}
+
+/* Characters of the widest y tick label with this step. */
+static int y_label_chars(const PLFLT lim[4], PLFLT step)
+{
+    char b[64];
+    int most = 1;
+    for (PLFLT k = ceil(lim[2] / step); k * step <= lim[3]; k += 1.0) {
+        format_value(k * step, lim[3] - lim[2], b, sizeof b);
+        most = (int)strlen(b) > most ? (int)strlen(b) : most;
+    }
+    return most;
 }
 
 /* How many samples of the curves fall inside the box [x0,x1]x[y0,y1]
@@ -198,9 +240,9 @@ static void draw_legend(const panel *p, PLINT position, const int *with_marker)
     }
     PLFLT w, h;
     pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             position | PL_POSITION_INSIDE | PL_POSITION_VIEWPORT, 0.02, 0.02, LEGEND_LINE_LEN,
-             NN_COL_BG, NN_COL_GREY, 1, 0, 0, e, opt, 0.8, p->text * LEGEND_TEXT_SCALE, LEGEND_SPACING,
-             0.0, tcol, text, NULL, NULL, NULL, NULL, lcol, lsty, lwid, scol, sscale, snum, sym);
+             position | PL_POSITION_VIEWPORT, 0.02, 0.02, LEGEND_LINE_LEN,
+             NN_COL_BG, NN_COL_GREY, 1, 0, 0, e, opt, 0.8, p->text * LEGEND_TEXT_SCALE,
+             LEGEND_SPACING, 0.0, tcol, text, NULL, NULL, NULL, NULL, lcol, lsty, lwid, scol, sscale, snum, sym);
     pllsty(1);
 }
 
@@ -233,31 +275,13 @@ static void draw_curve(const nn_curve *c, PLINT colour, PLINT style, int markers
     }
 }
 
-/* Tick labels: "%g" (no rounding noise), and the widest y label is kept so
- * the axis title can go just beyond it. */
-typedef struct tick_labels {
-    PLFLT xspan, yspan;
-    int y_chars;
-} tick_labels;
-
-static void format_tick(PLINT axis, PLFLT value, char *label, PLINT length, PLPointer data)
-{
-    tick_labels *t = data;
-    PLFLT span = axis == PL_Y_AXIS ? t->yspan : t->xspan;
-    if (fabs(value) < 1e-9 * span)
-        value = 0.0;
-    snprintf(label, (size_t)length, "%g", value);
-    if (axis == PL_Y_AXIS && (int)strlen(label) > t->y_chars)
-        t->y_chars = (int)strlen(label);
-}
-
 static void draw_labels(const panel *p, int y_chars)
 {
     char t[512];
     plcol0(NN_COL_FG);
     plschr(0.0, p->text);
     plmtex("b", 3.0, 0.5, 0.5, nn_plot_text(t, sizeof t, p->xlabel));
-    plmtex("l", 1.6 + 0.85 * y_chars, 0.5, 0.5, nn_plot_text(t, sizeof t, p->ylabel));
+    plmtex("l", 1.6 + Y_CHAR_W * y_chars, 0.5, 0.5, nn_plot_text(t, sizeof t, p->ylabel));
     plschr(0.0, p->text * 1.1);
     plmtex("t", 1.2, 0.5, 0.5, nn_plot_text(t, sizeof t, p->title));
     plschr(0.0, p->text);
@@ -267,7 +291,9 @@ static void draw_labels(const panel *p, int y_chars)
 static void draw_empty_panel(const panel *p)
 {
     char note[256];
-    plvpor(p->vx0, p->vx1, p->vy0, p->vy1);
+    PLFLT pw, ph, ch;
+    page_mm(&pw, &ph, &ch);
+    plvpor(p->x0 + 3.0 * ch / pw, p->vx1, p->vy0, p->vy1);
     plwind(0.0, 1.0, 0.0, 1.0);
     plcol0(NN_COL_GREY);
     plbox("bc", 0.0, 0, "bc", 0.0, 0);
@@ -275,37 +301,48 @@ static void draw_empty_panel(const panel *p)
     draw_labels(p, 0);
 }
 
+/* Layout, then drawing: the legend goes inside (a free corner) or, when it
+ * is tall, outside right of the frame; the frame's left edge leaves room
+ * for the widest y tick label and the axis title. */
 static void draw_panel(const panel *p)
 {
     PLFLT lim[4];
+    plschr(0.0, p->text);
     if (!data_limits(p, lim)) {
         draw_empty_panel(p);
         return;
     }
-    plvpor(p->vx0, p->vx1, p->vy0, p->vy1);
-    plschr(0.0, p->text);
     int entries = 0, with_marker[MAX_CURVES];
     for (int k = 0; k < p->n; k++) {
         int f = n_finite(&p->curves[k]);
         entries += f > 0;
         with_marker[k] = f <= MARKER_MAX_POINTS;
     }
-    PLFLT lw, lh;
-    legend_size(p, entries, &lw, &lh);
-    PLINT position = place_legend(p, lim, lw, lh);
+    PLFLT pw, ph, ch, lw, lh;
+    page_mm(&pw, &ph, &ch);
+    PLFLT vx0 = p->x0 + 8.0 * ch / pw, vx1 = p->vx1, vh = (p->vy1 - p->vy0) * ph;
+    legend_size(p, entries, (vx1 - vx0) * pw, ch, &lw, &lh);
+    PLINT position = PL_POSITION_RIGHT | PL_POSITION_OUTSIDE; /* centred on the right */
+    if (lh > 0.45 * vh)
+        vx1 -= (lw + 2.0 * ch) / pw;
+    else
+        position = PL_POSITION_INSIDE | place_legend(p, lim, lw / ((vx1 - vx0) * pw), lh / vh);
+    PLFLT ystep = nice_step(lim[3] - lim[2]);
+    vx0 = p->x0 + (2.8 + Y_CHAR_W * y_label_chars(lim, ystep)) * ch / pw;
+
+    plvpor(vx0, vx1, p->vy0, p->vy1);
     plwind(lim[0], lim[1], lim[2], lim[3]);
     plcol0(NN_COL_GRID);
-    plbox("g", 0.0, 0, "g", 0.0, 0);
+    plbox("g", 0.0, 0, "g", ystep, 0);
     plschr(0.0, p->text * 0.6); /* marker size (plstring draws text) */
     for (int k = 0; k < p->n; k++)
         draw_curve(&p->curves[k], p->colour[k], p->style[k], with_marker[k], markers[k % 5]);
     plschr(0.0, p->text);
     plcol0(NN_COL_FG);
-    tick_labels ticks = {.xspan = lim[1] - lim[0], .yspan = lim[3] - lim[2]};
-    plslabelfunc(format_tick, &ticks);
-    plbox("bcnsto", 0.0, 0, "bcnstvo", 0.0, 0);
+    plslabelfunc(format_tick, lim);
+    plbox("bcnsto", 0.0, 0, "bcnstvo", ystep, 0);
     plslabelfunc(NULL, NULL);
-    draw_labels(p, ticks.y_chars);
+    draw_labels(p, y_label_chars(lim, ystep));
     draw_legend(p, position, with_marker);
 }
 
@@ -325,7 +362,7 @@ int nn_plot_curves(const char *png_path, const char *title, const char *xlabel,
         return rc;
     static const PLINT styles[4] = {1, 2, 3, 5}; /* solid, dashes, long dashes, dash-dot */
     panel p = {.title = title, .xlabel = xlabel, .ylabel = ylabel, .curves = curves,
-               .n = n_curves, .text = 1.0, .vx0 = 0.1, .vx1 = 0.96, .vy0 = 0.12, .vy1 = 0.91};
+               .n = n_curves, .text = 1.0, .x0 = 0.01, .vx1 = 0.96, .vy0 = 0.12, .vy1 = 0.91};
     for (int k = 0; k < n_curves; k++) {
         p.colour[k] = NN_COL_SERIES + k % NN_N_SERIES_COLOURS;
         p.style[k] = styles[k % 4]; /* colours and dash patterns both differ */
@@ -369,11 +406,11 @@ static int training_series(nn_curve out[2], const double *x, const double *train
     return k;
 }
 
-static void training_panel(panel *p, const char *what, const nn_curve *c, int n, PLFLT vx0,
+static void training_panel(panel *p, const char *what, const nn_curve *c, int n, PLFLT x0,
                            PLFLT vx1)
 {
     *p = (panel){.title = what, .xlabel = "epoch", .ylabel = what, .curves = c, .n = n,
-                 .text = 0.8, .vx0 = vx0, .vx1 = vx1, .vy0 = 0.13, .vy1 = 0.83};
+                 .text = 0.8, .x0 = x0, .vx1 = vx1, .vy0 = 0.13, .vy1 = 0.83};
     for (int k = 0; k < n; k++) {
         int valid = strcmp(c[k].label, "valid") == 0;
         p->colour[k] = NN_COL_SERIES + valid; /* blue train, orange valid */
@@ -412,8 +449,8 @@ int nn_plot_training_curves(const char *png_path, const char *title, const doubl
                        "missing)", png_path, n);
     }
     training_fig f = {.title = title};
-    training_panel(&f.loss, "loss", loss, n_loss, 0.07, 0.475);
-    training_panel(&f.acc, "accuracy", acc, n_acc, 0.57, 0.975);
+    training_panel(&f.loss, "loss", loss, n_loss, 0.01, 0.475);
+    training_panel(&f.acc, "accuracy", acc, n_acc, 0.51, 0.975);
     f.loss.empty_note = "no loss values";
     f.acc.empty_note = "no accuracy values";
     rc = nn_plot_render(png_path, NN_PLOT_TRAINING_W, NN_PLOT_TRAINING_H, draw_training, &f,
