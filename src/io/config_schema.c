@@ -494,7 +494,12 @@ int nn_cfg_format_value(const nn_key_spec *k, const void *base, char *buf, size_
     case NN_KEY_FLOAT: {
         double v;
         memcpy(&v, field, sizeof v);
-        w = snprintf(buf, n, "%.17g", v);
+        /* the shortest form that reads back as the same double */
+        for (int digits = 15; digits <= 17; digits++) {
+            w = snprintf(buf, n, "%.*g", digits, v);
+            if (w < 0 || (size_t)w >= n || strtod(buf, NULL) == v)
+                break;
+        }
         break;
     }
     case NN_KEY_ENUM: {

@@ -64,18 +64,12 @@ static int write_dataset(hid_t fid, const char *file, const char *name, hid_t ft
 static int write_names(hid_t fid, const char *file, const nn_eval_result *r, nn_error *err)
 {
     const int K = r->num_classes;
-    const char **names = nn_calloc((size_t)K, sizeof *names, err);
-    if (!names)
-        return NN_E_NOMEM;
-    for (int k = 0; k < K; k++)
-        names[k] = r->class_names[k];
-    hid_t str = H5Tcopy(H5T_C_S1);
-    H5Tset_size(str, H5T_VARIABLE);
-    H5Tset_cset(str, H5T_CSET_UTF8);
+    hid_t str = nn_h5_fixed_utf8(sizeof r->class_names[0]);
+    if (str < 0)
+        return nn_h5_fail(err, NN_E_IO, "%s: cannot create a string type", file);
     hsize_t dims[1] = { (hsize_t)K };
-    int rc = write_dataset(fid, file, "/class_names", str, str, 1, dims, names, err);
+    int rc = write_dataset(fid, file, "/class_names", str, str, 1, dims, r->class_names, err);
     H5Tclose(str);
-    free(names);
     return rc;
 }
 
@@ -153,24 +147,20 @@ static int read_dataset(hid_t fid, const char *file, const char *name, hid_t mty
 
 static int read_names(hid_t fid, const char *file, nn_eval_result *r, nn_error *err)
 {
-    const int K = r->num_classes;
-    char **names = nn_calloc((size_t)K, sizeof *names, err);
-    if (!names)
-        return NN_E_NOMEM;
-    hid_t str = H5Tcopy(H5T_C_S1);
-    H5Tset_size(str, H5T_VARIABLE);
-    H5Tset_cset(str, H5T_CSET_UTF8);
-    hsize_t dims[1] = { (hsize_t)K };
-    int rc = read_dataset(fid, file, "/class_names", str, 1, dims, names, err);
-    for (int k = 0; !rc && k < K; k++)
-        snprintf(r->class_names[k], sizeof r->class_names[k], "%s", names[k] ? names[k] : "");
-    if (!rc) {
-        hid_t space = H5Screate_simple(1, dims, NULL);
-        H5Dvlen_reclaim(str, space, H5P_DEFAULT, names);
-        H5Sclose(space);
-    }
+    hid_t dset = H5Dopen2(fid, "/class_names", H5P_DEFAULT);
+    hid_t type = dset < 0 ? -1 : H5Dget_type(dset);
+    int fixed = type >= 0 && H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) == 0;
+    nn_h5_close(&type);
+    nn_h5_close(&dset);
+    if (!fixed) /* variable-length strings: see nn_h5_fixed_utf8 */
+        return nn_fail(err, NN_E_FORMAT, "%s: /class_names is missing or not fixed-length strings",
+                       file);
+    hid_t str = nn_h5_fixed_utf8(sizeof r->class_names[0]);
+    hsize_t dims[1] = { (hsize_t)r->num_classes };
+    int rc = read_dataset(fid, file, "/class_names", str, 1, dims, r->class_names, err);
     H5Tclose(str);
-    free(names);
+    for (int k = 0; k < r->num_classes; k++)
+        r->class_names[k][sizeof r->class_names[k] - 1] = '\0';
     return rc;
 }
 

@@ -397,12 +397,17 @@ out:
 
 /* Variable-length UTF-8: any length (the text lives in the global heap, not
  * in the 64 KiB object header), and h5py reads it back as a str. */
-static hid_t vlen_utf8(void)
+/* A fixed-length, NUL-terminated UTF-8 string type of `size` bytes. Strings
+ * are never variable-length: those live in HDF5's global heap, and HDF5
+ * 1.10.8 loops forever on a damaged global heap (found by
+ * tests/fuzz/fuzz_io_checkpoint), so a reader refuses them. */
+hid_t nn_h5_fixed_utf8(size_t size)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     if (t < 0)
         return -1;
-    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+    if (H5Tset_size(t, size ? size : 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
         H5Tclose(t);
         return -1;
     }
@@ -412,11 +417,11 @@ static hid_t vlen_utf8(void)
 int nn_h5_attr_write_str(hid_t obj, const char *file, const char *objname, const char *name,
                          const char *value, nn_error *err)
 {
-    hid_t t = vlen_utf8();
+    const char *v = value ? value : "";
+    hid_t t = nn_h5_fixed_utf8(strlen(v) + 1);
     if (t < 0)
         return nn_h5_fail(err, NN_E_IO, "%s: cannot create a string type", file);
-    const char *v = value ? value : "";
-    int rc = nn_h5_attr_write(obj, file, objname, name, t, t, 1, 1, &v, err);
+    int rc = nn_h5_attr_write(obj, file, objname, name, t, t, 1, 1, v, err);
     H5Tclose(t);
     return rc;
 }
@@ -498,36 +503,32 @@ int nn_h5_attr_read_str(hid_t obj, const char *file, const char *objname, const 
                      objname);
         goto out;
     }
-    htri_t vlen = H5Tis_variable_str(type);
-    if (vlen > 0) {
-        mem = vlen_utf8();
-        char *s = NULL;
-        if (mem < 0 || H5Aread(attr, mem, &s) < 0) {
-            rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name,
-                            objname);
-            goto out;
-        }
-        *out = strdup(s ? s : "");
-        /* free what HDF5 allocated for the string, with its own allocator */
-        H5free_memory(s);
-    } else {
-        size_t size = H5Tget_size(type);
-        mem = H5Tcopy(H5T_C_S1);
-        char *s = nn_malloc(size + 1, err);
-        if (!s) {
-            rc = NN_E_NOMEM;
-            goto out;
-        }
-        if (mem < 0 || H5Tset_size(mem, size + 1) < 0 ||
-            H5Tset_strpad(mem, H5T_STR_NULLTERM) < 0 || H5Aread(attr, mem, s) < 0) {
-            rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name,
-                            objname);
-            free(s);
-            goto out;
-        }
-        s[size] = '\0';
-        *out = s;
+    if (H5Tis_variable_str(type) != 0) {
+        rc = nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s is a variable-length string; "
+                     "nntrain files hold fixed-length strings (damaged or foreign file)", file,
+                     name, objname);
+        goto out;
     }
+    size_t size = H5Tget_size(type);
+    mem = H5Tcopy(H5T_C_S1);
+    char *s = size > ((size_t)1 << 26) ? NULL : nn_malloc(size + 1, err);
+    if (!s) {
+        rc = size > ((size_t)1 << 26)
+                 ? nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s claims %zu bytes", file,
+                           name, objname, size)
+                 : NN_E_NOMEM;
+        goto out;
+    }
+    /* the same character set as the file's (HDF5 converts neither way) */
+    if (mem < 0 || H5Tset_size(mem, size + 1) < 0 || H5Tset_strpad(mem, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(mem, H5Tget_cset(type)) < 0 || H5Aread(attr, mem, s) < 0) {
+        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name,
+                        objname);
+        free(s);
+        goto out;
+    }
+    s[size] = '\0';
+    *out = s;
     if (!*out && rc == NN_OK)
         rc = nn_fail(err, NN_E_NOMEM, "out of memory reading attribute %s of %s", name, file);
 out:

@@ -67,7 +67,13 @@ int nn_h5_path_exists(hid_t loc, const char *path);
  * ("/model/fc1/W" creates /model and /model/fc1). */
 int nn_h5_make_parents(hid_t fid, const char *file, const char *path, nn_error *err);
 
-/* Attributes: a scalar, a 1-D array (n values), or a variable-length UTF-8
+/* A fixed-length NUL-terminated UTF-8 string type of size bytes (close it
+ * with H5Tclose). nntrain never writes variable-length strings, and refuses
+ * to read them: they live in the global heap, on which HDF5 1.10.8 can loop
+ * forever when the file is damaged. */
+hid_t nn_h5_fixed_utf8(size_t size);
+
+/* Attributes: a scalar, a 1-D array (n values), or a fixed-length UTF-8
  * string (NULL is written as ""). ftype is the type stored in the file
  * (e.g. H5T_STD_I64LE), mtype the type of buf (e.g. H5T_NATIVE_INT64). */
 int nn_h5_attr_write(hid_t obj, const char *file, const char *objname, const char *name,
@@ -80,8 +86,8 @@ int nn_h5_attr_write_str(hid_t obj, const char *file, const char *objname, const
  * be of class want (H5T_INTEGER or H5T_FLOAT). Missing: NN_E_FORMAT. */
 int nn_h5_attr_read_scalar(hid_t obj, const char *file, const char *objname, const char *name,
                            H5T_class_t want, hid_t mtype, void *buf, nn_error *err);
-/* Read a string attribute (variable-length or fixed-size) into a malloc'ed
- * NUL-terminated string. */
+/* Read a fixed-length string attribute into a malloc'ed NUL-terminated
+ * string (variable-length ones are refused: see nn_h5_fixed_utf8). */
 int nn_h5_attr_read_str(hid_t obj, const char *file, const char *objname, const char *name,
                         char **out, nn_error *err);
 

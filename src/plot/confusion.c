@@ -11,6 +11,7 @@
 #include "plot/plot_internal.h"
 
 #define MAX_LABELS 60          /* more classes: every s-th name only */
+#define MAX_CLASSES 1000       /* cells would be smaller than a pixel */
 #define CELL_TEXT_MAX_CLASSES 12
 
 typedef struct confusion_fig {
@@ -83,17 +84,22 @@ static void draw_cell_text(const confusion_fig *f)
     plcol0(NN_COL_FG);
 }
 
+/* An image colour bar (the gradient kind leaks a cairo pattern per figure
+ * in PLplot 5.15's cairo driver). */
 static void draw_colour_bar(void)
 {
+    enum { STEPS = 256 };
     PLINT label_opts[1] = {PL_COLORBAR_LABEL_RIGHT};
     const char *labels[1] = {"fraction of the true class"};
     const char *axis_opts[1] = {"bcvtm"};
     PLFLT ticks[1] = {0.2};
-    PLINT sub_ticks[1] = {2}, n_values[1] = {2};
-    PLFLT range[2] = {0.0, 1.0};
+    PLINT sub_ticks[1] = {2}, n_values[1] = {STEPS};
+    PLFLT range[STEPS];
+    for (int i = 0; i < STEPS; i++)
+        range[i] = (PLFLT)i / (STEPS - 1);
     const PLFLT *values[1] = {range};
     PLFLT w, h;
-    plcolorbar(&w, &h, PL_COLORBAR_GRADIENT | PL_COLORBAR_LABEL_RIGHT,
+    plcolorbar(&w, &h, PL_COLORBAR_IMAGE | PL_COLORBAR_LABEL_RIGHT,
                PL_POSITION_RIGHT | PL_POSITION_OUTSIDE | PL_POSITION_VIEWPORT, 0.03, 0.0, 0.035,
                1.0, NN_COL_BG, NN_COL_FG, 1, 0.0, 1.0, 0, 0.0, 1, label_opts, labels, 1,
                axis_opts, ticks, sub_ticks, n_values, values);
@@ -150,6 +156,9 @@ static int check_confusion(const char *png_path, const int64_t *conf, int K,
     if (K < 1)
         return nn_fail(err, NN_E_STATE, "%s: confusion matrix needs K >= 1 classes, got %d",
                        png_path, K);
+    if (K > MAX_CLASSES)
+        return nn_fail(err, NN_E_STATE, "%s: %d classes, at most %d fit in one figure",
+                       png_path, K, MAX_CLASSES);
     if (!conf)
         return nn_fail(err, NN_E_STATE, "%s: no confusion matrix given", png_path);
     for (long long i = 0; i < (long long)K * K; i++)

@@ -1,7 +1,8 @@
 /* Line charts: nn_plot_curves (one panel) and nn_plot_training_curves
  * (loss | accuracy panels). NaN / Inf values are gaps; each panel is
- * autoscaled to its finite points; the legend goes in the corner with the
- * least data, the y range grows to make room for it when no corner is free. */
+ * autoscaled to its finite points. The legend never covers data: it goes in
+ * a free corner, or the y range grows to make a free band at the top, or
+ * (many curves) it goes outside, right of the frame. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 #define LEGEND_SPACING 2.2   /* character heights between legend entries */
 #define LEGEND_TEXT_SCALE 0.9
 #define LEGEND_LINE_LEN 0.08 /* of the viewport width */
-#define Y_CHAR_W 0.85        /* width of a tick label character, in character heights */
+#define Y_CHAR_W 0.95        /* width of a tick label character, in character heights */
 
 static const char *const markers[] = {"●", "■", "▲", "◆", "▼"};
 
@@ -31,7 +32,12 @@ typedef struct panel {
     PLFLT vx1, vy0, vy1;             /* frame: right, bottom, top; normalised page coords */
 } panel;
 
-static int finite_pt(const nn_curve *c, int i) { return isfinite(c->x[i]) && isfinite(c->y[i]); }
+/* A point that can be drawn: finite, and not so large that axis arithmetic
+ * overflows (such values are gaps like NaN). */
+static int finite_pt(const nn_curve *c, int i)
+{
+    return fabs(c->x[i]) <= 1e300 && fabs(c->y[i]) <= 1e300;
+}
 
 static int n_finite(const nn_curve *c)
 {
@@ -96,12 +102,14 @@ static int data_limits(const panel *p, PLFLT lim[4])
     if (!any)
         return 0;
     for (int a = 0; a < 4; a += 2) {
-        PLFLT span = lim[a + 1] - lim[a];
-        PLFLT pad = span > 0 ? 0.05 * span : fmax(0.5, 0.1 * fabs(lim[a]));
-        if (a == 0 && span > 0)
-            pad = 0.02 * span; /* x (epochs): only a little */
-        lim[a] -= pad;
-        lim[a + 1] += pad;
+        PLFLT lo = lim[a], hi = lim[a + 1], mid = 0.5 * (lo + hi);
+        /* one value: a range around it; otherwise at least 1e-6 of the
+         * magnitude, so tick steps stay well above the rounding of values */
+        PLFLT span = hi > lo ? fmax(hi - lo, 1e-6 * fmax(fabs(lo), fabs(hi)))
+                             : fmax(1.0, 0.2 * fabs(lo));
+        PLFLT pad = hi > lo ? (a == 0 ? 0.02 : 0.05) * span : 0.0; /* x (epochs): little */
+        lim[a] = fmin(lo, mid - 0.5 * span) - pad;
+        lim[a + 1] = fmax(hi, mid + 0.5 * span) + pad;
     }
     return 1;
 }
@@ -129,35 +137,46 @@ static void legend_size(const panel *p, int entries, PLFLT vw_mm, PLFLT ch, PLFL
     *w = LEGEND_LINE_LEN * vw_mm + (1.8 + 0.62 * (PLFLT)chars) * text_ht;
 }
 
-/* Tick values as text: "%g", without rounding noise around zero. */
-static void format_value(PLFLT value, PLFLT span, char *out, size_t cap)
+/* One axis: its range, major tick step and the %g precision its labels
+ * need to tell neighbouring ticks apart. */
+typedef struct axis_ticks {
+    PLFLT lo, hi, step;
+    int prec;
+} axis_ticks;
+
+/* Step 1, 2 or 5 times a power of ten, giving 5 to 10 ticks. */
+static axis_ticks make_ticks(PLFLT lo, PLFLT hi)
 {
-    if (fabs(value) < 1e-9 * span)
+    axis_ticks t = {.lo = lo, .hi = hi};
+    PLFLT raw = (hi - lo) / 5.0, mag = pow(10.0, floor(log10(raw))), f = raw / mag;
+    t.step = (f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0) * mag;
+    int digits = (int)(floor(log10(fmax(fabs(lo), fabs(hi)))) - floor(log10(t.step))) + 1;
+    t.prec = digits > 6 ? (digits < 15 ? digits : 15) : 6;
+    return t;
+}
+
+/* Tick values as text: "%g", without rounding noise around zero. */
+static void format_value(const axis_ticks *t, PLFLT value, char *out, size_t cap)
+{
+    if (fabs(value) < 1e-9 * t->step)
         value = 0.0;
-    snprintf(out, cap, "%g", value);
+    snprintf(out, cap, "%.*g", t->prec, value);
 }
 
 static void format_tick(PLINT axis, PLFLT value, char *label, PLINT length, PLPointer data)
 {
-    const PLFLT *lim = data;
-    PLFLT span = axis == PL_Y_AXIS ? lim[3] - lim[2] : lim[1] - lim[0];
-    format_value(value, span, label, (size_t)length);
+    const axis_ticks *t = data; /* [x, y] */
+    format_value(axis == PL_Y_AXIS ? &t[1] : &t[0], value, label, (size_t)length);
 }
 
-/* Major tick step for the y axis: 1, 2 or 5 times a power of ten, 5 to 10 ticks. */
-static PLFLT nice_step(PLFLT span)
-{
-    PLFLT raw = span / 5.0, mag = pow(10.0, floor(log10(raw))), f = raw / mag;
-    return (f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0) * mag;
-}
-
-/* Characters of the widest y tick label with this step. */
-static int y_label_chars(const PLFLT lim[4], PLFLT step)
+/* Characters of the widest tick label. */
+static int label_chars(const axis_ticks *t)
 {
     char b[64];
     int most = 1;
-    for (PLFLT k = ceil(lim[2] / step); k * step <= lim[3]; k += 1.0) {
-        format_value(k * step, lim[3] - lim[2], b, sizeof b);
+    PLFLT k0 = ceil(t->lo / t->step);
+    for (int i = 0; i < 64 && (k0 + i) * t->step <= t->hi; i++) {
+        format_value(t, (k0 + i) * t->step, b, sizeof b);
         most = (int)strlen(b) > most ? (int)strlen(b) : most;
     }
     return most;
@@ -242,7 +261,8 @@ static void draw_legend(const panel *p, PLINT position, const int *with_marker)
     pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
              position | PL_POSITION_VIEWPORT, 0.02, 0.02, LEGEND_LINE_LEN,
              NN_COL_BG, NN_COL_GREY, 1, 0, 0, e, opt, 0.8, p->text * LEGEND_TEXT_SCALE,
-             LEGEND_SPACING, 0.0, tcol, text, NULL, NULL, NULL, NULL, lcol, lsty, lwid, scol, sscale, snum, sym);
+             LEGEND_SPACING, 0.0, tcol, text, NULL, NULL, NULL, NULL, lcol, lsty, lwid, scol,
+             sscale, snum, sym);
     pllsty(1);
 }
 
@@ -281,7 +301,7 @@ static void draw_labels(const panel *p, int y_chars)
     plcol0(NN_COL_FG);
     plschr(0.0, p->text);
     plmtex("b", 3.0, 0.5, 0.5, nn_plot_text(t, sizeof t, p->xlabel));
-    plmtex("l", 1.6 + Y_CHAR_W * y_chars, 0.5, 0.5, nn_plot_text(t, sizeof t, p->ylabel));
+    plmtex("l", 2.0 + Y_CHAR_W * y_chars, 0.5, 0.5, nn_plot_text(t, sizeof t, p->ylabel));
     plschr(0.0, p->text * 1.1);
     plmtex("t", 1.2, 0.5, 0.5, nn_plot_text(t, sizeof t, p->title));
     plschr(0.0, p->text);
@@ -327,22 +347,23 @@ static void draw_panel(const panel *p)
         vx1 -= (lw + 2.0 * ch) / pw;
     else
         position = PL_POSITION_INSIDE | place_legend(p, lim, lw / ((vx1 - vx0) * pw), lh / vh);
-    PLFLT ystep = nice_step(lim[3] - lim[2]);
-    vx0 = p->x0 + (2.8 + Y_CHAR_W * y_label_chars(lim, ystep)) * ch / pw;
+    axis_ticks ticks[2] = {make_ticks(lim[0], lim[1]), make_ticks(lim[2], lim[3])};
+    int y_chars = label_chars(&ticks[1]);
+    vx0 = p->x0 + (3.2 + Y_CHAR_W * y_chars) * ch / pw;
 
     plvpor(vx0, vx1, p->vy0, p->vy1);
     plwind(lim[0], lim[1], lim[2], lim[3]);
     plcol0(NN_COL_GRID);
-    plbox("g", 0.0, 0, "g", ystep, 0);
+    plbox("g", ticks[0].step, 0, "g", ticks[1].step, 0);
     plschr(0.0, p->text * 0.6); /* marker size (plstring draws text) */
     for (int k = 0; k < p->n; k++)
         draw_curve(&p->curves[k], p->colour[k], p->style[k], with_marker[k], markers[k % 5]);
     plschr(0.0, p->text);
     plcol0(NN_COL_FG);
-    plslabelfunc(format_tick, lim);
-    plbox("bcnsto", 0.0, 0, "bcnstvo", ystep, 0);
+    plslabelfunc(format_tick, ticks);
+    plbox("bcnsto", ticks[0].step, 0, "bcnstvo", ticks[1].step, 0);
     plslabelfunc(NULL, NULL);
-    draw_labels(p, y_label_chars(lim, ystep));
+    draw_labels(p, y_chars);
     draw_legend(p, position, with_marker);
 }
 

@@ -177,13 +177,38 @@ int nn_plot_render(const char *png_path, int width, int height, nn_plot_draw_fn 
     return rc;
 }
 
+/* Length of the valid UTF-8 sequence at s, 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+    size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+             : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
 const char *nn_plot_text(char *dst, size_t cap, const char *src)
 {
+    /* pango complains on stderr about invalid UTF-8: such bytes become '?';
+     * long text is cut at a character boundary */
     size_t n = 0;
-    for (const char *s = src ? src : ""; *s && n + 2 < cap; s++) {
+    const unsigned char *s = (const unsigned char *)(src ? src : "");
+    while (*s) {
+        size_t len = utf8_len(s);
+        size_t out = len == 0 ? 1 : *s == '#' ? 2 : len;
+        if (n + out + 1 > cap)
+            break;
+        if (len == 0) {
+            dst[n++] = '?';
+            s++;
+            continue;
+        }
         if (*s == '#')
             dst[n++] = '#';
-        dst[n++] = *s;
+        memcpy(dst + n, s, len);
+        n += len;
+        s += len;
     }
     dst[n] = '\0';
     return dst;

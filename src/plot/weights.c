@@ -20,14 +20,23 @@ typedef struct weight_fig {
 #define BOX_BOTTOM 0.02
 #define BOX_TOP 0.9
 
-static PLFLT grid_w(const weight_fig *f, int cols) { return (PLFLT)(cols * (f->w + f->gap) - f->gap); }
-static PLFLT grid_h(const weight_fig *f, int rows) { return (PLFLT)(rows * (f->h + f->gap) - f->gap); }
+/* Grid size in image pixels (tiles and the gaps between them). */
+static PLFLT grid_w(const weight_fig *f, int cols)
+{
+    return (PLFLT)(cols * (f->w + f->gap) - f->gap);
+}
+
+static PLFLT grid_h(const weight_fig *f, int rows)
+{
+    return (PLFLT)(rows * (f->h + f->gap) - f->gap);
+}
 
 /* Page pixels per image pixel with cols columns. */
 static PLFLT grid_scale(const weight_fig *f, int cols)
 {
     int rows = (f->units + cols - 1) / cols;
-    PLFLT bw = (BOX_RIGHT - BOX_LEFT) * NN_PLOT_WEIGHTS_W, bh = (BOX_TOP - BOX_BOTTOM) * NN_PLOT_WEIGHTS_H;
+    PLFLT bw = (BOX_RIGHT - BOX_LEFT) * NN_PLOT_WEIGHTS_W;
+    PLFLT bh = (BOX_TOP - BOX_BOTTOM) * NN_PLOT_WEIGHTS_H;
     return fmin(bw / grid_w(f, cols), bh / grid_h(f, rows));
 }
 

@@ -328,6 +328,30 @@ START_TEST(test_resolved_round_trip)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_io_config: the resolved text of a config with a
+ * validation FILE wrote valid_fraction back, which the parser rejects next to
+ * `valid`, so checkpoints of such runs could not be evaluated. */
+START_TEST(test_resolved_with_valid_file_reparses)
+{
+    static nn_config a, b;
+    const char *text = "[data]\ntrain = t.mat\nvalid = v.mat\n[train]\nlr = 0.01\n"
+                       "[out]\ntype = dense\nunits = 3\n";
+    nn_error err;
+    ck_assert_int_eq(nn_config_parse_flags(&a, "v.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err),
+                     NN_OK);
+    char *resolved = NULL;
+    ck_assert_int_eq(nn_config_resolved(&a, &resolved, &err), NN_OK);
+    ck_assert_ptr_null(strstr(resolved, "valid_fraction"));
+    ck_assert_ptr_nonnull(strstr(resolved, "\nlr = 0.01\n")); /* shortest exact form */
+    ck_assert_msg(nn_config_parse_flags(&b, "r.ini", resolved, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
+                                        &err) == NN_OK, "%s", err.msg);
+    ck_assert_str_eq(b.data.valid, "v.mat");
+    free(resolved);
+    nn_config_free(&a);
+    nn_config_free(&b);
+}
+END_TEST
+
 /* ---- errors, each with its exact location --------------------------------- */
 
 typedef struct {
@@ -774,6 +798,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_homework_defaults);
     tcase_add_test(tc, test_minimal_defaults);
     tcase_add_test(tc, test_resolved_round_trip);
+    tcase_add_test(tc, test_resolved_with_valid_file_reparses);
     tcase_add_loop_test(tc, test_errors, 0, N_ERROR_CASES);
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_line_too_long);

@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nn/plot.h"
+#include "plot/plot_internal.h"
 #include "testutil.h"
 
 /* ---- PNG helpers ------------------------------------------------------------ */
@@ -121,6 +123,12 @@ static int grey_levels(const rgb_image *im)
     return n;
 }
 
+/* The dark end of the confusion colour map. */
+static int is_dark_blue(const unsigned char *p)
+{
+    return p[2] > 80 && p[2] > p[0] + 40 && p[0] < 60;
+}
+
 /* White page, black axes/text: what PLATFORM.md's colour 15 remap is for. */
 static void assert_white_page_black_ink(const rgb_image *im, const char *what)
 {
@@ -171,7 +179,9 @@ static int64_t *make_confusion(int K)
     ck_assert_ptr_nonnull(c);
     for (int t = 0; t < K; t++)
         for (int p = 0; p < K; p++)
-            c[t * K + p] = p == t ? 80 + (t * 7) % 20 : ((t * 31 + p * 17) % 23 == 0 ? 12 : (t + p) % 3 == 0);
+            c[t * K + p] = p == t                         ? 80 + (t * 7) % 20
+                           : (t * 31 + p * 17) % 23 == 0 ? 12
+                                                          : (t + p) % 3 == 0;
     return c;
 }
 
@@ -287,10 +297,8 @@ START_TEST(test_confusion_png)
         assert_white_page_black_ink(&im, path);
         /* not all one colour: the diagonal cells are dark blue */
         long dark_blue = 0;
-        for (size_t i = 0; i < (size_t)im.w * im.h; i++) {
-            const unsigned char *p = im.px + i * 3;
-            dark_blue += p[2] > 80 && p[2] > p[0] + 40 && p[0] < 60;
-        }
+        for (size_t i = 0; i < (size_t)im.w * im.h; i++)
+            dark_blue += is_dark_blue(im.px + i * 3);
         ck_assert_msg(dark_blue > 47 * 50, "%s: %ld dark blue pixels", path, dark_blue);
         free(im.px);
     }
@@ -305,6 +313,37 @@ START_TEST(test_confusion_png)
     ck_assert_msg(nn_plot_confusion(path2, "10 classes", c10, 10, (const char(*)[32])names10,
                                     &err) == NN_OK, "%s", err.msg);
     assert_png(path2, 1000, 900);
+    /* the cells are where they belong: identity matrix -> dark cells only
+     * top-left and bottom-right (the colour bar, right of x = 0.83 w, is
+     * left out; so is a band around the cell borders) */
+    int64_t eye[4] = {9, 0, 0, 9};
+    const char *path_eye = nn_test_path("confusion_eye.png");
+    ck_assert_msg(nn_plot_confusion(path_eye, "identity", eye, 2, NULL, &err) == NN_OK, "%s",
+                  err.msg);
+    if (decode_png(path_eye, &im) == 0) {
+        unsigned x0 = im.w, x1 = 0, y0 = im.h, y1 = 0;
+        for (unsigned y = 0; y < im.h; y++)
+            for (unsigned x = 0; x < im.w * 83 / 100; x++)
+                if (is_dark_blue(pixel(&im, x, y))) {
+                    x0 = x < x0 ? x : x0;
+                    x1 = x > x1 ? x : x1;
+                    y0 = y < y0 ? y : y0;
+                    y1 = y > y1 ? y : y1;
+                }
+        ck_assert_msg(x1 > x0 + 100 && y1 > y0 + 100, "%s: no dark cells", path_eye);
+        long quad[2][2] = {{0, 0}, {0, 0}}; /* [top/bottom][left/right] */
+        unsigned xm = (x0 + x1) / 2, ym = (y0 + y1) / 2;
+        for (unsigned y = y0; y <= y1; y++)
+            for (unsigned x = x0; x <= x1; x++)
+                if (x + 20 < xm || x > xm + 20)
+                    if (y + 20 < ym || y > ym + 20)
+                        quad[y > ym][x > xm] += is_dark_blue(pixel(&im, x, y));
+        ck_assert_msg(quad[0][0] > 10000 && quad[1][1] > 10000 && quad[0][1] < 100 &&
+                      quad[1][0] < 100, "%s: dark pixels per quadrant TL %ld TR %ld BL %ld BR %ld",
+                      path_eye, quad[0][0], quad[0][1], quad[1][0], quad[1][1]);
+        free(im.px);
+    }
+
     /* no names: class numbers; one class */
     int64_t one = 5;
     const char *path3 = nn_test_path("confusion1.png");
@@ -371,6 +410,28 @@ START_TEST(test_bad_path)
     const char *good = nn_test_path("after_bad_path.png");
     ck_assert_msg(nn_plot_curves(good, "t", "x", "y", &c, 1, &err) == NN_OK, "%s", err.msg);
     assert_png(good, 900, 600);
+}
+END_TEST
+
+/* A fatal PLplot error (here: no drivers, which makes PLplot call exit()
+ * by default) returns an error instead, and PLplot works again after it. */
+START_TEST(test_plplot_fatal_error)
+{
+    history h = make_history(0.0);
+    nn_error err = {0};
+    const char *empty = nn_test_path("no_drivers");
+    mkdir(empty, 0755);
+    const char *path = nn_test_path("fatal.png");
+    nn_curve c = {.label = "train", .x = h.epoch, .y = h.tl, .n = EPOCHS};
+    ck_assert_int_eq(setenv("PLPLOT_DRV_DIR", empty, 1), 0);
+    int rc = nn_plot_curves(path, "t", "x", "y", &c, 1, &err);
+    unsetenv("PLPLOT_DRV_DIR");
+    ck_assert_msg(rc == NN_E_IO, "got %d: %s", rc, err.msg);
+    ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, "PLplot"), "%s", err.msg);
+    ck_assert_msg(!file_exists(path), "%s left behind", path);
+
+    ck_assert_msg(nn_plot_curves(path, "t", "x", "y", &c, 1, &err) == NN_OK, "%s", err.msg);
+    assert_png(path, 900, 600);
 }
 END_TEST
 
@@ -473,6 +534,30 @@ START_TEST(test_sequence)
 }
 END_TEST
 
+/* Text for PLplot: '#' doubled, invalid UTF-8 replaced, cut at a character. */
+START_TEST(test_text)
+{
+    char b[16];
+    ck_assert_str_eq(nn_plot_text(b, sizeof b, "lr #2"), "lr ##2");
+    ck_assert_str_eq(nn_plot_text(b, sizeof b, NULL), "");
+    ck_assert_str_eq(nn_plot_text(b, sizeof b, "a\xff\xc3x"), "a??x");
+    ck_assert_str_eq(nn_plot_text(b, sizeof b, "\xc3\xa9t\xc3\xa9"), "\xc3\xa9t\xc3\xa9");
+    /* cut before a character that does not fit, not in its middle */
+    ck_assert_str_eq(nn_plot_text(b, 6, "ab\xc3\xa9\xc3\xa9"), "ab\xc3\xa9");
+    ck_assert_str_eq(nn_plot_text(b, 3, "a#b"), "a"); /* "##" is not split either */
+    ck_assert_str_eq(nn_plot_text(b, 4, "a#b"), "a##");
+
+    /* and a figure with such a title */
+    history h = make_history(0.0);
+    nn_error err = {0};
+    nn_curve c = {.label = "tr\xe4in #1", .x = h.epoch, .y = h.tl, .n = EPOCHS};
+    const char *path = nn_test_path("odd_text.png");
+    ck_assert_msg(nn_plot_curves(path, "caf\xc3\xa9 \xff #", "\xce\xbb", "y", &c, 1, &err) ==
+                  NN_OK, "%s", err.msg);
+    assert_png(path, 900, 600);
+}
+END_TEST
+
 static Suite *plot_suite(void)
 {
     Suite *s = suite_create("plot_figures");
@@ -482,8 +567,10 @@ static Suite *plot_suite(void)
     tcase_add_test(tc, test_confusion_png);
     tcase_add_test(tc, test_weight_grid_png);
     tcase_add_test(tc, test_bad_path);
+    tcase_add_test(tc, test_plplot_fatal_error);
     tcase_add_test(tc, test_invalid_inputs);
     tcase_add_test(tc, test_sequence);
+    tcase_add_test(tc, test_text);
     suite_add_tcase(s, tc);
     return s;
 }
