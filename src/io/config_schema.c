@@ -407,6 +407,11 @@ static int convert_names(const char *value, char (*names)[32], int *count, size_
                        sizeof names[0] - 1);
         if (c == max)
             return why(buf, n, "more than %d names", max);
+        /* ';' and '#' start comments when the list is written back out (the
+         * config stored in checkpoints); found by tests/fuzz/fuzz_io_config. */
+        const char *bad = memchr(p, '#', len) ? "#" : memchr(p, ';', len) ? ";" : NULL;
+        if (bad)
+            return why(buf, n, "name '%.*s' contains '%s'", (int)len, p, bad);
         memcpy(names[c], p, len);
         names[c][len] = '\0';
         for (int i = 0; i < c; i++)

@@ -352,6 +352,20 @@ START_TEST(test_resolved_with_valid_file_reparses)
 }
 END_TEST
 
+/* Also found by the fuzzer: a class name holding '#' became a comment when the
+ * resolved config was read back. */
+START_TEST(test_class_name_with_comment_char)
+{
+    static nn_config a;
+    nn_error err;
+    const char *text = "[data]\ntrain = t.mat\nclasses = A,# B\n[out]\ntype = dense\nunits = 2\n";
+    ck_assert_int_eq(nn_config_parse_flags(&a, "c.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err),
+                     NN_E_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "c.ini:3: "));
+    ck_assert_ptr_nonnull(strstr(err.msg, "contains '#'"));
+}
+END_TEST
+
 /* ---- errors, each with its exact location --------------------------------- */
 
 typedef struct {
@@ -799,6 +813,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_minimal_defaults);
     tcase_add_test(tc, test_resolved_round_trip);
     tcase_add_test(tc, test_resolved_with_valid_file_reparses);
+    tcase_add_test(tc, test_class_name_with_comment_char);
     tcase_add_loop_test(tc, test_errors, 0, N_ERROR_CASES);
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_line_too_long);
