@@ -307,8 +307,13 @@ static int handler(void *user, const char *section, const char *name, const char
                   old->line);
         return 0;
     }
-    /* inih strips "; comment"; strip "# comment" (after a blank) too. */
+    /* inih strips "; comment"; strip "# comment" (after a blank) too, and a
+     * value that starts with ';' or '#' ("key =; note") is a comment as well:
+     * written back as "key = ; note" (the config stored in checkpoints) it
+     * would read as one (found by tests/fuzz/fuzz_io_config). */
     size_t len = strlen(value);
+    if (len && (value[0] == ';' || value[0] == '#'))
+        len = 0;
     for (size_t i = 1; i < len; i++)
         if (value[i] == '#' && isspace((unsigned char)value[i - 1])) {
             len = i;

@@ -363,6 +363,11 @@ START_TEST(test_class_name_with_comment_char)
                      NN_E_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.msg, "c.ini:3: "));
     ck_assert_ptr_nonnull(strstr(err.msg, "contains '#'"));
+    /* and a value that starts with a comment character is a comment */
+    const char *text2 = "[data]\ntrain = t.mat\ntest =; t2.mat\n[out]\ntype = dense\nunits = 2\n";
+    ck_assert_int_eq(nn_config_parse_flags(&a, "c.ini", text2, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
+                                           &err), NN_E_CONFIG);
+    ck_assert_msg(strstr(err.msg, "c.ini:3: [data] test has no value") != NULL, "%s", err.msg);
 }
 END_TEST
 
