@@ -2,15 +2,20 @@
 # Install what nntrain needs from Debian 12 packages, skipping what is there.
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --bench    also PyTorch and NumPy for bench/
+#   scripts/install-deps.sh --ci       also clang (fuzzers, sanitizers) and SLURM + munge
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libblis-openmp-dev
           libhdf5-openmpi-dev hdf5-tools check libmatio-dev libleptonica-dev libinih-dev
           libpng-dev zlib1g-dev liblapacke-dev libplplot-dev plplot-driver-cairo
           dataset-fashion-mnist)
-if [[ "${1:-}" == "--bench" ]]; then
-    packages+=(python3-torch python3-numpy)
-fi
+for opt in "$@"; do
+    case "$opt" in
+        --bench) packages+=(python3-torch python3-numpy) ;;
+        --ci) packages+=(clang libclang-rt-14-dev slurm-wlm munge) ;;
+        *) echo "install-deps.sh: unknown option $opt" >&2; exit 2 ;;
+    esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -62,6 +62,9 @@ int nn_tools_start_mpi(int *argc, char ***argv, nn_dist *dist, nn_error *err)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    /* Past a file-size limit (ulimit -f) write(2) then fails with EFBIG and
+     * the checkpoint writer reports it, instead of the process dying. */
+    signal(SIGXFSZ, SIG_IGN);
     return NN_OK;
 }
 
