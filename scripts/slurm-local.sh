@@ -24,6 +24,7 @@ CONF=${SLURM_CONF:-/etc/slurm/slurm.conf}
 STATE=${NNTRAIN_SLURM_STATE:-/var/tmp/nntrain-slurm}
 TIMEOUT=${NNTRAIN_SLURM_TIMEOUT:-60}
 MARKER="# Written by nntrain scripts/slurm-local.sh"
+CONF_CHANGED=0
 export SLURM_CONF=$CONF
 
 die() { echo "slurm-local: error: $*" >&2; exit 1; }
@@ -104,9 +105,7 @@ CONF
     if ! cmp -s "$tmp" "$CONF"; then
         install -m 644 "$tmp" "$CONF"
         say "wrote $CONF"
-        if ctld_works; then
-            scontrol reconfigure && say "running daemons re-read $CONF"
-        fi
+        CONF_CHANGED=1
     fi
     rm -f "$tmp"
 }
@@ -181,6 +180,17 @@ start() {
     done
     mkdir -p "$STATE/ctld" "$STATE/slurmd" "$STATE/log"
     write_conf
+    # Some settings (cred_expire among them) are read at start only: restart
+    # the daemons this script runs; ask others to re-read the file.
+    if ((CONF_CHANGED)) && ctld_works; then
+        if [[ -n $(our_pid slurmctld) ]]; then
+            say "restarting slurmctld and slurmd for the new $CONF"
+            stop_one slurmd
+            stop_one slurmctld
+        else
+            scontrol reconfigure && say "the running daemons re-read $CONF"
+        fi
+    fi
     start_munge
     start_slurmctld
     start_slurmd

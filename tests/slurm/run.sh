@@ -26,6 +26,7 @@ T0=$SECONDS
 
 WORK=""
 JOBS=()
+train_job="" sweep_job="" req_job=""
 STARTED_SLURM=0
 FAILED=0
 
@@ -89,13 +90,15 @@ install_missing() {
 
 # ---- helpers over SLURM and HDF5 -------------------------------------------
 
-# sbatch ... -> the job id (recorded so cleanup can scancel it).
+# submit VAR sbatch-options...: sets VAR to the job id and records it so
+# that cleanup can scancel it (no command substitution: JOBS must grow here).
 submit() {
-    local id
+    local var=$1 id
+    shift
     id=$(sbatch --parsable "$@") || fail "sbatch $* failed"
     id=${id%%;*}
     JOBS+=("$id")
-    echo "$id"
+    printf -v "$var" '%s' "$id"
 }
 
 # Wait until none of the jobs (array ids include their tasks) is pending,
@@ -172,10 +175,10 @@ pass "one-node SLURM is up (node localhost, $cpus CPUs)"
 # The jobs run in the submit folder (this repository) or, for the sweep,
 # --chdir $WORK: both find build/nntrain through SLURM_SUBMIT_DIR (or
 # NNTRAIN_HOME). They queue behind each other on the 2 CPUs.
-train_job=$(submit -n 2 -t 5 -J nnt-train -o "$WORK/slurm-%x-%j.out" \
-    slurm/train.sbatch tests/slurm/train.ini --set "train.out=$WORK/train")
-sweep_job=$(submit -n 1 -t 5 -J nnt-sweep -o "$WORK/slurm-%x-%A_%a.out" --chdir "$WORK" \
-    slurm/sweep_lr.sbatch "$ROOT/tests/slurm/train.ini" 0.02 --set train.epochs=2)
+submit train_job -n 2 -t 5 -J nnt-train -o "$WORK/slurm-%x-%j.out" \
+    slurm/train.sbatch tests/slurm/train.ini --set "train.out=$WORK/train"
+submit sweep_job -n 1 -t 5 -J nnt-sweep -o "$WORK/slurm-%x-%A_%a.out" --chdir "$WORK" \
+    slurm/sweep_lr.sbatch "$ROOT/tests/slurm/train.ini" 0.02 --set train.epochs=2
 note "submitted training job $train_job and sweep array $sweep_job"
 wait_jobs 240 "$train_job" "$sweep_job"
 
@@ -214,14 +217,16 @@ pass "sweep_lr.sbatch: array tasks 0-2 trained lr 0.2, 0.02, 0.002 into runs/tra
 # run of ~50 s is therefore always stopped at least once; every requeued run
 # (same limit) continues for another 10-40 s until the epochs are done.
 # Epochs are chosen from a short calibration run so that the job takes ~50 s
-# on this machine.
+# on this machine; its fastest epoch counts, so that a busy moment during
+# calibration cannot make the run too short to be interrupted (a busy
+# moment during the job only adds a requeue).
 cal=$WORK/calibrate
 timeout 120 mpirun -np 2 --oversubscribe --bind-to none "$NNHOME/build/nntrain" tests/slurm/requeue.ini \
     --set train.epochs=3 --set "train.out=$cal" >"$cal.log" 2>&1 || { cat "$cal.log"; fail "calibration run"; }
 per_epoch=$(h5dump -d /seconds -y -w 0 "$cal/metrics.h5" | awk '/DATA \{/ { getline; print; exit }' |
-    awk -F', *' '{ s = 0; for (i = 1; i <= NF; ++i) s += $i; print s / NF }')
+    awk -F', *' '{ m = $1; for (i = 2; i <= NF; ++i) if ($i < m) m = $i; print m }')
 epochs=$(awk -v p="$per_epoch" 'BEGIN { e = int(50 / (p * 1.1)) + 1; if (e < 8) e = 8; if (e > 2000) e = 2000; print e }')
-note "calibration: $per_epoch s per epoch; the requeue test trains $epochs epochs (~50 s)"
+note "calibration: fastest epoch $per_epoch s; the requeue test trains $epochs epochs (~50 s)"
 set_args=(--set "train.epochs=$epochs")
 
 # The uninterrupted reference, 2 ranks like the job.
@@ -231,8 +236,8 @@ timeout 600 mpirun -np 2 --oversubscribe --bind-to none "$NNHOME/build/nntrain" 
     { tail -n 20 "$WORK/reference.log"; fail "uninterrupted reference run"; }
 note "uninterrupted reference run took $((SECONDS - ref_start)) s"
 
-req_job=$(submit -n 2 --time=1 --signal=USR1@20 -J nnt-requeue -o "$WORK/slurm-%x-%j.out" \
-    slurm/train.sbatch tests/slurm/requeue.ini "${set_args[@]}" --set "train.out=$WORK/requeue")
+submit req_job -n 2 --time=1 --signal=USR1@20 -J nnt-requeue -o "$WORK/slurm-%x-%j.out" \
+    slurm/train.sbatch tests/slurm/requeue.ini "${set_args[@]}" --set "train.out=$WORK/requeue"
 note "submitted job $req_job (--time=1 --signal=USR1@20)"
 wait_jobs 420 "$req_job"
 out=$WORK/slurm-nnt-requeue-$req_job.out
