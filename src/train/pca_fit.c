@@ -123,7 +123,7 @@ int nn_pca_projection_rank(const nn_pca_model *m, int64_t k, int64_t *rank, nn_e
         for (int64_t i = 0; i < k * D; ++i)
             a[i] = m->components[i];
         lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', (lapack_int)k, (lapack_int)D, a,
-                                         (lapack_int)D, s, NULL, 1, NULL, 1);
+                                         (lapack_int)D, s, NULL, (lapack_int)k, NULL, (lapack_int)D);
         if (info != 0)
             rc = nn_fail(err, NN_E_STATE, "PCA: LAPACK dgesdd failed (info %d)", (int)info);
     }
