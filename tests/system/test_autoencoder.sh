@@ -59,7 +59,7 @@ grep -qE '^test: loss [0-9.]+  PSNR [0-9.]+ dB' "$WORK/ae1.log" || { cat "$WORK/
 grep -q 'autoencoder: 26168 parameters (25344 weights + 824 biases), code width 8' "$WORK/ae1.log" ||
     fail "parameter count: $(grep autoencoder: "$WORK/ae1.log")"
 grep -q 'most confused' "$WORK/ae1.log" && fail "an autoencoder printed a confusion report"
-for f in checkpoint.h5 metrics.h5 recon_test.h5 recon_test.png curves.png; do
+for f in checkpoint.h5 metrics.h5 recon_test.h5 recon_test.png curves.png psnr.png; do
     [[ -s $WORK/ae1/$f ]] || fail "training did not leave $f"
 done
 [[ -e $WORK/ae1/eval_test.h5 ]] && fail "an autoencoder wrote eval_test.h5 (a confusion-matrix file)"
