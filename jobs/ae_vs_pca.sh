@@ -42,7 +42,7 @@ for k in $ks; do
     done
     echo "== autoencoder, k = $k"
     "${run[@]}" "$nntrain" "$cfg" "${units[@]}" "${sets[@]}" --set "train.out=$out/ae_k$k" \
-        | grep -E '^(epoch [0-9]+/[0-9]+ .*(ETA 0:00)$|autoencoder:|test:|valid:)' || true
+        | grep -E '^(epoch ([0-9]+)/\2 |autoencoder:|test:|valid:)' || true
     "${run[@]}" "$nntrain" eval "$out/ae_k$k/checkpoint.h5" --data valid | grep -E '^valid:' || true
     [[ -f $out/ae_k$k/recon_valid.h5 ]] || { echo "no $out/ae_k$k/recon_valid.h5" >&2; exit 1; }
     dirs+=("$out/ae_k$k")

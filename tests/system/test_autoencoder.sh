@@ -123,4 +123,10 @@ expect 2 "pca: --k 5000 is more than the 784 pixels" -- run_ranks 2 pca "$WORK/a
 expect 2 "pca: no config given" -- "$NNTRAIN" pca --k 8
 expect 1 "nothing.h5" -- "$NNTRAIN" eval "$WORK/ae1/checkpoint.h5" --data valid --pca "$WORK/nothing.h5"
 expect 1 "recon_valid.h5" -- "$NNTRAIN" plot --psnr-k "$WORK/pca1.h5" "$WORK/ae2"
+sed -e 's/^target = input/target = labels/; s/^loss = mse/loss = cross_entropy/; s/^units = 784/units = 10/' \
+    -e 's/^activation = sigmoid/activation = softmax/; s/^epochs = 3/epochs = 1/' \
+    -e "s|^out = .*|out = $WORK/clf|" "$WORK/ae.ini" >"$WORK/clf.ini"
+run_ranks 1 "$WORK/clf.ini" >"$WORK/clf.log" 2>&1 || { cat "$WORK/clf.log"; fail "classifier"; }
+expect 2 "eval --pca: .*clf/checkpoint.h5 is not an autoencoder" -- \
+    run_ranks 2 eval "$WORK/clf/checkpoint.h5" --pca "$WORK/pca1.h5"
 pass "errors: file:line and exit 2 for config and options, exit 1 naming a missing file"
