@@ -212,8 +212,10 @@ int nn_pca_main(const nn_pca_options *o, const nn_dist *dist, nn_error *err)
     if (!t)
         return nn_fail(err, NN_E_NOMEM, "out of memory");
     t->dist = *dist;
+    /* summary_only only stops setup from making the run folder: not needed
+     * when pca.h5 goes elsewhere */
     nn_run_options run = { .config_path = o->config_path, .overrides = o->overrides,
-                           .n_overrides = o->n_overrides };
+                           .n_overrides = o->n_overrides, .summary_only = o->out != NULL };
     int rc = nn_trainer_setup(t, &run, err);
     nn_pca_model m;
     memset(&m, 0, sizeof m);
