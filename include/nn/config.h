@@ -22,6 +22,8 @@ typedef enum { NN_LOSS_CROSS_ENTROPY, NN_LOSS_MSE } nn_loss_kind;
 typedef enum { NN_OPT_SGD, NN_OPT_MOMENTUM, NN_OPT_ADAM } nn_optimizer_kind;
 typedef enum { NN_SCHED_CONSTANT, NN_SCHED_STEP, NN_SCHED_COSINE } nn_schedule_kind;
 typedef enum { NN_FORMAT_AUTO, NN_FORMAT_IDX, NN_FORMAT_MAT } nn_data_format;
+/* What the network learns to output: the class label, or its own input (an autoencoder). */
+typedef enum { NN_TARGET_LABELS, NN_TARGET_INPUT } nn_target_kind;
 
 typedef struct nn_data_config {
     nn_data_format format;          /* format = auto|idx|mat (auto: ".mat" suffix -> mat);
@@ -58,6 +60,7 @@ typedef struct nn_train_config {
     int checkpoint_every;           /* checkpoint_every = 1 (epochs) */
     char out[NN_PATH_LEN];          /* out = runs/<config file name without .ini> */
     int shuffle;                    /* shuffle = true */
+    nn_target_kind target;          /* target = labels|input (input: autoencoder, loss = mse) */
 } nn_train_config;
 
 typedef struct nn_layer_config {

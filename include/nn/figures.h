@@ -1,6 +1,7 @@
 /* The figures of a run, drawn from its files alone (metrics.h5,
  * checkpoint.h5, eval_<split>.h5) into PNGs in the run folder:
  *   curves.png                    loss and accuracy per epoch, train vs valid
+ *   psnr.png                      autoencoders: validation PSNR per epoch
  *   weights_init.png / weights_final.png   the first layer's weights as images
  *   confusion_<split>.png         confusion matrix heat map per evaluated split
  * Used at the end of training and by `nntrain plot RUN_DIR`. */

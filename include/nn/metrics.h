@@ -1,7 +1,7 @@
 /* Per-epoch metrics in HDF5: one extendible 1-D dataset per quantity, a row
  * per epoch, flushed after every append so a crash loses at most the current
  * epoch. Layout: /epoch (int64), /train_loss, /train_acc, /valid_loss,
- * /valid_acc, /lr, /seconds, /samples_per_sec (float64), each chunked (64
+ * /valid_acc, /lr, /seconds, /samples_per_sec, /valid_psnr (float64), each chunked (64
  * rows) with maximum size H5S_UNLIMITED and a "description" attribute; root
  * attributes format = "nntrain-metrics", format_version (int).
  * Written by one rank only. See docs/checkpoint-format.md. */
@@ -22,6 +22,8 @@ typedef struct nn_epoch_metrics {
     double lr;
     double seconds;           /* wall time of the epoch (training + validation) */
     double samples_per_sec;   /* training samples per second over all ranks */
+    double valid_psnr;        /* autoencoders: mean PSNR (dB) of the validation images; NaN
+                                 otherwise (and in files written before it existed) */
 } nn_epoch_metrics;
 
 typedef struct nn_metrics nn_metrics;

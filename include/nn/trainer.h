@@ -26,6 +26,8 @@ typedef struct nn_eval_options {
                                        or "IMAGES,LABELS" (IDX files) */
     const char *const *overrides;
     int n_overrides;
+    const char *pca;                /* autoencoders: a pca.h5 whose reconstructions join the
+                                       figure (NULL: none) */
 } nn_eval_options;
 
 /* Run everything. Returns NN_OK; NN_STOPPED after a signal-requested
@@ -37,7 +39,9 @@ int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err
 /* `nntrain eval`: rebuild the network from a checkpoint's config, load its
  * weights, evaluate one data split (each rank a share), print loss,
  * accuracy, per-class accuracy and the most confused pairs, and save
- * eval_<split>.h5 and confusion_<split>.png next to the checkpoint. */
+ * eval_<split>.h5 and confusion_<split>.png next to the checkpoint. An
+ * autoencoder (target = input) reports loss and PSNR instead and saves
+ * recon_<split>.h5 and recon_<split>.png. */
 int nn_eval_main(const nn_eval_options *opts, const nn_dist *dist, nn_error *err);
 
 /* Ask the running training to checkpoint and stop at the next step (called

@@ -723,6 +723,17 @@ static int check_files(cfg_parser *ps, const cfg_section *s, nn_data_config *d)
     return NN_OK;
 }
 
+/* An autoencoder (target = input) compares images pixel by pixel: only MSE
+ * fits (cross-entropy needs a class label). train may be NULL (no [train]). */
+static int check_train(cfg_parser *ps, const cfg_section *train, const nn_train_config *t)
+{
+    if (t->target != NN_TARGET_INPUT || t->loss == NN_LOSS_MSE)
+        return NN_OK;
+    return fail_entry(ps, find_entry(train, "target"),
+                      "[train] target = input needs loss = mse (the output is compared with the "
+                      "input image, not a class label)");
+}
+
 /* out = runs/<config file name without .ini> */
 static int default_out(cfg_parser *ps, nn_config *cfg)
 {
@@ -748,14 +759,14 @@ static int interpret(cfg_parser *ps, nn_config *cfg)
     if (nn_cfg_apply_defaults(NN_SCOPE_DATA, &cfg->data) ||
         nn_cfg_apply_defaults(NN_SCOPE_TRAIN, &cfg->train))
         return fail_line(ps, 0, "internal error: a default in the config schema does not convert");
-    const cfg_section *data = NULL;
+    const cfg_section *data = NULL, *train = NULL;
     int rc = NN_OK;
     for (int i = 0; i < ps->n_sec && rc == NN_OK; i++) {
         const cfg_section *s = &ps->sec[i];
         if (strcmp(s->name, "data") == 0)
             rc = interpret_plain(ps, s, &cfg->data), data = s;
         else if (strcmp(s->name, "train") == 0)
-            rc = interpret_plain(ps, s, &cfg->train);
+            rc = interpret_plain(ps, s, &cfg->train), train = s;
         else
             rc = interpret_layer(ps, cfg, s, cfg->n_layers++);
     }
@@ -766,7 +777,8 @@ static int interpret(cfg_parser *ps, nn_config *cfg)
     if (cfg->n_layers == 0)
         return fail_line(ps, 0, "no layers: add a section per layer, e.g. [output] with "
                          "type = dense and units = 10");
-    if ((rc = check_data(ps, data, &cfg->data)) || (rc = default_out(ps, cfg)))
+    if ((rc = check_data(ps, data, &cfg->data)) || (rc = check_train(ps, train, &cfg->train)) ||
+        (rc = default_out(ps, cfg)))
         return rc;
     return ps->skip_file_checks ? NN_OK : check_files(ps, data, &cfg->data);
 }

@@ -27,6 +27,8 @@ static const char *const optimizer_names[] = {
     [NN_OPT_SGD] = "sgd", [NN_OPT_MOMENTUM] = "momentum", [NN_OPT_ADAM] = "adam", NULL};
 static const char *const schedule_names[] = {
     [NN_SCHED_CONSTANT] = "constant", [NN_SCHED_STEP] = "step", [NN_SCHED_COSINE] = "cosine", NULL};
+static const char *const target_names[] = {
+    [NN_TARGET_LABELS] = "labels", [NN_TARGET_INPUT] = "input", NULL};
 static const char *const activation_names[] = {
     [NN_ACT_LINEAR] = "linear", [NN_ACT_SIGMOID] = "sigmoid", [NN_ACT_TANH] = "tanh",
     [NN_ACT_RELU] = "relu", [NN_ACT_SOFTMAX] = "softmax", NULL};
@@ -40,6 +42,7 @@ _Static_assert(sizeof(nn_optimizer_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(nn_schedule_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(nn_activation) == sizeof(int), "enum size");
 _Static_assert(sizeof(nn_init_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(nn_target_kind) == sizeof(int), "enum size");
 
 /* ---- the table ------------------------------------------------------------ */
 
@@ -122,6 +125,8 @@ const nn_key_spec nn_cfg_keys[] = {
      "output folder: checkpoints, metrics, figures"},
     {"train", "shuffle", NN_KEY_BOOL, T(shuffle), 0, NULL, NO_RANGE, "true", NULL, 0,
      "reshuffle the training set every epoch"},
+    {"train", "target", NN_KEY_ENUM, T(target), 0, target_names, NO_RANGE, "labels", NULL, 0,
+     "what the output should equal: the class `labels`, or the `input` image itself (an autoencoder: needs `loss = mse` and as many outputs as input pixels; reports PSNR instead of accuracy, see docs/autoencoder-pca.md)"},
 
     /* every layer */
     {"layer", "type", NN_KEY_LAYERTYPE, L(type), 0, NULL, NO_RANGE, NULL, NULL, 1,

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <hdf5.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,13 @@ static const field FIELDS[] = {
      "wall time of the epoch in seconds (training + validation)"},
     {"samples_per_sec", offsetof(nn_epoch_metrics, samples_per_sec), 0,
      "training samples per second over all ranks"},
+    {"valid_psnr", offsetof(nn_epoch_metrics, valid_psnr), 0,
+     "mean validation PSNR in dB, images in [0,1] (NaN: not an autoencoder)"},
 };
 #define N_FIELDS ((int)(sizeof FIELDS / sizeof FIELDS[0]))
+/* Fields from this index on were added later: files without them still
+ * read, with NaN in those columns. */
+#define FIRST_OPTIONAL 8
 
 struct nn_metrics {
     char *path;
@@ -148,6 +154,12 @@ static int read_field(hid_t fid, const char *path, const field *f, nn_epoch_metr
                       int64_t *n, nn_error *err)
 {
     int e = nn_h5_path_exists(fid, f->name);
+    if (e == 0 && f - FIELDS >= FIRST_OPTIONAL && *n >= 0) { /* an older file: the column reads as NaN */
+        const double nan = NAN;
+        for (int64_t r = 0; r < *n; r++)
+            memcpy((char *)&(*rows)[r] + f->offset, &nan, 8);
+        return NN_OK;
+    }
     if (e <= 0)
         return e < 0 ? nn_h5_fail(err, NN_E_FORMAT, "%s: cannot look up /%s", path, f->name)
                      : nn_fail(err, NN_E_FORMAT, "%s: missing dataset /%s", path, f->name);

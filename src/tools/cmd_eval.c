@@ -1,4 +1,4 @@
-/* nntrain eval CHECKPOINT.h5 [--data SPLIT|FILE] [--set k=v ...] */
+/* nntrain eval CHECKPOINT.h5 [--data SPLIT|FILE] [--set k=v ...] [--pca PCA.h5] */
 #include <string.h>
 
 #include "nn/dist.h"
@@ -12,11 +12,13 @@ static int parse(int argc, char **argv, nn_eval_options *o, const char **overrid
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--data") == 0 || strcmp(a, "--set") == 0) {
+        if (strcmp(a, "--data") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--pca") == 0) {
             if (!next)
                 return nn_fail(err, NN_E_CONFIG, "eval: %s needs a value (nntrain --help)", a);
             if (a[2] == 'd')
                 o->data = next;
+            else if (a[2] == 'p')
+                o->pca = next;
             else if (o->n_overrides == NN_MAX_OVERRIDES)
                 return nn_fail(err, NN_E_CONFIG, "eval: too many --set options");
             else

@@ -22,9 +22,11 @@ static const char usage[] =
     "usage: nntrain CONFIG.ini [--set section.key=value ...] [--resume CHECKPOINT.h5|auto]\n"
     "                          [--summary]\n"
     "       nntrain eval CHECKPOINT.h5 [--data test|valid|train|FILE.mat|IMAGES,LABELS]\n"
-    "                                  [--set section.key=value ...]\n"
+    "                                  [--set section.key=value ...] [--pca PCA.h5]\n"
+    "       nntrain pca CONFIG.ini [--k 8,16,32,64] [--out PCA.h5] [--set section.key=value ...]\n"
     "       nntrain plot RUN_DIR ...\n"
     "       nntrain plot --compare RUN_DIR ... [--out FILE.png]\n"
+    "       nntrain plot --psnr-k PCA.h5 RUN_DIR ... [--split valid|test] [--out FILE.png]\n"
     "       nntrain --help | --help-config | --version\n"
     "\n"
     "  --set s.k=v     override a config key (repeatable)\n"
@@ -34,9 +36,16 @@ static const char usage[] =
     "  --help-config   print the reference of every config key\n"
     "  eval            evaluate a checkpoint: loss, accuracy, per-class accuracy, most\n"
     "                  confused pairs; writes eval_<split>.h5 and confusion_<split>.png\n"
-    "                  next to the checkpoint (runs under mpirun too)\n"
+    "                  next to the checkpoint (runs under mpirun too); an autoencoder\n"
+    "                  gets loss and PSNR, recon_<split>.h5 and recon_<split>.png\n"
+    "                  (--pca adds that file's PCA reconstructions to the figure)\n"
+    "  pca             principal components of the config's training set: rank,\n"
+    "                  parameters and PSNR for each k (default 32) on the validation\n"
+    "                  and test sets; writes PCA.h5 (default <out>/pca.h5) and\n"
+    "                  pca_recon_<split>.png next to it (runs under mpirun too)\n"
     "  plot            redraw a run's figures from its files; --compare draws the\n"
-    "                  validation curves of several runs in one figure\n"
+    "                  validation curves of several runs in one figure; --psnr-k draws\n"
+    "                  PSNR against code size k for PCA and autoencoder runs\n"
     "\n"
     "exit status: 0 done, 1 error, 2 bad config or command line, 4 loss diverged,\n"
     "             75 stopped by SIGTERM/SIGUSR1 after a checkpoint (resume with --resume)\n";
@@ -96,6 +105,8 @@ int main(int argc, char **argv)
         return EXIT_OK;
     } else if (strcmp(first, "eval") == 0) {
         rc = nn_cmd_eval(argc - 1, argv + 1, &err);
+    } else if (strcmp(first, "pca") == 0) {
+        rc = nn_cmd_pca(argc - 1, argv + 1, &err);
     } else if (strcmp(first, "plot") == 0) {
         rc = nn_cmd_plot(argc - 1, argv + 1, &err);
     } else {

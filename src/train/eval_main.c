@@ -5,7 +5,7 @@
 
 #include "nn/checkpoint.h"
 #include "nn/plot.h"
-#include "trainer_internal.h"
+#include "recon_internal.h"
 
 /* The folder holding path (its own buffer). */
 static void folder_of(const char *path, char *out, size_t n)
@@ -107,9 +107,17 @@ int nn_eval_main(const nn_eval_options *opts, const nn_dist *dist, nn_error *err
         rc = nn_trainer_vote(choose_data(t, opts->data ? opts->data : "test", &loaded, &d, split,
                                          sizeof split, err), err);
     nn_eval_result r = { 0 };
-    if (!rc)
+    if (!rc && nn_trainer_is_recon(t)) {
+        char dir[NN_PATH_LEN];
+        folder_of(opts->checkpoint, dir, sizeof dir);
+        rc = nn_trainer_recon_report(t, d, split, opts->checkpoint, dir, opts->pca, err);
+    } else if (!rc && opts->pca) {
+        rc = nn_trainer_vote(nn_fail(err, NN_E_CONFIG, "eval --pca: %s is not an autoencoder "
+                                     "([train] target = input)", opts->checkpoint), err);
+    } else if (!rc) {
         rc = nn_trainer_eval_result(t, d, split, opts->checkpoint, &r, err);
-    if (!rc)
+    }
+    if (!rc && r.confusion)
         rc = nn_trainer_vote(dist->rank == 0 ? save_results(t, opts->checkpoint, &r, err) : NN_OK,
                              err);
     nn_eval_free(&r);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trainer_internal.h"
+#include "recon_internal.h"
 
 /* conf[y * K + argmax(out)] += 1 for each row. */
 static void count_predictions(const float *out, const int32_t *y, size_t n, int K, double *conf)
@@ -48,7 +48,7 @@ nn_loss_sums nn_trainer_evaluate(nn_trainer *t, const nn_dataset *d, int64_t *co
             done += n;
         }
         const float *out = nn_network_forward(&t->net, t->x, (int)count);
-        nn_loss_eval(t->cfg.train.loss, out, t->y, (int)count, K, 1.0f, NULL, NULL, &sums);
+        nn_trainer_batch_loss(t, out, t->x, t->y, (int)count, 1.0f, NULL, NULL, &sums);
         if (conf)
             count_predictions(out, t->y, count, K, conf);
     }

@@ -26,7 +26,7 @@ static const char *base_name(const char *path)
 /* Columns of metrics.h5 as double arrays (x = epoch). */
 typedef struct curves {
     int64_t n;
-    double *epoch, *train_loss, *valid_loss, *train_acc, *valid_acc, *lr;
+    double *epoch, *train_loss, *valid_loss, *train_acc, *valid_acc, *lr, *valid_psnr;
 } curves;
 
 static void curves_free(curves *c)
@@ -46,16 +46,16 @@ static int curves_read(const char *metrics_path, curves *c, nn_error *err)
         free(rows);
         return nn_fail(err, NN_E_FORMAT, "%s: no epochs recorded yet", metrics_path);
     }
-    c->epoch = nn_malloc(6 * (size_t)c->n * sizeof(double), err);
+    c->epoch = nn_malloc(7 * (size_t)c->n * sizeof(double), err);
     if (!c->epoch) {
         free(rows);
         return NN_E_NOMEM;
     }
-    double *cols[6];
-    for (int k = 0; k < 6; ++k)
+    double *cols[7];
+    for (int k = 0; k < 7; ++k)
         cols[k] = c->epoch + (size_t)k * c->n;
     c->train_loss = cols[1], c->valid_loss = cols[2], c->train_acc = cols[3];
-    c->valid_acc = cols[4], c->lr = cols[5];
+    c->valid_acc = cols[4], c->lr = cols[5], c->valid_psnr = cols[6];
     for (int64_t i = 0; i < c->n; ++i) {
         c->epoch[i] = (double)rows[i].epoch;
         c->train_loss[i] = rows[i].train_loss;
@@ -63,6 +63,7 @@ static int curves_read(const char *metrics_path, curves *c, nn_error *err)
         c->train_acc[i] = rows[i].train_acc;
         c->valid_acc[i] = rows[i].valid_acc;
         c->lr[i] = rows[i].lr;
+        c->valid_psnr[i] = rows[i].valid_psnr;
     }
     free(rows);
     return NN_OK;
@@ -80,6 +81,16 @@ static int draw_curves(const char *dir, FILE *log, nn_error *err)
                                      c.train_acc, c.valid_acc, (int)c.n, err);
     if (!rc && log)
         fprintf(log, "figure: %s\n", png);
+    int has_psnr = 0; /* autoencoders: validation PSNR per epoch in psnr.png */
+    for (int64_t i = 0; !rc && i < c.n; ++i)
+        has_psnr |= isfinite(c.valid_psnr[i]);
+    if (has_psnr) {
+        join(png, sizeof png, dir, "psnr.png");
+        nn_curve v = { "valid", c.epoch, c.valid_psnr, (int)c.n };
+        rc = nn_plot_curves(png, base_name(dir), "epoch", "mean PSNR (dB)", &v, 1, err);
+        if (!rc && log)
+            fprintf(log, "figure: %s\n", png);
+    }
     curves_free(&c);
     return rc;
 }

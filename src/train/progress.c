@@ -73,9 +73,14 @@ void nn_progress_epoch(const nn_trainer *t, const nn_epoch_metrics *m, double et
     format_duration(eta_seconds, eta, sizeof eta);
     if (live_progress())
         printf("\r\033[K");
-    printf("epoch %lld/%d  train loss %.4f acc %.4f", (long long)m->epoch, t->cfg.train.epochs,
-           m->train_loss, m->train_acc);
-    if (t->valid.n > 0)
+    const int recon = t->cfg.train.target == NN_TARGET_INPUT; /* no accuracy: PSNR */
+    printf("epoch %lld/%d  train loss %.*f", (long long)m->epoch, t->cfg.train.epochs,
+           recon ? 5 : 4, m->train_loss);
+    if (!recon)
+        printf(" acc %.4f", m->train_acc);
+    if (t->valid.n > 0 && recon)
+        printf("  valid loss %.5f psnr %.2f dB", m->valid_loss, m->valid_psnr);
+    else if (t->valid.n > 0)
         printf("  valid loss %.4f acc %.4f", m->valid_loss, m->valid_acc);
     printf("  lr %.3g  %.1f s  %.0f samples/s  ETA %s\n", m->lr, m->seconds, m->samples_per_sec,
            eta);

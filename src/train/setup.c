@@ -104,6 +104,13 @@ static int load_data(nn_trainer *t, nn_error *err)
 static int check_output(nn_trainer *t, nn_error *err)
 {
     const nn_layer *out = &t->net.layers[t->net.n_layers - 1];
+    if (t->cfg.train.target == NN_TARGET_INPUT && t->net.out_dim != t->net.in_dim)
+        return nn_fail(err, NN_E_CONFIG,
+                       "%s:%d: [%s] has %zu outputs but target = input needs one per input "
+                       "pixel (%zu)", t->cfg.path, out->cfg->line, out->cfg->name,
+                       t->net.out_dim, t->net.in_dim);
+    if (t->cfg.train.target == NN_TARGET_INPUT)
+        return NN_OK;
     if ((int)t->net.out_dim != t->train.num_classes)
         return nn_fail(err, NN_E_CONFIG,
                        "%s:%d: [%s] has %zu outputs but the data have %d classes", t->cfg.path,

@@ -17,7 +17,7 @@
 #include "nn/blas.h"
 #include "nn/figures.h"
 #include "nn/rng.h"
-#include "trainer_internal.h"
+#include "recon_internal.h"
 
 static volatile sig_atomic_t g_stop_signal;
 
@@ -53,8 +53,8 @@ static void compute_share(nn_trainer *t, size_t first, size_t global)
         nn_dataset_gather(&t->train, t->perm + first + lo, (size_t)n, t->cfg.data.invert, t->x, t->y);
         const float *out = nn_network_forward(&t->net, t->x, n);
         nn_layer *last = nn_network_output_layer(&t->net);
-        nn_loss_eval(t->cfg.train.loss, out, t->y, n, (int)t->net.out_dim, 1.0f / (float)global,
-                     last->dout, &last->dout_is_preact, &sums);
+        nn_trainer_batch_loss(t, out, t->x, t->y, n, 1.0f / (float)global, last->dout,
+                              &last->dout_is_preact, &sums);
         nn_network_backward(&t->net, t->x, n);
     } else {
         memset(t->net.grads, 0, t->net.n_params * sizeof(float));
@@ -96,9 +96,17 @@ static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *
     m.epoch = t->epoch + 1;
     m.train_loss = t->epoch_sums.count > 0 ? t->epoch_sums.loss / t->epoch_sums.count : NAN;
     m.train_acc = t->epoch_sums.count > 0 ? t->epoch_sums.correct / t->epoch_sums.count : NAN;
-    m.valid_loss = m.valid_acc = NAN;
+    m.valid_loss = m.valid_acc = m.valid_psnr = NAN;
     double train_seconds = nn_dist_wtime() - start;
-    if (t->valid.n > 0) {
+    if (nn_trainer_is_recon(t)) { /* an autoencoder: PSNR instead of accuracy */
+        nn_recon_sums v = { 0, 0, 0 };
+        int rc = t->valid.n > 0 ? nn_trainer_evaluate_recon(t, &t->valid, &v, NULL, err) : NN_OK;
+        if (rc)
+            return rc;
+        m.train_acc = NAN;
+        m.valid_loss = v.count > 0 ? v.loss / v.count : NAN;
+        m.valid_psnr = v.count > 0 ? v.psnr / v.count : NAN;
+    } else if (t->valid.n > 0) {
         nn_loss_sums v = nn_trainer_evaluate(t, &t->valid, NULL);
         m.valid_loss = v.loss / v.count;
         m.valid_acc = v.correct / v.count;
@@ -169,7 +177,11 @@ static int final_report(nn_trainer *t, nn_error *err)
     const nn_dataset *d = t->test.n > 0 ? &t->test : &t->valid;
     const char *split = t->test.n > 0 ? "test" : "valid";
     int rc = NN_OK;
-    if (d->n > 0) {
+    if (d->n > 0 && nn_trainer_is_recon(t)) {
+        rc = nn_trainer_recon_report(t, d, split, t->ckpt_path, t->run_dir, NULL, err);
+        if (rc)
+            return rc;
+    } else if (d->n > 0) {
         nn_eval_result r;
         rc = nn_trainer_eval_result(t, d, split, t->ckpt_path, &r, err);
         if (rc)
