@@ -63,8 +63,8 @@ static int exit_status(int code)
 
 int nn_tools_start_mpi(int *argc, char ***argv, nn_dist *dist, nn_error *err)
 {
-    if (nn_dist_init(argc, argv, dist) != 0)
-        return nn_fail(err, NN_E_IO, "MPI failed to start");
+    /* Handlers first: a SIGUSR1 that arrives while MPI starts (SLURM may
+     * send it early in a short job) must set the stop flag, not kill the rank. */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = nn_train_request_stop;
@@ -74,6 +74,8 @@ int nn_tools_start_mpi(int *argc, char ***argv, nn_dist *dist, nn_error *err)
     /* Past a file-size limit (ulimit -f) write(2) then fails with EFBIG and
      * the checkpoint writer reports it, instead of the process dying. */
     signal(SIGXFSZ, SIG_IGN);
+    if (nn_dist_init(argc, argv, dist) != 0)
+        return nn_fail(err, NN_E_IO, "MPI failed to start");
     return NN_OK;
 }
 
