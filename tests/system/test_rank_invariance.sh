@@ -16,6 +16,13 @@ same_model "$WORK/run1/checkpoint.h5" "$WORK/run2/checkpoint.h5" 1e-5 || fail "1
 same_model "$WORK/run1/checkpoint.h5" "$WORK/run3/checkpoint.h5" 1e-5 || fail "1 vs 3 ranks differ"
 pass "1, 2 and 3 ranks agree within 1e-5"
 
+# One rank with 2 threads (OpenMP loops and threaded BLIS) agrees too.
+write_small_config "$WORK/t2.ini" "$WORK/t2" "threads = 2"
+OMP_NUM_THREADS=2 run_ranks 1 "$WORK/t2.ini" >"$WORK/logt2" 2>&1 || { cat "$WORK/logt2"; fail "2 threads"; }
+grep -q "1 rank(s) x 2 thread(s)" "$WORK/logt2" || fail "the run did not use 2 threads"
+same_model "$WORK/run1/checkpoint.h5" "$WORK/t2/checkpoint.h5" 1e-5 || fail "1 thread vs 2 threads differ"
+pass "1 rank x 2 threads agrees with 1 thread"
+
 # The comparison can fail: a different seed gives different weights.
 write_small_config "$WORK/seed.ini" "$WORK/seed" "seed = 4"
 sed -i '0,/seed = 3/{/seed = 3/d}' "$WORK/seed.ini"
