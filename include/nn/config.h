@@ -21,12 +21,12 @@ typedef enum { NN_INIT_XAVIER, NN_INIT_HE, NN_INIT_ZEROS } nn_init_kind;
 typedef enum { NN_LOSS_CROSS_ENTROPY, NN_LOSS_MSE } nn_loss_kind;
 typedef enum { NN_OPT_SGD, NN_OPT_MOMENTUM, NN_OPT_ADAM } nn_optimizer_kind;
 typedef enum { NN_SCHED_CONSTANT, NN_SCHED_STEP, NN_SCHED_COSINE } nn_schedule_kind;
-typedef enum { NN_FORMAT_AUTO, NN_FORMAT_IDX, NN_FORMAT_MAT } nn_data_format;
+typedef enum { NN_FORMAT_AUTO, NN_FORMAT_IDX, NN_FORMAT_MAT, NN_FORMAT_H5 } nn_data_format;
 
 typedef struct nn_data_config {
-    nn_data_format format;          /* format = auto|idx|mat (auto: ".mat" suffix -> mat);
-                                       after nn_config_parse always IDX or MAT, never AUTO */
-    char train[NN_PATH_LEN];        /* train = images file (idx) or .mat file; required */
+    nn_data_format format;          /* format = auto|idx|mat|h5 (auto: ".mat" suffix -> mat,
+                                       ".h5" -> h5, else idx); after nn_config_parse never AUTO */
+    char train[NN_PATH_LEN];        /* train = images file (idx), .mat or .h5 file; required */
     char train_labels[NN_PATH_LEN]; /* train_labels = labels file (idx only) */
     char valid[NN_PATH_LEN];        /* valid / valid_labels: optional */
     char valid_labels[NN_PATH_LEN];

@@ -655,10 +655,10 @@ static char *data_field(nn_data_config *d, const char *key)
     return (char *)d + nn_cfg_find_key(NN_SCOPE_DATA, key)->offset;
 }
 
-static int ends_with_mat(const char *path)
+static int ends_with(const char *path, const char *ext)
 {
-    size_t n = strlen(path);
-    return n >= 4 && strcasecmp(path + n - 4, ".mat") == 0;
+    size_t n = strlen(path), e = strlen(ext);
+    return n >= e && strcasecmp(path + n - e, ext) == 0;
 }
 
 static int check_data(cfg_parser *ps, const cfg_section *s, nn_data_config *d)
@@ -669,17 +669,21 @@ static int check_data(cfg_parser *ps, const cfg_section *s, nn_data_config *d)
         return fail_line(ps, s->line, "[data] needs 'train =' (the training set file)");
     int chose = d->format == NN_FORMAT_AUTO;
     if (chose)
-        d->format = ends_with_mat(d->train) ? NN_FORMAT_MAT : NN_FORMAT_IDX;
+        d->format = ends_with(d->train, ".mat")  ? NN_FORMAT_MAT
+                    : ends_with(d->train, ".h5") ? NN_FORMAT_H5
+                                                 : NN_FORMAT_IDX;
     for (int i = 0; i < 3; i++) {
         const char *images = data_field(d, pairs[i][0]), *labels = data_field(d, pairs[i][1]);
         const cfg_entry *le = find_entry(s, pairs[i][1]);
-        if (d->format == NN_FORMAT_MAT && le)
-            return fail_entry(ps, le, "[data] %s: .mat files hold their own labels; remove it%s",
-                              pairs[i][1], chose ? " (or set format = idx)" : "");
+        if (d->format != NN_FORMAT_IDX && le)
+            return fail_entry(ps, le, "[data] %s: %s files hold their own labels; remove it%s",
+                              pairs[i][1], d->format == NN_FORMAT_MAT ? ".mat" : ".h5",
+                              chose ? " (or set format = idx)" : "");
         if (d->format == NN_FORMAT_IDX && images[0] && !labels[0])
             return fail_line(ps, s->line, "[data] %s needs '%s =' with format idx%s", pairs[i][0],
                              pairs[i][1],
-                             chose ? " (format = auto chose idx: train does not end in .mat)" : "");
+                             chose ? " (format = auto chose idx: train does not end in .mat "
+                                     "or .h5)" : "");
         if (!images[0] && le)
             return fail_entry(ps, le, "[data] %s is given but %s is not", pairs[i][1],
                               pairs[i][0]);

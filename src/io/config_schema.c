@@ -20,7 +20,8 @@
 /* ---- enum names, indexed by the C enum value ------------------------------ */
 
 static const char *const format_names[] = {
-    [NN_FORMAT_AUTO] = "auto", [NN_FORMAT_IDX] = "idx", [NN_FORMAT_MAT] = "mat", NULL};
+    [NN_FORMAT_AUTO] = "auto", [NN_FORMAT_IDX] = "idx", [NN_FORMAT_MAT] = "mat",
+    [NN_FORMAT_H5] = "h5", NULL};
 static const char *const loss_names[] = {
     [NN_LOSS_CROSS_ENTROPY] = "cross_entropy", [NN_LOSS_MSE] = "mse", NULL};
 static const char *const optimizer_names[] = {
@@ -57,17 +58,17 @@ _Static_assert(sizeof(nn_init_kind) == sizeof(int), "enum size");
 const nn_key_spec nn_cfg_keys[] = {
     /* [data] */
     {"data", "format", NN_KEY_ENUM, D(format), 0, format_names, NO_RANGE, "auto", NULL, 0,
-     "file format of every data file; `auto`: `mat` when `train` ends in `.mat`, else `idx`"},
+     "file format of every data file; `auto`: `mat` when `train` ends in `.mat`, `h5` when it ends in `.h5`, else `idx`"},
     {"data", "train", NN_KEY_DATAFILE, D(train), 0, NULL, NO_RANGE, NULL, NULL, 1,
-     "training set: IDX images (`.gz` allowed) or a MATLAB `.mat` file with images and labels"},
+     "training set: IDX images (`.gz` allowed), a MATLAB `.mat` file with images and labels, or an nntrain data set file (`.h5`, made by `nntrain prep`; its `train` split)"},
     {"data", "train_labels", NN_KEY_DATAFILE, D(train_labels), 0, NULL, NO_RANGE, NULL, "none", 0,
-     "IDX labels of `train` (idx: required; mat: not allowed)"},
+     "IDX labels of `train` (idx: required; mat, h5: not allowed)"},
     {"data", "valid", NN_KEY_DATAFILE, D(valid), 0, NULL, NO_RANGE, NULL, "none", 0,
-     "validation set, same format as `train`"},
+     "validation set, same format as `train` (h5: the file's `valid` split; the same file as `train` is fine)"},
     {"data", "valid_labels", NN_KEY_DATAFILE, D(valid_labels), 0, NULL, NO_RANGE, NULL, "none", 0,
      "IDX labels of `valid` (idx with `valid`: required)"},
     {"data", "test", NN_KEY_DATAFILE, D(test), 0, NULL, NO_RANGE, NULL, "none", 0,
-     "test set, same format as `train`; evaluated once after training"},
+     "test set, same format as `train` (h5: the file's `test` split); evaluated once after training"},
     {"data", "test_labels", NN_KEY_DATAFILE, D(test_labels), 0, NULL, NO_RANGE, NULL, "none", 0,
      "IDX labels of `test` (idx with `test`: required)"},
     {"data", "valid_fraction", NN_KEY_FLOAT, D(valid_fraction), 0, NULL, CLOSED_OPEN(0, 1), "0.1",
@@ -679,7 +680,9 @@ const char *nn_config_reference(void)
     text_out t = {buf, sizeof buf, 0};
     put_intro(&t);
     put(&t, "\n## [data]\n\nThe data files. IDX files (MNIST, EMNIST) come as image and label "
-            "files;\n`.mat` files (NIST36) hold both.\n\n");
+            "files;\n`.mat` files (NIST36) hold both, and so do `.h5` data set files made by\n"
+            "`nntrain prep` (one file with `train`, `valid` and `test` splits; see\n"
+            "[dataset-format.md](dataset-format.md)).\n\n");
     put_table(&t, NN_SCOPE_DATA);
     put(&t, "\n## [train]\n\nHow to train. The whole section is optional.\n\n");
     put_table(&t, NN_SCOPE_TRAIN);

@@ -21,7 +21,7 @@ enum {
 static const char usage[] =
     "usage: nntrain CONFIG.ini [--set section.key=value ...] [--resume CHECKPOINT.h5|auto]\n"
     "                          [--summary]\n"
-    "       nntrain eval CHECKPOINT.h5 [--data test|valid|train|FILE.mat|IMAGES,LABELS]\n"
+    "       nntrain eval CHECKPOINT.h5 [--data test|valid|train|FILE.mat|FILE.h5|IMAGES,LABELS]\n"
     "                                  [--set section.key=value ...]\n"
     "       nntrain plot RUN_DIR ...\n"
     "       nntrain plot --compare RUN_DIR ... [--out FILE.png]\n"

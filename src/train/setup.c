@@ -40,14 +40,23 @@ static int load_config(nn_trainer *t, const nn_run_options *opts, nn_error *err)
     return nn_trainer_vote(rc, err); /* the same on every rank: rank 0 speaks */
 }
 
+static int ends_with(const char *s, const char *ext)
+{
+    size_t n = strlen(s), e = strlen(ext);
+    return n > e && strcmp(s + n - e, ext) == 0;
+}
+
 int nn_trainer_load_file(const nn_data_config *dc, const char *images, const char *labels,
-                         nn_dataset *out, nn_error *err)
+                         const char *split, nn_dataset *out, nn_error *err)
 {
     memset(out, 0, sizeof *out);
-    int is_mat = dc->format == NN_FORMAT_MAT ||
-                 (dc->format == NN_FORMAT_AUTO && strlen(images) > 4 &&
-                  strcmp(images + strlen(images) - 4, ".mat") == 0);
-    int rc = is_mat ? nn_mat_load(out, images, err) : nn_idx_load(out, images, labels, err);
+    nn_data_format f = dc->format;
+    if (f == NN_FORMAT_AUTO)
+        f = ends_with(images, ".mat") ? NN_FORMAT_MAT
+            : ends_with(images, ".h5") ? NN_FORMAT_H5 : NN_FORMAT_IDX;
+    int rc = f == NN_FORMAT_MAT  ? nn_mat_load(out, images, err)
+             : f == NN_FORMAT_H5 ? nn_h5data_load(out, images, split, err)
+                                 : nn_idx_load(out, images, labels, err);
     if (rc)
         return rc;
     if (dc->transpose)
@@ -78,10 +87,10 @@ static int load_data(nn_trainer *t, nn_error *err)
 {
     const nn_data_config *dc = &t->cfg.data;
     nn_dataset all;
-    int rc = nn_trainer_load_file(dc, dc->train, dc->train_labels, &all, err);
+    int rc = nn_trainer_load_file(dc, dc->train, dc->train_labels, "train", &all, err);
     if (!rc && dc->valid[0]) {
         t->train = all;
-        rc = nn_trainer_load_file(dc, dc->valid, dc->valid_labels, &t->valid, err);
+        rc = nn_trainer_load_file(dc, dc->valid, dc->valid_labels, "valid", &t->valid, err);
     } else if (!rc && dc->valid_fraction > 0) {
         rc = nn_dataset_split(&t->train, &t->valid, &all, dc->valid_fraction, t->cfg.train.seed, err);
         nn_dataset_free(&all);
@@ -89,7 +98,7 @@ static int load_data(nn_trainer *t, nn_error *err)
         t->train = all;
     }
     if (!rc && dc->test[0])
-        rc = nn_trainer_load_file(dc, dc->test, dc->test_labels, &t->test, err);
+        rc = nn_trainer_load_file(dc, dc->test, dc->test_labels, "test", &t->test, err);
     if (!rc && dc->limit > 0 && dc->limit < t->train.n)
         t->train.n = (size_t)dc->limit; /* the rest stays allocated but unused */
     if (!rc)

@@ -38,9 +38,10 @@ typedef struct nn_trainer {
 int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err);
 void nn_trainer_free(nn_trainer *t);
 /* Load one data file (plus labels for IDX) the way [data] says (format,
- * transpose, class names). Rank-local. */
+ * transpose, class names). split ("train", "valid", "test") picks the part
+ * of an .h5 data set file; other formats hold one part per file. Rank-local. */
 int nn_trainer_load_file(const nn_data_config *dc, const char *images, const char *labels,
-                         nn_dataset *out, nn_error *err);
+                         const char *split, nn_dataset *out, nn_error *err);
 
 /* evaluate.c: loss/accuracy of the network on d, each rank a share, summed;
  * when confusion is not NULL it receives the K x K counts (row = true class). */

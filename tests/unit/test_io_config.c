@@ -456,7 +456,7 @@ static const error_case error_cases[] = {
     /* data files */
     {"[data]\ntrain = ${NNT_DIR}/train-images-idx3-ubyte\n" OUT, NULL,
      "t.ini:1: [data] train needs 'train_labels =' with format idx (format = auto chose idx: "
-     "train does not end in .mat)"},
+     "train does not end in .mat or .h5)"},
     {"[data]\nformat = idx\ntrain = ${NNT_DIR}/train-images-idx3-ubyte\n"
      "train_labels = ${NNT_DIR}/train-labels-idx1-ubyte\ntest = ${NNT_DIR}/t10k-images-idx3-ubyte\n" OUT,
      NULL, "t.ini:1: [data] test needs 'test_labels =' with format idx"},
@@ -465,6 +465,8 @@ static const error_case error_cases[] = {
      NULL, "t.ini:4: [data] valid_labels is given but valid is not"},
     {DATA "train_labels = ${NNT_DIR}/train-labels-idx1-ubyte\n" OUT, NULL,
      "t.ini:3: [data] train_labels: .mat files hold their own labels; remove it (or set format = idx)"},
+    {"[data]\ntrain = ${NNT_DIR}/train.mat\nformat = h5\ntest_labels = ${NNT_DIR}/train.mat\n" OUT,
+     NULL, "t.ini:4: [data] test_labels: .h5 files hold their own labels; remove it"},
     {DATA "valid = ${NNT_DIR}/valid.mat\nvalid_fraction = 0.2\n" OUT, NULL,
      "t.ini:4: [data] valid_fraction has no effect when valid is given; remove one of them"},
     {"[data]\ntrain = ${NNT_UNSET_VAR}/train.mat\n" OUT, NULL,
