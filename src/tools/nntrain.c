@@ -25,6 +25,9 @@ static const char usage[] =
     "                                  [--set section.key=value ...]\n"
     "       nntrain plot RUN_DIR ...\n"
     "       nntrain plot --compare RUN_DIR ... [--out FILE.png]\n"
+    "       nntrain prep PREP.ini [--set section.key=value ...]\n"
+    "       nntrain ocr CHECKPOINT.h5 IMAGE... [--truth FILE] [--boxes OUT.png] [--data FILE.h5]\n"
+    "                                          [--no-word-rule]\n"
     "       nntrain --help | --help-config | --version\n"
     "\n"
     "  --set s.k=v     override a config key (repeatable)\n"
@@ -37,6 +40,11 @@ static const char usage[] =
     "                  next to the checkpoint (runs under mpirun too)\n"
     "  plot            redraw a run's figures from its files; --compare draws the\n"
     "                  validation curves of several runs in one figure\n"
+    "  prep            build an .h5 data set from IDX, .mat and image-folder sources with\n"
+    "                  the OCR's glyph preprocessing (keys: docs/ocr.md)\n"
+    "  ocr             read handwritten text in photos with a network trained on a prep\n"
+    "                  data set; --truth scores it against a transcript, --boxes draws\n"
+    "                  the characters found, --no-word-rule reads each character alone\n"
     "\n"
     "exit status: 0 done, 1 error, 2 bad config or command line, 4 loss diverged,\n"
     "             75 stopped by SIGTERM/SIGUSR1 after a checkpoint (resume with --resume)\n";
@@ -95,6 +103,10 @@ int main(int argc, char **argv)
         rc = nn_cmd_eval(argc - 1, argv + 1, &err);
     } else if (strcmp(first, "plot") == 0) {
         rc = nn_cmd_plot(argc - 1, argv + 1, &err);
+    } else if (strcmp(first, "prep") == 0) {
+        rc = nn_cmd_prep(argc - 1, argv + 1, &err);
+    } else if (strcmp(first, "ocr") == 0) {
+        rc = nn_cmd_ocr(argc - 1, argv + 1, &err);
     } else {
         rc = nn_cmd_train(argc, argv, &err);
     }

@@ -328,6 +328,23 @@ START_TEST(test_resolved_round_trip)
 }
 END_TEST
 
+START_TEST(test_resolved_with_valid_file)
+{
+    /* valid_fraction is refused next to valid, so the resolved text (what
+     * checkpoints store) must leave it out for the config to parse again. */
+    nn_config *a = parse_ok("v.ini", DATA "valid = ${NNT_DIR}/valid.mat\n" OUT, NULL, 0);
+    char *text = NULL;
+    nn_error err;
+    ck_assert_int_eq(nn_config_resolved(a, &text, &err), NN_OK);
+    ck_assert_ptr_null(strstr(text, "valid_fraction"));
+    nn_config *b = parse_ok("v.ini", text, NULL, 0);
+    ck_assert(memcmp(&a->data, &b->data, sizeof a->data) == 0);
+    free(text);
+    drop(a);
+    drop(b);
+}
+END_TEST
+
 /* ---- errors, each with its exact location --------------------------------- */
 
 typedef struct {
@@ -776,6 +793,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_homework_defaults);
     tcase_add_test(tc, test_minimal_defaults);
     tcase_add_test(tc, test_resolved_round_trip);
+    tcase_add_test(tc, test_resolved_with_valid_file);
     tcase_add_loop_test(tc, test_errors, 0, N_ERROR_CASES);
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_line_too_long);
