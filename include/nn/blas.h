@@ -26,8 +26,14 @@ static inline nn_mat nn_mat_t(nn_mat m)
     return t;
 }
 
-/* C = alpha * A * B + beta * C, shapes [m,k] x [k,n] -> [m,n]. */
+/* C = alpha * A * B + beta * C, shapes [m,k] x [k,n] -> [m,n], on the
+ * process's BLIS threads (nn_set_threads). k = 0 gives C = beta * C. */
 void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c);
+
+/* The same on the calling thread only: for products issued from inside an
+ * OpenMP parallel region (e.g. one per sample of a batch), where BLIS's own
+ * threads would oversubscribe the cores. */
+void nn_gemm_1t(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c);
 
 /* Name of the BLIS kernel family in use ("skx", "zen3", "haswell", ...). */
 const char *nn_blas_kernels(void);

@@ -6,14 +6,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
+/* C = beta * C for an empty inner dimension (BLIS is not asked about k = 0). */
+static void scale_c(float beta, nn_mat c)
+{
+    for (long i = 0; i < c.rows; ++i)
+        for (long j = 0; j < c.cols; ++j) {
+            float *x = c.data + i * c.rs + j * c.cs;
+            *x = beta == 0.0f ? 0.0f : beta * *x;
+        }
+}
+
+static void gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c, rntm_t *rntm)
 {
     assert(a.rows == c.rows && b.cols == c.cols && a.cols == b.rows);
     if (c.rows == 0 || c.cols == 0)
         return;
-    bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, c.rows, c.cols, a.cols,
-              &alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
-              &beta, c.data, c.rs, c.cs);
+    if (a.cols == 0) {
+        scale_c(beta, c);
+        return;
+    }
+    bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, c.rows, c.cols, a.cols,
+                 &alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
+                 &beta, c.data, c.rs, c.cs, NULL, rntm);
+}
+
+void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
+{
+    gemm(alpha, a, b, beta, c, NULL);
+}
+
+void nn_gemm_1t(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
+{
+    rntm_t rntm = BLIS_RNTM_INITIALIZER;
+    bli_rntm_set_num_threads(1, &rntm);
+    gemm(alpha, a, b, beta, c, &rntm);
 }
 
 static int g_threads = 1;

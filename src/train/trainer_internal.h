@@ -18,6 +18,7 @@ typedef struct nn_trainer {
     nn_metrics *metrics;            /* rank 0 only */
     int local_max;                  /* most samples a rank gets from one global batch */
     float *x;                       /* [net.max_batch, in_dim] gathered inputs */
+    float *scratch;                 /* [in_dim] for augmentation */
     int32_t *y;                     /* [net.max_batch] labels */
     size_t *perm;                   /* [train.n] this epoch's sample order */
     int64_t steps_per_epoch;
