@@ -107,6 +107,9 @@ struct nn_layer {
     size_t ws_size;            /* scratch floats one call needs (setup says) */
     float *ws;                 /* [>= ws_size], shared by all layers */
     int threads;               /* threads a call may use (>= 1) */
+    int frozen;                /* fine-tuning keeps it fixed: no parameter updates,
+                                  and batch norm normalises with its running
+                                  statistics (a fixed function) */
     /* Profiling (when nn_network.profile is set): seconds in forward and
      * backward, and the floating-point operations and seconds of the layer's
      * matrix products (summed over threads). */

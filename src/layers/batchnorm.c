@@ -5,7 +5,8 @@
  * each rank sums its share and ctx->sum_floats adds the sums over ranks, so
  * every rank normalises with the same numbers whatever the rank count. The
  * running averages (unbiased variance, as PyTorch) are updated identically
- * on every rank and used in evaluation. Backward needs two more global sums
+ * on every rank and used in evaluation, and by a frozen layer (fine-tuning)
+ * in training too, so that it stays a fixed function. Backward needs two more global sums
  * per channel, sum(dz) and sum(dz x_hat):
  *     dx = gamma invstd / N (N dz - sum dz - x_hat sum(dz x_hat))
  * while dgamma, dbeta are this rank's share (the trainer's allreduce adds
@@ -122,7 +123,7 @@ static void bn_forward(nn_layer *l, const float *const *inputs, float *out, int 
     const float *x = inputs[0];
     const int C = l->in_shape.c;
     const size_t n = (size_t)l->in_shape.h * l->in_shape.w;
-    if (ctx->training)
+    if (ctx->training && !l->frozen)
         batch_statistics(l, x, B, ctx);
     else
         running_statistics(l);
@@ -163,7 +164,8 @@ static void bn_backward(nn_layer *l, const float *const *inputs, const float *ou
     if (!dx)
         return;
     double N = (double)B * n;
-    if (ctx->training) { /* the statistics depend on x too: global sums */
+    const int batch_stats = ctx->training && !l->frozen;
+    if (batch_stats) { /* the statistics depend on x too: global sums */
         buf[2 * C] = (float)N;
         sum_over_ranks(ctx, buf, 2 * (size_t)C + 1);
         N = buf[2 * C];
@@ -174,8 +176,8 @@ static void bn_backward(nn_layer *l, const float *const *inputs, const float *ou
             const float *dz = dout + ((size_t)b * C + c) * n, *xp = x + ((size_t)b * C + c) * n;
             float *d = dx + ((size_t)b * C + c) * n;
             const float g = gamma[c] * invstd[c], m = mean[c], is = invstd[c];
-            const float mdz = ctx->training ? (float)(buf[c] / N) : 0.0f;
-            const float mdzx = ctx->training ? (float)(buf[C + c] / N) : 0.0f;
+            const float mdz = batch_stats ? (float)(buf[c] / N) : 0.0f;
+            const float mdzx = batch_stats ? (float)(buf[C + c] / N) : 0.0f;
             for (size_t i = 0; i < n; ++i) {
                 const float xhat = (xp[i] - m) * is;
                 const float v = g * (dz[i] - mdz - xhat * mdzx);

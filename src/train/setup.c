@@ -179,6 +179,8 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
     if (!rc)
         rc = check_output(t, err);
     if (!rc)
+        nn_trainer_freeze(t);
+    if (!rc)
         rc = nn_optim_init(&t->opt, tc, t->net.n_params, err);
     if (!rc)
         rc = allocate_buffers(t, err);

@@ -216,9 +216,15 @@ static int start_or_resume(nn_trainer *t, const nn_run_options *opts, nn_error *
     if (resume && strcmp(resume, "auto") == 0)
         resume = access(t->ckpt_path, F_OK) == 0 ? t->ckpt_path : NULL;
     nn_network_init(&t->net, t->cfg.train.seed);
-    const nn_param *first = &t->net.layers[0].params[0];
-    memcpy(t->init_weights, first->value, first->size * sizeof(float));
-    int rc = resume ? nn_trainer_resume(t, resume, err) : NN_OK;
+    /* Resuming restores every weight, so init_from matters only at the start. */
+    int rc = resume ? NN_OK : nn_trainer_init_from(t, err);
+    if (rc)
+        return rc;
+    if (t->net.layers[0].n_params > 0) {
+        const nn_param *first = &t->net.layers[0].params[0];
+        memcpy(t->init_weights, first->value, first->size * sizeof(float));
+    }
+    rc = resume ? nn_trainer_resume(t, resume, err) : NN_OK;
     if (rc)
         return rc;
     if (t->dist.rank == 0) {
@@ -240,6 +246,12 @@ static void print_header(const nn_trainer *t)
            t->train.n, t->valid.n, t->test.n, t->train.c, t->train.h, t->train.w,
            t->train.num_classes);
     nn_network_summary(&t->net, stdout);
+    if (t->cfg.train.n_freeze > 0) {
+        printf("frozen (no updates; batch norm uses its running statistics):");
+        for (int i = 0; i < t->cfg.train.n_freeze; ++i)
+            printf(" %s", t->net.layers[t->cfg.train.freeze_index[i]].cfg->name);
+        printf("\n");
+    }
     fflush(stdout);
 }
 

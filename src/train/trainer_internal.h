@@ -57,6 +57,12 @@ int nn_trainer_eval_result(nn_trainer *t, const nn_dataset *d, const char *split
 int nn_trainer_save(nn_trainer *t, nn_error *err);
 int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err);
 
+/* finetune.c: [train] freeze (marks the layers; call after building) and
+ * [train] init_from (copies matching weights; collective; call after
+ * nn_network_init, not when resuming). */
+void nn_trainer_freeze(nn_trainer *t);
+int nn_trainer_init_from(nn_trainer *t, nn_error *err);
+
 /* progress.c: what rank 0 shows while training. */
 void nn_progress_step(const nn_trainer *t, double epoch_start, int64_t samples_done);
 void nn_progress_epoch(const nn_trainer *t, const nn_epoch_metrics *m, double eta_seconds);
