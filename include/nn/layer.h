@@ -107,6 +107,7 @@ struct nn_layer {
     size_t ws_size;            /* scratch floats one call needs (setup says) */
     float *ws;                 /* [>= ws_size], shared by all layers */
     int threads;               /* threads a call may use (>= 1) */
+    int max_batch;             /* most samples a call gets (for aux sized by batch) */
     int frozen;                /* fine-tuning keeps it fixed: no parameter updates,
                                   and batch norm normalises with its running
                                   statistics (a fixed function) */

@@ -79,7 +79,8 @@ typedef struct nn_conv_geom {
 void nn_im2col(const nn_conv_geom *g, const float *x, float *col);
 
 /* The adjoint: dx [c, h, w] += the entries of dcol [c*k*k, ho*wo] at the
- * positions im2col read them from (padding entries are dropped). */
-void nn_col2im_add(const nn_conv_geom *g, const float *dcol, float *dx);
+ * positions im2col read them from (padding entries are dropped; dcol is
+ * scratch and may be overwritten). */
+void nn_col2im_add(const nn_conv_geom *g, float *dcol, float *dx);
 
 #endif

@@ -1,16 +1,22 @@
 /* Max pooling over size x size windows of each channel plane:
  *     y [B, C, Ho, Wo],  y[b,c,i,j] = max over the window of x [B, C, H, W]
- * Padding never wins (windows are clipped to the image). Backward sends each
- * output's gradient to the first position holding the maximum: it finds it
- * again by comparing with the stored output (exact, as y is a copy of one
- * input), so no index buffer is kept. Non-overlapping windows (stride >=
- * size) get a separate fast path. */
+ * Padding never wins (windows are clipped to the image). Forward records
+ * where each maximum came from (the first position holding it, in row-major
+ * scan order) in aux [max_batch, C, Ho, Wo] as an index into the input
+ * plane; backward scatters each output's gradient there. The 2 x 2, stride
+ * 2 case has its own forward loop. */
 #include <float.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "layers_internal.h"
 
-static int maxpool_setup(nn_layer *l, nn_error *err) { return nn_pool_setup(l, err); }
+static int maxpool_setup(nn_layer *l, nn_error *err)
+{
+    int rc = nn_pool_setup(l, err);
+    l->aux_size = (size_t)l->max_batch * nn_shape_dim(l->out_shape); /* int32 argmax */
+    return rc;
+}
 
 /* Row range [*r0, *r1) and column range [*c0, *c1) of window (i, j). */
 static void window(const nn_pool_geom *g, int i, int j, int *r0, int *r1, int *c0, int *c1)
@@ -22,18 +28,49 @@ static void window(const nn_pool_geom *g, int i, int j, int *r0, int *r1, int *c
     *c1 = c + g->k > g->w ? g->w : c + g->k;
 }
 
-/* The 2 x 2, stride 2, no padding case (most CNNs), vectorisable. */
-static void max2x2(const float *restrict x, float *restrict y, const nn_pool_geom *g)
+/* One output row of 2 x 2 windows at stride 2 over input rows r0, r1;
+ * strict comparisons keep the first maximum in scan order (r0[2j], r0[2j+1],
+ * r1[2j], r1[2j+1]). Written with selects and arithmetic on the 0/1
+ * comparison results (no conditional int choice), so GCC vectorises it. */
+static void max2x2_row(const float *restrict r0, const float *restrict r1, float *restrict y,
+                       int32_t *restrict at, int wo, int32_t base, int32_t w)
+{
+    for (int j = 0; j < wo; ++j) {
+        const float a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];
+        const int32_t tb = b > a, bb = d > c;
+        const float top = b > a ? b : a, bot = d > c ? d : c;
+        const int32_t lower = bot > top;
+        y[j] = bot > top ? bot : top;
+        at[j] = base + 2 * j + lower * (w + bb) + (1 - lower) * tb;
+    }
+}
+
+static void max2x2(const float *x, float *y, int32_t *at, const nn_pool_geom *g)
 {
     for (int i = 0; i < g->ho; ++i) {
-        const float *r0 = x + (size_t)(2 * i) * g->w, *r1 = r0 + g->w;
-        float *yr = y + (size_t)i * g->wo;
-        for (int j = 0; j < g->wo; ++j) {
-            float a = r0[2 * j] > r0[2 * j + 1] ? r0[2 * j] : r0[2 * j + 1];
-            float b = r1[2 * j] > r1[2 * j + 1] ? r1[2 * j] : r1[2 * j + 1];
-            yr[j] = a >= b ? a : b;
-        }
+        const float *r0 = x + (size_t)(2 * i) * g->w;
+        max2x2_row(r0, r0 + g->w, y + (size_t)i * g->wo, at + (size_t)i * g->wo, g->wo,
+                   2 * i * g->w, g->w);
     }
+}
+
+static void max_general(const float *x, float *y, int32_t *at, const nn_pool_geom *g)
+{
+    for (int i = 0; i < g->ho; ++i)
+        for (int j = 0; j < g->wo; ++j) {
+            int r0, r1, c0, c1;
+            window(g, i, j, &r0, &r1, &c0, &c1);
+            float m = -FLT_MAX;
+            int32_t where = r0 * g->w + c0;
+            for (int r = r0; r < r1; ++r)
+                for (int c = c0; c < c1; ++c)
+                    if (x[r * g->w + c] > m) {
+                        m = x[r * g->w + c];
+                        where = r * g->w + c;
+                    }
+            y[i * g->wo + j] = m;
+            at[i * g->wo + j] = where;
+        }
 }
 
 static void maxpool_forward(nn_layer *l, const float *const *inputs, float *out, int B,
@@ -42,63 +79,40 @@ static void maxpool_forward(nn_layer *l, const float *const *inputs, float *out,
     (void)ctx;
     const nn_pool_geom g = nn_pool_geometry(l);
     const float *x = inputs[0];
+    int32_t *at = (int32_t *)(void *)l->aux; /* [B, C, Ho, Wo] */
     const size_t planes = (size_t)B * l->in_shape.c, in_plane = (size_t)g.h * g.w;
     const size_t out_plane = (size_t)g.ho * g.wo;
     const int fast = g.k == 2 && g.s == 2 && g.p == 0;
 #pragma omp parallel for num_threads(l->threads) if (planes * in_plane > NN_OMP_MIN) schedule(static)
     for (size_t q = 0; q < planes; ++q) {
-        const float *xp = x + q * in_plane;
-        float *yp = out + q * out_plane;
-        if (fast) {
-            max2x2(xp, yp, &g);
-            continue;
-        }
-        for (int i = 0; i < g.ho; ++i)
-            for (int j = 0; j < g.wo; ++j) {
-                int r0, r1, c0, c1;
-                window(&g, i, j, &r0, &r1, &c0, &c1);
-                float m = -FLT_MAX;
-                for (int r = r0; r < r1; ++r)
-                    for (int c = c0; c < c1; ++c)
-                        m = xp[r * g.w + c] > m ? xp[r * g.w + c] : m;
-                yp[i * g.wo + j] = m;
-            }
+        if (fast)
+            max2x2(x + q * in_plane, out + q * out_plane, at + q * out_plane, &g);
+        else
+            max_general(x + q * in_plane, out + q * out_plane, at + q * out_plane, &g);
     }
-}
-
-/* Index in the plane of the first position of window (i, j) equal to m. */
-static int argmax_of(const nn_pool_geom *g, const float *xp, int i, int j, float m)
-{
-    int r0, r1, c0, c1;
-    window(g, i, j, &r0, &r1, &c0, &c1);
-    for (int r = r0; r < r1; ++r)
-        for (int c = c0; c < c1; ++c)
-            if (xp[r * g->w + c] == m)
-                return r * g->w + c;
-    return r0 * g->w + c0; /* not reached: m is one of the window's values */
 }
 
 static void maxpool_backward(nn_layer *l, const float *const *inputs, const float *out,
                              float *dout, float *const *dins, int B, const nn_ctx *ctx)
 {
-    (void)ctx;
+    (void)inputs, (void)out, (void)ctx;
     float *dx = dins[0];
     if (!dx)
         return;
     const nn_pool_geom g = nn_pool_geometry(l);
-    const float *x = inputs[0];
+    const int32_t *at = (const int32_t *)(const void *)l->aux;
     const size_t planes = (size_t)B * l->in_shape.c, in_plane = (size_t)g.h * g.w;
     const size_t out_plane = (size_t)g.ho * g.wo;
     const int add = l->din_add[0];
 #pragma omp parallel for num_threads(l->threads) if (planes * in_plane > NN_OMP_MIN) schedule(static)
     for (size_t q = 0; q < planes; ++q) {
-        const float *xp = x + q * in_plane, *yp = out + q * out_plane, *dyp = dout + q * out_plane;
         float *dxp = dx + q * in_plane;
+        const float *dyp = dout + q * out_plane;
+        const int32_t *ap = at + q * out_plane;
         if (!add)
             memset(dxp, 0, in_plane * sizeof(float));
-        for (int i = 0; i < g.ho; ++i)
-            for (int j = 0; j < g.wo; ++j)
-                dxp[argmax_of(&g, xp, i, j, yp[i * g.wo + j])] += dyp[i * g.wo + j];
+        for (size_t o = 0; o < out_plane; ++o)
+            dxp[ap[o]] += dyp[o];
     }
 }
 

@@ -83,6 +83,7 @@ static int setup_layers(nn_network *net, nn_error *err)
         l->in_shape = l->in_shapes[0];
         l->in_dim = l->in_dims[0];
         l->threads = net->threads;
+        l->max_batch = net->max_batch;
         int rc = l->ops->setup(l, err);
         if (rc)
             return layer_fail(net, l, err);

@@ -199,6 +199,12 @@ static const gc_case conv_cases[] = {
       "[c1]\ntype = conv\nfilters = 2\nsize = 2\nstride = 3\npadding = 1\n"
       "[c2]\ntype = conv\nfilters = 3\nsize = 3\npadding = 2\nactivation = relu\n" HEAD(3), 1,
       CE, 1 },
+    { "conv 3x3 pad 1 on 1-pixel-high images", { 2, 1, 3 },
+      "[c]\ntype = conv\nfilters = 2\npadding = 1\n[c2]\ntype = conv\nfilters = 2\n"
+      "size = 5\npadding = 2\nactivation = tanh\n" HEAD(3), 1, CE, 1 },
+    { "conv 5x5 pad 2 (same)", { 2, 6, 5 },
+      "[c]\ntype = conv\nfilters = 2\nsize = 5\npadding = 2\nactivation = tanh\n" HEAD(3), 1,
+      CE, 1 },
     { "conv softmax output, mse", { 1, 4, 4 },
       "[c]\ntype = conv\nfilters = 2\nsize = 3\nactivation = softmax\n", 1, NN_LOSS_MSE, 1 },
 };
