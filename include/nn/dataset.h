@@ -128,5 +128,26 @@ int nn_h5data_read_params(const char *path, const char *const *names, double *va
 
 /* "train", "valid", "test" for 0, 1, 2. */
 const char *nn_h5data_split_name(int i);
+/* On-the-fly augmentation of training images: a random shift (up to `shift`
+ * pixels in x and in y), rotation (up to `rotate` degrees either way) and
+ * scale (a factor in [1 - scale, 1 + scale]) about the image centre, with
+ * bilinear interpolation; pixels that come from outside the image repeat
+ * its nearest edge pixel (right for ink on a plain background of either
+ * polarity). All zero: no change. */
+typedef struct nn_augment {
+    double shift, rotate, scale;
+} nn_augment;
+
+static inline int nn_augment_active(const nn_augment *a)
+{
+    return a->shift > 0 || a->rotate > 0 || a->scale > 0;
+}
+
+/* Distort each image of x [count, c, h, w] in place; sample i's distortion
+ * is drawn from (seed, epoch, ids[i]) alone, so it does not depend on the
+ * rank, the rank count or the batch the sample lands in. All channels of a
+ * sample move together. scratch holds [c * h * w] floats. */
+void nn_augment_images(float *x, size_t count, int c, int h, int w, const size_t *ids,
+                       const nn_augment *a, uint64_t seed, int64_t epoch, float *scratch);
 
 #endif

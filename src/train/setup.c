@@ -35,7 +35,11 @@ static int load_config(nn_trainer *t, const nn_run_options *opts, nn_error *err)
         return rc;
     if (nn_dist_bcast_string(&text, 0) != 0)
         return nn_trainer_vote(nn_fail(err, NN_E_NOMEM, "out of memory reading the config"), err);
-    rc = nn_config_parse(&t->cfg, opts->config_path, text, opts->overrides, opts->n_overrides, err);
+    /* A checkpoint's own config: the weights come from that checkpoint, not
+     * from the run it was fine-tuned from. */
+    unsigned flags = opts->config_text ? NN_CONFIG_NO_INIT_FROM : 0;
+    rc = nn_config_parse_flags(&t->cfg, opts->config_path, text, opts->overrides,
+                               opts->n_overrides, flags, err);
     free(text);
     return nn_trainer_vote(rc, err); /* the same on every rank: rank 0 speaks */
 }
@@ -155,7 +159,8 @@ static int allocate_buffers(nn_trainer *t, nn_error *err)
 {
     const size_t rows = (size_t)t->net.max_batch;
     t->x = nn_alloc_floats(rows * t->net.in_dim, err);
-    t->y = t->x ? nn_calloc(rows, sizeof *t->y, err) : NULL;
+    t->scratch = t->x ? nn_alloc_floats(t->net.in_dim, err) : NULL;
+    t->y = t->scratch ? nn_calloc(rows, sizeof *t->y, err) : NULL;
     t->perm = t->y ? nn_calloc(t->train.n, sizeof *t->perm, err) : NULL;
     const nn_layer *first = &t->net.layers[0];
     size_t n_init = first->n_params > 0 ? first->params[0].size : 0;
@@ -179,9 +184,11 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
     t->steps_per_epoch = (int64_t)((t->train.n + (size_t)B - 1) / (size_t)B);
     nn_shape in = { t->train.c, t->train.h, t->train.w };
     int rows = t->local_max > 256 ? t->local_max : 256; /* evaluation runs 256 at a time */
-    rc = nn_network_build(&t->net, &t->cfg, in, rows, err);
+    rc = nn_network_build(&t->net, &t->cfg, in, rows, nn_get_threads(), err);
     if (!rc)
         rc = check_output(t, err);
+    if (!rc)
+        nn_trainer_freeze(t);
     if (!rc)
         rc = nn_optim_init(&t->opt, tc, t->net.n_params, err);
     if (!rc)
@@ -201,6 +208,7 @@ void nn_trainer_free(nn_trainer *t)
     if (t->metrics)
         nn_metrics_close(t->metrics);
     nn_free_aligned(t->x);
+    nn_free_aligned(t->scratch);
     free(t->y);
     free(t->perm);
     nn_free_aligned(t->init_weights);

@@ -18,6 +18,7 @@ typedef struct nn_trainer {
     nn_metrics *metrics;            /* rank 0 only */
     int local_max;                  /* most samples a rank gets from one global batch */
     float *x;                       /* [net.max_batch, in_dim] gathered inputs */
+    float *scratch;                 /* [in_dim] for augmentation */
     int32_t *y;                     /* [net.max_batch] labels */
     size_t *perm;                   /* [train.n] this epoch's sample order */
     int64_t steps_per_epoch;
@@ -56,6 +57,12 @@ int nn_trainer_eval_result(nn_trainer *t, const nn_dataset *d, const char *split
  * and resume (rank 0 reads; everything is broadcast). Collective. */
 int nn_trainer_save(nn_trainer *t, nn_error *err);
 int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err);
+
+/* finetune.c: [train] freeze (marks the layers; call after building) and
+ * [train] init_from (copies matching weights; collective; call after
+ * nn_network_init, not when resuming). */
+void nn_trainer_freeze(nn_trainer *t);
+int nn_trainer_init_from(nn_trainer *t, nn_error *err);
 
 /* progress.c: what rank 0 shows while training. */
 void nn_progress_step(const nn_trainer *t, double epoch_start, int64_t samples_done);
