@@ -8,10 +8,11 @@
 static const l_uint8 palette[6][3] = {
     {220, 30, 30}, {30, 110, 230}, {20, 160, 60}, {200, 110, 0}, {150, 40, 200}, {0, 150, 160}};
 
-/* Leptonica's fonts come in even sizes 4..20 (points at its 300 ppi). */
+/* Leptonica's fonts come in even sizes 4..20, about 4.2 pixels of line
+ * height per size unit: the largest whose lines fit in px. */
 static int font_size_for(double px)
 {
-    int s = (int)(px / 2) * 2;
+    int s = (int)(px / 4.2 / 2) * 2;
     return s < 4 ? 4 : s > 20 ? 20 : s;
 }
 
@@ -26,7 +27,7 @@ int nn_ocr_draw_boxes(const char *path, PIX *gray8, const nn_ocr_page *pg,
     pixDestroy(&small);
     if (!rgb)
         return nn_fail(err, NN_E_NOMEM, "%s: out of memory drawing the boxes", path);
-    L_BMF *font = labels ? bmfCreate(NULL, font_size_for(0.4 * pg->char_height * s)) : NULL;
+    L_BMF *font = labels ? bmfCreate(NULL, font_size_for(0.6 * pg->char_height * s)) : NULL;
     const int thick = s * pg->stroke_px > 2 ? 2 : 1;
     for (int i = 0; i < pg->n_chars; i++) {
         const nn_ocr_char *c = &pg->chars[i];

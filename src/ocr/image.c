@@ -41,6 +41,25 @@ static int read_bytes(const char *path, uint8_t **buf, size_t *n, nn_error *err)
     return rc;
 }
 
+/* A PNG ends with its IEND chunk and a JPEG with an end-of-image marker
+ * (some writers add a few bytes after it). A file cut short is refused
+ * here: the decoders would print their complaints and return part of an
+ * image. */
+static const char *truncation(int format, const uint8_t *b, size_t n)
+{
+    static const uint8_t iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+    if (format == IFF_PNG && (n < 12 || memcmp(b + n - 12, iend, 12) != 0))
+        return "truncated PNG (no IEND chunk at the end)";
+    if (format == IFF_JFIF_JPEG) {
+        size_t from = n > 4096 ? n - 4096 : 2;
+        for (size_t i = n - 1; i > from; i--)
+            if (b[i - 1] == 0xFF && b[i] == 0xD9)
+                return NULL;
+        return "truncated JPEG (no end-of-image marker)";
+    }
+    return NULL;
+}
+
 /* Any depth, colormap or alpha -> 8-bit grey (alpha blended over white). */
 static PIX *to_gray(PIX *pix)
 {
@@ -60,10 +79,14 @@ int nn_ocr_read_gray(const char *path, PIX **gray8, nn_error *err)
     if (rc)
         return rc;
     l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0;
-    findFileFormatBuffer(bytes, &format);
+    const char *cut = NULL;
+    if (n >= 12)
+        findFileFormatBuffer(bytes, &format);
     if (format == IFF_UNKNOWN)
         rc = nn_fail(err, NN_E_FORMAT, "%s: not an image file (JPEG, PNG, TIFF, PNM, BMP, GIF or "
                      "WebP expected)", path);
+    else if ((cut = truncation(format, bytes, n)))
+        rc = nn_fail(err, NN_E_FORMAT, "%s: %s", path, cut);
     else if (pixReadHeaderMem(bytes, n, NULL, &w, &h, &bps, &spp, NULL) != 0)
         rc = nn_fail(err, NN_E_FORMAT, "%s: damaged image header (Leptonica: %s)", path,
                      nn_lept_last_message());

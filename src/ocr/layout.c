@@ -8,7 +8,8 @@
 
 #include "ocr_internal.h"
 
-#define BAND_RECENT 4        /* a line's band: the median top and bottom of its last 4 boxes */
+#define BAND_NEAR 4          /* a line's band: the median top and bottom of its 4 boxes nearest in x */
+#define FULL_HEIGHT 0.6      /* boxes this tall (of the median) found lines; the rest join them */
 #define MIN_OVERLAP 0.5      /* share of the shorter of box and band they must share */
 #define MERGE_OVERLAP 0.5    /* horizontal overlap (of the narrower) that makes two pieces one */
 /* Word spaces: gaps, in units of their line's median character height, fall
@@ -92,26 +93,42 @@ static int line_add(line *l, int i)
     return 0;
 }
 
-/* The band (top, bottom) of a line's last BAND_RECENT boxes. */
-static void band(const nn_ocr_char *c, const line *l, double *top, double *bottom)
+/* The band (top, bottom) of the BAND_NEAR boxes of a line nearest to x:
+ * on a slanted line the band follows the slant. */
+static void band(const nn_ocr_char *c, const line *l, int x, double *top, double *bottom)
 {
-    int tops[BAND_RECENT], bots[BAND_RECENT], k = 0;
-    for (int j = l->n - 1; j >= 0 && k < BAND_RECENT; j--, k++) {
-        tops[k] = c[l->idx[j]].y;
-        bots[k] = c[l->idx[j]].y + c[l->idx[j]].h;
+    int tops[BAND_NEAR], bots[BAND_NEAR], chosen[BAND_NEAR], k = 0;
+    for (; k < BAND_NEAR && k < l->n; k++) {
+        int best = -1;
+        long best_d = 0;
+        for (int j = 0; j < l->n; j++) {
+            int taken = 0;
+            for (int q = 0; q < k; q++)
+                taken |= chosen[q] == j;
+            const nn_ocr_char *b = &c[l->idx[j]];
+            long d = labs(2L * b->x + b->w - 2L * x);
+            if (!taken && (best < 0 || d < best_d)) {
+                best = j;
+                best_d = d;
+            }
+        }
+        chosen[k] = best;
+        tops[k] = c[l->idx[best]].y;
+        bots[k] = c[l->idx[best]].y + c[l->idx[best]].h;
     }
     *top = median_int(tops, k);
     *bottom = median_int(bots, k);
 }
 
-/* Which line box i joins: the one whose band it overlaps most, if enough. */
+/* Which line box i joins: the one whose band near it the box overlaps
+ * most, if enough. */
 static int pick_line(const nn_ocr_char *c, int i, const line *lines, int n_lines)
 {
     int best = -1;
     double best_r = MIN_OVERLAP;
     for (int k = 0; k < n_lines; k++) {
         double top, bottom;
-        band(c, &lines[k], &top, &bottom);
+        band(c, &lines[k], c[i].x + c[i].w / 2, &top, &bottom);
         double lo = fmax(top, c[i].y), hi = fmin(bottom, c[i].y + c[i].h);
         double shorter = fmin(bottom - top, c[i].h);
         double r = shorter > 0 ? (hi - lo) / shorter : 0;
@@ -316,12 +333,23 @@ int nn_ocr_layout(nn_ocr_char *c, int *n, double min_height, int *n_merged, int 
         order[i] = i;
     if (ok)
         sort_left_to_right(c, order, *n, keys);
-    for (int i = 0; ok && i < *n; i++) {
-        int k = pick_line(c, order[i], lines, n_lines);
-        if (k < 0)
-            k = n_lines++;
-        ok = line_add(&lines[k], order[i]) == 0;
-    }
+    /* Full-height boxes found the lines, left to right; then the pieces
+     * (a detached bar, a period) join the line they sit in. */
+    int *heights = ok ? malloc(cap * sizeof *heights) : NULL;
+    ok = heights != NULL;
+    for (int i = 0; ok && i < *n; i++)
+        heights[i] = c[i].h;
+    const double full = ok ? FULL_HEIGHT * median_int(heights, *n) : 0;
+    free(heights);
+    for (int pass = 0; ok && pass < 2; pass++)
+        for (int i = 0; ok && i < *n; i++) {
+            if ((c[order[i]].h >= full) != (pass == 0))
+                continue;
+            int k = pick_line(c, order[i], lines, n_lines);
+            if (k < 0)
+                k = n_lines++;
+            ok = line_add(&lines[k], order[i]) == 0;
+        }
     for (int k = 0; ok && k < n_lines; k++) {
         ok = merge_line(c, &lines[k], &merged) == 0;
         drop_small(c, &lines[k], min_height, &small);
