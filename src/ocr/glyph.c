@@ -69,41 +69,41 @@ static void prune_spurs(PIX *skel, int len)
 {
     const int w = pixGetWidth(skel), h = pixGetHeight(skel);
     const size_t n = (size_t)w * h;
-    uint8_t *orig = calloc(n, 1), *cur = calloc(n, 1), *ends = calloc(n, 1), *next = calloc(n, 1);
+    uint8_t *cur = calloc(n, 1), *ends = calloc(n, 1), *next = calloc(n, 1);
+    int *on = malloc(n * sizeof *on), m = 0; /* the skeleton's pixels: all the work is there */
     l_uint32 *data = pixGetData(skel);
     const int wpl = pixGetWpl(skel);
-    if (!orig || !cur || !ends || !next)
+    if (!cur || !ends || !next || !on)
         goto out; /* no pruning then: the glyph is still valid */
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
-            orig[y * w + x] = cur[y * w + x] = (uint8_t)GET_DATA_BIT(data + (size_t)y * wpl, x);
+            if (GET_DATA_BIT(data + (size_t)y * wpl, x)) {
+                cur[y * w + x] = 1;
+                on[m++] = y * w + x;
+            }
     for (int it = 0; it < len; it++) {
-        for (size_t i = 0; i < n; i++)
-            ends[i] = cur[i] && neighbours(cur, w, h, (int)(i % w), (int)(i / w)) <= 1;
-        for (size_t i = 0; i < n; i++)
-            cur[i] &= (uint8_t)!ends[i];
+        for (int j = 0; j < m; j++)
+            ends[on[j]] = cur[on[j]] && neighbours(cur, w, h, on[j] % w, on[j] / w) <= 1;
+        for (int j = 0; j < m; j++)
+            cur[on[j]] &= (uint8_t)!ends[on[j]];
     }
-    for (size_t i = 0; i < n; i++)
-        ends[i] = cur[i] && neighbours(cur, w, h, (int)(i % w), (int)(i / w)) <= 1;
+    for (int j = 0; j < m; j++)
+        ends[on[j]] = cur[on[j]] && neighbours(cur, w, h, on[j] % w, on[j] / w) <= 1;
     for (int it = 0; it < len; it++) {
-        for (size_t i = 0; i < n; i++)
-            next[i] = ends[i] ||
-                      (orig[i] && neighbours(ends, w, h, (int)(i % w), (int)(i / w)) > 0);
+        for (int j = 0; j < m; j++)
+            next[on[j]] = ends[on[j]] || neighbours(ends, w, h, on[j] % w, on[j] / w) > 0;
         uint8_t *t = ends;
         ends = next;
         next = t;
     }
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            if (cur[y * w + x] || ends[y * w + x])
-                SET_DATA_BIT(data + (size_t)y * wpl, x);
-            else
-                CLEAR_DATA_BIT(data + (size_t)y * wpl, x);
+    for (int j = 0; j < m; j++)
+        if (!cur[on[j]] && !ends[on[j]])
+            CLEAR_DATA_BIT(data + (size_t)(on[j] / w) * wpl, on[j] % w);
 out:
-    free(orig);
     free(cur);
     free(ends);
     free(next);
+    free(on);
 }
 
 /* Thin to a one-pixel skeleton and draw it again with a disk of the given

@@ -52,7 +52,7 @@ static int piece_areas(PIXA *pieces, int n, int **areas)
 }
 
 /* The ink of the page without specks; *ref: the reference area. */
-static int clean_ink(PIX *ink, PIX **clean, int *ref, nn_error *err)
+static int clean_ink(PIX *ink, int threshold, PIX **clean, int *ref, nn_error *err)
 {
     PIXA *pieces = NULL;
     BOXA *boxes = pixConnComp(ink, &pieces, 8);
@@ -60,8 +60,9 @@ static int clean_ink(PIX *ink, PIX **clean, int *ref, nn_error *err)
     int rc = boxes && piece_areas(pieces, n, &areas) == 0
                  ? NN_OK : nn_fail(err, NN_E_NOMEM, "page: out of memory");
     if (!rc && n == 0)
-        rc = nn_fail(err, NN_E_FORMAT, "no ink found: the page is blank (no pixel is clearly "
-                     "darker than the paper around it)");
+        rc = nn_fail(err, NN_E_FORMAT, "no ink found: nothing is darker than the paper around "
+                     "it by more than the paper's own variation (contrast threshold %d of 255); "
+                     "a blank page, or a page of noise", threshold);
     if (!rc) {
         int *sorted = malloc((size_t)(n > 0 ? n : 1) * sizeof *sorted);
         if (!sorted)
@@ -180,7 +181,7 @@ int nn_ocr_segment(PIX *gray8, nn_ocr_page *pg, nn_error *err)
     int ref = 0, *areas = NULL;
     int rc = nn_page_binarize(gray8, &ink, &pg->threshold, err);
     if (!rc)
-        rc = clean_ink(ink, &clean, &ref, err);
+        rc = clean_ink(ink, pg->threshold, &clean, &ref, err);
     pixDestroy(&ink);
     if (!rc) {
         pg->stroke_px = nn_mask_stroke_width(clean);
@@ -192,8 +193,11 @@ int nn_ocr_segment(PIX *gray8, nn_ocr_page *pg, nn_error *err)
     pixDestroy(&clean);
     if (!rc) {
         pg->char_height = char_height(pg, areas, ref);
-        if (pg->char_height < MIN_CHAR_HEIGHT ||
-            pg->char_height < TEXT_HEIGHT_STROKES * pg->stroke_px)
+        if (pg->char_height < MIN_CHAR_HEIGHT)
+            rc = nn_fail(err, NN_E_FORMAT, "no ink found: the page looks blank (only specks, "
+                         "typically %.0f px tall; characters are at least %d)", pg->char_height,
+                         MIN_CHAR_HEIGHT);
+        else if (pg->char_height < TEXT_HEIGHT_STROKES * pg->stroke_px)
             rc = nn_fail(err, NN_E_FORMAT, "no text found: the ink is in blobs (typical height "
                          "%.0f px, stroke %.1f px), not in characters at least %g strokes and %d "
                          "pixels tall; is this a page of noise?", pg->char_height, pg->stroke_px,
