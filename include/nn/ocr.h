@@ -189,6 +189,11 @@ int nn_ocr_main(const nn_ocr_options *o, FILE *out, nn_error *err);
 int nn_prep_main(const char *config_path, const char *const *overrides, int n_overrides,
                  FILE *out, nn_error *err);
 
+/* The prep config's key reference as Markdown, generated from the key table
+ * that drives the parser (`nntrain prep --help-config`; docs/ocr.md quotes it
+ * and a test checks that it does). Static storage. */
+const char *nn_prep_reference(void);
+
 /* Internal to the ocr module but shared with its tests: capture Leptonica's
  * messages (it would print them) so errors can quote them. */
 void nn_lept_quiet(void);

@@ -16,6 +16,30 @@ static int font_size_for(double px)
     return s < 4 ? 4 : s > 20 ? 20 : s;
 }
 
+/* The page with its typical (median) grey made white, so boxes and labels
+ * stand out, in 16 grey levels: the figure is for looking at, and a PNG of
+ * a photo's grain would weigh megabytes. */
+static void lighten(PIX *g)
+{
+    l_uint32 *d = pixGetData(g);
+    const int w = pixGetWidth(g), h = pixGetHeight(g), wpl = pixGetWpl(g);
+    long hist[256] = {0}, acc = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            hist[GET_DATA_BYTE(d + (size_t)y * wpl, x)]++;
+    int median = 255;
+    for (int v = 0; v < 256; v++)
+        if ((acc += hist[v]) * 2 >= (long)w * h) {
+            median = v > 0 ? v : 1;
+            break;
+        }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int v = GET_DATA_BYTE(d + (size_t)y * wpl, x) * 255 / median;
+            SET_DATA_BYTE(d + (size_t)y * wpl, x, v >= 240 ? 255 : v & 0xF0);
+        }
+}
+
 int nn_ocr_draw_boxes(const char *path, PIX *gray8, const nn_ocr_page *pg,
                       const char *const *labels, int max_side, nn_error *err)
 {
@@ -23,11 +47,13 @@ int nn_ocr_draw_boxes(const char *path, PIX *gray8, const nn_ocr_page *pg,
     const int W = pixGetWidth(gray8), H = pixGetHeight(gray8);
     const double s = fmin(1.0, (double)max_side / (W > H ? W : H));
     PIX *small = pixScale(gray8, (float)s, (float)s);
+    if (small)
+        lighten(small);
     PIX *rgb = small ? pixConvertTo32(small) : NULL;
     pixDestroy(&small);
     if (!rgb)
         return nn_fail(err, NN_E_NOMEM, "%s: out of memory drawing the boxes", path);
-    L_BMF *font = labels ? bmfCreate(NULL, font_size_for(0.6 * pg->char_height * s)) : NULL;
+    L_BMF *font = labels ? bmfCreate(NULL, font_size_for(0.8 * pg->char_height * s)) : NULL;
     const int thick = s * pg->stroke_px > 2 ? 2 : 1;
     for (int i = 0; i < pg->n_chars; i++) {
         const nn_ocr_char *c = &pg->chars[i];
@@ -40,8 +66,11 @@ int nn_ocr_draw_boxes(const char *path, PIX *gray8, const nn_ocr_page *pg,
         if (font && labels[i]) {
             l_uint32 val = 0;
             composeRGBPixel(col[0], col[1], col[2], &val);
-            pixSetTextline(rgb, font, labels[i], val, (int)(c->x * s), (int)(c->y * s) - 3, NULL,
-                           NULL);
+            /* above the box (the baseline 3 px over it), or below it at the top edge */
+            int base = (int)(c->y * s) - 3;
+            if (base - font->lineheight * 3 / 4 < 0)
+                base = (int)((c->y + c->h) * s) + font->lineheight * 3 / 4 + 3;
+            pixSetTextline(rgb, font, labels[i], val, (int)(c->x * s), base, NULL, NULL);
         }
     }
     bmfDestroy(&font);

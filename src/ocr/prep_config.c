@@ -632,6 +632,11 @@ static void put_table(char *buf, size_t len, size_t *o, int source)
     }
 }
 
+const char *nn_prep_reference(void)
+{
+    return prep_config_reference();
+}
+
 const char *prep_config_reference(void)
 {
     static char buf[16384];

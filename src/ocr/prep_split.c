@@ -39,7 +39,7 @@ void prep_assign_splits(const prep_config *cfg, prep_data *d)
         }
         /* One writer's samples share a key, so they land in one split and
          * validation and test measure writers the network never saw. */
-        char key[NN_NAME_LEN + 64];
+        char key[NN_NAME_LEN + 96];
         const char *w = prep_item_writer(d, it);
         if (*w)
             snprintf(key, sizeof key, "%s/writer/%.60s", s->name, w);

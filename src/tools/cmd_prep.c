@@ -18,6 +18,9 @@ int nn_cmd_prep(int argc, char **argv, nn_error *err)
                 rc = nn_fail(err, NN_E_CONFIG, "prep: too many --set options");
             else
                 overrides[n_overrides++] = argv[++i];
+        } else if (strcmp(argv[i], "--help-config") == 0) {
+            fputs(nn_prep_reference(), stdout);
+            return NN_OK;
         } else if (argv[i][0] == '-') {
             rc = nn_fail(err, NN_E_CONFIG, "prep: unknown option '%s' (nntrain --help)", argv[i]);
         } else if (config) {

@@ -25,7 +25,7 @@ static const char usage[] =
     "                                  [--set section.key=value ...]\n"
     "       nntrain plot RUN_DIR ...\n"
     "       nntrain plot --compare RUN_DIR ... [--out FILE.png]\n"
-    "       nntrain prep PREP.ini [--set section.key=value ...]\n"
+    "       nntrain prep PREP.ini [--set section.key=value ...] | nntrain prep --help-config\n"
     "       nntrain ocr CHECKPOINT.h5 IMAGE... [--truth FILE] [--boxes OUT.png] [--data FILE.h5]\n"
     "                                          [--no-word-rule]\n"
     "       nntrain --help | --help-config | --version\n"

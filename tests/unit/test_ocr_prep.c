@@ -317,6 +317,34 @@ START_TEST(test_config_errors)
 }
 END_TEST
 
+/* docs/ocr.md quotes the key reference the parser's table generates. */
+START_TEST(test_docs_quote_reference)
+{
+    char path[4096];
+    const char *src = getenv("NN_SOURCE_DIR");
+    if (src && *src) {
+        snprintf(path, sizeof path, "%s/docs/ocr.md", src);
+    } else { /* three folders up from this file */
+        snprintf(path, sizeof path, "%s", __FILE__);
+        for (int up = 0; up < 3; up++)
+            *strrchr(path, '/') = '\0';
+        strcat(path, "/docs/ocr.md");
+    }
+    char *text = NULL;
+    nn_error err = {0};
+    ck_assert_msg(nn_read_text_file(path, &text, &err) == NN_OK, "%s", err.msg);
+    const char *ref = nn_prep_reference();
+    if (!strstr(text, ref)) {
+        const char *fresh = nn_test_path("prep-keys.md");
+        nn_test_write_file(fresh, ref, strlen(ref));
+        free(text);
+        ck_abort_msg("%s does not quote the prep key reference; paste %s into it (it is what "
+                     "`nntrain prep --help-config` prints)", path, fresh);
+    }
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ocr_prep");
@@ -328,6 +356,7 @@ int main(void)
     tcase_add_test(tc, test_glyphs_are_the_ocr_preprocessing);
     tcase_add_test(tc, test_same_config_same_file);
     tcase_add_test(tc, test_config_errors);
+    tcase_add_test(tc, test_docs_quote_reference);
     suite_add_tcase(s, tc);
     return nn_test_run_suite(s);
 }
