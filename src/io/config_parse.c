@@ -997,8 +997,10 @@ static int put_scope(char **buf, size_t *len, size_t *cap, const char *scope, co
         const nn_key_spec *k = &nn_cfg_keys[i];
         if (strcmp(k->scope, scope) != 0 || strcmp(k->key, "input") == 0)
             continue;
-        /* valid_fraction is refused next to valid (it would do nothing) */
-        if (strcmp(k->key, "valid_fraction") == 0 && ((const nn_data_config *)base)->valid[0])
+        /* valid_fraction next to a valid file would not parse back (the
+         * parser refuses the pair), and has no effect there anyway. */
+        if (strcmp(scope, NN_SCOPE_DATA) == 0 && strcmp(k->key, "valid_fraction") == 0 &&
+            ((const nn_data_config *)base)->valid[0])
             continue;
         int n = nn_cfg_format_value(k, base, value, sizeof value);
         if (n < 0)

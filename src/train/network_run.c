@@ -85,5 +85,5 @@ void nn_network_summary(const nn_network *net, FILE *f)
         fprintf(f, "%-16s %-14s %-10s %4d x %3d x %3d %12zu %s\n", l->cfg->name, l->cfg->type,
                 act, l->out_shape.c, l->out_shape.h, l->out_shape.w, n, inputs);
     }
-    fprintf(f, "%-16s %66zu\n", "total", total);
+    fprintf(f, "%-16s %55zu\n", "total", total);
 }

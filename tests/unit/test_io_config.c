@@ -330,18 +330,38 @@ START_TEST(test_resolved_round_trip)
 }
 END_TEST
 
-START_TEST(test_resolved_with_valid_file)
+/* A config with a valid file, frozen layers and a multi-input layer parses
+ * back from its resolved form (checkpoints store that form; the figure step
+ * and `nntrain eval` read it again). */
+START_TEST(test_resolved_round_trip_cnn)
 {
-    /* valid_fraction is refused next to valid, so the resolved text (what
-     * checkpoints store) must leave it out for the config to parse again. */
-    nn_config *a = parse_ok("v.ini", DATA "valid = ${NNT_DIR}/valid.mat\n" OUT, NULL, 0);
-    char *text = NULL;
+    static const char text[] =
+        "[data]\ntrain = ${NNT_DIR}/train.mat\nvalid = ${NNT_DIR}/valid.mat\n"
+        "augment_rotate = 12.5\n[train]\nfreeze = c1, fc\ninit_from = ${NNT_DIR}/test.mat\n"
+        "[c1]\ntype = conv\nfilters = 4\npadding = 1\nbias = no\n"
+        "[c2]\ntype = conv\nfilters = 4\nsize = 1\n[sum]\ntype = add\ninput = c1,c2\n"
+        "activation = relu\n[cat]\ntype = concat\ninput = sum, input\n"
+        "[fc]\ntype = dense\nunits = 3\nactivation = softmax\n";
+    nn_config *a = parse_ok("cnn.ini", text, NULL, 0);
+    char *resolved = NULL;
     nn_error err;
-    ck_assert_int_eq(nn_config_resolved(a, &text, &err), NN_OK);
-    ck_assert_ptr_null(strstr(text, "valid_fraction"));
-    nn_config *b = parse_ok("v.ini", text, NULL, 0);
+    ck_assert_int_eq(nn_config_resolved(a, &resolved, &err), NN_OK);
+    ck_assert_ptr_null(strstr(resolved, "valid_fraction"));
+    ck_assert_ptr_nonnull(strstr(resolved, "\n[sum]\ntype = add\ninput = c1, c2\n"));
+    ck_assert_ptr_nonnull(strstr(resolved, "\n[cat]\ntype = concat\ninput = sum, input\n"));
+    nn_config *b = parse_ok("cnn.ini", resolved, NULL, 0);
     ck_assert(memcmp(&a->data, &b->data, sizeof a->data) == 0);
-    free(text);
+    ck_assert(memcmp(&a->train, &b->train, sizeof a->train) == 0);
+    ck_assert_int_eq(b->train.n_freeze, 2);
+    ck_assert_int_eq(b->train.freeze_index[0], 0);
+    ck_assert_int_eq(b->train.freeze_index[1], 4);
+    ck_assert_int_eq(b->layers[2].n_inputs, 2);
+    ck_assert_int_eq(b->layers[3].input_index[1], -1);
+    for (int i = 0; i < a->n_layers; i++) {
+        b->layers[i].line = a->layers[i].line;
+        ck_assert(memcmp(&a->layers[i], &b->layers[i], sizeof a->layers[i]) == 0);
+    }
+    free(resolved);
     drop(a);
     drop(b);
 }
@@ -867,7 +887,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_homework_defaults);
     tcase_add_test(tc, test_minimal_defaults);
     tcase_add_test(tc, test_resolved_round_trip);
-    tcase_add_test(tc, test_resolved_with_valid_file);
+    tcase_add_test(tc, test_resolved_round_trip_cnn);
     tcase_add_loop_test(tc, test_errors, 0, N_ERROR_CASES);
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_line_too_long);
