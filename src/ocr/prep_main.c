@@ -243,7 +243,7 @@ static void print_split(const char *name, const split_out *o, int n_classes, FIL
 
 /* ---- the pipeline -------------------------------------------------------------- */
 
-static int write_file(const prep_config *cfg, const prep_data *d, split_out *o, nn_error *err)
+static int write_file(const prep_config *cfg, split_out *o, nn_error *err)
 {
     const char *sources[PREP_MAX_SOURCES];
     for (int si = 0; si < cfg->n_src; si++)
@@ -264,7 +264,6 @@ static int write_file(const prep_config *cfg, const prep_data *d, split_out *o, 
         c.split[s] = &o[s].set;
         c.source[s] = o[s].source;
     }
-    (void)d;
     int rc = make_parent(cfg->out, err);
     return rc ? rc : nn_h5data_save(cfg->out, &c, err);
 }
@@ -296,7 +295,7 @@ static int run(const prep_config *cfg, FILE *out, nn_error *err)
         rc = nn_fail(err, NN_E_FORMAT, "%s: no training samples (check the fractions and the "
                      "sources' split keys)", cfg->path);
     if (!rc)
-        rc = write_file(cfg, d, o, err);
+        rc = write_file(cfg, o, err);
     if (!rc) {
         fprintf(out, "written (%d threads):\n", omp_get_max_threads());
         for (int s = 0; s < NN_H5DATA_SPLITS; s++)
