@@ -26,8 +26,18 @@ static inline nn_mat nn_mat_t(nn_mat m)
     return t;
 }
 
-/* C = alpha * A * B + beta * C, shapes [m,k] x [k,n] -> [m,n]. */
+/* C = alpha * A * B + beta * C, shapes [m,k] x [k,n] -> [m,n], on the
+ * process's BLIS threads (nn_set_threads). k = 0 gives C = beta * C. */
 void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c);
+
+/* The same on the calling thread only: for products issued from inside an
+ * OpenMP parallel region (e.g. one per sample of a batch), where BLIS's own
+ * threads would oversubscribe the cores. Products with an output width or
+ * inner dimension of at most 16 (a first convolution layer's 3x3 patches of
+ * one channel) run in plain vectorised loops instead, when the operand they
+ * stream has unit stride: BLIS's packing costs more than the arithmetic
+ * there. */
+void nn_gemm_1t(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c);
 
 /* Name of the BLIS kernel family in use ("skx", "zen3", "haswell", ...). */
 const char *nn_blas_kernels(void);

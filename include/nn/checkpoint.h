@@ -70,6 +70,15 @@ int nn_checkpoint_save(const char *path, const nn_checkpoint *ck, nn_error *err)
  * fine-tuning reads only model/ tensors). */
 int nn_checkpoint_load(const char *path, nn_checkpoint *ck, nn_error *err);
 
+/* Fine-tuning: read each tensor of list[0..n) that the file holds with the
+ * same shape; status[i] says what happened (data untouched unless COPIED)
+ * and found[i] gets the file's rank and dims when it has the dataset (data
+ * NULL). Fails only when the file is not a readable checkpoint, or a
+ * dataset of the right shape cannot be read. */
+enum { NN_CKPT_COPIED = 0, NN_CKPT_MISSING = 1, NN_CKPT_SHAPE = 2 };
+int nn_checkpoint_load_matching(const char *path, nn_named_tensor *list, int n, int *status,
+                                nn_named_tensor *found, nn_error *err);
+
 /* Read one tensor of any shape (rank 1..4) by name, e.g. "model/fc1/W";
  * out->data is malloc'ed (caller frees). */
 int nn_checkpoint_read_tensor(const char *path, const char *name, nn_named_tensor *out,

@@ -15,20 +15,24 @@
 #define NN_NAME_LEN 64
 #define NN_PATH_LEN 1024
 #define NN_MAX_LAYERS 256
+#define NN_MAX_INPUTS 8             /* layers feeding one layer (add, concat) */
+#define NN_LAYER_LIST_LEN 1024      /* a comma-separated list of layer names (lines are shorter) */
 
 typedef enum { NN_ACT_LINEAR, NN_ACT_SIGMOID, NN_ACT_TANH, NN_ACT_RELU, NN_ACT_SOFTMAX } nn_activation;
-typedef enum { NN_INIT_XAVIER, NN_INIT_HE, NN_INIT_ZEROS } nn_init_kind;
+/* NN_INIT_CONST is internal (batch-norm scales and running variances start
+ * at a constant), not a config choice. */
+typedef enum { NN_INIT_XAVIER, NN_INIT_HE, NN_INIT_ZEROS, NN_INIT_CONST } nn_init_kind;
 typedef enum { NN_LOSS_CROSS_ENTROPY, NN_LOSS_MSE } nn_loss_kind;
 typedef enum { NN_OPT_SGD, NN_OPT_MOMENTUM, NN_OPT_ADAM } nn_optimizer_kind;
 typedef enum { NN_SCHED_CONSTANT, NN_SCHED_STEP, NN_SCHED_COSINE } nn_schedule_kind;
-typedef enum { NN_FORMAT_AUTO, NN_FORMAT_IDX, NN_FORMAT_MAT } nn_data_format;
+typedef enum { NN_FORMAT_AUTO, NN_FORMAT_IDX, NN_FORMAT_MAT, NN_FORMAT_H5 } nn_data_format;
 /* What the network learns to output: the class label, or its own input (an autoencoder). */
 typedef enum { NN_TARGET_LABELS, NN_TARGET_INPUT } nn_target_kind;
 
 typedef struct nn_data_config {
-    nn_data_format format;          /* format = auto|idx|mat (auto: ".mat" suffix -> mat);
-                                       after nn_config_parse always IDX or MAT, never AUTO */
-    char train[NN_PATH_LEN];        /* train = images file (idx) or .mat file; required */
+    nn_data_format format;          /* format = auto|idx|mat|h5 (auto: ".mat" suffix -> mat,
+                                       ".h5" -> h5, else idx); after nn_config_parse never AUTO */
+    char train[NN_PATH_LEN];        /* train = images file (idx), .mat or .h5 file; required */
     char train_labels[NN_PATH_LEN]; /* train_labels = labels file (idx only) */
     char valid[NN_PATH_LEN];        /* valid / valid_labels: optional */
     char valid_labels[NN_PATH_LEN];
@@ -40,6 +44,9 @@ typedef struct nn_data_config {
     int invert;                     /* invert = false: x -> 1 - x (flip ink polarity) */
     int n_class_names;              /* classes = A, B, ... (optional) */
     char class_names[NN_MAX_LAYERS][32];
+    double augment_shift;           /* augment_shift = 0: random shift of training images, pixels */
+    double augment_rotate;          /* augment_rotate = 0: random rotation, degrees */
+    double augment_scale;           /* augment_scale = 0: random scale in [1 - s, 1 + s] */
 } nn_data_config;
 
 typedef struct nn_train_config {
@@ -61,19 +68,33 @@ typedef struct nn_train_config {
     char out[NN_PATH_LEN];          /* out = runs/<config file name without .ini> */
     int shuffle;                    /* shuffle = true */
     nn_target_kind target;          /* target = labels|input (input: autoencoder, loss = mse) */
+    char init_from[NN_PATH_LEN];    /* init_from = checkpoint whose weights start the run
+                                       (copied by layer name where shapes match); "" none */
+    char freeze[NN_LAYER_LIST_LEN]; /* freeze = layer, layer, ...: parameters kept fixed */
+    int n_freeze;                   /* resolved by the parser: */
+    int freeze_index[NN_MAX_LAYERS]; /* indices of those layers in nn_config.layers */
 } nn_train_config;
 
 typedef struct nn_layer_config {
     char name[NN_NAME_LEN];         /* the section name */
-    char type[NN_NAME_LEN];         /* type = dense */
+    char type[NN_NAME_LEN];         /* type = dense|conv|maxpool|... */
     int line;                       /* line of the section header "[name]", for messages */
     int units;                      /* units = N (dense): required */
     nn_activation activation;       /* activation = linear|sigmoid|tanh|relu|softmax (linear) */
-    nn_init_kind init;              /* init = xavier|he|zeros (xavier) */
-    char input[NN_NAME_LEN];        /* input = earlier layer name (default: the previous layer);
-                                       "" when the layer reads the network input (the first
-                                       layer by default, or `input = input`) */
-    int input_index;                /* index of that layer in nn_config.layers, -1 = network input */
+    nn_init_kind init;              /* init = xavier|he|zeros (xavier; conv: he) */
+    int filters;                    /* conv: output channels (required) */
+    int size;                       /* conv, pooling: window side */
+    int stride;                     /* conv (1), pooling (0 = size) */
+    int padding;                    /* conv, pooling: zero rows/columns added on each side */
+    int bias;                       /* conv: has a bias (true) */
+    double rate;                    /* dropout: probability of dropping a value */
+    double bn_momentum;             /* batchnorm: weight of a batch in the running statistics */
+    double bn_eps;                  /* batchnorm: added to the variance */
+    char input[NN_MAX_INPUTS * (NN_NAME_LEN + 2)]; /* input = earlier layer name(s), comma-separated (default:
+                                       the previous layer); after parsing, the names as
+                                       resolved, "" for a layer reading only the network input */
+    int n_inputs;                   /* >= 1 */
+    int input_index[NN_MAX_INPUTS]; /* indices of those layers in nn_config.layers, -1 = network input */
 } nn_layer_config;
 
 typedef struct nn_config {
@@ -99,6 +120,9 @@ int nn_config_parse(nn_config *cfg, const char *path, const char *text,
  * files exist (for reading a checkpoint's config when only the network
  * matters, e.g. to draw its weights). */
 #define NN_CONFIG_NO_FILE_CHECK 1u
+/* NN_CONFIG_NO_INIT_FROM clears [train] init_from (and skips its file check):
+ * for a checkpoint's own config, whose weights come from that checkpoint. */
+#define NN_CONFIG_NO_INIT_FROM 2u
 int nn_config_parse_flags(nn_config *cfg, const char *path, const char *text,
                           const char *const *overrides, int n_overrides, unsigned flags,
                           nn_error *err);

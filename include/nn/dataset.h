@@ -74,4 +74,80 @@ int nn_dataset_set_class_names(nn_dataset *d, const char *const *names, int coun
 void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count, int invert,
                        float *x, int32_t *y);
 
+/* nntrain's own HDF5 data set files, written by `nntrain prep` (layout in
+ * docs/dataset-format.md): root attributes format = "nntrain-dataset" and
+ * format_version; /classes, K variable-length strings (label k is
+ * /classes[k]); per split ("train", "valid", "test") a group with
+ * images uint8 [N, H, W] (or [N, C, H, W]) and labels int32 [N] in [0, K);
+ * optionally source int32 [N] (index into /sources) and /preprocess, a group
+ * whose float64 attributes record how the glyphs were made. Pixels stay in
+ * u8 (gathered as bytes / 255). */
+#define NN_H5DATA_FORMAT "nntrain-dataset"
+#define NN_H5DATA_VERSION 1
+#define NN_H5DATA_SPLITS 3 /* train, valid, test */
+
+/* Load split ("train", "valid" or "test") of path into *out. Errors:
+ * NN_E_IO (missing, unreadable), NN_E_FORMAT (not HDF5, not this format or a
+ * newer version, no such split (the message lists the ones there), wrong
+ * types or shapes, sizes beyond the caps, more pixels claimed than the file
+ * can hold, labels out of range), NN_E_NOMEM. */
+int nn_h5data_load(nn_dataset *out, const char *path, const char *split, nn_error *err);
+
+/* The same without pixels and labels: n, c, h, w, dim, num_classes and
+ * class_names of the split (u8 and labels stay NULL). For tools that need
+ * the shape and the class names only (the OCR). */
+int nn_h5data_load_header(nn_dataset *out, const char *path, const char *split, nn_error *err);
+
+typedef struct nn_h5data_param {
+    const char *name;   /* attribute name under /preprocess */
+    double value;
+} nn_h5data_param;
+
+typedef struct nn_h5data_contents {
+    const nn_dataset *split[NN_H5DATA_SPLITS]; /* train, valid, test: u8 pixels; NULL = absent.
+                                                  All present ones share shape and classes. */
+    const int32_t *source[NN_H5DATA_SPLITS];   /* [n] index into source_names, or NULL */
+    const char *const *source_names;           /* [n_sources] */
+    int n_sources;
+    const nn_h5data_param *params;             /* [n_params], written under /preprocess */
+    int n_params;
+    const char *description;                   /* root attribute; may be NULL */
+    const char *config_text;                   /* root attribute "config"; may be NULL */
+} nn_h5data_contents;
+
+/* Write a data set file atomically (a temporary, then rename): images
+ * chunked and deflate-compressed. An empty split (NULL or n = 0) is left out
+ * of the file; the training split must have samples. NN_E_STATE for
+ * inconsistent contents, NN_E_IO on write. */
+int nn_h5data_save(const char *path, const nn_h5data_contents *c, nn_error *err);
+
+/* Read the /preprocess attributes names[0..n) into values. A missing one
+ * is NN_E_FORMAT naming it. */
+int nn_h5data_read_params(const char *path, const char *const *names, double *values, int n,
+                          nn_error *err);
+
+/* "train", "valid", "test" for 0, 1, 2. */
+const char *nn_h5data_split_name(int i);
+/* On-the-fly augmentation of training images: a random shift (up to `shift`
+ * pixels in x and in y), rotation (up to `rotate` degrees either way) and
+ * scale (a factor in [1 - scale, 1 + scale]) about the image centre, with
+ * bilinear interpolation; pixels that come from outside the image repeat
+ * its nearest edge pixel (right for ink on a plain background of either
+ * polarity). All zero: no change. */
+typedef struct nn_augment {
+    double shift, rotate, scale;
+} nn_augment;
+
+static inline int nn_augment_active(const nn_augment *a)
+{
+    return a->shift > 0 || a->rotate > 0 || a->scale > 0;
+}
+
+/* Distort each image of x [count, c, h, w] in place; sample i's distortion
+ * is drawn from (seed, epoch, ids[i]) alone, so it does not depend on the
+ * rank, the rank count or the batch the sample lands in. All channels of a
+ * sample move together. scratch holds [c * h * w] floats. */
+void nn_augment_images(float *x, size_t count, int c, int h, int w, const size_t *ids,
+                       const nn_augment *a, uint64_t seed, int64_t epoch, float *scratch);
+
 #endif

@@ -1,10 +1,10 @@
 /* The layer interface: every layer kind is one file in src/layers/ that fills
  * an nn_layer_ops table. The network owns all memory; a layer only sees
  * views: its parameters and their gradients (slices of two flat buffers, so
- * one allreduce moves every gradient), its input and its output.
+ * one allreduce moves every gradient), its inputs and its output.
  *
  * Activations are [B, dim] row-major, B = samples in the (local) batch,
- * dim = c*h*w of the per-sample shape. */
+ * dim = c*h*w of the per-sample shape: images are NCHW [B, C, H, W]. */
 #ifndef NN_LAYER_H
 #define NN_LAYER_H
 
@@ -24,7 +24,7 @@ static inline size_t nn_shape_dim(nn_shape s) { return (size_t)s.c * s.h * s.w; 
 
 /* One parameter tensor of a layer: a view into the network's flat buffers. */
 typedef struct nn_param {
-    char name[16];        /* "W", "b" */
+    char name[16];        /* "W", "b", "gamma", "running_mean" */
     int rank;
     uint64_t dims[4];
     size_t size;          /* product of dims */
@@ -32,45 +32,96 @@ typedef struct nn_param {
     float *value;         /* = params + offset */
     float *grad;          /* = grads + offset */
     int decay;            /* weight decay applies (weights yes, biases no) */
+    int update;           /* the optimizer updates it: 0 for state a layer keeps
+                             itself (batch-norm running statistics) and for
+                             frozen layers (fine-tuning) */
+    int state;            /* kept by the layer, not learned (running statistics):
+                             saved and restored, not counted as a parameter */
     nn_init_kind init;
+    float fill;           /* init = NN_INIT_CONST: every element starts at fill */
     size_t fan_in, fan_out;
 } nn_param;
+
+/* What a layer may need to know about the step it runs in. Layers never
+ * call MPI: a sum over ranks goes through sum_floats, which the trainer
+ * binds to nn_dist_sum_floats. */
+typedef struct nn_ctx {
+    int training;              /* 1: a training step (batch statistics, dropout); 0: evaluation */
+    uint64_t seed;             /* the run's seed */
+    int64_t epoch;             /* 0-based epoch of the step */
+    const size_t *sample_ids;  /* [B] global index of each row's sample; NULL: row numbers */
+    /* In-place sum of buf [n] over every rank of the job; NULL for a single
+     * process. Collective: when a layer calls it in a training step, every
+     * rank calls it at the same point, a rank without samples (B = 0) too. */
+    void (*sum_floats)(float *buf, size_t n);
+} nn_ctx;
 
 typedef struct nn_layer nn_layer;
 
 typedef struct nn_layer_ops {
     const char *type;
-    /* From l->cfg and l->in_shape: set l->out_shape and declare parameters
-     * (name, dims, init, decay, fans). No allocation of parameter memory. */
+    int min_inputs, max_inputs;   /* how many layers may feed it (1, 1 for most) */
+    int has_activation;           /* applies cfg->activation to its output */
+    /* From l->cfg and l->in_shapes: check them, set l->out_shape, declare
+     * parameters (name, dims, init, decay, fans), and say how much memory it
+     * needs besides: l->aux_size floats of its own that live as long as the
+     * network (e.g. batch statistics kept from forward for backward), and
+     * l->ws_size floats of scratch for one call (shared with every other
+     * layer; forward and backward may use it freely). l->threads is the
+     * number of threads a call may use. No allocation. */
     int (*setup)(nn_layer *l, nn_error *err);
-    /* out [B, out_dim] = f(in [B, in_dim]). */
-    void (*forward)(nn_layer *l, const float *in, float *out, int B);
+    /* out [B, out_dim] = f(in[0] [B, in_dims[0]], in[1], ...). B may be 0. */
+    void (*forward)(nn_layer *l, const float *const *in, float *out, int B, const nn_ctx *ctx);
     /* Given dout = dL/d(out) [B, out_dim] (may be overwritten), write the
-     * parameter gradients (overwriting, not accumulating) and, when din is not
-     * NULL, din = dL/d(in) [B, in_dim]. When l->dout_is_preact is set, dout
-     * already holds dL/d(pre-activation) (softmax fused with cross-entropy). */
-    void (*backward)(nn_layer *l, const float *in, const float *out, float *dout,
-                     float *din, int B);
+     * parameter gradients (overwriting, not accumulating) and, for each input
+     * k with din[k] != NULL, dL/d(in[k]) [B, in_dims[k]]: stored into din[k]
+     * when l->din_add[k] is 0, added to what din[k] holds when it is 1 (a
+     * layer whose output feeds several layers receives the sum). Inputs are
+     * handled in order k = 0, 1, ... (two slots may share one buffer). When
+     * l->dout_is_preact is set, dout already holds dL/d(pre-activation)
+     * (softmax fused with cross-entropy). */
+    void (*backward)(nn_layer *l, const float *const *in, const float *out, float *dout,
+                     float *const *din, int B, const nn_ctx *ctx);
 } nn_layer_ops;
 
 struct nn_layer {
     const nn_layer_ops *ops;
     const nn_layer_config *cfg;
     int index;                 /* position in the network */
-    int input;                 /* index of the layer feeding this one; -1 = the data */
-    nn_shape in_shape, out_shape;
-    size_t in_dim, out_dim;
+    int n_inputs;
+    int inputs[NN_MAX_INPUTS]; /* indices of the layers feeding it; -1 = the data */
+    nn_shape in_shapes[NN_MAX_INPUTS];
+    size_t in_dims[NN_MAX_INPUTS];
+    nn_shape in_shape;         /* = in_shapes[0] */
+    size_t in_dim;             /* = in_dims[0] */
+    nn_shape out_shape;
+    size_t out_dim;
     nn_param params[NN_MAX_PARAMS];
     int n_params;
     int dout_is_preact;
+    int din_add[NN_MAX_INPUTS];
     float *out;                /* [B_max, out_dim] owned by the network */
     float *dout;               /* [B_max, out_dim] */
+    size_t aux_size;           /* floats the layer keeps (setup says how many) */
+    float *aux;                /* [aux_size], zeroed */
+    size_t ws_size;            /* scratch floats one call needs (setup says) */
+    float *ws;                 /* [>= ws_size], shared by all layers */
+    int threads;               /* threads a call may use (>= 1) */
+    int max_batch;             /* most samples a call gets (for aux sized by batch) */
+    int frozen;                /* fine-tuning keeps it fixed: no parameter updates,
+                                  and batch norm normalises with its running
+                                  statistics (a fixed function) */
+    /* Profiling (when nn_network.profile is set): seconds in forward and
+     * backward, and the floating-point operations and seconds of the layer's
+     * matrix products (summed over threads). */
+    int profile;
+    double fwd_seconds, bwd_seconds, gemm_flops, gemm_seconds;
 };
 
 /* Look up the ops table of a layer type ("dense"); NULL if unknown. */
 const nn_layer_ops *nn_layer_ops_find(const char *type);
 
-/* Declare a parameter during setup. */
+/* Declare a parameter during setup (updated by the optimizer, fill 0). */
 nn_param *nn_layer_add_param(nn_layer *l, const char *name, int rank, const uint64_t *dims,
                              nn_init_kind init, int decay, size_t fan_in, size_t fan_out);
 

@@ -23,6 +23,7 @@ typedef struct nn_run_options {
 typedef struct nn_eval_options {
     const char *checkpoint;
     const char *data;               /* "test" (default), "valid", "train", a .mat file,
+                                       an .h5 data set file (its test split),
                                        or "IMAGES,LABELS" (IDX files) */
     const char *const *overrides;
     int n_overrides;

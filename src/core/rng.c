@@ -7,18 +7,23 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
+uint64_t nn_rng_key(uint64_t seed, uint64_t stream)
+{
+    uint64_t k = mix64(seed + 0x9e3779b97f4a7c15ULL);
+    return mix64(k ^ (stream + 0x632be59bd9b4e019ULL));
+}
+
 uint64_t nn_rng_bits(uint64_t seed, uint64_t stream, uint64_t counter)
 {
-    /* Two rounds of mixing over a key folded from all three inputs; the
-     * golden-ratio increments keep (s, t, c) and (s, t, c+1) far apart. */
-    uint64_t k = mix64(seed + 0x9e3779b97f4a7c15ULL);
-    k = mix64(k ^ (stream + 0x632be59bd9b4e019ULL));
-    return mix64(k + counter * 0x9e3779b97f4a7c15ULL);
+    /* Two rounds of mixing over a key folded from seed and stream, a third
+     * with the counter; the golden-ratio increments keep (s, t, c) and
+     * (s, t, c+1) far apart. */
+    return nn_rng_bits_key(nn_rng_key(seed, stream), counter);
 }
 
 float nn_rng_uniform(uint64_t seed, uint64_t stream, uint64_t counter)
 {
-    return (float)(nn_rng_bits(seed, stream, counter) >> 40) * (1.0f / 16777216.0f);
+    return nn_rng_to_unit(nn_rng_bits(seed, stream, counter));
 }
 
 uint64_t nn_rng_stream(const char *label, uint64_t number)

@@ -369,3 +369,36 @@ int nn_checkpoint_read_tensor(const char *path, const char *name, nn_named_tenso
     nn_h5_quiet_end(&q);
     return rc;
 }
+
+int nn_checkpoint_load_matching(const char *path, nn_named_tensor *list, int n, int *status,
+                                nn_named_tensor *found, nn_error *err)
+{
+    nn_h5_quiet q;
+    nn_h5_quiet_begin(&q);
+    hid_t fid = -1;
+    int rc = open_checkpoint(path, &fid, err);
+    for (int i = 0; rc == NN_OK && i < n; i++) {
+        memset(&found[i], 0, sizeof found[i]);
+        memcpy(found[i].name, list[i].name, sizeof found[i].name);
+        char full[NN_TENSOR_NAME_LEN + 2];
+        rc = tensor_path(path, &list[i], full, sizeof full, err);
+        if (rc)
+            break;
+        if (nn_h5_path_exists(fid, full) <= 0) {
+            status[i] = NN_CKPT_MISSING;
+            continue;
+        }
+        rc = query_shape(fid, path, &found[i], err);
+        if (rc)
+            break;
+        int same = found[i].rank == list[i].rank;
+        for (int d = 0; same && d < list[i].rank; d++)
+            same = found[i].dims[d] == list[i].dims[d];
+        status[i] = same ? NN_CKPT_COPIED : NN_CKPT_SHAPE;
+        if (same)
+            rc = read_tensor(fid, path, &list[i], err);
+    }
+    nn_h5_close(&fid);
+    nn_h5_quiet_end(&q);
+    return rc;
+}

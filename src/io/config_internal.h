@@ -18,7 +18,7 @@ typedef enum {
     NN_KEY_DATAFILE,  /* an input file: must exist and be readable */
     NN_KEY_NAMES,     /* comma-separated names (class names) */
     NN_KEY_LAYERTYPE, /* one of nn_cfg_layer_types[] */
-    NN_KEY_LAYERREF,  /* the name of an earlier layer (checked by the parser) */
+    NN_KEY_LAYERREF,  /* names of layers, comma-separated (resolved by the parser) */
 } nn_key_type;
 
 /* Range flags: which of lo/hi bound the value, and whether strictly. */
@@ -48,6 +48,8 @@ typedef struct nn_key_spec {
 typedef struct nn_layer_type_spec {
     const char *name;            /* the `type =` value, also the scope of its keys */
     const char *doc;
+    int min_inputs, max_inputs;  /* how many layers `input =` may name */
+    int has_params;              /* has trainable parameters (can be frozen) */
 } nn_layer_type_spec;
 
 extern const nn_key_spec nn_cfg_keys[];

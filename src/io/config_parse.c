@@ -43,6 +43,7 @@ typedef struct cfg_parser {
     int code;            /* NN_OK, or the code of the error in err */
     int fail_line;       /* line of that error while reading the file */
     int skip_file_checks; /* NN_CONFIG_NO_FILE_CHECK */
+    int ignore_init_from; /* NN_CONFIG_NO_INIT_FROM */
 } cfg_parser;
 
 /* ---- errors --------------------------------------------------------------- */
@@ -537,6 +538,12 @@ static int set_key(cfg_parser *ps, const cfg_section *s, const cfg_entry *e, con
 static int unknown_key(cfg_parser *ps, const cfg_section *s, const cfg_entry *e,
                        const char *scope, const char *type)
 {
+    if (type) /* a key of another layer type (`units` in a conv layer)? */
+        for (int i = 0; i < nn_cfg_n_layer_types; i++)
+            if (nn_cfg_find_key(nn_cfg_layer_types[i].name, e->key))
+                return fail_entry(ps, e, "unknown key '%s' in [%s]: it is a key of %s layers, "
+                                  "and [%s] is a %s layer", e->key, s->name,
+                                  nn_cfg_layer_types[i].name, s->name, type);
     nn_cfg_match m;
     nn_cfg_match_init(&m, e->key);
     for (int i = 0; i < nn_cfg_n_keys; i++)
@@ -546,12 +553,6 @@ static int unknown_key(cfg_parser *ps, const cfg_section *s, const cfg_entry *e,
     if (best)
         return fail_entry(ps, e, "unknown key '%s' in [%s] (did you mean '%s'?)", e->key, s->name,
                           best);
-    if (type) /* a key of another layer type? */
-        for (int i = 0; i < nn_cfg_n_layer_types; i++)
-            if (nn_cfg_find_key(nn_cfg_layer_types[i].name, e->key))
-                return fail_entry(ps, e, "unknown key '%s' in [%s]: it is a key of %s layers, "
-                                  "and [%s] is a %s layer", e->key, s->name,
-                                  nn_cfg_layer_types[i].name, s->name, type);
     return fail_entry(ps, e, "unknown key '%s' in [%s] (nntrain --help-config lists the keys)",
                       e->key, s->name);
 }
@@ -570,35 +571,56 @@ static int interpret_plain(cfg_parser *ps, const cfg_section *s, void *base)
     return NN_OK;
 }
 
-/* Resolve `input =` of layer li (already stored in L->input, or absent). */
-static int resolve_input(cfg_parser *ps, nn_config *cfg, const cfg_section *s, int li)
+/* Walk a comma-separated list: each call copies the next name, trimmed, into
+ * name (empty for an empty entry, as in "a,,b") and returns 1; *p becomes
+ * NULL after the last name, and the call after that returns 0. */
+static int next_name(const char **p, char *name, size_t n)
+{
+    if (!*p)
+        return 0;
+    const char *comma = strchr(*p, ',');
+    const char *end = comma ? comma : *p + strlen(*p);
+    const char *b = *p;
+    while (b < end && isspace((unsigned char)*b))
+        b++;
+    const char *e = end;
+    while (e > b && isspace((unsigned char)e[-1]))
+        e--;
+    size_t len = (size_t)(e - b) < n - 1 ? (size_t)(e - b) : n - 1;
+    memcpy(name, b, len);
+    name[len] = '\0';
+    *p = comma ? comma + 1 : NULL;
+    return 1;
+}
+
+/* Index of the layer called name among the first li layers (-1: the network
+ * input), or an error located at e. */
+static int resolve_one(cfg_parser *ps, nn_config *cfg, const cfg_section *s, const cfg_entry *e,
+                       int li, const char *name, int *index)
 {
     nn_layer_config *L = &cfg->layers[li];
-    const cfg_entry *e = find_entry(s, "input");
-    if (!e || strcmp(L->input, "input") == 0) {
-        int prev = e ? -1 : li - 1;
-        L->input_index = prev;
-        if (prev >= 0)
-            memcpy(L->input, cfg->layers[prev].name, sizeof L->input);
-        else
-            memset(L->input, 0, sizeof L->input);
+    if (name[0] == '\0')
+        return fail_entry(ps, e, "[%s] input = %s: empty layer name in the list", s->name,
+                          e->value);
+    if (strcmp(name, "input") == 0) {
+        *index = -1;
         return NN_OK;
     }
     for (int j = 0; j < li; j++)
-        if (strcmp(cfg->layers[j].name, L->input) == 0) {
-            L->input_index = j;
+        if (strcmp(cfg->layers[j].name, name) == 0) {
+            *index = j;
             return NN_OK;
         }
-    if (strcmp(L->input, L->name) == 0)
+    if (strcmp(name, L->name) == 0)
         return fail_entry(ps, e, "[%s] input = %s: a layer cannot be its own input", L->name,
-                          L->input);
-    const cfg_section *later = find_section(ps, L->input);
-    if (later && is_layer_name(L->input))
+                          name);
+    const cfg_section *later = find_section(ps, name);
+    if (later && is_layer_name(name))
         return fail_entry(ps, e,
                           "[%s] input = %s: [%s] comes later (line %d); input must name an "
-                          "earlier layer", L->name, L->input, L->input, later->line);
+                          "earlier layer", L->name, name, name, later->line);
     nn_cfg_match m;
-    nn_cfg_match_init(&m, L->input);
+    nn_cfg_match_init(&m, name);
     for (int j = 0; j < li; j++)
         nn_cfg_match_try(&m, cfg->layers[j].name);
     nn_cfg_match_try(&m, "input");
@@ -606,7 +628,59 @@ static int resolve_input(cfg_parser *ps, nn_config *cfg, const cfg_section *s, i
     char hint[NN_NAME_LEN + 32] = "";
     if (best)
         snprintf(hint, sizeof hint, " (did you mean '%s'?)", best);
-    return fail_entry(ps, e, "[%s] input = %s: no such layer%s", L->name, L->input, hint);
+    return fail_entry(ps, e, "[%s] input = %s: no such layer%s", L->name, name, hint);
+}
+
+/* L->input as resolved: the names, comma-separated; "" when the layer reads
+ * only the network input. */
+static void store_input_names(nn_config *cfg, nn_layer_config *L)
+{
+    memset(L->input, 0, sizeof L->input);
+    if (L->n_inputs == 1 && L->input_index[0] < 0)
+        return;
+    size_t used = 0;
+    for (int k = 0; k < L->n_inputs; k++) {
+        const char *nm = L->input_index[k] < 0 ? "input" : cfg->layers[L->input_index[k]].name;
+        int w = snprintf(L->input + used, sizeof L->input - used, "%s%s", k ? ", " : "", nm);
+        used += w > 0 ? (size_t)w : 0;
+    }
+}
+
+/* Resolve `input =` of layer li (already stored in L->input, or absent) and
+ * check the count against what its type takes. */
+static int resolve_input(cfg_parser *ps, nn_config *cfg, const cfg_section *s, int li)
+{
+    nn_layer_config *L = &cfg->layers[li];
+    const cfg_entry *e = find_entry(s, "input");
+    const nn_layer_type_spec *ts = nn_cfg_find_layer_type(L->type);
+    L->n_inputs = 0;
+    if (!e) {
+        L->n_inputs = 1;
+        L->input_index[0] = li - 1;
+    } else {
+        char text[sizeof L->input];
+        memcpy(text, L->input, sizeof text);
+        const char *p = text;
+        char name[NN_NAME_LEN + 1];
+        while (next_name(&p, name, sizeof name)) {
+            if (L->n_inputs == NN_MAX_INPUTS)
+                return fail_entry(ps, e, "[%s] input = %s: more than %d layers", L->name,
+                                  e->value, NN_MAX_INPUTS);
+            int rc = resolve_one(ps, cfg, s, e, li, name, &L->input_index[L->n_inputs]);
+            if (rc)
+                return rc;
+            L->n_inputs++;
+        }
+    }
+    if (ts && L->n_inputs < ts->min_inputs)
+        return fail_entry(ps, e ? e : &(cfg_entry){.line = s->line},
+                          "[%s] type %s needs at least %d inputs: write input = a, b",
+                          L->name, L->type, ts->min_inputs);
+    if (ts && L->n_inputs > ts->max_inputs)
+        return fail_entry(ps, e, "[%s] input = %s: type %s takes one input (add and concat "
+                          "take several)", L->name, e->value, L->type);
+    store_input_names(cfg, L);
+    return NN_OK;
 }
 
 static int interpret_layer(cfg_parser *ps, nn_config *cfg, const cfg_section *s, int li)
@@ -660,10 +734,10 @@ static char *data_field(nn_data_config *d, const char *key)
     return (char *)d + nn_cfg_find_key(NN_SCOPE_DATA, key)->offset;
 }
 
-static int ends_with_mat(const char *path)
+static int ends_with(const char *path, const char *ext)
 {
-    size_t n = strlen(path);
-    return n >= 4 && strcasecmp(path + n - 4, ".mat") == 0;
+    size_t n = strlen(path), e = strlen(ext);
+    return n >= e && strcasecmp(path + n - e, ext) == 0;
 }
 
 static int check_data(cfg_parser *ps, const cfg_section *s, nn_data_config *d)
@@ -674,17 +748,21 @@ static int check_data(cfg_parser *ps, const cfg_section *s, nn_data_config *d)
         return fail_line(ps, s->line, "[data] needs 'train =' (the training set file)");
     int chose = d->format == NN_FORMAT_AUTO;
     if (chose)
-        d->format = ends_with_mat(d->train) ? NN_FORMAT_MAT : NN_FORMAT_IDX;
+        d->format = ends_with(d->train, ".mat")  ? NN_FORMAT_MAT
+                    : ends_with(d->train, ".h5") ? NN_FORMAT_H5
+                                                 : NN_FORMAT_IDX;
     for (int i = 0; i < 3; i++) {
         const char *images = data_field(d, pairs[i][0]), *labels = data_field(d, pairs[i][1]);
         const cfg_entry *le = find_entry(s, pairs[i][1]);
-        if (d->format == NN_FORMAT_MAT && le)
-            return fail_entry(ps, le, "[data] %s: .mat files hold their own labels; remove it%s",
-                              pairs[i][1], chose ? " (or set format = idx)" : "");
+        if (d->format != NN_FORMAT_IDX && le)
+            return fail_entry(ps, le, "[data] %s: %s files hold their own labels; remove it%s",
+                              pairs[i][1], d->format == NN_FORMAT_MAT ? ".mat" : ".h5",
+                              chose ? " (or set format = idx)" : "");
         if (d->format == NN_FORMAT_IDX && images[0] && !labels[0])
             return fail_line(ps, s->line, "[data] %s needs '%s =' with format idx%s", pairs[i][0],
                              pairs[i][1],
-                             chose ? " (format = auto chose idx: train does not end in .mat)" : "");
+                             chose ? " (format = auto chose idx: train does not end in .mat "
+                                     "or .h5)" : "");
         if (!images[0] && le)
             return fail_entry(ps, le, "[data] %s is given but %s is not", pairs[i][1],
                               pairs[i][0]);
@@ -696,13 +774,15 @@ static int check_data(cfg_parser *ps, const cfg_section *s, nn_data_config *d)
     return NN_OK;
 }
 
-static int check_files(cfg_parser *ps, const cfg_section *s, nn_data_config *d)
+/* Every input file named in section s (whose struct is base) must be a
+ * readable file. */
+static int check_files(cfg_parser *ps, const cfg_section *s, const void *base)
 {
-    for (int i = 0; i < nn_cfg_n_keys; i++) {
+    for (int i = 0; s && i < nn_cfg_n_keys; i++) {
         const nn_key_spec *k = &nn_cfg_keys[i];
-        if (k->type != NN_KEY_DATAFILE)
+        if (k->type != NN_KEY_DATAFILE || strcmp(k->scope, s->name) != 0)
             continue;
-        const char *path = (const char *)d + k->offset;
+        const char *path = (const char *)base + k->offset;
         if (!path[0])
             continue;
         const cfg_entry *e = find_entry(s, k->key);
@@ -718,7 +798,7 @@ static int check_files(cfg_parser *ps, const cfg_section *s, nn_data_config *d)
         if (f)
             fclose(f);
         if (problem)
-            return fail_entry(ps, e, "[data] %s = %s: %s", k->key, path, problem);
+            return fail_entry(ps, e, "[%s] %s = %s: %s", s->name, k->key, path, problem);
     }
     return NN_OK;
 }
@@ -754,6 +834,48 @@ static int default_out(cfg_parser *ps, nn_config *cfg)
     return NN_OK;
 }
 
+/* [train] freeze: layers of this config that have parameters, each once. */
+static int resolve_freeze(cfg_parser *ps, nn_config *cfg, const cfg_section *s)
+{
+    const cfg_entry *e = s ? find_entry(s, "freeze") : NULL;
+    nn_train_config *t = &cfg->train;
+    t->n_freeze = 0;
+    if (!e)
+        return NN_OK;
+    char text[sizeof t->freeze];
+    memcpy(text, t->freeze, sizeof text);
+    const char *p = text;
+    char name[NN_NAME_LEN + 1];
+    while (next_name(&p, name, sizeof name)) {
+        int j = 0;
+        while (j < cfg->n_layers && strcmp(cfg->layers[j].name, name) != 0)
+            j++;
+        if (name[0] == '\0')
+            return fail_entry(ps, e, "[train] freeze = %s: empty layer name in the list", e->value);
+        if (j == cfg->n_layers) {
+            nn_cfg_match m;
+            nn_cfg_match_init(&m, name);
+            for (int i = 0; i < cfg->n_layers; i++)
+                nn_cfg_match_try(&m, cfg->layers[i].name);
+            const char *best = nn_cfg_match_best(&m);
+            char hint[NN_NAME_LEN + 32] = "";
+            if (best)
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", best);
+            return fail_entry(ps, e, "[train] freeze = %s: no layer [%s]%s", e->value, name, hint);
+        }
+        const nn_layer_type_spec *ts = nn_cfg_find_layer_type(cfg->layers[j].type);
+        if (ts && !ts->has_params)
+            return fail_entry(ps, e, "[train] freeze = %s: [%s] is a %s layer, which has no "
+                              "parameters", e->value, name, cfg->layers[j].type);
+        for (int i = 0; i < t->n_freeze; i++)
+            if (t->freeze_index[i] == j)
+                return fail_entry(ps, e, "[train] freeze = %s: [%s] is named twice", e->value,
+                                  name);
+        t->freeze_index[t->n_freeze++] = j;
+    }
+    return NN_OK;
+}
+
 static int interpret(cfg_parser *ps, nn_config *cfg)
 {
     if (nn_cfg_apply_defaults(NN_SCOPE_DATA, &cfg->data) ||
@@ -778,9 +900,15 @@ static int interpret(cfg_parser *ps, nn_config *cfg)
         return fail_line(ps, 0, "no layers: add a section per layer, e.g. [output] with "
                          "type = dense and units = 10");
     if ((rc = check_data(ps, data, &cfg->data)) || (rc = check_train(ps, train, &cfg->train)) ||
-        (rc = default_out(ps, cfg)))
+        (rc = default_out(ps, cfg)) || (rc = resolve_freeze(ps, cfg, train)))
         return rc;
-    return ps->skip_file_checks ? NN_OK : check_files(ps, data, &cfg->data);
+    if (ps->ignore_init_from)
+        memset(cfg->train.init_from, 0, sizeof cfg->train.init_from);
+    if (ps->skip_file_checks)
+        return NN_OK;
+    if ((rc = check_files(ps, data, &cfg->data)))
+        return rc;
+    return ps->ignore_init_from ? NN_OK : check_files(ps, train, &cfg->train);
 }
 
 /* ---- public --------------------------------------------------------------- */
@@ -804,7 +932,8 @@ int nn_config_parse_flags(nn_config *cfg, const char *path, const char *text,
     if (!text)
         return nn_fail(err, NN_E_CONFIG, "%s: no config text", path);
     cfg_parser ps = {.path = cfg->path, .err = err,
-                     .skip_file_checks = (flags & NN_CONFIG_NO_FILE_CHECK) != 0};
+                     .skip_file_checks = (flags & NN_CONFIG_NO_FILE_CHECK) != 0,
+                     .ignore_init_from = (flags & NN_CONFIG_NO_INIT_FROM) != 0};
     int rc = read_sections(&ps, text);
     for (int i = 0; i < n_overrides && rc == NN_OK; i++)
         rc = apply_override(&ps, overrides[i]);
@@ -915,7 +1044,7 @@ int nn_config_resolved(const nn_config *cfg, char **text, nn_error *err)
     for (int i = 0; i < cfg->n_layers && !bad; i++) {
         const nn_layer_config *L = &cfg->layers[i];
         snprintf(line, sizeof line, "\n[%s]\ntype = %s\ninput = %s\n", L->name, L->type,
-                 L->input_index < 0 ? "input" : L->input);
+                 L->input[0] ? L->input : "input");
         bad |= append(&buf, &len, &cap, line, strlen(line));
         bad |= put_scope(&buf, &len, &cap, L->type, L);
     }

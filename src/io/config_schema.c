@@ -20,7 +20,8 @@
 /* ---- enum names, indexed by the C enum value ------------------------------ */
 
 static const char *const format_names[] = {
-    [NN_FORMAT_AUTO] = "auto", [NN_FORMAT_IDX] = "idx", [NN_FORMAT_MAT] = "mat", NULL};
+    [NN_FORMAT_AUTO] = "auto", [NN_FORMAT_IDX] = "idx", [NN_FORMAT_MAT] = "mat",
+    [NN_FORMAT_H5] = "h5", NULL};
 static const char *const loss_names[] = {
     [NN_LOSS_CROSS_ENTROPY] = "cross_entropy", [NN_LOSS_MSE] = "mse", NULL};
 static const char *const optimizer_names[] = {
@@ -56,27 +57,34 @@ _Static_assert(sizeof(nn_target_kind) == sizeof(int), "enum size");
 /* lo <= v < hi, lo < v <= hi */
 #define CLOSED_OPEN(a, b) NN_RANGE_LO | NN_RANGE_HI_OPEN, (a), (b)
 #define OPEN_CLOSED(a, b) NN_RANGE_LO_OPEN | NN_RANGE_HI, (a), (b)
+#define CLOSED_CLOSED(a, b) NN_RANGE_LO | NN_RANGE_HI, (a), (b)
 
 const nn_key_spec nn_cfg_keys[] = {
     /* [data] */
     {"data", "format", NN_KEY_ENUM, D(format), 0, format_names, NO_RANGE, "auto", NULL, 0,
-     "file format of every data file; `auto`: `mat` when `train` ends in `.mat`, else `idx`"},
+     "file format of every data file; `auto`: `mat` when `train` ends in `.mat`, `h5` when it ends in `.h5`, else `idx`"},
     {"data", "train", NN_KEY_DATAFILE, D(train), 0, NULL, NO_RANGE, NULL, NULL, 1,
-     "training set: IDX images (`.gz` allowed) or a MATLAB `.mat` file with images and labels"},
+     "training set: IDX images (`.gz` allowed), a MATLAB `.mat` file with images and labels, or an nntrain data set file (`.h5`, made by `nntrain prep`; its `train` split)"},
     {"data", "train_labels", NN_KEY_DATAFILE, D(train_labels), 0, NULL, NO_RANGE, NULL, "none", 0,
-     "IDX labels of `train` (idx: required; mat: not allowed)"},
+     "IDX labels of `train` (idx: required; mat, h5: not allowed)"},
     {"data", "valid", NN_KEY_DATAFILE, D(valid), 0, NULL, NO_RANGE, NULL, "none", 0,
-     "validation set, same format as `train`"},
+     "validation set, same format as `train` (h5: the file's `valid` split; the same file as `train` is fine)"},
     {"data", "valid_labels", NN_KEY_DATAFILE, D(valid_labels), 0, NULL, NO_RANGE, NULL, "none", 0,
      "IDX labels of `valid` (idx with `valid`: required)"},
     {"data", "test", NN_KEY_DATAFILE, D(test), 0, NULL, NO_RANGE, NULL, "none", 0,
-     "test set, same format as `train`; evaluated once after training"},
+     "test set, same format as `train` (h5: the file's `test` split); evaluated once after training"},
     {"data", "test_labels", NN_KEY_DATAFILE, D(test_labels), 0, NULL, NO_RANGE, NULL, "none", 0,
      "IDX labels of `test` (idx with `test`: required)"},
     {"data", "valid_fraction", NN_KEY_FLOAT, D(valid_fraction), 0, NULL, CLOSED_OPEN(0, 1), "0.1",
      NULL, 0, "fraction of `train` held out for validation (0: none); not allowed with `valid`"},
     {"data", "limit", NN_KEY_U64, D(limit), 0, NULL, NO_RANGE, "0", NULL, 0,
      "train on the first N samples of the training set only, after the validation split (0: all); for quick experiments"},
+    {"data", "augment_shift", NN_KEY_FLOAT, D(augment_shift), 0, NULL, CLOSED_OPEN(0, 64), "0", NULL, 0,
+     "training images only: shift each by a random offset of up to this many pixels in x and in y"},
+    {"data", "augment_rotate", NN_KEY_FLOAT, D(augment_rotate), 0, NULL, CLOSED_CLOSED(0, 180), "0",
+     NULL, 0, "training images only: rotate each by a random angle of up to this many degrees either way"},
+    {"data", "augment_scale", NN_KEY_FLOAT, D(augment_scale), 0, NULL, CLOSED_OPEN(0, 1), "0", NULL, 0,
+     "training images only: scale each by a random factor in [1 - s, 1 + s] (about its centre)"},
     {"data", "transpose", NN_KEY_BOOL, D(transpose), 0, NULL, NO_RANGE, "false", NULL, 0,
      "transpose each image (EMNIST stores images transposed)"},
     {"data", "invert", NN_KEY_BOOL, D(invert), 0, NULL, NO_RANGE, "false", NULL, 0,
@@ -127,12 +135,18 @@ const nn_key_spec nn_cfg_keys[] = {
      "reshuffle the training set every epoch"},
     {"train", "target", NN_KEY_ENUM, T(target), 0, target_names, NO_RANGE, "labels", NULL, 0,
      "what the output should equal: the class `labels`, or the `input` image itself (an autoencoder: needs `loss = mse` and as many outputs as input pixels; reports PSNR instead of accuracy, see docs/autoencoder-pca.md)"},
+    {"train", "init_from", NN_KEY_DATAFILE, T(init_from), 0, NULL, NO_RANGE, NULL, "none", 0,
+     "fine-tuning: a checkpoint whose weights start this run, copied by layer name where the "
+     "shapes match (the rest is initialised as usual); ignored when resuming"},
+    {"train", "freeze", NN_KEY_LAYERREF, T(freeze), 0, NULL, NO_RANGE, NULL, "none", 0,
+     "layers (comma-separated) whose parameters stay fixed: no update, no weight decay"},
 
     /* every layer */
     {"layer", "type", NN_KEY_LAYERTYPE, L(type), 0, NULL, NO_RANGE, NULL, NULL, 1,
      "kind of layer (see below)"},
     {"layer", "input", NN_KEY_LAYERREF, L(input), 0, NULL, NO_RANGE, NULL, "the previous layer", 0,
-     "name of an earlier layer whose output feeds this one; `input`: the network input"},
+     "earlier layer(s) whose output feeds this one, comma-separated (`add` and `concat` take "
+     "several); `input`: the network input"},
 
     /* type = dense */
     {"dense", "units", NN_KEY_INT, L(units), 0, NULL, GE(1), NULL, NULL, 1, "number of outputs"},
@@ -140,12 +154,79 @@ const nn_key_spec nn_cfg_keys[] = {
      NULL, 0, "applied to W x + b"},
     {"dense", "init", NN_KEY_ENUM, L(init), 0, init_names, NO_RANGE, "xavier", NULL, 0,
      "weight initialisation (biases start at 0)"},
+
+    /* type = conv */
+    {"conv", "filters", NN_KEY_INT, L(filters), 0, NULL, GE(1), NULL, NULL, 1,
+     "number of output channels"},
+    {"conv", "size", NN_KEY_INT, L(size), 0, NULL, GE(1), "3", NULL, 0,
+     "kernel side (size x size)"},
+    {"conv", "stride", NN_KEY_INT, L(stride), 0, NULL, GE(1), "1", NULL, 0,
+     "step between kernel positions"},
+    {"conv", "padding", NN_KEY_INT, L(padding), 0, NULL, GE(0), "0", NULL, 0,
+     "zero rows and columns added on each side (size 3, padding 1 keeps H x W at stride 1)"},
+    {"conv", "bias", NN_KEY_BOOL, L(bias), 0, NULL, NO_RANGE, "true", NULL, 0,
+     "add a learned bias per filter (false before a batchnorm, which has its own shift)"},
+    {"conv", "activation", NN_KEY_ENUM, L(activation), 0, activation_names, NO_RANGE, "linear",
+     NULL, 0, "applied to the convolution plus bias (softmax: over all outputs of a sample)"},
+    {"conv", "init", NN_KEY_ENUM, L(init), 0, init_names, NO_RANGE, "he", NULL, 0,
+     "weight initialisation, fans = channels x size^2 (biases start at 0)"},
+
+    /* pooling */
+    {"maxpool", "size", NN_KEY_INT, L(size), 0, NULL, GE(1), "2", NULL, 0, "window side"},
+    {"maxpool", "stride", NN_KEY_INT, L(stride), 0, NULL, GE(0), "0", NULL, 0,
+     "step between windows; 0: the window side (windows do not overlap)"},
+    {"maxpool", "padding", NN_KEY_INT, L(padding), 0, NULL, GE(0), "0", NULL, 0,
+     "rows and columns added on each side; they never win the maximum"},
+    {"avgpool", "size", NN_KEY_INT, L(size), 0, NULL, GE(1), "2", NULL, 0, "window side"},
+    {"avgpool", "stride", NN_KEY_INT, L(stride), 0, NULL, GE(0), "0", NULL, 0,
+     "step between windows; 0: the window side (windows do not overlap)"},
+    {"avgpool", "padding", NN_KEY_INT, L(padding), 0, NULL, GE(0), "0", NULL, 0,
+     "zero rows and columns added on each side (counted in the average)"},
+
+    /* type = batchnorm */
+    {"batchnorm", "momentum", NN_KEY_FLOAT, L(bn_momentum), 0, NULL, OPEN_CLOSED(0, 1), "0.1",
+     NULL, 0, "weight of each training batch in the running mean and variance used for evaluation"},
+    {"batchnorm", "eps", NN_KEY_FLOAT, L(bn_eps), 0, NULL, GT(0), "1e-5", NULL, 0,
+     "added to the variance before its square root"},
+    {"batchnorm", "activation", NN_KEY_ENUM, L(activation), 0, activation_names, NO_RANGE,
+     "linear", NULL, 0, "applied to gamma x_hat + beta"},
+
+    /* type = dropout */
+    {"dropout", "rate", NN_KEY_FLOAT, L(rate), 0, NULL, CLOSED_OPEN(0, 1), "0.5", NULL, 0,
+     "probability of zeroing each value in training (the rest are scaled by 1 / (1 - rate))"},
+
+    /* type = add */
+    {"add", "activation", NN_KEY_ENUM, L(activation), 0, activation_names, NO_RANGE, "linear",
+     NULL, 0, "applied to the sum (relu for a ResNet block)"},
 };
 const int nn_cfg_n_keys = (int)(sizeof nn_cfg_keys / sizeof nn_cfg_keys[0]);
 
 const nn_layer_type_spec nn_cfg_layer_types[] = {
     {"dense", "Fully connected: `y = activation(W x + b)`, W is `units` x inputs (the input is "
-              "flattened)."},
+              "flattened).", 1, 1, 1},
+    {"conv", "2-D convolution (cross-correlation, as in PyTorch) of C x H x W inputs with "
+             "`filters` kernels of C x `size` x `size`; output `filters` x H' x W' with "
+             "H' = (H + 2 padding - size) / stride + 1. Weights `W` are stored "
+             "[filters, C, size, size], biases `b` [filters].", 1, 1, 1},
+    {"maxpool", "Maximum over `size` x `size` windows of each channel.", 1, 1, 0},
+    {"avgpool", "Mean over `size` x `size` windows of each channel.", 1, 1, 0},
+    {"global_avgpool", "Mean of each channel over all positions: C x H x W -> C x 1 x 1. "
+                       "No keys besides `type` and `input`.", 1, 1, 0},
+    {"batchnorm", "Batch normalization per channel (per feature for vectors): in training, "
+                  "`x_hat` uses the mean and variance of the global batch (summed over all "
+                  "ranks, so the result does not depend on the rank count) and updates running "
+                  "statistics; in evaluation it uses those. Parameters `gamma` (starts at 1), "
+                  "`beta` (0); `running_mean`, `running_var` are kept in checkpoints.", 1, 1, 1},
+    {"dropout", "Inverted dropout: in training each value is zeroed with probability `rate`; "
+                "which ones is a function of (seed, epoch, sample index), never of the rank. "
+                "Evaluation passes values through.", 1, 1, 0},
+    {"flatten", "C x H x W -> (C H W) x 1 x 1, in NCHW order (as PyTorch's Flatten). No keys "
+                "besides `type` and `input`.", 1, 1, 0},
+    {"add", "Element-wise sum of two or more inputs of the same shape (a residual "
+            "connection, Darknet's [shortcut]): `input = a, b`.", 2, NN_MAX_INPUTS, 0},
+    {"concat", "Concatenation of two or more inputs along channels (a skip connection, "
+               "Darknet's [route]): inputs C1 x H x W, C2 x H x W, ... -> (C1 + C2 + ...) x H "
+               "x W. No keys besides `type` and `input`.", 2, NN_MAX_INPUTS, 0},
 };
 const int nn_cfg_n_layer_types = (int)(sizeof nn_cfg_layer_types / sizeof nn_cfg_layer_types[0]);
 
@@ -457,7 +538,7 @@ int nn_cfg_convert(const nn_key_spec *k, const char *value, void *base, char *bu
     case NN_KEY_DATAFILE:
         return copy_string(value, field, k->size, "path", buf, n);
     case NN_KEY_LAYERREF:
-        return copy_string(value, field, k->size, "layer name", buf, n);
+        return copy_string(value, field, k->size, "list of layer names", buf, n);
     case NN_KEY_LAYERTYPE:
         return convert_layer_type(value, field, k->size, buf, n);
     case NN_KEY_NAMES:
@@ -606,7 +687,7 @@ static const char *type_text(const nn_key_spec *k, char *buf, size_t n)
         break;
     }
     case NN_KEY_LAYERREF:
-        snprintf(buf, n, "layer name");
+        snprintf(buf, n, "layer names");
         break;
     }
     return buf;
@@ -682,7 +763,12 @@ static void put_intro(text_out *t)
         "  `--set train.lr=0.1 --set hidden.units=128`.\n"
         "- Booleans: `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`.\n"
         "- Layers are wired in order: each reads the previous layer's output (the first\n"
-        "  reads the network input) unless `input =` names an earlier layer.\n",
+        "  reads the network input) unless `input =` names earlier layers: one, or several\n"
+        "  comma-separated for `add` and `concat` (`input = input` is the network input).\n"
+        "  An output may feed several later layers (their gradients add up); every layer\n"
+        "  but the last feeds at least one, and the last is the network's output.\n"
+        "  Residual blocks, concatenated skips and ResNet-in-ResNet are written this way:\n"
+        "  see docs/cnn.md.\n",
         NN_NAME_LEN - 1, nn_cfg_max_line());
 }
 
@@ -694,15 +780,24 @@ const char *nn_config_reference(void)
     text_out t = {buf, sizeof buf, 0};
     put_intro(&t);
     put(&t, "\n## [data]\n\nThe data files. IDX files (MNIST, EMNIST) come as image and label "
-            "files;\n`.mat` files (NIST36) hold both.\n\n");
+            "files;\n`.mat` files (NIST36) hold both, and so do `.h5` data set files made by\n"
+            "`nntrain prep` (one file with `train`, `valid` and `test` splits; see\n"
+            "[dataset-format.md](dataset-format.md)).\n\n");
     put_table(&t, NN_SCOPE_DATA);
     put(&t, "\n## [train]\n\nHow to train. The whole section is optional.\n\n");
     put_table(&t, NN_SCOPE_TRAIN);
     put(&t, "\n## Layers\n\nEvery other section is a layer. Keys of every layer:\n\n");
     put_table(&t, NN_SCOPE_LAYER);
     for (int i = 0; i < nn_cfg_n_layer_types; i++) {
-        put(&t, "\n### type = %s\n\n%s\n\n", nn_cfg_layer_types[i].name, nn_cfg_layer_types[i].doc);
-        put_table(&t, nn_cfg_layer_types[i].name);
+        const char *type = nn_cfg_layer_types[i].name;
+        put(&t, "\n### type = %s\n\n%s\n", type, nn_cfg_layer_types[i].doc);
+        int keys = 0;
+        for (int k = 0; k < nn_cfg_n_keys; k++)
+            keys += strcmp(nn_cfg_keys[k].scope, type) == 0;
+        if (keys) { /* types without keys of their own say so in their doc */
+            put(&t, "\n");
+            put_table(&t, type);
+        }
     }
     return buf;
 }

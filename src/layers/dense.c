@@ -12,7 +12,7 @@ static int dense_setup(nn_layer *l, nn_error *err)
 {
     const nn_layer_config *c = l->cfg;
     if (c->units < 1)
-        return nn_fail(err, NN_E_CONFIG, "layer [%s]: units must be >= 1", c->name);
+        return nn_fail(err, NN_E_CONFIG, "[%s] units must be >= 1", c->name);
     size_t in = l->in_dim, out = (size_t)c->units;
     l->out_shape = (nn_shape){ c->units, 1, 1 };
     uint64_t wdims[2] = { in, out }, bdims[1] = { out };
@@ -22,8 +22,11 @@ static int dense_setup(nn_layer *l, nn_error *err)
     return NN_OK;
 }
 
-static void dense_forward(nn_layer *l, const float *in, float *out, int B)
+static void dense_forward(nn_layer *l, const float *const *inputs, float *out, int B,
+                          const nn_ctx *ctx)
 {
+    (void)ctx;
+    const float *in = inputs[0]; /* [B, in] */
     const size_t n_in = l->in_dim, n_out = l->out_dim;
     const float *W = l->params[0].value; /* [in, out] */
     const float *b = l->params[1].value; /* [out] */
@@ -36,9 +39,12 @@ static void dense_forward(nn_layer *l, const float *in, float *out, int B)
     nn_activation_forward(l->cfg->activation, out, (size_t)B, n_out);
 }
 
-static void dense_backward(nn_layer *l, const float *in, const float *out, float *dout,
-                           float *din, int B)
+static void dense_backward(nn_layer *l, const float *const *inputs, const float *out,
+                           float *dout, float *const *dins, int B, const nn_ctx *ctx)
 {
+    (void)ctx;
+    const float *in = inputs[0]; /* [B, in] */
+    float *din = dins[0];        /* [B, in] or NULL */
     const size_t n_in = l->in_dim, n_out = l->out_dim;
     float *dZ = dout; /* [B, out], turned into dL/dZ in place */
     if (!l->dout_is_preact)
@@ -56,14 +62,17 @@ static void dense_backward(nn_layer *l, const float *in, const float *out, float
         for (size_t j = 0; j < n_out; ++j)
             b->grad[j] += row[j];
     }
-    /* dX [B, in] = dZ [B, out] . W^T [out, in]; skipped for the first layer. */
+    /* dX [B, in] (+)= dZ [B, out] . W^T [out, in]; skipped for the first layer. */
     if (din)
-        nn_gemm(1.0f, dz, nn_mat_t(nn_mat_rm(W->value, (long)n_in, (long)n_out)), 0.0f,
-                nn_mat_rm(din, B, (long)n_in));
+        nn_gemm(1.0f, dz, nn_mat_t(nn_mat_rm(W->value, (long)n_in, (long)n_out)),
+                l->din_add[0] ? 1.0f : 0.0f, nn_mat_rm(din, B, (long)n_in));
 }
 
 const nn_layer_ops nn_dense_ops = {
     .type = "dense",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .has_activation = 1,
     .setup = dense_setup,
     .forward = dense_forward,
     .backward = dense_backward,

@@ -4,9 +4,14 @@
 
 #include "nn/layer.h"
 
-extern const nn_layer_ops nn_dense_ops;
+extern const nn_layer_ops nn_dense_ops, nn_conv_ops, nn_maxpool_ops, nn_avgpool_ops,
+    nn_global_avgpool_ops, nn_batchnorm_ops, nn_dropout_ops, nn_flatten_ops, nn_add_ops,
+    nn_concat_ops;
 
-static const nn_layer_ops *const kinds[] = { &nn_dense_ops };
+static const nn_layer_ops *const kinds[] = {
+    &nn_dense_ops,   &nn_conv_ops,    &nn_maxpool_ops, &nn_avgpool_ops, &nn_global_avgpool_ops,
+    &nn_batchnorm_ops, &nn_dropout_ops, &nn_flatten_ops, &nn_add_ops,   &nn_concat_ops,
+};
 
 const nn_layer_ops *nn_layer_ops_find(const char *type)
 {
@@ -30,6 +35,7 @@ nn_param *nn_layer_add_param(nn_layer *l, const char *name, int rank, const uint
     }
     p->init = init;
     p->decay = decay;
+    p->update = 1;
     p->fan_in = fan_in;
     p->fan_out = fan_out;
     return p;

@@ -21,12 +21,15 @@ enum {
 static const char usage[] =
     "usage: nntrain CONFIG.ini [--set section.key=value ...] [--resume CHECKPOINT.h5|auto]\n"
     "                          [--summary]\n"
-    "       nntrain eval CHECKPOINT.h5 [--data test|valid|train|FILE.mat|IMAGES,LABELS]\n"
+    "       nntrain eval CHECKPOINT.h5 [--data test|valid|train|FILE.mat|FILE.h5|IMAGES,LABELS]\n"
     "                                  [--set section.key=value ...] [--pca PCA.h5]\n"
     "       nntrain pca CONFIG.ini [--k 8,16,32,64] [--out PCA.h5] [--set section.key=value ...]\n"
     "       nntrain plot RUN_DIR ...\n"
     "       nntrain plot --compare RUN_DIR ... [--out FILE.png]\n"
     "       nntrain plot --psnr-k PCA.h5 RUN_DIR ... [--split valid|test] [--out FILE.png]\n"
+    "       nntrain prep PREP.ini [--set section.key=value ...] | nntrain prep --help-config\n"
+    "       nntrain ocr CHECKPOINT.h5 IMAGE... [--truth FILE] [--boxes OUT.png] [--data FILE.h5]\n"
+    "                                          [--no-word-rule]\n"
     "       nntrain --help | --help-config | --version\n"
     "\n"
     "  --set s.k=v     override a config key (repeatable)\n"
@@ -46,6 +49,11 @@ static const char usage[] =
     "  plot            redraw a run's figures from its files; --compare draws the\n"
     "                  validation curves of several runs in one figure; --psnr-k draws\n"
     "                  PSNR against code size k for PCA and autoencoder runs\n"
+    "  prep            build an .h5 data set from IDX, .mat and image-folder sources with\n"
+    "                  the OCR's glyph preprocessing (keys: docs/ocr.md)\n"
+    "  ocr             read handwritten text in photos with a network trained on a prep\n"
+    "                  data set; --truth scores it against a transcript, --boxes draws\n"
+    "                  the characters found, --no-word-rule reads each character alone\n"
     "\n"
     "exit status: 0 done, 1 error, 2 bad config or command line, 4 loss diverged,\n"
     "             75 stopped by SIGTERM/SIGUSR1 after a checkpoint (resume with --resume)\n";
@@ -111,6 +119,10 @@ int main(int argc, char **argv)
         rc = nn_cmd_pca(argc - 1, argv + 1, &err);
     } else if (strcmp(first, "plot") == 0) {
         rc = nn_cmd_plot(argc - 1, argv + 1, &err);
+    } else if (strcmp(first, "prep") == 0) {
+        rc = nn_cmd_prep(argc - 1, argv + 1, &err);
+    } else if (strcmp(first, "ocr") == 0) {
+        rc = nn_cmd_ocr(argc - 1, argv + 1, &err);
     } else {
         rc = nn_cmd_train(argc, argv, &err);
     }

@@ -12,6 +12,9 @@ int nn_cmd_train(int argc, char **argv, nn_error *err);
 int nn_cmd_eval(int argc, char **argv, nn_error *err);
 int nn_cmd_plot(int argc, char **argv, nn_error *err);
 int nn_cmd_pca(int argc, char **argv, nn_error *err);
+int nn_cmd_prep(int argc, char **argv, nn_error *err);
+int nn_cmd_ocr(int argc, char **argv, nn_error *err);
+
 
 /* Start MPI and the stop-signal handlers; report errors the way every
  * subcommand does. */

@@ -54,7 +54,7 @@ static int choose_data(nn_trainer *t, const char *data, nn_dataset *loaded, cons
     }
     nn_data_config dc = t->cfg.data;
     dc.format = NN_FORMAT_AUTO;
-    int rc = nn_trainer_load_file(&dc, images, labels, loaded, err);
+    int rc = nn_trainer_load_file(&dc, images, labels, "test", loaded, err);
     if (!rc && (loaded->dim != t->train.dim || loaded->num_classes > (int)t->net.out_dim))
         rc = nn_fail(err, NN_E_FORMAT, "%s: %zu pixels and %d classes do not fit the network "
                      "(%zu inputs, %zu classes)", images, loaded->dim, loaded->num_classes,

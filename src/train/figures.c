@@ -110,7 +110,10 @@ static int draw_weights(const char *dir, FILE *log, nn_error *err)
         rc = nn_config_parse_flags(cfg, ckpt, text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, err);
     free(text);
     const char *stage[2][2] = { { "init", "weights_init.png" }, { "model", "weights_final.png" } };
-    for (int s = 0; s < 2 && !rc; ++s) {
+    /* Only dense and conv first layers have weights W to draw. */
+    int has_w = !rc && (strcmp(cfg->layers[0].type, "dense") == 0 ||
+                        strcmp(cfg->layers[0].type, "conv") == 0);
+    for (int s = 0; s < 2 && !rc && has_w; ++s) {
         char name[256], png[2048], title[300];
         snprintf(name, sizeof name, "%s/%s/W", stage[s][0], cfg->layers[0].name);
         nn_named_tensor W;

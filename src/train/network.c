@@ -1,4 +1,5 @@
-/* Building, initialising and running a network of layers. */
+/* Building and initialising a network of layers: wiring the graph, setting
+ * up every layer, laying out the flat buffers. Running it: network_run.c. */
 #include "nn/network.h"
 
 #include <math.h>
@@ -7,29 +8,66 @@
 
 #include "nn/rng.h"
 
-/* Resolve `input =` and check that every layer but the last feeds exactly one
- * later layer: a dense-only network is a chain, possibly written out of order. */
+/* "config:line: " in front of a layer's message. */
+static int layer_fail(const nn_network *net, const nn_layer *l, nn_error *err)
+{
+    return nn_fail_wrap(err, "%s:%d", net->path, l->cfg->line);
+}
+
+/* Resolve the inputs of every layer and check the graph: inputs come from
+ * earlier layers (so config order is a topological order), every layer but
+ * the last feeds at least one later layer, the last feeds none. */
 static int wire_layers(nn_network *net, nn_error *err)
 {
     int consumers[NN_MAX_LAYERS] = { 0 };
     for (int i = 0; i < net->n_layers; ++i) {
         nn_layer *l = &net->layers[i];
-        l->input = l->cfg->input_index;
-        if (l->input < -1 || l->input >= i)
-            return nn_fail(err, NN_E_CONFIG, "layer [%s]: its input is not an earlier layer",
-                           l->cfg->name);
-        if (l->input >= 0)
-            consumers[l->input]++;
+        const nn_layer_config *c = l->cfg;
+        if (c->n_inputs < l->ops->min_inputs || c->n_inputs > l->ops->max_inputs) {
+            nn_fail(err, NN_E_CONFIG, "[%s] a %s layer takes %d to %d inputs, not %d", c->name,
+                    c->type, l->ops->min_inputs, l->ops->max_inputs, c->n_inputs);
+            return layer_fail(net, l, err);
+        }
+        l->n_inputs = c->n_inputs;
+        for (int k = 0; k < l->n_inputs; ++k) {
+            l->inputs[k] = c->input_index[k];
+            if (l->inputs[k] < -1 || l->inputs[k] >= i) {
+                nn_fail(err, NN_E_CONFIG, "[%s] input %d is not an earlier layer", c->name, k + 1);
+                return layer_fail(net, l, err);
+            }
+            if (l->inputs[k] >= 0)
+                consumers[l->inputs[k]]++;
+        }
     }
     for (int i = 0; i < net->n_layers - 1; ++i)
-        if (consumers[i] != 1)
-            return nn_fail(err, NN_E_CONFIG,
-                           "layer [%s] feeds %d layers; every layer but the last must feed exactly one",
-                           net->layers[i].cfg->name, consumers[i]);
-    if (consumers[net->n_layers - 1] != 0)
-        return nn_fail(err, NN_E_CONFIG, "the last layer [%s] must be the network's output",
-                       net->layers[net->n_layers - 1].cfg->name);
+        if (consumers[i] == 0) {
+            nn_fail(err, NN_E_CONFIG, "[%s] feeds no layer: every layer but the last must be "
+                    "the input of a later one (the last is the network's output)",
+                    net->layers[i].cfg->name);
+            return layer_fail(net, &net->layers[i], err);
+        }
+    nn_layer *last = &net->layers[net->n_layers - 1];
+    if (consumers[net->n_layers - 1] != 0) {
+        nn_fail(err, NN_E_CONFIG, "the last layer [%s] must be the network's output",
+                last->cfg->name);
+        return layer_fail(net, last, err);
+    }
     return NN_OK;
+}
+
+/* Backward visits layers last to first. The first gradient to reach a
+ * producer's dout (or the network input's dx) is stored, later ones add. */
+static void mark_gradient_sums(nn_network *net)
+{
+    int written[NN_MAX_LAYERS + 1] = { 0 }; /* [0]: the network input, [i + 1]: layer i */
+    for (int i = net->n_layers - 1; i >= 0; --i) {
+        nn_layer *l = &net->layers[i];
+        for (int k = 0; k < l->n_inputs; ++k) {
+            int *w = &written[l->inputs[k] + 1];
+            l->din_add[k] = *w;
+            *w = 1;
+        }
+    }
 }
 
 static int setup_layers(nn_network *net, nn_error *err)
@@ -37,12 +75,24 @@ static int setup_layers(nn_network *net, nn_error *err)
     size_t offset = 0;
     for (int i = 0; i < net->n_layers; ++i) {
         nn_layer *l = &net->layers[i];
-        l->in_shape = l->input < 0 ? net->in_shape : net->layers[l->input].out_shape;
-        l->in_dim = nn_shape_dim(l->in_shape);
+        for (int k = 0; k < l->n_inputs; ++k) {
+            int p = l->inputs[k];
+            l->in_shapes[k] = p < 0 ? net->in_shape : net->layers[p].out_shape;
+            l->in_dims[k] = nn_shape_dim(l->in_shapes[k]);
+        }
+        l->in_shape = l->in_shapes[0];
+        l->in_dim = l->in_dims[0];
+        l->threads = net->threads;
+        l->max_batch = net->max_batch;
         int rc = l->ops->setup(l, err);
         if (rc)
-            return rc;
+            return layer_fail(net, l, err);
         l->out_dim = nn_shape_dim(l->out_shape);
+        if (l->out_dim == 0) {
+            nn_fail(err, NN_E_CONFIG, "[%s] has an empty output (%d x %d x %d)", l->cfg->name,
+                    l->out_shape.c, l->out_shape.h, l->out_shape.w);
+            return layer_fail(net, l, err);
+        }
         for (int p = 0; p < l->n_params; ++p) {
             l->params[p].offset = offset;
             /* Keep every tensor 64-byte aligned inside the flat buffer. */
@@ -53,23 +103,34 @@ static int setup_layers(nn_network *net, nn_error *err)
     return NN_OK;
 }
 
+static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
+
 static int allocate(nn_network *net, nn_error *err)
 {
+    size_t act = 0, aux = 0, ws = 0;
+    for (int i = 0; i < net->n_layers; ++i) {
+        const nn_layer *l = &net->layers[i];
+        act += 2 * round16((size_t)net->max_batch * l->out_dim);
+        aux += round16(l->aux_size);
+        ws = l->ws_size > ws ? l->ws_size : ws;
+    }
     net->params = nn_alloc_floats(net->n_params, err);
     net->grads = net->params ? nn_alloc_floats(net->n_params + NN_GRAD_TAIL, err) : NULL;
-    size_t act = 0;
-    for (int i = 0; i < net->n_layers; ++i)
-        act += 2 * ((size_t)net->max_batch * net->layers[i].out_dim + 16);
     net->act_pool = net->grads ? nn_alloc_floats(act, err) : NULL;
-    if (!net->act_pool)
+    net->aux_pool = net->act_pool ? nn_alloc_floats(aux, err) : NULL;
+    net->ws = net->aux_pool ? nn_alloc_floats(ws, err) : NULL;
+    if (!net->ws)
         return err ? err->code : NN_E_NOMEM;
-    float *p = net->act_pool;
+    float *p = net->act_pool, *a = net->aux_pool;
     for (int i = 0; i < net->n_layers; ++i) {
         nn_layer *l = &net->layers[i];
-        size_t n = ((size_t)net->max_batch * l->out_dim + 15) / 16 * 16;
+        size_t n = round16((size_t)net->max_batch * l->out_dim);
         l->out = p;
         l->dout = p + n;
         p += 2 * n;
+        l->aux = a;
+        a += round16(l->aux_size);
+        l->ws = net->ws;
         for (int k = 0; k < l->n_params; ++k) {
             l->params[k].value = net->params + l->params[k].offset;
             l->params[k].grad = net->grads + l->params[k].offset;
@@ -79,14 +140,16 @@ static int allocate(nn_network *net, nn_error *err)
 }
 
 int nn_network_build(nn_network *net, const nn_config *cfg, nn_shape in, int max_batch,
-                     nn_error *err)
+                     int threads, nn_error *err)
 {
     memset(net, 0, sizeof *net);
+    net->path = cfg->path;
     if (cfg->n_layers < 1)
         return nn_fail(err, NN_E_CONFIG, "%s: the network has no layers", cfg->path);
     net->in_shape = in;
     net->in_dim = nn_shape_dim(in);
     net->max_batch = max_batch < 1 ? 1 : max_batch;
+    net->threads = threads < 1 ? 1 : threads;
     net->n_layers = cfg->n_layers;
     for (int i = 0; i < cfg->n_layers; ++i) {
         nn_layer *l = &net->layers[i];
@@ -106,6 +169,7 @@ int nn_network_build(nn_network *net, const nn_config *cfg, nn_shape in, int max
         nn_network_free(net);
         return rc;
     }
+    mark_gradient_sums(net);
     net->out_dim = net->layers[net->n_layers - 1].out_dim;
     return NN_OK;
 }
@@ -115,7 +179,9 @@ void nn_network_free(nn_network *net)
     nn_free_aligned(net->params);
     nn_free_aligned(net->grads);
     nn_free_aligned(net->act_pool);
-    net->params = net->grads = net->act_pool = NULL;
+    nn_free_aligned(net->aux_pool);
+    nn_free_aligned(net->ws);
+    net->params = net->grads = net->act_pool = net->aux_pool = net->ws = NULL;
 }
 
 static void init_param(nn_param *p, const char *layer, uint64_t seed)
@@ -132,7 +198,9 @@ static void init_param(nn_param *p, const char *layer, uint64_t seed)
         limit = sqrt(6.0 / (double)p->fan_in);
         break;
     case NN_INIT_ZEROS:
-        memset(p->value, 0, p->size * sizeof(float));
+    case NN_INIT_CONST:
+        for (size_t i = 0; i < p->size; ++i)
+            p->value[i] = p->init == NN_INIT_CONST ? p->fill : 0.0f;
         return;
     }
     for (size_t i = 0; i < p->size; ++i)
@@ -146,48 +214,14 @@ void nn_network_init(nn_network *net, uint64_t seed)
             init_param(&net->layers[i].params[k], net->layers[i].cfg->name, seed);
 }
 
-static const float *layer_input(const nn_network *net, const nn_layer *l, const float *x)
-{
-    return l->input < 0 ? x : net->layers[l->input].out;
-}
-
-const float *nn_network_forward(nn_network *net, const float *x, int B)
-{
-    for (int i = 0; i < net->n_layers; ++i) {
-        nn_layer *l = &net->layers[i];
-        l->ops->forward(l, layer_input(net, l, x), l->out, B);
-    }
-    return net->layers[net->n_layers - 1].out;
-}
-
-void nn_network_backward(nn_network *net, const float *x, int B)
-{
-    for (int i = net->n_layers - 1; i >= 0; --i) {
-        nn_layer *l = &net->layers[i];
-        float *din = l->input < 0 ? NULL : net->layers[l->input].dout;
-        l->ops->backward(l, layer_input(net, l, x), l->out, l->dout, din, B);
-    }
-}
-
 nn_layer *nn_network_output_layer(nn_network *net) { return &net->layers[net->n_layers - 1]; }
 
-void nn_network_summary(const nn_network *net, FILE *f)
+nn_layer *nn_network_find(nn_network *net, const char *name)
 {
-    fprintf(f, "%-16s %-8s %-10s %-16s %12s\n", "layer", "type", "activation", "output", "params");
-    fprintf(f, "%-16s %-8s %-10s %4d x %3d x %3d %12s\n", "(input)", "", "", net->in_shape.c,
-            net->in_shape.h, net->in_shape.w, "");
-    size_t total = 0;
-    for (int i = 0; i < net->n_layers; ++i) {
-        const nn_layer *l = &net->layers[i];
-        size_t n = 0;
-        for (int k = 0; k < l->n_params; ++k)
-            n += l->params[k].size;
-        total += n;
-        fprintf(f, "%-16s %-8s %-10s %4d x %3d x %3d %12zu\n", l->cfg->name, l->cfg->type,
-                nn_activation_name(l->cfg->activation), l->out_shape.c, l->out_shape.h,
-                l->out_shape.w, n);
-    }
-    fprintf(f, "%-16s %60zu\n", "total", total);
+    for (int i = 0; i < net->n_layers; ++i)
+        if (strcmp(net->layers[i].cfg->name, name) == 0)
+            return &net->layers[i];
+    return NULL;
 }
 
 int nn_network_param_count(const nn_network *net)

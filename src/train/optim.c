@@ -83,7 +83,8 @@ void nn_optim_step(nn_optimizer *opt, nn_network *net, double lr, int64_t t)
     for (int i = 0; i < net->n_layers; ++i) {
         nn_layer *l = &net->layers[i];
         for (int k = 0; k < l->n_params; ++k)
-            update_tensor(opt, &l->params[k], l->params[k].value, l->params[k].grad, (float)lr,
+            if (l->params[k].update) /* not frozen, not layer state */
+                update_tensor(opt, &l->params[k], l->params[k].value, l->params[k].grad, (float)lr,
                           c1, c2);
     }
 }

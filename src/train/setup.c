@@ -35,19 +35,32 @@ static int load_config(nn_trainer *t, const nn_run_options *opts, nn_error *err)
         return rc;
     if (nn_dist_bcast_string(&text, 0) != 0)
         return nn_trainer_vote(nn_fail(err, NN_E_NOMEM, "out of memory reading the config"), err);
-    rc = nn_config_parse(&t->cfg, opts->config_path, text, opts->overrides, opts->n_overrides, err);
+    /* A checkpoint's own config: the weights come from that checkpoint, not
+     * from the run it was fine-tuned from. */
+    unsigned flags = opts->config_text ? NN_CONFIG_NO_INIT_FROM : 0;
+    rc = nn_config_parse_flags(&t->cfg, opts->config_path, text, opts->overrides,
+                               opts->n_overrides, flags, err);
     free(text);
     return nn_trainer_vote(rc, err); /* the same on every rank: rank 0 speaks */
 }
 
+static int ends_with(const char *s, const char *ext)
+{
+    size_t n = strlen(s), e = strlen(ext);
+    return n > e && strcmp(s + n - e, ext) == 0;
+}
+
 int nn_trainer_load_file(const nn_data_config *dc, const char *images, const char *labels,
-                         nn_dataset *out, nn_error *err)
+                         const char *split, nn_dataset *out, nn_error *err)
 {
     memset(out, 0, sizeof *out);
-    int is_mat = dc->format == NN_FORMAT_MAT ||
-                 (dc->format == NN_FORMAT_AUTO && strlen(images) > 4 &&
-                  strcmp(images + strlen(images) - 4, ".mat") == 0);
-    int rc = is_mat ? nn_mat_load(out, images, err) : nn_idx_load(out, images, labels, err);
+    nn_data_format f = dc->format;
+    if (f == NN_FORMAT_AUTO)
+        f = ends_with(images, ".mat") ? NN_FORMAT_MAT
+            : ends_with(images, ".h5") ? NN_FORMAT_H5 : NN_FORMAT_IDX;
+    int rc = f == NN_FORMAT_MAT  ? nn_mat_load(out, images, err)
+             : f == NN_FORMAT_H5 ? nn_h5data_load(out, images, split, err)
+                                 : nn_idx_load(out, images, labels, err);
     if (rc)
         return rc;
     if (dc->transpose)
@@ -78,10 +91,10 @@ static int load_data(nn_trainer *t, nn_error *err)
 {
     const nn_data_config *dc = &t->cfg.data;
     nn_dataset all;
-    int rc = nn_trainer_load_file(dc, dc->train, dc->train_labels, &all, err);
+    int rc = nn_trainer_load_file(dc, dc->train, dc->train_labels, "train", &all, err);
     if (!rc && dc->valid[0]) {
         t->train = all;
-        rc = nn_trainer_load_file(dc, dc->valid, dc->valid_labels, &t->valid, err);
+        rc = nn_trainer_load_file(dc, dc->valid, dc->valid_labels, "valid", &t->valid, err);
     } else if (!rc && dc->valid_fraction > 0) {
         rc = nn_dataset_split(&t->train, &t->valid, &all, dc->valid_fraction, t->cfg.train.seed, err);
         nn_dataset_free(&all);
@@ -89,7 +102,7 @@ static int load_data(nn_trainer *t, nn_error *err)
         t->train = all;
     }
     if (!rc && dc->test[0])
-        rc = nn_trainer_load_file(dc, dc->test, dc->test_labels, &t->test, err);
+        rc = nn_trainer_load_file(dc, dc->test, dc->test_labels, "test", &t->test, err);
     if (!rc && dc->limit > 0 && dc->limit < t->train.n)
         t->train.n = (size_t)dc->limit; /* the rest stays allocated but unused */
     if (!rc)
@@ -153,7 +166,8 @@ static int allocate_buffers(nn_trainer *t, nn_error *err)
 {
     const size_t rows = (size_t)t->net.max_batch;
     t->x = nn_alloc_floats(rows * t->net.in_dim, err);
-    t->y = t->x ? nn_calloc(rows, sizeof *t->y, err) : NULL;
+    t->scratch = t->x ? nn_alloc_floats(t->net.in_dim, err) : NULL;
+    t->y = t->scratch ? nn_calloc(rows, sizeof *t->y, err) : NULL;
     t->perm = t->y ? nn_calloc(t->train.n, sizeof *t->perm, err) : NULL;
     const nn_layer *first = &t->net.layers[0];
     size_t n_init = first->n_params > 0 ? first->params[0].size : 0;
@@ -177,9 +191,11 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
     t->steps_per_epoch = (int64_t)((t->train.n + (size_t)B - 1) / (size_t)B);
     nn_shape in = { t->train.c, t->train.h, t->train.w };
     int rows = t->local_max > 256 ? t->local_max : 256; /* evaluation runs 256 at a time */
-    rc = nn_network_build(&t->net, &t->cfg, in, rows, err);
+    rc = nn_network_build(&t->net, &t->cfg, in, rows, nn_get_threads(), err);
     if (!rc)
         rc = check_output(t, err);
+    if (!rc)
+        nn_trainer_freeze(t);
     if (!rc)
         rc = nn_optim_init(&t->opt, tc, t->net.n_params, err);
     if (!rc)
@@ -199,6 +215,7 @@ void nn_trainer_free(nn_trainer *t)
     if (t->metrics)
         nn_metrics_close(t->metrics);
     nn_free_aligned(t->x);
+    nn_free_aligned(t->scratch);
     free(t->y);
     free(t->perm);
     nn_free_aligned(t->init_weights);

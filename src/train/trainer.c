@@ -40,25 +40,44 @@ static void maybe_inject_signal(const nn_trainer *t)
 /* Slots of the gradient buffer's tail. */
 enum { TAIL_LOSS, TAIL_CORRECT, TAIL_COUNT, TAIL_STOP, TAIL_USED };
 
+/* The context of a training step: the seed, epoch and sample ids that make
+ * dropout and augmentation rank-count invariant, and the sum over ranks that
+ * batch normalization uses (layers never call MPI themselves). */
+static nn_ctx step_ctx(const nn_trainer *t, const size_t *sample_ids)
+{
+    nn_ctx ctx = { 0 };
+    ctx.training = 1;
+    ctx.seed = t->cfg.train.seed;
+    ctx.epoch = t->epoch;
+    ctx.sample_ids = sample_ids;
+    ctx.sum_floats = t->dist.size > 1 ? nn_dist_sum_floats : NULL;
+    return ctx;
+}
+
 /* Forward and backward on this rank's share of the global batch
- * perm[first, first + global); leaves gradients and statistics in grads. */
+ * perm[first, first + global); leaves gradients and statistics in grads. A
+ * rank with no sample still runs both passes with B = 0: layers that sum
+ * statistics over ranks (batch norm) need every rank in their collectives,
+ * and every layer then writes zero gradients. */
 static void compute_share(nn_trainer *t, size_t first, size_t global)
 {
     const size_t P = (size_t)t->dist.size, r = (size_t)t->dist.rank;
     const size_t lo = global * r / P, hi = global * (r + 1) / P;
     const int n = (int)(hi - lo);
+    const size_t *ids = t->perm + first + lo; /* [n] global sample indices */
     float *tail = t->net.grads + t->net.n_params;
     nn_loss_sums sums = { 0, 0, 0 };
-    if (n > 0) {
-        nn_dataset_gather(&t->train, t->perm + first + lo, (size_t)n, t->cfg.data.invert, t->x, t->y);
-        const float *out = nn_network_forward(&t->net, t->x, n);
-        nn_layer *last = nn_network_output_layer(&t->net);
-        nn_trainer_batch_loss(t, out, t->x, t->y, n, 1.0f / (float)global, last->dout,
-                              &last->dout_is_preact, &sums);
-        nn_network_backward(&t->net, t->x, n);
-    } else {
-        memset(t->net.grads, 0, t->net.n_params * sizeof(float));
-    }
+    nn_dataset_gather(&t->train, ids, (size_t)n, t->cfg.data.invert, t->x, t->y);
+    const nn_data_config *dc = &t->cfg.data;
+    const nn_augment aug = { dc->augment_shift, dc->augment_rotate, dc->augment_scale };
+    nn_augment_images(t->x, (size_t)n, t->train.c, t->train.h, t->train.w, ids, &aug,
+                      t->cfg.train.seed, t->epoch, t->scratch);
+    nn_ctx ctx = step_ctx(t, ids);
+    const float *out = nn_network_forward(&t->net, t->x, n, &ctx);
+    nn_layer *last = nn_network_output_layer(&t->net);
+    nn_trainer_batch_loss(t, out, t->x, t->y, n, 1.0f / (float)global, last->dout,
+                          &last->dout_is_preact, &sums);
+    nn_network_backward(&t->net, t->x, n, &ctx);
     memset(tail, 0, NN_GRAD_TAIL * sizeof(float));
     tail[TAIL_LOSS] = (float)sums.loss;
     tail[TAIL_CORRECT] = (float)sums.correct;
@@ -209,9 +228,15 @@ static int start_or_resume(nn_trainer *t, const nn_run_options *opts, nn_error *
     if (resume && strcmp(resume, "auto") == 0)
         resume = access(t->ckpt_path, F_OK) == 0 ? t->ckpt_path : NULL;
     nn_network_init(&t->net, t->cfg.train.seed);
-    const nn_param *first = &t->net.layers[0].params[0];
-    memcpy(t->init_weights, first->value, first->size * sizeof(float));
-    int rc = resume ? nn_trainer_resume(t, resume, err) : NN_OK;
+    /* Resuming restores every weight, so init_from matters only at the start. */
+    int rc = resume ? NN_OK : nn_trainer_init_from(t, err);
+    if (rc)
+        return rc;
+    if (t->net.layers[0].n_params > 0) {
+        const nn_param *first = &t->net.layers[0].params[0];
+        memcpy(t->init_weights, first->value, first->size * sizeof(float));
+    }
+    rc = resume ? nn_trainer_resume(t, resume, err) : NN_OK;
     if (rc)
         return rc;
     if (t->dist.rank == 0) {
@@ -233,6 +258,12 @@ static void print_header(const nn_trainer *t)
            t->train.n, t->valid.n, t->test.n, t->train.c, t->train.h, t->train.w,
            t->train.num_classes);
     nn_network_summary(&t->net, stdout);
+    if (t->cfg.train.n_freeze > 0) {
+        printf("frozen (no updates; batch norm uses its running statistics):");
+        for (int i = 0; i < t->cfg.train.n_freeze; ++i)
+            printf(" %s", t->net.layers[t->cfg.train.freeze_index[i]].cfg->name);
+        printf("\n");
+    }
     fflush(stdout);
 }
 

@@ -18,6 +18,7 @@ typedef struct nn_trainer {
     nn_metrics *metrics;            /* rank 0 only */
     int local_max;                  /* most samples a rank gets from one global batch */
     float *x;                       /* [net.max_batch, in_dim] gathered inputs */
+    float *scratch;                 /* [in_dim] for augmentation */
     int32_t *y;                     /* [net.max_batch] labels */
     size_t *perm;                   /* [train.n] this epoch's sample order */
     int64_t steps_per_epoch;
@@ -38,9 +39,10 @@ typedef struct nn_trainer {
 int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err);
 void nn_trainer_free(nn_trainer *t);
 /* Load one data file (plus labels for IDX) the way [data] says (format,
- * transpose, class names). Rank-local. */
+ * transpose, class names). split ("train", "valid", "test") picks the part
+ * of an .h5 data set file; other formats hold one part per file. Rank-local. */
 int nn_trainer_load_file(const nn_data_config *dc, const char *images, const char *labels,
-                         nn_dataset *out, nn_error *err);
+                         const char *split, nn_dataset *out, nn_error *err);
 
 /* evaluate.c: loss/accuracy of the network on d, each rank a share, summed;
  * when confusion is not NULL it receives the K x K counts (row = true class). */
@@ -55,6 +57,12 @@ int nn_trainer_eval_result(nn_trainer *t, const nn_dataset *d, const char *split
  * and resume (rank 0 reads; everything is broadcast). Collective. */
 int nn_trainer_save(nn_trainer *t, nn_error *err);
 int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err);
+
+/* finetune.c: [train] freeze (marks the layers; call after building) and
+ * [train] init_from (copies matching weights; collective; call after
+ * nn_network_init, not when resuming). */
+void nn_trainer_freeze(nn_trainer *t);
+int nn_trainer_init_from(nn_trainer *t, nn_error *err);
 
 /* progress.c: what rank 0 shows while training. */
 void nn_progress_step(const nn_trainer *t, double epoch_start, int64_t samples_done);

@@ -82,3 +82,70 @@ same_model() {
 root_attr() {
     h5dump -a "/$2" "$1" | sed -n 's/^ *(0): *//p' | head -1
 }
+
+# A small CNN on Fashion-MNIST with every training-time behaviour: batch
+# norm (statistics over the global batch), dropout, augmentation, a
+# residual add and a concatenated skip. write_cnn_config FILE OUTDIR [extra train keys...]
+write_cnn_config() {
+    local file=$1 out=$2; shift 2
+    cat >"$file" <<INI
+[data]
+train        = $FMNIST/train-images-idx3-ubyte.gz
+train_labels = $FMNIST/train-labels-idx1-ubyte.gz
+valid_fraction = 0.02
+limit = 706
+augment_shift = 2
+augment_rotate = 10
+augment_scale = 0.1
+
+[train]
+epochs = 2
+batch_size = 64
+optimizer = momentum
+lr = 0.01
+weight_decay = 1e-4
+seed = 3
+out = $out
+$(printf '%s\n' "$@")
+
+[conv1]
+type = conv
+filters = 6
+padding = 1
+bias = false
+[bn1]
+type = batchnorm
+activation = relu
+[pool1]
+type = maxpool
+[conv2]
+type = conv
+filters = 6
+padding = 1
+activation = relu
+[res]
+type = add
+input = conv2, pool1
+[skip]
+type = concat
+input = res, pool1
+[pool2]
+type = avgpool
+[flat]
+type = flatten
+[drop]
+type = dropout
+rate = 0.3
+[fc]
+type = dense
+units = 24
+activation = relu
+init = he
+[bn2]
+type = batchnorm
+[out]
+type = dense
+units = 10
+activation = softmax
+INI
+}

@@ -196,19 +196,21 @@ static void check_full(const nn_config *c)
     ck_assert_int_eq(h->activation, NN_ACT_SIGMOID);
     ck_assert_int_eq(h->init, NN_INIT_HE);
     ck_assert_str_eq(h->input, "");
-    ck_assert_int_eq(h->input_index, -1);
+    ck_assert_int_eq(h->input_index[0], -1);
+    ck_assert_int_eq(h->n_inputs, 1);
     ck_assert_str_eq(s->name, "skip_1");
     ck_assert_int_eq(s->units, 32);
     ck_assert_int_eq(s->activation, NN_ACT_RELU);
     ck_assert_int_eq(s->init, NN_INIT_ZEROS);
     ck_assert_str_eq(s->input, "");
-    ck_assert_int_eq(s->input_index, -1);
+    ck_assert_int_eq(s->input_index[0], -1);
     ck_assert_str_eq(o->name, "out-put");
     ck_assert_int_eq(o->units, 4);
     ck_assert_int_eq(o->activation, NN_ACT_SOFTMAX);
     ck_assert_int_eq(o->init, NN_INIT_XAVIER);
     ck_assert_str_eq(o->input, "hidden");
-    ck_assert_int_eq(o->input_index, 0);
+    ck_assert_int_eq(o->input_index[0], 0);
+    ck_assert_int_eq(o->n_inputs, 1);
 }
 
 START_TEST(test_full_config)
@@ -281,9 +283,9 @@ START_TEST(test_homework_defaults)
     ck_assert_int_eq(c->train.shuffle, 1);
     ck_assert_int_eq(c->n_layers, 2);
     ck_assert_int_eq(c->layers[0].line, 14);
-    ck_assert_int_eq(c->layers[0].input_index, -1);
+    ck_assert_int_eq(c->layers[0].input_index[0], -1);
     ck_assert_str_eq(c->layers[1].input, "hidden");
-    ck_assert_int_eq(c->layers[1].input_index, 0);
+    ck_assert_int_eq(c->layers[1].input_index[0], 0);
     ck_assert_int_eq(c->layers[1].init, NN_INIT_XAVIER);
     drop(c);
 }
@@ -371,6 +373,43 @@ START_TEST(test_class_name_with_comment_char)
 }
 END_TEST
 
+/* A config with a valid file, frozen layers and a multi-input layer parses
+ * back from its resolved form (checkpoints store that form; the figure step
+ * and `nntrain eval` read it again). */
+START_TEST(test_resolved_round_trip_cnn)
+{
+    static const char text[] =
+        "[data]\ntrain = ${NNT_DIR}/train.mat\nvalid = ${NNT_DIR}/valid.mat\n"
+        "augment_rotate = 12.5\n[train]\nfreeze = c1, fc\ninit_from = ${NNT_DIR}/test.mat\n"
+        "[c1]\ntype = conv\nfilters = 4\npadding = 1\nbias = no\n"
+        "[c2]\ntype = conv\nfilters = 4\nsize = 1\n[sum]\ntype = add\ninput = c1,c2\n"
+        "activation = relu\n[cat]\ntype = concat\ninput = sum, input\n"
+        "[fc]\ntype = dense\nunits = 3\nactivation = softmax\n";
+    nn_config *a = parse_ok("cnn.ini", text, NULL, 0);
+    char *resolved = NULL;
+    nn_error err;
+    ck_assert_int_eq(nn_config_resolved(a, &resolved, &err), NN_OK);
+    ck_assert_ptr_null(strstr(resolved, "valid_fraction"));
+    ck_assert_ptr_nonnull(strstr(resolved, "\n[sum]\ntype = add\ninput = c1, c2\n"));
+    ck_assert_ptr_nonnull(strstr(resolved, "\n[cat]\ntype = concat\ninput = sum, input\n"));
+    nn_config *b = parse_ok("cnn.ini", resolved, NULL, 0);
+    ck_assert(memcmp(&a->data, &b->data, sizeof a->data) == 0);
+    ck_assert(memcmp(&a->train, &b->train, sizeof a->train) == 0);
+    ck_assert_int_eq(b->train.n_freeze, 2);
+    ck_assert_int_eq(b->train.freeze_index[0], 0);
+    ck_assert_int_eq(b->train.freeze_index[1], 4);
+    ck_assert_int_eq(b->layers[2].n_inputs, 2);
+    ck_assert_int_eq(b->layers[3].input_index[1], -1);
+    for (int i = 0; i < a->n_layers; i++) {
+        b->layers[i].line = a->layers[i].line;
+        ck_assert(memcmp(&a->layers[i], &b->layers[i], sizeof a->layers[i]) == 0);
+    }
+    free(resolved);
+    drop(a);
+    drop(b);
+}
+END_TEST
+
 /* ---- errors, each with its exact location --------------------------------- */
 
 typedef struct {
@@ -454,9 +493,9 @@ static const error_case error_cases[] = {
     {DATA "[trian]\nepochs = 5\n" OUT, NULL,
      "t.ini:3: layer [trian] has no 'type =' (e.g. type = dense) (or did you mean [train]?)"},
     {DATA "[hidden]\ntype = conv2\n" OUT, NULL,
-     "t.ini:4: [hidden] type = conv2: unknown layer type (known: dense)"},
+     "t.ini:4: [hidden] type = conv2: unknown layer type (did you mean 'conv'? known: dense, conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat)"},
     {DATA "[hidden]\ntype = dens\n" OUT, NULL,
-     "t.ini:4: [hidden] type = dens: unknown layer type (did you mean 'dense'? known: dense)"},
+     "t.ini:4: [hidden] type = dens: unknown layer type (did you mean 'dense'? known: dense, conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat)"},
     {DATA "[out]\ntype = dense\nactivation = relu\n", NULL,
      "t.ini:3: layer [out] (type dense) needs 'units =' (number of outputs)"},
     {DATA "[a]\ntype = dense\nunits = 3\ninput = b\n[b]\ntype = dense\nunits = 2\n", NULL,
@@ -499,7 +538,7 @@ static const error_case error_cases[] = {
     /* data files */
     {"[data]\ntrain = ${NNT_DIR}/train-images-idx3-ubyte\n" OUT, NULL,
      "t.ini:1: [data] train needs 'train_labels =' with format idx (format = auto chose idx: "
-     "train does not end in .mat)"},
+     "train does not end in .mat or .h5)"},
     {"[data]\nformat = idx\ntrain = ${NNT_DIR}/train-images-idx3-ubyte\n"
      "train_labels = ${NNT_DIR}/train-labels-idx1-ubyte\ntest = ${NNT_DIR}/t10k-images-idx3-ubyte\n" OUT,
      NULL, "t.ini:1: [data] test needs 'test_labels =' with format idx"},
@@ -508,6 +547,8 @@ static const error_case error_cases[] = {
      NULL, "t.ini:4: [data] valid_labels is given but valid is not"},
     {DATA "train_labels = ${NNT_DIR}/train-labels-idx1-ubyte\n" OUT, NULL,
      "t.ini:3: [data] train_labels: .mat files hold their own labels; remove it (or set format = idx)"},
+    {"[data]\ntrain = ${NNT_DIR}/train.mat\nformat = h5\ntest_labels = ${NNT_DIR}/train.mat\n" OUT,
+     NULL, "t.ini:4: [data] test_labels: .h5 files hold their own labels; remove it"},
     {DATA "valid = ${NNT_DIR}/valid.mat\nvalid_fraction = 0.2\n" OUT, NULL,
      "t.ini:4: [data] valid_fraction has no effect when valid is given; remove one of them"},
     {"[data]\ntrain = ${NNT_UNSET_VAR}/train.mat\n" OUT, NULL,
@@ -528,7 +569,67 @@ static const error_case error_cases[] = {
     {DATA OUT, "trainlr=0.1", "--set trainlr=0.1: expected section.key=value (e.g. train.lr=0.1)"},
     {DATA OUT, "train.lr", "--set train.lr: expected section.key=value (e.g. train.lr=0.1)"},
     {DATA OUT, ".lr=1", "--set .lr=1: expected section.key=value (e.g. train.lr=0.1)"},
-    {DATA OUT, "out.type=conv", "--set out.type=conv: [out] type = conv: unknown layer type (known: dense)"},
+    {DATA OUT, "out.type=convolution",
+     "--set out.type=convolution: [out] type = convolution: unknown layer type (known: dense, conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat)"},
+    {DATA OUT, "out.type=conv",
+     "t.ini:5: unknown key 'units' in [out]: it is a key of dense layers, and [out] is a conv layer"},
+    /* the CNN keys */
+    {DATA "[c]\ntype = conv\nsize = 3\n" OUT, NULL,
+     "t.ini:3: layer [c] (type conv) needs 'filters =' (number of output channels)"},
+    {DATA "[c]\ntype = conv\nfilters = 8\nsize = 0\n" OUT, NULL,
+     "t.ini:6: [c] size = 0: out of range: must be >= 1"},
+    {DATA "[c]\ntype = conv\nfilters = 8\nstride = 0\n" OUT, NULL,
+     "t.ini:6: [c] stride = 0: out of range: must be >= 1"},
+    {DATA "[c]\ntype = conv\nfilters = 8\npadding = -1\n" OUT, NULL,
+     "t.ini:6: [c] padding = -1: out of range: must be >= 0"},
+    {DATA "[c]\ntype = conv\nfilters = 8\nbias = maybe\n" OUT, NULL,
+     "t.ini:6: [c] bias = maybe: not a boolean (use true/false, yes/no, on/off or 1/0)"},
+    {DATA "[c]\ntype = conv\nfilters = 8\nunits = 3\n" OUT, NULL,
+     "t.ini:6: unknown key 'units' in [c]: it is a key of dense layers, and [c] is a conv layer"},
+    {DATA "[p]\ntype = maxpool\nsize = 2\nfilters = 3\n" OUT, NULL,
+     "t.ini:6: unknown key 'filters' in [p]: it is a key of conv layers, and [p] is a maxpool layer"},
+    {DATA "[p]\ntype = avgpool\nstride = -2\n" OUT, NULL,
+     "t.ini:5: [p] stride = -2: out of range: must be >= 0"},
+    {DATA "[d]\ntype = dropout\nrate = 1\n" OUT, NULL,
+     "t.ini:5: [d] rate = 1: out of range: must be in [0, 1)"},
+    {DATA "[d]\ntype = dropout\nrat = 0.5\n" OUT, NULL,
+     "t.ini:5: unknown key 'rat' in [d] (did you mean 'rate'?)"},
+    {DATA "[bn]\ntype = batchnorm\nmomentum = 0\n" OUT, NULL,
+     "t.ini:5: [bn] momentum = 0: out of range: must be in (0, 1]"},
+    {DATA "[bn]\ntype = batchnorm\neps = 0\n" OUT, NULL,
+     "t.ini:5: [bn] eps = 0: out of range: must be > 0"},
+    {DATA "[f]\ntype = flatten\nsize = 2\n" OUT, NULL,
+     "t.ini:5: unknown key 'size' in [f]: it is a key of conv layers, and [f] is a flatten layer"},
+    {DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = add\n" OUT, NULL,
+     "t.ini:6: [s] type add needs at least 2 inputs: write input = a, b"},
+    {DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = concat\ninput = a\n" OUT, NULL,
+     "t.ini:8: [s] type concat needs at least 2 inputs: write input = a, b"},
+    {DATA "[a]\ntype = dense\nunits = 3\n[o]\ntype = dense\nunits = 2\ninput = a, input\n",
+     NULL, "t.ini:9: [o] input = a, input: type dense takes one input (add and concat take several)"},
+    {DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = add\ninput = a,,input\n" OUT, NULL,
+     "t.ini:8: [s] input = a,,input: empty layer name in the list"},
+    {DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = add\ninput = a, b\n[b]\ntype = dense\nunits = 3\n",
+     NULL, "t.ini:8: [s] input = b: [b] comes later (line 9); input must name an earlier layer"},
+    {DATA "[conv1]\ntype = dense\nunits = 3\n[s]\ntype = add\ninput = conv1, conv2\n" OUT, NULL,
+     "t.ini:8: [s] input = conv2: no such layer (did you mean 'conv1'?)"},
+    {DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = add\ninput = a, a, a, a, a, a, a, a, a\n" OUT,
+     NULL, "t.ini:8: [s] input = a, a, a, a, a, a, a, a, a: more than 8 layers"},
+    {DATA "[train]\nfreeze = ot\n" OUT, NULL,
+     "t.ini:4: [train] freeze = ot: no layer [ot] (did you mean 'out'?)"},
+    {DATA "[train]\nfreeze = out, out\n" OUT, NULL,
+     "t.ini:4: [train] freeze = out, out: [out] is named twice"},
+    {DATA "[train]\nfreeze = p\n[p]\ntype = maxpool\n" OUT, NULL,
+     "t.ini:4: [train] freeze = p: [p] is a maxpool layer, which has no parameters"},
+    {DATA "[train]\nfreeze = out,\n" OUT, NULL,
+     "t.ini:4: [train] freeze = out,: empty layer name in the list"},
+    {DATA "[train]\ninit_from = ${NNT_DIR}/nothere.h5\n" OUT, NULL,
+     "t.ini:4: [train] init_from = @DIR@/nothere.h5: No such file or directory"},
+    {DATA "augment_rotate = 181\n" OUT, NULL,
+     "t.ini:3: [data] augment_rotate = 181: out of range: must be in [0, 180]"},
+    {DATA "augment_shift = -1\n" OUT, NULL,
+     "t.ini:3: [data] augment_shift = -1: out of range: must be in [0, 64)"},
+    {DATA "augment_scale = 1\n" OUT, NULL,
+     "t.ini:3: [data] augment_scale = 1: out of range: must be in [0, 1)"},
 };
 #define N_ERROR_CASES ((int)(sizeof error_cases / sizeof error_cases[0]))
 
@@ -539,9 +640,17 @@ START_TEST(test_errors)
     nn_error err;
     int rc;
     nn_config *cfg = parse_as("t.ini", c->text, ov, c->override ? 1 : 0, &rc, &err);
-    ck_assert_msg(rc == NN_E_CONFIG, "case %d: rc %d (%s), want '%s'", _i, rc, err.msg, c->want);
-    ck_assert_msg(strcmp(err.msg, c->want) == 0, "case %d:\n got  '%s'\n want '%s'", _i, err.msg,
-                  c->want);
+    /* "@DIR@" in a message stands for the scratch folder (${NNT_DIR}). */
+    char want[2048];
+    const char *at = strstr(c->want, "@DIR@");
+    if (at)
+        snprintf(want, sizeof want, "%.*s%s%s", (int)(at - c->want), c->want, nn_test_tmpdir(),
+                 at + 5);
+    else
+        snprintf(want, sizeof want, "%s", c->want);
+    ck_assert_msg(rc == NN_E_CONFIG, "case %d: rc %d (%s), want '%s'", _i, rc, err.msg, want);
+    ck_assert_msg(strcmp(err.msg, want) == 0, "case %d:\n got  '%s'\n want '%s'", _i, err.msg,
+                  want);
     ck_assert_ptr_null(cfg->text);
     drop(cfg);
 }
@@ -801,7 +910,11 @@ START_TEST(test_reference_content)
         "| `optimizer` | `sgd`, `momentum`, `adam` | `sgd` |",
         "| `out` | path | `runs/<config file name without .ini>` |",
         "| `units` | int >= 1 | **required** |",
-        "| `input` | layer name | the previous layer |",
+        "| `input` | layer names | the previous layer |",
+        "### type = conv", "### type = batchnorm", "### type = add", "### type = concat",
+        "| `filters` | int >= 1 | **required** |",
+        "| `rate` | float in [0, 1) | `0.5` |",
+        "| `freeze` | layer names | none |",
     };
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
         ck_assert_msg(strstr(ref, must[i]), "reference lacks '%s'", must[i]);
@@ -819,6 +932,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_resolved_round_trip);
     tcase_add_test(tc, test_resolved_with_valid_file_reparses);
     tcase_add_test(tc, test_class_name_with_comment_char);
+    tcase_add_test(tc, test_resolved_round_trip_cnn);
     tcase_add_loop_test(tc, test_errors, 0, N_ERROR_CASES);
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_line_too_long);

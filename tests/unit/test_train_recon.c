@@ -67,7 +67,8 @@ static void make_autoencoder(void)
         l->units = units[i];
         l->activation = i == 3 ? NN_ACT_SIGMOID : NN_ACT_RELU;
         l->init = NN_INIT_XAVIER;
-        l->input_index = i - 1;
+        l->input_index[0] = i - 1;
+        l->n_inputs = 1;
     }
     cfg.n_layers = 4;
 }
@@ -75,7 +76,7 @@ static void make_autoencoder(void)
 /* The loss training minimises: mean over the batch of the per-image MSE. */
 static double batch_loss(nn_network *net, const float *x)
 {
-    const float *o = nn_network_forward(net, x, B);
+    const float *o = nn_network_forward(net, x, B, NULL);
     nn_recon_sums s = { 0, 0, 0 };
     nn_recon_loss_eval(o, x, B, IN, 1.0f, NULL, &s, NULL);
     return s.loss / B;
@@ -106,19 +107,19 @@ static double mismatch(nn_network *net, const float *x, size_t i)
  * the batch, times `wrong` to simulate a bug), backward. */
 static void gradients(nn_network *net, const float *x, float wrong)
 {
-    const float *o = nn_network_forward(net, x, B);
+    const float *o = nn_network_forward(net, x, B, NULL);
     nn_layer *last = nn_network_output_layer(net);
     nn_recon_sums s = { 0, 0, 0 };
     nn_recon_loss_eval(o, x, B, IN, wrong / B, last->dout, &s, NULL);
     last->dout_is_preact = 0;
-    nn_network_backward(net, x, B);
+    nn_network_backward(net, x, B, NULL);
 }
 
 static void setup_net(nn_network *net, float *x)
 {
     make_autoencoder();
     nn_error err = { 0 };
-    ck_assert_int_eq(nn_network_build(net, &cfg, (nn_shape){ IN, 1, 1 }, B, &err), 0);
+    ck_assert_int_eq(nn_network_build(net, &cfg, (nn_shape){ IN, 1, 1 }, B, 1, &err), 0);
     nn_network_init(net, 11);
     for (size_t i = 0; i < net->n_params; ++i) /* non-zero biases, live ReLUs */
         net->params[i] += 0.1f * (nn_rng_uniform(5, 5, i) - 0.2f);

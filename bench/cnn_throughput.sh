@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Training throughput of a small CNN on Fashion-MNIST, nntrain against
+# PyTorch in one run (the machine is shared and noisy: compare the ratios):
+#   conv(1->32, 3x3, pad 1)-ReLU-maxpool-conv(32->64, 3x3, pad 1)-ReLU-maxpool
+#   -fc128-ReLU-fc10, batch 64, momentum SGD (lr 0.01, momentum 0.9), EPOCHS
+#   epochs (default 1) over the 60,000 training images.
+# nntrain runs on 1 rank x 1 thread, 1 rank x 2 threads and 2 ranks x 1
+# thread; PyTorch (Debian's python3-torch, /usr/bin/python3) on 1 and 2
+# threads. Each prints training samples/s (nntrain: metrics.h5's
+# samples_per_sec) and the test accuracy after training. Then nn_profile
+# times the layers and the convolutions' matrix products against BLIS's
+# sgemm on a 2000^3 product measured in the same run (fraction of peak).
+#   bench/cnn_throughput.sh [EPOCHS]       (build first: scripts/build.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+epochs=${1:-1}
+py=${PYTHON:-/usr/bin/python3}
+fmnist=/usr/share/datasets/fashion-mnist
+[[ -f $fmnist/train-images-idx3-ubyte.gz ]] || { echo "needs dataset-fashion-mnist (apt-get install dataset-fashion-mnist)"; exit 1; }
+[[ -x build/nntrain && -x build/nn_profile ]] || { echo "build first: scripts/build.sh"; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+
+cat >"$work/cnn.ini" <<INI
+[data]
+train        = $fmnist/train-images-idx3-ubyte.gz
+train_labels = $fmnist/train-labels-idx1-ubyte.gz
+test         = $fmnist/t10k-images-idx3-ubyte.gz
+test_labels  = $fmnist/t10k-labels-idx1-ubyte.gz
+valid_fraction = 0
+[train]
+epochs = $epochs
+batch_size = 64
+optimizer = momentum
+momentum = 0.9
+lr = 0.01
+threads = 1
+out = $work/run
+[conv1]
+type = conv
+filters = 32
+size = 3
+padding = 1
+activation = relu
+[pool1]
+type = maxpool
+[conv2]
+type = conv
+filters = 64
+size = 3
+padding = 1
+activation = relu
+[pool2]
+type = maxpool
+[fc1]
+type = dense
+units = 128
+activation = relu
+init = he
+[out]
+type = dense
+units = 10
+activation = softmax
+INI
+
+# Mean training samples/s over the epochs (from metrics.h5).
+rate() {
+    h5dump -d /samples_per_sec "$1/metrics.h5" | sed -n 's/^ *([0-9]*): *//p' | tr ',' '\n' |
+        awk 'NF { s += $1; n++ } END { printf "%.0f", s / n }'
+}
+accuracy() { sed -n 's/^test: loss [0-9.]*  accuracy \([0-9.]*\).*/\1/p' "$1"; }
+
+# run NAME LAUNCHER... : train, record samples/s and accuracy
+declare -A speed acc
+run() {
+    local name=$1; shift
+    "$@" "$work/cnn.ini" --set train.out="$work/$name" >"$work/$name.log" 2>&1 || { cat "$work/$name.log"; exit 1; }
+    speed[$name]=$(rate "$work/$name")
+    acc[$name]=$(accuracy "$work/$name.log")
+}
+torch() {
+    local name=$1 threads=$2 out
+    out=$(OMP_NUM_THREADS=$threads "$py" bench/torch_cnn.py "$threads" "$epochs" "$fmnist")
+    speed[$name]=${out% *}
+    acc[$name]=${out#* }
+}
+
+have_torch=0
+"$py" -c 'import torch' 2>/dev/null && have_torch=1
+[[ $have_torch == 1 ]] && torch torch1 1
+run n11 build/nntrain
+[[ $have_torch == 1 ]] && torch torch2 2
+run n12 build/nntrain --set train.threads=2
+run n21 mpirun --bind-to core -np 2 build/nntrain
+
+printf '\nCNN on Fashion-MNIST, batch 64, momentum SGD, %s epoch(s); BLIS kernels %s\n' "$epochs" \
+    "$(sed -n "s/.*BLIS kernels '\(.*\)'.*/\1/p" "$work/n11.log")"
+printf '%-34s %12s %10s\n' "" "samples/s" "test acc"
+printf '%-34s %12s %10s\n' "nntrain, 1 rank x 1 thread" "${speed[n11]}" "${acc[n11]}"
+printf '%-34s %12s %10s\n' "nntrain, 1 rank x 2 threads" "${speed[n12]}" "${acc[n12]}"
+printf '%-34s %12s %10s\n' "nntrain, 2 ranks x 1 thread" "${speed[n21]}" "${acc[n21]}"
+if [[ $have_torch == 1 ]]; then
+    v=$("$py" -c 'import torch; print(torch.__version__)')
+    printf '%-34s %12s %10s\n' "PyTorch $v, 1 thread" "${speed[torch1]}" "${acc[torch1]}"
+    printf '%-34s %12s %10s\n' "PyTorch $v, 2 threads" "${speed[torch2]}" "${acc[torch2]}"
+    ratio() { awk -v a="$2" -v b="$3" -v l="$1" 'BEGIN { printf "%-44s %6.2fx  (target: 2x)\n", l, a / b }'; }
+    ratio "nntrain 1x1 / PyTorch 1 thread" "${speed[n11]}" "${speed[torch1]}"
+    ratio "nntrain 1 rank x 2 threads / PyTorch 2 threads" "${speed[n12]}" "${speed[torch2]}"
+    ratio "nntrain 2 ranks x 1 thread / PyTorch 2 threads" "${speed[n21]}" "${speed[torch2]}"
+else
+    echo "PyTorch not installed for $py (apt-get install python3-torch): no reference figures"
+fi
+echo
+build/nn_profile "$work/cnn.ini" --input 1x28x28 --batch 64 --threads 1 --steps 40
+echo
+build/nn_profile "$work/cnn.ini" --input 1x28x28 --batch 64 --threads 2 --steps 40

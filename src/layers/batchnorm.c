@@ -1,0 +1,197 @@
+/* Batch normalization per channel (per feature for a vector input), then an
+ * activation. Over the N = global batch x H x W values of channel c:
+ *     x_hat = (x - mean_c) / sqrt(var_c + eps),   y = act(gamma_c x_hat + beta_c)
+ * In training, mean and (biased) variance are those of the GLOBAL batch:
+ * each rank sums its share and ctx->sum_floats adds the sums over ranks, so
+ * every rank normalises with the same numbers whatever the rank count. The
+ * running averages (unbiased variance, as PyTorch) are updated identically
+ * on every rank and used in evaluation, and by a frozen layer (fine-tuning)
+ * in training too, so that it stays a fixed function. Backward needs two more global sums
+ * per channel, sum(dz) and sum(dz x_hat):
+ *     dx = gamma invstd / N (N dz - sum dz - x_hat sum(dz x_hat))
+ * while dgamma, dbeta are this rank's share (the trainer's allreduce adds
+ * them up like every other gradient).
+ *
+ * aux (floats kept from forward to backward): mean [C], invstd [C], and a
+ * buffer [2C + 1] for the sums. */
+#include <math.h>
+#include <string.h>
+
+#include "layers_internal.h"
+
+enum { P_GAMMA, P_BETA, P_MEAN, P_VAR };
+
+static int bn_setup(nn_layer *l, nn_error *err)
+{
+    const nn_layer_config *c = l->cfg;
+    if (!(c->bn_momentum > 0 && c->bn_momentum <= 1) || !(c->bn_eps > 0))
+        return nn_fail(err, NN_E_CONFIG, "[%s] momentum must be in (0, 1] and eps > 0", c->name);
+    l->out_shape = l->in_shape;
+    const uint64_t C = (uint64_t)l->in_shape.c, dims[1] = { C };
+    nn_param *p = nn_layer_add_param(l, "gamma", 1, dims, NN_INIT_CONST, 0, C, C);
+    p->fill = 1.0f;
+    nn_layer_add_param(l, "beta", 1, dims, NN_INIT_ZEROS, 0, C, C);
+    p = nn_layer_add_param(l, "running_mean", 1, dims, NN_INIT_ZEROS, 0, C, C);
+    p->update = 0, p->state = 1;
+    p = nn_layer_add_param(l, "running_var", 1, dims, NN_INIT_CONST, 0, C, C);
+    p->update = 0, p->state = 1, p->fill = 1.0f;
+    l->aux_size = 4 * (size_t)C + 1;
+    return NN_OK;
+}
+
+/* Per channel c, over the batch: sums[c] = sum x           (center NULL)
+ *                                          = sum (x - m_c)^2  (y NULL)
+ *                                          = sum x (y - m_c)  (both given)
+ * in float within a plane, in double across planes (N reaches 10^5). */
+static void channel_sums(const nn_layer *l, const float *x, const float *y, const float *center,
+                         int B, float *sums)
+{
+    const int C = l->in_shape.c;
+    const size_t n = (size_t)l->in_shape.h * l->in_shape.w;
+    for (int c = 0; c < C; ++c) {
+        double s = 0.0;
+        for (int b = 0; b < B; ++b) {
+            const float *xp = x + ((size_t)b * C + c) * n;
+            const float *yp = y ? y + ((size_t)b * C + c) * n : NULL;
+            const float m = center ? center[c] : 0.0f;
+            float ps = 0.0f;
+            if (yp) {
+#pragma omp simd reduction(+ : ps)
+                for (size_t i = 0; i < n; ++i)
+                    ps += xp[i] * (yp[i] - m);
+            } else if (center) {
+#pragma omp simd reduction(+ : ps)
+                for (size_t i = 0; i < n; ++i)
+                    ps += (xp[i] - m) * (xp[i] - m);
+            } else {
+#pragma omp simd reduction(+ : ps)
+                for (size_t i = 0; i < n; ++i)
+                    ps += xp[i];
+            }
+            s += ps;
+        }
+        sums[c] = (float)s;
+    }
+}
+
+static void sum_over_ranks(const nn_ctx *ctx, float *buf, size_t n)
+{
+    if (ctx->sum_floats)
+        ctx->sum_floats(buf, n);
+}
+
+/* Training: batch mean and inverse standard deviation into aux, running
+ * averages updated. */
+static void batch_statistics(nn_layer *l, const float *x, int B, const nn_ctx *ctx)
+{
+    const int C = l->in_shape.c;
+    float *mean = l->aux, *invstd = l->aux + C, *buf = l->aux + 2 * C;
+    channel_sums(l, x, NULL, NULL, B, buf);
+    buf[C] = (float)((size_t)B * l->in_shape.h * l->in_shape.w);
+    sum_over_ranks(ctx, buf, (size_t)C + 1);
+    const double N = buf[C];
+    for (int c = 0; c < C; ++c)
+        mean[c] = (float)(buf[c] / N);
+    /* Two passes: sum of squares about the mean, not E[x^2] - E[x]^2, which
+     * cancels badly when the mean is large. */
+    channel_sums(l, x, NULL, mean, B, buf);
+    sum_over_ranks(ctx, buf, (size_t)C);
+    const float m = (float)l->cfg->bn_momentum;
+    float *rm = l->params[P_MEAN].value, *rv = l->params[P_VAR].value;
+    for (int c = 0; c < C; ++c) {
+        const double var = buf[c] / N;
+        invstd[c] = (float)(1.0 / sqrt(var + l->cfg->bn_eps));
+        rm[c] = (1.0f - m) * rm[c] + m * mean[c];
+        rv[c] = (1.0f - m) * rv[c] + m * (float)(N > 1 ? var * N / (N - 1) : var);
+    }
+}
+
+/* Evaluation: the running averages give mean and invstd. */
+static void running_statistics(nn_layer *l)
+{
+    const int C = l->in_shape.c;
+    float *mean = l->aux, *invstd = l->aux + C;
+    for (int c = 0; c < C; ++c) {
+        mean[c] = l->params[P_MEAN].value[c];
+        invstd[c] = (float)(1.0 / sqrt((double)l->params[P_VAR].value[c] + l->cfg->bn_eps));
+    }
+}
+
+static void bn_forward(nn_layer *l, const float *const *inputs, float *out, int B,
+                       const nn_ctx *ctx)
+{
+    const float *x = inputs[0];
+    const int C = l->in_shape.c;
+    const size_t n = (size_t)l->in_shape.h * l->in_shape.w;
+    if (ctx->training && !l->frozen)
+        batch_statistics(l, x, B, ctx);
+    else
+        running_statistics(l);
+    const float *mean = l->aux, *invstd = l->aux + C;
+    const float *gamma = l->params[P_GAMMA].value, *beta = l->params[P_BETA].value;
+    for (int b = 0; b < B; ++b)
+        for (int c = 0; c < C; ++c) {
+            const float a = gamma[c] * invstd[c], s = beta[c] - a * mean[c];
+            const float *xp = x + ((size_t)b * C + c) * n;
+            float *yp = out + ((size_t)b * C + c) * n;
+#pragma omp simd
+            for (size_t i = 0; i < n; ++i)
+                yp[i] = a * xp[i] + s;
+        }
+    nn_activation_forward(l->cfg->activation, out, (size_t)B, l->out_dim);
+}
+
+static void bn_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
+                        float *const *dins, int B, const nn_ctx *ctx)
+{
+    const float *x = inputs[0];
+    float *dx = dins[0];
+    const int C = l->in_shape.c;
+    const size_t n = (size_t)l->in_shape.h * l->in_shape.w;
+    if (!l->dout_is_preact)
+        nn_activation_backward(l->cfg->activation, out, dout, (size_t)B, l->out_dim);
+    const float *mean = l->aux, *invstd = l->aux + C, *gamma = l->params[P_GAMMA].value;
+    float *buf = l->aux + 2 * C; /* [sum dz (C), sum dz x_hat (C)] */
+    channel_sums(l, dout, NULL, NULL, B, buf);
+    channel_sums(l, dout, x, mean, B, buf + C); /* sum dz (x - mean) */
+    for (int c = 0; c < C; ++c) {
+        buf[C + c] *= invstd[c];
+        l->params[P_BETA].grad[c] = buf[c];
+        l->params[P_GAMMA].grad[c] = buf[C + c];
+    }
+    memset(l->params[P_MEAN].grad, 0, (size_t)C * sizeof(float));
+    memset(l->params[P_VAR].grad, 0, (size_t)C * sizeof(float));
+    if (!dx)
+        return;
+    double N = (double)B * n;
+    const int batch_stats = ctx->training && !l->frozen;
+    if (batch_stats) { /* the statistics depend on x too: global sums */
+        buf[2 * C] = (float)N;
+        sum_over_ranks(ctx, buf, 2 * (size_t)C + 1);
+        N = buf[2 * C];
+    }
+    const int add = l->din_add[0];
+    for (int b = 0; b < B; ++b)
+        for (int c = 0; c < C; ++c) {
+            const float *dz = dout + ((size_t)b * C + c) * n, *xp = x + ((size_t)b * C + c) * n;
+            float *d = dx + ((size_t)b * C + c) * n;
+            const float g = gamma[c] * invstd[c], m = mean[c], is = invstd[c];
+            const float mdz = batch_stats ? (float)(buf[c] / N) : 0.0f;
+            const float mdzx = batch_stats ? (float)(buf[C + c] / N) : 0.0f;
+            for (size_t i = 0; i < n; ++i) {
+                const float xhat = (xp[i] - m) * is;
+                const float v = g * (dz[i] - mdz - xhat * mdzx);
+                d[i] = add ? d[i] + v : v;
+            }
+        }
+}
+
+const nn_layer_ops nn_batchnorm_ops = {
+    .type = "batchnorm",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .has_activation = 1,
+    .setup = bn_setup,
+    .forward = bn_forward,
+    .backward = bn_backward,
+};

@@ -1,0 +1,133 @@
+/* The convolution layer against a direct convolution (the readable
+ * reference beside the fast path, as llm.c keeps one): forward output and
+ * the gradients of W, b and the input, at the sizes real networks use (the
+ * gradient checks use tiny images, which never reach the large-image code
+ * paths: "same" padding's flat copies, the small-dimension products of a
+ * 1-channel first layer, BLIS's blocking), on 1 and 2 threads. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/network.h"
+#include "nn/rng.h"
+#include "testutil.h"
+
+typedef struct conv_case {
+    int c, h, w, filters, size, stride, padding, batch, threads;
+} conv_case;
+
+static const conv_case cases[] = {
+    { 1, 28, 28, 32, 3, 1, 1, 5, 1 },   /* first layer: small-k / small-n loops, same padding */
+    { 1, 28, 28, 32, 3, 1, 1, 5, 2 },
+    { 32, 14, 14, 64, 3, 1, 1, 3, 2 },  /* BLIS, same padding */
+    { 3, 9, 7, 4, 5, 2, 1, 4, 1 },      /* general im2col: stride 2 */
+    { 2, 10, 11, 3, 4, 3, 2, 2, 2 },    /* even kernel, padding, stride 3 */
+    { 8, 6, 6, 5, 1, 1, 0, 3, 1 },      /* pointwise: x is its own col */
+    { 1, 3, 2, 2, 5, 1, 2, 2, 1 },      /* same padding on images smaller than the kernel */
+};
+
+static double x_at(const conv_case *c, const float *x, int b, int ch, int i, int j)
+{
+    if (i < 0 || i >= c->h || j < 0 || j >= c->w)
+        return 0.0;
+    return x[(((size_t)b * c->c + ch) * c->h + i) * c->w + j];
+}
+
+START_TEST(conv_matches_direct_convolution)
+{
+    const conv_case *c = &cases[_i];
+    char text[1024];
+    snprintf(text, sizeof text,
+             "[data]\ntrain = none.mat\n[conv]\ntype = conv\nfilters = %d\nsize = %d\n"
+             "stride = %d\npadding = %d\n", c->filters, c->size, c->stride, c->padding);
+    static nn_config cfg;
+    static nn_network net;
+    nn_error err = { 0 };
+    ck_assert_int_eq(nn_config_parse_flags(&cfg, "conv.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
+                                           &err), 0);
+    ck_assert_msg(nn_network_build(&net, &cfg, (nn_shape){ c->c, c->h, c->w }, c->batch,
+                                   c->threads, &err) == 0, "%s", err.msg);
+    nn_network_init(&net, 3);
+    nn_layer *l = &net.layers[0];
+    float *bias = l->params[1].value;
+    for (int f = 0; f < c->filters; ++f)
+        bias[f] = nn_rng_uniform(5, 5, (uint64_t)f) - 0.5f;
+    const int ho = l->out_shape.h, wo = l->out_shape.w, F = c->filters, k = c->size;
+    const size_t nx = (size_t)c->batch * net.in_dim, ny = (size_t)c->batch * net.out_dim;
+    float *x = malloc(nx * sizeof *x);
+    for (size_t i = 0; i < nx; ++i)
+        x[i] = 2.0f * nn_rng_uniform(6, 6, i) - 1.0f;
+    net.dx = nn_alloc_floats(nx, &err);
+    const float *y = nn_network_forward(&net, x, c->batch, NULL);
+    const float *W = l->params[0].value; /* [F, C, k, k] */
+    double worst = 0;
+    for (int b = 0; b < c->batch; ++b)
+        for (int f = 0; f < F; ++f)
+            for (int i = 0; i < ho; ++i)
+                for (int j = 0; j < wo; ++j) {
+                    double s = bias[f];
+                    for (int ch = 0; ch < c->c; ++ch)
+                        for (int u = 0; u < k; ++u)
+                            for (int v = 0; v < k; ++v)
+                                s += W[((f * c->c + ch) * k + u) * k + v] *
+                                     x_at(c, x, b, ch, i * c->stride - c->padding + u,
+                                          j * c->stride - c->padding + v);
+                    const size_t o = (((size_t)b * F + f) * ho + i) * wo + j;
+                    worst = fmax(worst, fabs(y[o] - s) / (1 + fabs(s)));
+                }
+    ck_assert_msg(worst < 1e-5, "forward differs by %g", worst);
+
+    /* backward of L = sum(dy * y) for a random dy */
+    for (size_t o = 0; o < ny; ++o)
+        l->dout[o] = 2.0f * nn_rng_uniform(7, 7, o) - 1.0f;
+    float *dy = malloc(ny * sizeof *dy);
+    memcpy(dy, l->dout, ny * sizeof *dy);
+    nn_network_backward(&net, x, c->batch, NULL);
+    const size_t nw = l->params[0].size;
+    double *dW = calloc(nw, sizeof *dW), *db = calloc((size_t)F, sizeof *db);
+    double *dx = calloc(nx, sizeof *dx);
+    for (int b = 0; b < c->batch; ++b)
+        for (int f = 0; f < F; ++f)
+            for (int i = 0; i < ho; ++i)
+                for (int j = 0; j < wo; ++j) {
+                    const double g = dy[(((size_t)b * F + f) * ho + i) * wo + j];
+                    db[f] += g;
+                    for (int ch = 0; ch < c->c; ++ch)
+                        for (int u = 0; u < k; ++u)
+                            for (int v = 0; v < k; ++v) {
+                                const int ii = i * c->stride - c->padding + u;
+                                const int jj = j * c->stride - c->padding + v;
+                                if (ii < 0 || ii >= c->h || jj < 0 || jj >= c->w)
+                                    continue;
+                                const size_t wi = (size_t)((f * c->c + ch) * k + u) * k + v;
+                                const size_t xi = (((size_t)b * c->c + ch) * c->h + ii) * c->w + jj;
+                                dW[wi] += g * x[xi];
+                                dx[xi] += g * W[wi];
+                            }
+                }
+    worst = 0;
+    for (size_t i = 0; i < nw; ++i)
+        worst = fmax(worst, fabs(l->params[0].grad[i] - dW[i]) / (1 + fabs(dW[i])));
+    for (int f = 0; f < F; ++f)
+        worst = fmax(worst, fabs(l->params[1].grad[f] - db[f]) / (1 + fabs(db[f])));
+    for (size_t i = 0; i < nx; ++i)
+        worst = fmax(worst, fabs(net.dx[i] - dx[i]) / (1 + fabs(dx[i])));
+    ck_assert_msg(worst < 1e-4, "backward differs by %g", worst);
+    free(x), free(dy), free(dW), free(db), free(dx);
+    nn_free_aligned(net.dx);
+    nn_network_free(&net);
+    nn_config_free(&cfg);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("conv");
+    TCase *tc = tcase_create("reference");
+    tcase_add_loop_test(tc, conv_matches_direct_convolution, 0,
+                        (int)(sizeof cases / sizeof cases[0]));
+    suite_add_tcase(s, tc);
+    return nn_test_run_suite(s);
+}

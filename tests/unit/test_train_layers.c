@@ -1,0 +1,161 @@
+/* Training-time behaviour the gradient checks do not see: dropout masks as
+ * a function of (seed, epoch, sample id) only, their rate and scaling;
+ * batch norm's use of the sum-over-ranks hook (called by every rank, even
+ * one without samples), its running statistics and evaluation mode. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/network.h"
+#include "nn/rng.h"
+#include "testutil.h"
+
+static nn_config cfg;
+static nn_network net;
+
+static void build(const char *layers, nn_shape in, int max_batch)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "[data]\ntrain = none.mat\n%s", layers);
+    nn_error err = { 0 };
+    ck_assert_int_eq(nn_config_parse_flags(&cfg, "t.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
+                                           &err), 0);
+    ck_assert_msg(nn_network_build(&net, &cfg, in, max_batch, 1, &err) == 0, "%s", err.msg);
+    nn_network_init(&net, 1);
+}
+
+static void teardown(void)
+{
+    nn_network_free(&net);
+    nn_config_free(&cfg);
+}
+
+enum { D = 4000 };
+
+START_TEST(dropout_mask_depends_on_sample_id_not_row)
+{
+    build("[d]\ntype = dropout\nrate = 0.25\n", (nn_shape){ D, 1, 1 }, 4);
+    float *x = malloc(4 * D * sizeof *x), *y = malloc(4 * D * sizeof *y);
+    for (int i = 0; i < 4 * D; ++i)
+        x[i] = 1.0f + nn_rng_uniform(2, 2, (uint64_t)i);
+    size_t ids[4] = { 70, 3, 9, 11 };
+    nn_ctx ctx = { 1, 5, 2, ids, NULL };
+    memcpy(y, nn_network_forward(&net, x, 4, &ctx), 4 * D * sizeof *y);
+    /* Sample 9 alone, in row 0 of another batch: the same values. */
+    size_t one[1] = { 9 };
+    ctx.sample_ids = one;
+    const float *z = nn_network_forward(&net, x + 2 * D, 1, &ctx);
+    ck_assert_mem_eq(z, y + 2 * D, D * sizeof *z);
+    /* Rate and scaling: dropped values are 0, kept ones x / 0.75. */
+    int dropped = 0;
+    for (int i = 0; i < 4 * D; ++i) {
+        if (y[i] == 0.0f)
+            dropped++;
+        else
+            ck_assert_float_eq_tol(y[i], x[i] / 0.75f, 1e-6f);
+    }
+    ck_assert_double_eq_tol(dropped / (4.0 * D), 0.25, 0.015);
+    /* Another epoch or seed: another mask. */
+    ctx.epoch = 3;
+    z = nn_network_forward(&net, x + 2 * D, 1, &ctx);
+    ck_assert(memcmp(z, y + 2 * D, D * sizeof *z) != 0);
+    /* Evaluation passes values through. */
+    z = nn_network_forward(&net, x, 4, NULL);
+    ck_assert_mem_eq(z, x, 4 * D * sizeof *z);
+    free(x), free(y);
+    teardown();
+}
+END_TEST
+
+/* A stand-in for the sum over 2 ranks that hold the same data: doubles. */
+static int sum_calls;
+static void sum_twice(float *buf, size_t n)
+{
+    sum_calls++;
+    for (size_t i = 0; i < n; ++i)
+        buf[i] *= 2.0f;
+}
+
+START_TEST(batchnorm_uses_the_sum_over_ranks)
+{
+    enum { B = 4, C = 3, N = 16 };
+    build("[bn]\ntype = batchnorm\nmomentum = 0.1\n", (nn_shape){ C, 4, 4 }, B);
+    float x[B * C * N], y1[B * C * N];
+    for (int i = 0; i < B * C * N; ++i)
+        x[i] = 3.0f * nn_rng_uniform(4, 4, (uint64_t)i) + (float)(i / N % C);
+    nn_ctx alone = { 1, 1, 0, NULL, NULL };
+    memcpy(y1, nn_network_forward(&net, x, B, &alone), sizeof y1);
+    /* Each channel comes out with mean 0 and (biased) variance 1. */
+    for (int c = 0; c < C; ++c) {
+        double s = 0, s2 = 0;
+        for (int b = 0; b < B; ++b)
+            for (int i = 0; i < N; ++i) {
+                double v = y1[(b * C + c) * N + i];
+                s += v, s2 += v * v;
+            }
+        ck_assert_double_eq_tol(s / (B * N), 0.0, 1e-5);
+        ck_assert_double_eq_tol(s2 / (B * N), 1.0, 1e-3);
+    }
+    /* Two ranks holding the same batch have the same statistics, so the
+     * same output; the hook is called twice in forward (mean, variance). */
+    nn_ctx two = { 1, 1, 0, NULL, sum_twice };
+    sum_calls = 0;
+    const float *y2 = nn_network_forward(&net, x, B, &two);
+    for (int i = 0; i < B * C * N; ++i)
+        ck_assert_float_eq_tol(y2[i], y1[i], 1e-5f);
+    ck_assert_int_eq(sum_calls, 2);
+    /* A rank without samples still takes part (forward and backward). */
+    float dx[1];
+    net.dx = dx;
+    sum_calls = 0;
+    nn_network_forward(&net, x, 0, &two);
+    nn_network_backward(&net, x, 0, &two);
+    ck_assert_int_eq(sum_calls, 3);
+    net.dx = NULL;
+    teardown();
+}
+END_TEST
+
+START_TEST(batchnorm_running_statistics)
+{
+    enum { B = 5, C = 2 };
+    build("[bn]\ntype = batchnorm\nmomentum = 0.25\neps = 0.001\n", (nn_shape){ C, 1, 1 }, B);
+    float x[B * C];
+    for (int i = 0; i < B * C; ++i)
+        x[i] = (float)(i * i % 7) + (float)(i % C) * 10.0f;
+    nn_ctx train = { 1, 1, 0, NULL, NULL };
+    nn_network_forward(&net, x, B, &train);
+    const nn_layer *l = &net.layers[0];
+    for (int c = 0; c < C; ++c) {
+        double m = 0, v = 0;
+        for (int b = 0; b < B; ++b)
+            m += x[b * C + c] / (double)B;
+        for (int b = 0; b < B; ++b)
+            v += (x[b * C + c] - m) * (x[b * C + c] - m) / (B - 1); /* unbiased */
+        ck_assert_float_eq_tol(l->params[2].value[c], 0.25 * m, 1e-5);
+        ck_assert_float_eq_tol(l->params[3].value[c], 0.75 + 0.25 * v, 1e-4);
+    }
+    /* Evaluation normalises with the running statistics. */
+    const float *y = nn_network_forward(&net, x, B, NULL);
+    for (int b = 0; b < B; ++b)
+        for (int c = 0; c < C; ++c) {
+            const double want = (x[b * C + c] - l->params[2].value[c]) /
+                                sqrt(l->params[3].value[c] + 0.001);
+            ck_assert_float_eq_tol(y[b * C + c], want, 1e-4);
+        }
+    teardown();
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("layers");
+    TCase *tc = tcase_create("training");
+    tcase_add_test(tc, dropout_mask_depends_on_sample_id_not_row);
+    tcase_add_test(tc, batchnorm_uses_the_sum_over_ranks);
+    tcase_add_test(tc, batchnorm_running_statistics);
+    suite_add_tcase(s, tc);
+    return nn_test_run_suite(s);
+}
