@@ -23,7 +23,7 @@ build/nntrain jobs/letters_scratch.ini >runs-scratch.log 2>&1 || { cat runs-scra
 sed -n '/^init_from/,/^frozen\|^epoch/p' runs-finetune.log | grep -v '^epoch'
 rm -f runs-finetune.log runs-scratch.log
 
-column() { h5dump -d "/$2" "$1/metrics.h5" | sed -n 's/^ *([0-9]*): *//p' | tr ',' '\n' | awk 'NF'; }
+column() { h5dump -A 0 -d "/$2" "$1/metrics.h5" | sed -n 's/^ *([0-9]*): *//p' | tr ',' '\n' | awk 'NF'; }
 paste <(column runs/finetune_letters valid_acc) <(column runs/letters_scratch valid_acc) |
     awk 'BEGIN { printf "%5s %12s %12s\n", "epoch", "fine-tuned", "scratch" }
          { printf "%5d %12.4f %12.4f\n", NR, $1, $2

@@ -39,7 +39,7 @@ INI
 
 # Mean training samples/s of all epochs after the first (from metrics.h5).
 rate() {
-    h5dump -d /samples_per_sec "$1/metrics.h5" | sed -n 's/^ *([0-9]*): *//p' | tr ',' '\n' |
+    h5dump -A 0 -d /samples_per_sec "$1/metrics.h5" | sed -n 's/^ *([0-9]*): *//p' | tr ',' '\n' |
         awk 'NF { v[++n] = $1 } END { s = 0; for (i = 2; i <= n; ++i) s += v[i]; printf "%.0f", (n > 1 ? s / (n - 1) : v[1]) }'
 }
 

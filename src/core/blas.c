@@ -42,6 +42,9 @@ void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
  * col at ~64. Plain loops that stream the big operand once do better; they
  * need unit strides where they stream. */
 enum { SMALL_DIM = 16 };
+static int g_small_loops = 1;
+
+void nn_gemm_small_loops(int enable) { g_small_loops = enable != 0; }
 
 /* n <= SMALL_DIM, rows of A and columns of B contiguous: every C(i, j) is a
  * dot product; four rows of A share each load of B's column. */
@@ -107,7 +110,7 @@ void nn_gemm_1t(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
 {
     assert(a.rows == c.rows && b.cols == c.cols && a.cols == b.rows);
     const long k = a.cols;
-    if (c.rows > 0 && c.cols > 0 && k > 0) {
+    if (g_small_loops && c.rows > 0 && c.cols > 0 && k > 0) {
         if (c.cols <= SMALL_DIM && k >= 4 * SMALL_DIM && a.cs == 1 && b.rs == 1) {
             dots_small_n(alpha, a, b, beta, c);
             return;

@@ -1,26 +1,42 @@
 /* 2-D convolution (cross-correlation, as PyTorch's Conv2d) with a fused
- * activation, one sample at a time:
- *     col [K, HWo]      = im2col(x_b [C, H, W]),   K = C * size * size
- *     Z_b [F, HWo]      = W [F, K] . col + b [F]   (F = filters; NCHW output)
- *     Y_b               = act(Z_b)
- * Backward, per sample:
- *     dW [F, K]        += dZ_b [F, HWo] . col^T    (col^T is a strided view)
- *     db [F]           += row sums of dZ_b
- *     dx_b              = col2im(W^T [K, F] . dZ_b)
- * Every product is NoTrans-friendly for BLIS (no transposed copies), and a
- * sample's col (C * size^2 * HWo floats) stays in the core's cache between
- * im2col and the product. Samples are spread over OpenMP threads, each with
- * its own col buffer and dW/db accumulators and single-threaded BLIS calls.
- * A 1x1 convolution with stride 1 and no padding uses x_b itself as col. */
+ * activation, as matrix products on im2col patches. Samples are taken G at
+ * a time (G <= 4), their patch matrices side by side:
+ *     col [K, G HWo]     = im2col(x_b [C, H, W]) for the G samples, K = C size^2
+ *     Z   [F, G HWo]     = W [F, K] . col                (F = filters)
+ *     Y_b [F, HWo]       = act(Z's columns of sample b + bias)   (NCHW)
+ * Backward, with dZ [F, G HWo] gathered from the samples' dL/dZ:
+ *     dW^T [K, F]       += col . dZ^T          (dZ^T: a strided view)
+ *     db [F]            += row sums of dZ
+ *     dcol [K, G HWo]    = W^T . dZ;  dx_b = col2im(sample b's columns)
+ * Why this shape:
+ * - Every product is NoTrans-friendly for BLIS (transposes are strided
+ *   views, never copies).
+ * - Grouping: one BLIS call costs ~5 us besides its arithmetic, and wider
+ *   products run faster: for the 32-to-64-channel 3x3 layer of the benchmark
+ *   CNN, 4 samples per call take 41 instead of 50 us a sample forward and 34
+ *   instead of 41 for dcol. G is smaller when col would outgrow the core's
+ *   cache (~1 MB).
+ * - The weight gradient is accumulated transposed, [K, F] row-major, and
+ *   turned into W's [F, K] once when the threads' sums are added: BLIS runs
+ *   it ~25% faster than dZ . col^T into [F, K]. When K <= 16 (a first layer
+ *   on one channel) nn_gemm_1t's own loop wants [F, K] instead.
+ * - OpenMP over the batch: each thread takes a contiguous share of the
+ *   samples with its own buffers and dW/db accumulators (summed in thread
+ *   order at the end) and calls single-threaded BLIS.
+ * A 1x1 convolution with stride 1 and no padding uses x_b itself as col, one
+ * sample at a time. */
 #include <omp.h>
 #include <string.h>
 
 #include "layers_internal.h"
 #include "nn/blas.h"
 
-/* The per-thread scratch: col [K, HWo], then dW [F, K] and db [F]. */
+enum { GROUP_MAX = 4 };
+#define GROUP_CACHE_FLOATS (256u * 1024u) /* col of a group: at most ~1 MB */
+
+/* The per-thread scratch: col [K, G HWo], z [F, G HWo], then dW and db. */
 typedef struct conv_ws {
-    float *col, *dw, *db;
+    float *col, *z, *dw, *db;
 } conv_ws;
 
 static nn_conv_geom geom(const nn_layer *l)
@@ -39,24 +55,39 @@ static size_t patch_len(const nn_layer *l)
     return (size_t)l->in_shape.c * l->cfg->size * l->cfg->size;
 }
 
-static size_t col_floats(const nn_layer *l)
+static size_t out_plane(const nn_layer *l) { return (size_t)l->out_shape.h * l->out_shape.w; }
+
+/* Samples per product. One for K <= 16: nn_gemm_1t's own loops have no
+ * call overhead to share, and stream a single sample's rows from L1. */
+static int group_size(const nn_layer *l)
 {
-    return (patch_len(l) * l->out_shape.h * l->out_shape.w + 15) / 16 * 16;
+    const nn_conv_geom g = geom(l);
+    if (is_pointwise(&g) || patch_len(l) <= 16)
+        return 1;
+    const size_t per = patch_len(l) * out_plane(l);
+    int G = per > 0 ? (int)(GROUP_CACHE_FLOATS / per) : 1;
+    return G < 1 ? 1 : G > GROUP_MAX ? GROUP_MAX : G;
 }
+
+static int dw_transposed(const nn_layer *l) { return patch_len(l) > 16; }
+
+static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
 
 static size_t ws_floats_per_thread(const nn_layer *l)
 {
-    const size_t F = (size_t)l->cfg->filters;
-    return col_floats(l) + (F * patch_len(l) + F + 15) / 16 * 16;
+    const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
+    const size_t ld = (size_t)group_size(l) * out_plane(l);
+    return round16(K * ld) + round16(F * ld) + round16(F * K + F);
 }
 
 static conv_ws thread_ws(const nn_layer *l, int t)
 {
     const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
-    const size_t per = ws_floats_per_thread(l), cols = col_floats(l);
+    const size_t ld = (size_t)group_size(l) * out_plane(l);
     conv_ws w;
-    w.col = l->ws + (size_t)t * per;
-    w.dw = w.col + cols;
+    w.col = l->ws + (size_t)t * ws_floats_per_thread(l);
+    w.z = w.col + round16(K * ld);
+    w.dw = w.z + round16(F * ld);
     w.db = w.dw + F * K;
     return w;
 }
@@ -100,50 +131,149 @@ static void conv_gemm(nn_layer *l, nn_mat a, nn_mat b, float beta, nn_mat c)
     }
 }
 
-static void conv_forward(nn_layer *l, const float *const *inputs, float *out, int B,
-                         const nn_ctx *ctx)
+/* Samples [*lo, *hi) of thread t of T (contiguous shares, as schedule(static)). */
+static void share(int B, int t, int T, int *lo, int *hi)
 {
-    (void)ctx;
+    *lo = (int)((long)B * t / T);
+    *hi = (int)((long)B * (t + 1) / T);
+}
+
+/* Thread count for B samples. */
+static int team(const nn_layer *l, int B) { return B < l->threads ? (B > 0 ? B : 1) : l->threads; }
+
+/* Forward of samples [b0, b0 + n) on this thread. */
+static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *out, int b0, int n)
+{
     const nn_conv_geom g = geom(l);
-    const long F = l->cfg->filters, K = (long)g.c * g.k * g.k, HW = (long)g.ho * g.wo;
-    const float *x = inputs[0];           /* [B, C, H, W] */
-    const float *W = l->params[0].value;  /* [F, K] */
+    const long F = l->cfg->filters, K = (long)patch_len(l), HW = (long)out_plane(l);
+    const long ld = (long)group_size(l) * HW;
+    const float *W = l->params[0].value;                          /* [F, K] */
     const float *bias = l->cfg->bias ? l->params[1].value : NULL; /* [F] */
-    const int T = B < l->threads ? (B > 0 ? B : 1) : l->threads;
-#pragma omp parallel for num_threads(T) if (T > 1) schedule(static)
-    for (int b = 0; b < B; ++b) {
-        const conv_ws w = thread_ws(l, omp_get_thread_num());
-        const float *xb = x + (size_t)b * l->in_dim;
-        float *yb = out + (size_t)b * l->out_dim; /* [F, HW] */
-        const float *col = xb;
-        if (!is_pointwise(&g)) {
-            nn_im2col(&g, xb, w.col);
-            col = w.col;
+    nn_mat col, z;
+    if (is_pointwise(&g)) /* its input is the patch matrix */
+        col = nn_mat_rm((float *)x + (size_t)b0 * l->in_dim, K, HW);
+    else {
+        for (int i = 0; i < n; ++i)
+            nn_im2col(&g, x + (size_t)(b0 + i) * l->in_dim, w->col + i * HW, (size_t)ld);
+        col = (nn_mat){ w->col, K, n * HW, ld, 1 };
+    }
+    /* One sample: the product lands in its output directly; several: in z,
+     * whose columns are then copied sample by sample into NCHW. */
+    if (n == 1)
+        z = nn_mat_rm(out + (size_t)b0 * l->out_dim, F, HW);
+    else
+        z = (nn_mat){ w->z, F, n * HW, ld, 1 };
+    conv_gemm(l, nn_mat_rm((float *)W, F, K), col, 0.0f, z);
+    for (int i = 0; i < n; ++i) { /* plus bias, activation */
+        float *yb = out + (size_t)(b0 + i) * l->out_dim; /* [F, HW] */
+        for (long f = 0; f < F; ++f) {
+            const float *zr = z.data + f * z.rs + i * HW;
+            const float bf = bias ? bias[f] : 0.0f;
+            float *yr = yb + f * HW;
+#pragma omp simd
+            for (long p = 0; p < HW; ++p)
+                yr[p] = zr[p] + bf; /* in place when n == 1 */
         }
-        if (bias) /* start from the bias, accumulate the product on top */
-            for (long f = 0; f < F; ++f)
-                for (long i = 0; i < HW; ++i)
-                    yb[f * HW + i] = bias[f];
-        conv_gemm(l, nn_mat_rm((float *)W, F, K), nn_mat_rm((float *)col, K, HW),
-                  bias ? 1.0f : 0.0f, nn_mat_rm(yb, F, HW));
         nn_activation_forward(l->cfg->activation, yb, 1, l->out_dim);
     }
 }
 
-/* Sum the per-thread dW and db into the parameter gradients. */
+static void conv_forward(nn_layer *l, const float *const *inputs, float *out, int B,
+                         const nn_ctx *ctx)
+{
+    (void)ctx;
+    const int T = team(l, B), G = group_size(l);
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+        const int t = omp_get_thread_num();
+        const conv_ws w = thread_ws(l, t);
+        int lo, hi;
+        share(B, t, T, &lo, &hi);
+        for (int b = lo; b < hi; b += G)
+            forward_group(l, &w, inputs[0], out, b, hi - b < G ? hi - b : G);
+    }
+}
+
+/* Sum the per-thread dW and db into the parameter gradients (dW [F, K];
+ * the threads' sums may be [K, F]). */
 static void reduce_grads(nn_layer *l, int T)
 {
     const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
     float *dW = l->params[0].grad, *db = l->cfg->bias ? l->params[1].grad : NULL;
     const conv_ws w0 = thread_ws(l, 0);
-    memcpy(dW, w0.dw, F * K * sizeof(float));
-    if (db)
+    if (dw_transposed(l)) {
+        for (size_t f = 0; f < F; ++f)
+            for (size_t k = 0; k < K; ++k) {
+                float s = 0.0f;
+                for (int t = 0; t < T; ++t)
+                    s += thread_ws(l, t).dw[k * F + f];
+                dW[f * K + k] = s;
+            }
+    } else {
+        memcpy(dW, w0.dw, F * K * sizeof(float));
+        for (int t = 1; t < T; ++t)
+            nn_grad_put(dW, thread_ws(l, t).dw, F * K, 1);
+    }
+    if (db) {
         memcpy(db, w0.db, F * sizeof(float));
-    for (int t = 1; t < T; ++t) {
-        const conv_ws w = thread_ws(l, t);
-        nn_grad_put(dW, w.dw, F * K, 1);
-        if (db)
-            nn_grad_put(db, w.db, F, 1);
+        for (int t = 1; t < T; ++t)
+            nn_grad_put(db, thread_ws(l, t).db, F, 1);
+    }
+}
+
+/* Backward of samples [b0, b0 + n) on this thread: accumulate into w's dW
+ * and db, write (or add to) dx. */
+static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const float *out,
+                           float *dout, float *dx, int b0, int n)
+{
+    const nn_conv_geom g = geom(l);
+    const long F = l->cfg->filters, K = (long)patch_len(l), HW = (long)out_plane(l);
+    const long ld = (long)group_size(l) * HW;
+    const float *W = l->params[0].value; /* [F, K] */
+    const int pointwise = is_pointwise(&g), add = l->din_add[0];
+    for (int i = 0; i < n; ++i) { /* dL/dZ, bias sums, and the group's dZ and col */
+        float *dz = dout + (size_t)(b0 + i) * l->out_dim; /* [F, HW], dL/dZ in place */
+        if (!l->dout_is_preact)
+            nn_activation_backward(l->cfg->activation, out + (size_t)(b0 + i) * l->out_dim, dz,
+                                   1, l->out_dim);
+        for (long f = 0; f < F; ++f) {
+            float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+            for (long p = 0; p < HW; ++p)
+                s += dz[f * HW + p];
+            w->db[f] += s;
+        }
+        if (pointwise)
+            continue;
+        for (long f = 0; f < F; ++f)
+            memcpy(w->z + f * ld + i * HW, dz + f * HW, (size_t)HW * sizeof(float));
+        nn_im2col(&g, x + (size_t)(b0 + i) * l->in_dim, w->col + i * HW, (size_t)ld);
+    }
+    nn_mat dz, col;
+    if (pointwise) {
+        dz = nn_mat_rm(dout + (size_t)b0 * l->out_dim, F, HW);
+        col = nn_mat_rm((float *)x + (size_t)b0 * l->in_dim, K, HW);
+    } else {
+        dz = (nn_mat){ w->z, F, n * HW, ld, 1 };
+        col = (nn_mat){ w->col, K, n * HW, ld, 1 };
+    }
+    if (dw_transposed(l)) /* dW^T [K, F] += col [K, nHW] . dZ^T [nHW, F] */
+        conv_gemm(l, col, nn_mat_t(dz), 1.0f, nn_mat_rm(w->dw, K, F));
+    else /* dW [F, K] += dZ [F, nHW] . col^T [nHW, K] */
+        conv_gemm(l, dz, nn_mat_t(col), 1.0f, nn_mat_rm(w->dw, F, K));
+    if (!dx)
+        return;
+    nn_mat wt = nn_mat_t(nn_mat_rm((float *)W, F, K)); /* W^T [K, F] */
+    if (pointwise) { /* dx_b [C, HW] (+)= W^T . dZ */
+        conv_gemm(l, wt, dz, add ? 1.0f : 0.0f, nn_mat_rm(dx + (size_t)b0 * l->in_dim, K, HW));
+        return;
+    }
+    conv_gemm(l, wt, dz, 0.0f, col); /* dcol [K, nHW], over col (no longer needed) */
+    for (int i = 0; i < n; ++i) {
+        float *dxb = dx + (size_t)(b0 + i) * l->in_dim;
+        if (!add)
+            memset(dxb, 0, l->in_dim * sizeof(float));
+        nn_col2im_add(&g, w->col + i * HW, (size_t)ld, dxb);
     }
 }
 
@@ -151,52 +281,17 @@ static void conv_backward(nn_layer *l, const float *const *inputs, const float *
                           float *const *dins, int B, const nn_ctx *ctx)
 {
     (void)ctx;
-    const nn_conv_geom g = geom(l);
-    const long F = l->cfg->filters, K = (long)g.c * g.k * g.k, HW = (long)g.ho * g.wo;
-    const float *x = inputs[0];          /* [B, C, H, W] */
-    float *dx = dins[0];                 /* [B, C, H, W] or NULL */
-    const float *W = l->params[0].value; /* [F, K] */
-    const int add = l->din_add[0];
-    const int T = B < l->threads ? (B > 0 ? B : 1) : l->threads;
+    const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
+    const int T = team(l, B), G = group_size(l);
 #pragma omp parallel num_threads(T) if (T > 1)
     {
-        const conv_ws w = thread_ws(l, omp_get_thread_num());
-        memset(w.dw, 0, (size_t)(F * K + F) * sizeof(float));
-#pragma omp for schedule(static)
-        for (int b = 0; b < B; ++b) {
-            float *dz = dout + (size_t)b * l->out_dim; /* [F, HW], dL/dZ in place */
-            if (!l->dout_is_preact)
-                nn_activation_backward(l->cfg->activation, out + (size_t)b * l->out_dim, dz, 1,
-                                       l->out_dim);
-            for (long f = 0; f < F; ++f) {
-                float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-                for (long i = 0; i < HW; ++i)
-                    s += dz[f * HW + i];
-                w.db[f] += s;
-            }
-            const float *xb = x + (size_t)b * l->in_dim;
-            const float *col = xb;
-            if (!is_pointwise(&g)) {
-                nn_im2col(&g, xb, w.col);
-                col = w.col;
-            }
-            nn_mat dzm = nn_mat_rm(dz, F, HW);
-            /* dW [F, K] += dZ [F, HW] . col^T [HW, K] */
-            conv_gemm(l, dzm, nn_mat_t(nn_mat_rm((float *)col, K, HW)), 1.0f, nn_mat_rm(w.dw, F, K));
-            if (!dx)
-                continue;
-            float *dxb = dx + (size_t)b * l->in_dim;
-            nn_mat wt = nn_mat_t(nn_mat_rm((float *)W, F, K)); /* W^T [K, F] */
-            if (is_pointwise(&g)) { /* dx_b [C, HW] (+)= W^T . dZ */
-                conv_gemm(l, wt, dzm, add ? 1.0f : 0.0f, nn_mat_rm(dxb, K, HW));
-                continue;
-            }
-            conv_gemm(l, wt, dzm, 0.0f, nn_mat_rm(w.col, K, HW)); /* dcol [K, HW] */
-            if (!add)
-                memset(dxb, 0, l->in_dim * sizeof(float));
-            nn_col2im_add(&g, w.col, dxb);
-        }
+        const int t = omp_get_thread_num();
+        const conv_ws w = thread_ws(l, t);
+        memset(w.dw, 0, (F * K + F) * sizeof(float));
+        int lo, hi;
+        share(B, t, T, &lo, &hi);
+        for (int b = lo; b < hi; b += G)
+            backward_group(l, &w, inputs[0], out, dout, dins[0], b, hi - b < G ? hi - b : G);
     }
     reduce_grads(l, T);
 }

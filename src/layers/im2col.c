@@ -37,14 +37,14 @@ static void same_rows(const nn_conv_geom *g, int kh, int *oh0, int *oh1)
     *oh1 = g->h + g->p - kh < g->h ? g->h + g->p - kh : g->h;
 }
 
-static void im2col_same(const nn_conv_geom *g, const float *x, float *col)
+static void im2col_same(const nn_conv_geom *g, const float *x, float *col, size_t ld)
 {
     const int k = g->k, p = g->p, w = g->w;
     const size_t n = (size_t)g->h * w;
     for (int ci = 0; ci < g->c; ++ci)
         for (int kh = 0; kh < k; ++kh)
             for (int kw = 0; kw < k; ++kw) {
-                float *restrict dst = col + ((size_t)(ci * k + kh) * k + kw) * n; /* [h, w] */
+                float *restrict dst = col + ((size_t)(ci * k + kh) * k + kw) * ld; /* [h, w] */
                 const float *restrict plane = x + (size_t)ci * n;
                 int lo, hi, oh0, oh1;
                 valid_cols(g, kw, &lo, &hi);
@@ -73,14 +73,14 @@ static void im2col_same(const nn_conv_geom *g, const float *x, float *col)
 /* The adjoint of im2col_same. dcol's entries at padding positions must be
  * dropped, not added to a neighbouring row's pixel: they are zeroed first
  * (dcol is scratch), then one flat add covers the valid rows. */
-static void col2im_same(const nn_conv_geom *g, float *dcol, float *dx)
+static void col2im_same(const nn_conv_geom *g, float *dcol, size_t ld, float *dx)
 {
     const int k = g->k, p = g->p, w = g->w;
     const size_t n = (size_t)g->h * w;
     for (int ci = 0; ci < g->c; ++ci)
         for (int kh = 0; kh < k; ++kh)
             for (int kw = 0; kw < k; ++kw) {
-                float *restrict src = dcol + ((size_t)(ci * k + kh) * k + kw) * n;
+                float *restrict src = dcol + ((size_t)(ci * k + kh) * k + kw) * ld;
                 float *restrict plane = dx + (size_t)ci * n;
                 int lo, hi, oh0, oh1;
                 valid_cols(g, kw, &lo, &hi);
@@ -100,18 +100,17 @@ static void col2im_same(const nn_conv_geom *g, float *dcol, float *dx)
             }
 }
 
-void nn_im2col(const nn_conv_geom *g, const float *x, float *col)
+void nn_im2col(const nn_conv_geom *g, const float *x, float *col, size_t ld)
 {
     if (is_same(g)) {
-        im2col_same(g, x, col);
+        im2col_same(g, x, col, ld);
         return;
     }
     const int k = g->k, s = g->s, p = g->p, wo = g->wo;
-    const size_t n = (size_t)g->ho * wo;
     for (int ci = 0; ci < g->c; ++ci)
         for (int kh = 0; kh < k; ++kh)
             for (int kw = 0; kw < k; ++kw) {
-                float *dst = col + ((size_t)(ci * k + kh) * k + kw) * n; /* [ho, wo] */
+                float *dst = col + ((size_t)(ci * k + kh) * k + kw) * ld; /* [ho, wo] */
                 int lo, hi;
                 valid_cols(g, kw, &lo, &hi);
                 for (int oh = 0; oh < g->ho; ++oh) {
@@ -141,18 +140,17 @@ void nn_im2col(const nn_conv_geom *g, const float *x, float *col)
             }
 }
 
-void nn_col2im_add(const nn_conv_geom *g, float *dcol, float *dx)
+void nn_col2im_add(const nn_conv_geom *g, float *dcol, size_t ld, float *dx)
 {
     if (is_same(g)) {
-        col2im_same(g, dcol, dx);
+        col2im_same(g, dcol, ld, dx);
         return;
     }
     const int k = g->k, s = g->s, p = g->p, wo = g->wo;
-    const size_t n = (size_t)g->ho * wo;
     for (int ci = 0; ci < g->c; ++ci)
         for (int kh = 0; kh < k; ++kh)
             for (int kw = 0; kw < k; ++kw) {
-                const float *src = dcol + ((size_t)(ci * k + kh) * k + kw) * n;
+                const float *src = dcol + ((size_t)(ci * k + kh) * k + kw) * ld;
                 int lo, hi;
                 valid_cols(g, kw, &lo, &hi);
                 for (int oh = 0; oh < g->ho; ++oh) {

@@ -75,12 +75,13 @@ typedef struct nn_conv_geom {
 
 /* col [c*k*k, ho*wo] = the input patches of x [c, h, w] (im2col): row
  * (ci, kh, kw) holds x[ci, oh*s - p + kh, ow*s - p + kw] for every output
- * position (oh, ow), 0 where that falls in the padding. */
-void nn_im2col(const nn_conv_geom *g, const float *x, float *col);
+ * position (oh, ow), 0 where that falls in the padding. Rows of col are ld
+ * floats apart (ld >= ho*wo: several samples' columns side by side). */
+void nn_im2col(const nn_conv_geom *g, const float *x, float *col, size_t ld);
 
-/* The adjoint: dx [c, h, w] += the entries of dcol [c*k*k, ho*wo] at the
- * positions im2col read them from (padding entries are dropped; dcol is
- * scratch and may be overwritten). */
-void nn_col2im_add(const nn_conv_geom *g, float *dcol, float *dx);
+/* The adjoint: dx [c, h, w] += the entries of dcol [c*k*k, ho*wo] (rows ld
+ * apart) at the positions im2col read them from (padding entries are
+ * dropped; dcol is scratch and may be overwritten). */
+void nn_col2im_add(const nn_conv_geom *g, float *dcol, size_t ld, float *dx);
 
 #endif

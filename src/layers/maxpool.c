@@ -1,11 +1,12 @@
 /* Max pooling over size x size windows of each channel plane:
  *     y [B, C, Ho, Wo],  y[b,c,i,j] = max over the window of x [B, C, H, W]
  * Padding never wins (windows are clipped to the image). Forward records
- * where each maximum came from (the first position holding it, in row-major
- * scan order) in aux [max_batch, C, Ho, Wo] as an index into the input
- * plane; backward scatters each output's gradient there. The 2 x 2, stride
- * 2 case has its own forward loop. */
+ * where each maximum came from in aux [max_batch, C, Ho, Wo] as an index
+ * into the input plane (ties go to the leftmost column, then the top row);
+ * backward scatters each output's gradient there. The 2 x 2, stride 2 case
+ * runs in two vectorisable passes (see max2x2). */
 #include <float.h>
+#include <omp.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@ static int maxpool_setup(nn_layer *l, nn_error *err)
 {
     int rc = nn_pool_setup(l, err);
     l->aux_size = (size_t)l->max_batch * nn_shape_dim(l->out_shape); /* int32 argmax */
+    /* max2x2's per-thread scratch: column maxima and their indices [Ho, 2 Wo] */
+    l->ws_size = (size_t)l->threads * 4 * l->out_shape.h * l->out_shape.w;
     return rc;
 }
 
@@ -28,30 +31,45 @@ static void window(const nn_pool_geom *g, int i, int j, int *r0, int *r1, int *c
     *c1 = c + g->k > g->w ? g->w : c + g->k;
 }
 
-/* One output row of 2 x 2 windows at stride 2 over input rows r0, r1;
- * strict comparisons keep the first maximum in scan order (r0[2j], r0[2j+1],
- * r1[2j], r1[2j+1]). Written with selects and arithmetic on the 0/1
- * comparison results (no conditional int choice), so GCC vectorises it. */
-static void max2x2_row(const float *restrict r0, const float *restrict r1, float *restrict y,
-                       int32_t *restrict at, int wo, int32_t base, int32_t w)
+/* 2 x 2 windows at stride 2 in two passes, because output rows are short
+ * (7 or 14 values in a small CNN) and a loop over one row barely vectorises:
+ *   vertical:   v[i][c] = max(x[2i][c], x[2i+1][c]) for c < 2 Wo, and where
+ *               it came from (the top row on a tie);
+ *   horizontal: y[q] = max(v[2q], v[2q+1]) over the plane's Ho Wo outputs
+ *               at once (v's rows hold 2 Wo values, so output q = i Wo + j
+ *               reads v at 2q and 2q + 1): one long loop.
+ * The comparisons produce 0/1 values used arithmetically (no conditional
+ * int choice), which GCC vectorises. v, vi: scratch [Ho, 2 Wo]. */
+static void max2x2_columns(const float *restrict x0, const float *restrict x1, float *restrict v,
+                           int32_t *restrict vi, int n, int32_t base, int32_t w)
 {
-    for (int j = 0; j < wo; ++j) {
-        const float a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];
-        const int32_t tb = b > a, bb = d > c;
-        const float top = b > a ? b : a, bot = d > c ? d : c;
-        const int32_t lower = bot > top;
-        y[j] = bot > top ? bot : top;
-        at[j] = base + 2 * j + lower * (w + bb) + (1 - lower) * tb;
+    for (int c = 0; c < n; ++c) {
+        const int32_t lower = x1[c] > x0[c];
+        v[c] = x1[c] > x0[c] ? x1[c] : x0[c];
+        vi[c] = base + c + lower * w;
     }
 }
 
-static void max2x2(const float *x, float *y, int32_t *at, const nn_pool_geom *g)
+static void max2x2_pairs(const float *restrict v, const int32_t *restrict vi, float *restrict y,
+                         int32_t *restrict at, int n)
 {
+    for (int q = 0; q < n; ++q) {
+        const int32_t right = v[2 * q + 1] > v[2 * q];
+        y[q] = v[2 * q + 1] > v[2 * q] ? v[2 * q + 1] : v[2 * q];
+        at[q] = right * vi[2 * q + 1] + (1 - right) * vi[2 * q];
+    }
+}
+
+static void max2x2(const float *x, float *y, int32_t *at, const nn_pool_geom *g, float *scratch)
+{
+    float *v = scratch;                                        /* [Ho, 2 Wo] */
+    int32_t *vi = (int32_t *)(void *)(scratch + 2 * g->ho * g->wo); /* [Ho, 2 Wo] */
     for (int i = 0; i < g->ho; ++i) {
         const float *r0 = x + (size_t)(2 * i) * g->w;
-        max2x2_row(r0, r0 + g->w, y + (size_t)i * g->wo, at + (size_t)i * g->wo, g->wo,
-                   2 * i * g->w, g->w);
+        max2x2_columns(r0, r0 + g->w, v + 2 * i * g->wo, vi + 2 * i * g->wo, 2 * g->wo,
+                       2 * i * g->w, g->w);
     }
+    max2x2_pairs(v, vi, y, at, g->ho * g->wo);
 }
 
 static void max_general(const float *x, float *y, int32_t *at, const nn_pool_geom *g)
@@ -62,8 +80,8 @@ static void max_general(const float *x, float *y, int32_t *at, const nn_pool_geo
             window(g, i, j, &r0, &r1, &c0, &c1);
             float m = -FLT_MAX;
             int32_t where = r0 * g->w + c0;
-            for (int r = r0; r < r1; ++r)
-                for (int c = c0; c < c1; ++c)
+            for (int c = c0; c < c1; ++c) /* column by column: ties go left, then up */
+                for (int r = r0; r < r1; ++r)
                     if (x[r * g->w + c] > m) {
                         m = x[r * g->w + c];
                         where = r * g->w + c;
@@ -83,12 +101,16 @@ static void maxpool_forward(nn_layer *l, const float *const *inputs, float *out,
     const size_t planes = (size_t)B * l->in_shape.c, in_plane = (size_t)g.h * g.w;
     const size_t out_plane = (size_t)g.ho * g.wo;
     const int fast = g.k == 2 && g.s == 2 && g.p == 0;
-#pragma omp parallel for num_threads(l->threads) if (planes * in_plane > NN_OMP_MIN) schedule(static)
-    for (size_t q = 0; q < planes; ++q) {
-        if (fast)
-            max2x2(x + q * in_plane, out + q * out_plane, at + q * out_plane, &g);
-        else
-            max_general(x + q * in_plane, out + q * out_plane, at + q * out_plane, &g);
+#pragma omp parallel num_threads(l->threads) if (planes * in_plane > NN_OMP_MIN)
+    {
+        float *scratch = l->ws + (size_t)omp_get_thread_num() * 4 * out_plane;
+#pragma omp for schedule(static)
+        for (size_t q = 0; q < planes; ++q) {
+            if (fast)
+                max2x2(x + q * in_plane, out + q * out_plane, at + q * out_plane, &g, scratch);
+            else
+                max_general(x + q * in_plane, out + q * out_plane, at + q * out_plane, &g);
+        }
     }
 }
 

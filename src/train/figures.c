@@ -120,6 +120,25 @@ static int draw_weights(const char *dir, FILE *log, nn_error *err)
         rc = nn_checkpoint_read_tensor(ckpt, name, &W, err);
         if (rc)
             break;
+        /* A conv layer on one channel, W [F, 1, k, k]: its filters as k x k
+         * images, laid out [k*k, F] like a dense layer's [pixels, units]. */
+        if (W.rank == 4 && W.dims[1] == 1 && W.dims[2] == W.dims[3]) {
+            const size_t F = W.dims[0], kk = W.dims[2] * W.dims[3];
+            float *t = malloc(F * kk * sizeof *t);
+            if (!t) {
+                rc = nn_fail(err, NN_E_NOMEM, "out of memory");
+                free(W.data);
+                break;
+            }
+            for (size_t f = 0; f < F; ++f)
+                for (size_t p = 0; p < kk; ++p)
+                    t[p * F + f] = W.data[f * kk + p];
+            free(W.data);
+            W.data = t;
+            W.rank = 2;
+            W.dims[0] = kk;
+            W.dims[1] = F;
+        }
         int side = (int)lround(sqrt((double)W.dims[0]));
         if (W.rank == 2 && (uint64_t)side * (uint64_t)side == W.dims[0]) {
             join(png, sizeof png, dir, stage[s][1]);

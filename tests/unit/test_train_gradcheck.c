@@ -5,7 +5,9 @@
  * gradient goes through every layer's din path) with central differences of
  * the loss. Dropout masks are a pure function of (seed, epoch, sample id), so
  * they stay fixed while the harness perturbs values; batch norm is checked
- * with batch statistics (training) and running statistics (evaluation). */
+ * with batch statistics (training) and running statistics (evaluation).
+ * Differences run on one thread; every case is then built again on two
+ * threads (OpenMP over the batch), which must give the same gradients. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,7 +27,6 @@ typedef struct gc_case {
     const char *layers;    /* config sections of the layers */
     int training;          /* ctx.training */
     nn_loss_kind loss;
-    int threads;           /* network threads (OpenMP over the batch) */
 } gc_case;
 
 typedef struct gc_state {
@@ -41,7 +42,7 @@ typedef struct gc_state {
 static const char *loss_key(nn_loss_kind k) { return k == NN_LOSS_MSE ? "mse" : "cross_entropy"; }
 
 /* Build the case's network with random parameters, inputs and labels. */
-static void gc_build(gc_state *s, const gc_case *c)
+static void gc_build(gc_state *s, const gc_case *c, int threads)
 {
     char text[8192];
     snprintf(text, sizeof text, "[data]\ntrain = none.mat\n[train]\nloss = %s\n%s",
@@ -50,7 +51,7 @@ static void gc_build(gc_state *s, const gc_case *c)
     int rc = nn_config_parse_flags(&s->cfg, "gradcheck.ini", text, NULL, 0,
                                    NN_CONFIG_NO_FILE_CHECK, &err);
     ck_assert_msg(rc == 0, "%s: config: %s", c->name, err.msg);
-    rc = nn_network_build(&s->net, &s->cfg, c->in, B, c->threads, &err);
+    rc = nn_network_build(&s->net, &s->cfg, c->in, B, threads, &err);
     ck_assert_msg(rc == 0, "%s: build: %s", c->name, err.msg);
     ck_assert_uint_le(s->net.in_dim, MAX_IN);
     nn_network_init(&s->net, 7);
@@ -131,12 +132,45 @@ static double best_mismatch(gc_state *s, float *v, double analytic)
     return best;
 }
 
+static void gc_free(gc_state *s)
+{
+    nn_free_aligned(s->net.dx);
+    nn_network_free(&s->net);
+    nn_config_free(&s->cfg);
+    free(s);
+}
+
+/* Two threads give the gradients one thread gives (up to summation order). */
+static void check_threads(const gc_case *c, const gc_state *one)
+{
+    gc_state *two = calloc(1, sizeof *two);
+    ck_assert_ptr_nonnull(two);
+    gc_build(two, c, 2);
+    gc_backward(two);
+    /* Summation order differs: allow 1e-4 of the largest gradient plus 1e-3
+     * of each (a wrong share of the batch is off by far more). */
+    double scale = 0, worst = 0;
+    const size_t nx = B * one->net.in_dim;
+    for (size_t i = 0; i < one->net.n_params; ++i)
+        scale = fmax(scale, fabs(one->net.grads[i]));
+    for (size_t i = 0; i < nx; ++i)
+        scale = fmax(scale, fabs(one->net.dx[i]));
+    for (size_t i = 0; i < one->net.n_params + nx; ++i) {
+        const double a = i < one->net.n_params ? one->net.grads[i] : one->net.dx[i - one->net.n_params];
+        const double b = i < one->net.n_params ? two->net.grads[i] : two->net.dx[i - one->net.n_params];
+        worst = fmax(worst, fabs(a - b) / (1e-4 * scale + 1e-3 * fabs(a)));
+    }
+    ck_assert_msg(worst <= 1.0, "%s: 2 threads differ from 1 by %g x tolerance", c->name, worst);
+    gc_free(two);
+}
+
 static void check_case(const gc_case *c)
 {
     gc_state *s = calloc(1, sizeof *s);
     ck_assert_ptr_nonnull(s);
-    gc_build(s, c);
+    gc_build(s, c, 1);
     gc_backward(s);
+    check_threads(c, s);
     double worst = 0.0;
     const char *where = "";
     for (int i = 0; i < s->net.n_layers; ++i)
@@ -157,10 +191,7 @@ static void check_case(const gc_case *c)
             worst = m, where = "input";
     }
     ck_assert_msg(worst <= 1.0, "%s: worst error %g x tolerance (at %s)", c->name, worst, where);
-    nn_free_aligned(s->net.dx);
-    nn_network_free(&s->net);
-    nn_config_free(&s->cfg);
-    free(s);
+    gc_free(s);
 }
 
 /* ---- the cases ------------------------------------------------------------- */
@@ -170,98 +201,98 @@ static void check_case(const gc_case *c)
 
 static const gc_case dense_cases[] = {
     { "dense sigmoid", { 6, 1, 1 },
-      "[h1]\ntype = dense\nunits = 7\nactivation = sigmoid\n" HEAD(4), 1, CE, 1 },
+      "[h1]\ntype = dense\nunits = 7\nactivation = sigmoid\n" HEAD(4), 1, CE },
     { "dense linear/tanh/relu/softmax", { 6, 1, 1 },
       "[h1]\ntype = dense\nunits = 7\nactivation = linear\n"
       "[h2]\ntype = dense\nunits = 7\nactivation = tanh\n"
       "[h3]\ntype = dense\nunits = 7\nactivation = relu\n"
-      "[h4]\ntype = dense\nunits = 7\nactivation = softmax\n" HEAD(4), 1, CE, 1 },
+      "[h4]\ntype = dense\nunits = 7\nactivation = softmax\n" HEAD(4), 1, CE },
     { "mse linear", { 6, 1, 1 },
       "[h1]\ntype = dense\nunits = 5\nactivation = tanh\n"
-      "[o]\ntype = dense\nunits = 4\nactivation = linear\n", 1, NN_LOSS_MSE, 1 },
+      "[o]\ntype = dense\nunits = 4\nactivation = linear\n", 1, NN_LOSS_MSE },
     { "mse sigmoid", { 6, 1, 1 }, "[o]\ntype = dense\nunits = 4\nactivation = sigmoid\n", 1,
-      NN_LOSS_MSE, 1 },
+      NN_LOSS_MSE },
     { "mse relu", { 6, 1, 1 }, "[o]\ntype = dense\nunits = 4\nactivation = relu\n", 1,
-      NN_LOSS_MSE, 1 },
+      NN_LOSS_MSE },
     { "mse softmax", { 6, 1, 1 }, "[o]\ntype = dense\nunits = 4\nactivation = softmax\n", 1,
-      NN_LOSS_MSE, 1 },
+      NN_LOSS_MSE },
 };
 
 static const gc_case conv_cases[] = {
     { "conv 3x3 pad 1 relu", { 2, 5, 5 },
-      "[c]\ntype = conv\nfilters = 3\nsize = 3\npadding = 1\nactivation = relu\n" HEAD(4), 1, CE, 1 },
-    { "conv 3x3 stride 2, no bias, tanh, 2 threads", { 2, 6, 5 },
+      "[c]\ntype = conv\nfilters = 3\nsize = 3\npadding = 1\nactivation = relu\n" HEAD(4), 1, CE },
+    { "conv 3x3 stride 2, no bias, tanh", { 2, 6, 5 },
       "[c]\ntype = conv\nfilters = 3\nsize = 3\nstride = 2\nbias = false\nactivation = tanh\n"
-      HEAD(3), 1, CE, 2 },
+      HEAD(3), 1, CE },
     { "conv 1x1 (pointwise)", { 3, 4, 4 },
-      "[c]\ntype = conv\nfilters = 2\nsize = 1\nactivation = sigmoid\n" HEAD(3), 1, CE, 2 },
+      "[c]\ntype = conv\nfilters = 2\nsize = 1\nactivation = sigmoid\n" HEAD(3), 1, CE },
     { "conv 2x2 stride 3 pad 1, conv", { 2, 7, 7 },
       "[c1]\ntype = conv\nfilters = 2\nsize = 2\nstride = 3\npadding = 1\n"
       "[c2]\ntype = conv\nfilters = 3\nsize = 3\npadding = 2\nactivation = relu\n" HEAD(3), 1,
-      CE, 1 },
+      CE },
     { "conv 3x3 pad 1 on 1-pixel-high images", { 2, 1, 3 },
       "[c]\ntype = conv\nfilters = 2\npadding = 1\n[c2]\ntype = conv\nfilters = 2\n"
-      "size = 5\npadding = 2\nactivation = tanh\n" HEAD(3), 1, CE, 1 },
+      "size = 5\npadding = 2\nactivation = tanh\n" HEAD(3), 1, CE },
     { "conv 5x5 pad 2 (same)", { 2, 6, 5 },
       "[c]\ntype = conv\nfilters = 2\nsize = 5\npadding = 2\nactivation = tanh\n" HEAD(3), 1,
-      CE, 1 },
+      CE },
     { "conv softmax output, mse", { 1, 4, 4 },
-      "[c]\ntype = conv\nfilters = 2\nsize = 3\nactivation = softmax\n", 1, NN_LOSS_MSE, 1 },
+      "[c]\ntype = conv\nfilters = 2\nsize = 3\nactivation = softmax\n", 1, NN_LOSS_MSE },
 };
 
 static const gc_case pool_cases[] = {
-    { "maxpool 2x2", { 2, 6, 6 }, "[p]\ntype = maxpool\n" HEAD(3), 1, CE, 1 },
+    { "maxpool 2x2", { 2, 6, 6 }, "[p]\ntype = maxpool\n" HEAD(3), 1, CE },
     { "maxpool 3x3 stride 2 pad 1 (overlapping)", { 2, 7, 6 },
-      "[p]\ntype = maxpool\nsize = 3\nstride = 2\npadding = 1\n" HEAD(3), 1, CE, 2 },
-    { "maxpool 2x2 on odd size", { 1, 5, 5 }, "[p]\ntype = maxpool\n" HEAD(3), 1, CE, 1 },
-    { "avgpool 2x2", { 2, 6, 6 }, "[p]\ntype = avgpool\n" HEAD(3), 1, CE, 1 },
+      "[p]\ntype = maxpool\nsize = 3\nstride = 2\npadding = 1\n" HEAD(3), 1, CE },
+    { "maxpool 2x2 on odd size", { 1, 5, 5 }, "[p]\ntype = maxpool\n" HEAD(3), 1, CE },
+    { "avgpool 2x2", { 2, 6, 6 }, "[p]\ntype = avgpool\n" HEAD(3), 1, CE },
     { "avgpool 3x3 stride 1 pad 1", { 2, 5, 4 },
-      "[p]\ntype = avgpool\nsize = 3\nstride = 1\npadding = 1\n" HEAD(3), 1, CE, 1 },
-    { "global_avgpool", { 4, 3, 5 }, "[g]\ntype = global_avgpool\n" HEAD(3), 1, CE, 1 },
-    { "flatten", { 2, 3, 3 }, "[f]\ntype = flatten\n" HEAD(3), 1, CE, 1 },
+      "[p]\ntype = avgpool\nsize = 3\nstride = 1\npadding = 1\n" HEAD(3), 1, CE },
+    { "global_avgpool", { 4, 3, 5 }, "[g]\ntype = global_avgpool\n" HEAD(3), 1, CE },
+    { "flatten", { 2, 3, 3 }, "[f]\ntype = flatten\n" HEAD(3), 1, CE },
 };
 
 static const gc_case norm_cases[] = {
     { "batchnorm on channels, training", { 3, 4, 4 },
-      "[bn]\ntype = batchnorm\nactivation = relu\n" HEAD(3), 1, CE, 1 },
+      "[bn]\ntype = batchnorm\nactivation = relu\n" HEAD(3), 1, CE },
     { "batchnorm on features, training", { 5, 1, 1 },
-      "[bn]\ntype = batchnorm\nactivation = tanh\n" HEAD(3), 1, CE, 1 },
+      "[bn]\ntype = batchnorm\nactivation = tanh\n" HEAD(3), 1, CE },
     { "batchnorm, evaluation (running statistics)", { 3, 3, 3 },
-      "[bn]\ntype = batchnorm\n" HEAD(3), 0, CE, 1 },
+      "[bn]\ntype = batchnorm\n" HEAD(3), 0, CE },
     { "conv-batchnorm-relu-pool", { 2, 6, 6 },
       "[c]\ntype = conv\nfilters = 3\nsize = 3\npadding = 1\nbias = false\n"
-      "[bn]\ntype = batchnorm\nactivation = relu\n[p]\ntype = maxpool\n" HEAD(3), 1, CE, 2 },
+      "[bn]\ntype = batchnorm\nactivation = relu\n[p]\ntype = maxpool\n" HEAD(3), 1, CE },
     { "dropout, training", { 12, 1, 1 },
-      "[d]\ntype = dropout\nrate = 0.4\n" HEAD(3), 1, CE, 1 },
+      "[d]\ntype = dropout\nrate = 0.4\n" HEAD(3), 1, CE },
     { "dropout on images, training", { 2, 3, 3 },
-      "[d]\ntype = dropout\nrate = 0.3\n[c]\ntype = conv\nfilters = 2\n" HEAD(3), 1, CE, 1 },
-    { "dropout, evaluation", { 8, 1, 1 }, "[d]\ntype = dropout\nrate = 0.5\n" HEAD(3), 0, CE, 1 },
+      "[d]\ntype = dropout\nrate = 0.3\n[c]\ntype = conv\nfilters = 2\n" HEAD(3), 1, CE },
+    { "dropout, evaluation", { 8, 1, 1 }, "[d]\ntype = dropout\nrate = 0.5\n" HEAD(3), 0, CE },
 };
 
 static const gc_case graph_cases[] = {
     { "residual: add(conv, input) relu", { 2, 5, 5 },
       "[c1]\ntype = conv\nfilters = 2\nsize = 3\npadding = 1\nactivation = relu\n"
       "[c2]\ntype = conv\nfilters = 2\nsize = 3\npadding = 1\n"
-      "[sum]\ntype = add\ninput = c2, input\nactivation = relu\n" HEAD(3), 1, CE, 1 },
+      "[sum]\ntype = add\ninput = c2, input\nactivation = relu\n" HEAD(3), 1, CE },
     { "skip: concat(input, conv, pool)", { 2, 4, 4 },
       "[c1]\ntype = conv\nfilters = 3\nsize = 3\npadding = 1\nactivation = tanh\n"
       "[p]\ntype = avgpool\nsize = 3\nstride = 1\npadding = 1\ninput = input\n"
-      "[cat]\ntype = concat\ninput = input, c1, p\n" HEAD(3), 1, CE, 1 },
+      "[cat]\ntype = concat\ninput = input, c1, p\n" HEAD(3), 1, CE },
     { "fan-out: one output feeds three layers", { 6, 1, 1 },
       "[h]\ntype = dense\nunits = 5\nactivation = tanh\n"
       "[a]\ntype = dense\nunits = 5\nactivation = sigmoid\ninput = h\n"
       "[b]\ntype = dense\nunits = 5\ninput = h\n"
-      "[s]\ntype = add\ninput = a, b, h\n" HEAD(3), 1, CE, 1 },
+      "[s]\ntype = add\ninput = a, b, h\n" HEAD(3), 1, CE },
     { "the same input twice: add(x, x), concat(h, h)", { 4, 1, 1 },
       "[h]\ntype = dense\nunits = 3\nactivation = tanh\n"
       "[twice]\ntype = add\ninput = h, h\n[cat]\ntype = concat\ninput = twice, h\n" HEAD(3), 1,
-      CE, 1 },
+      CE },
     { "concat and add that are not the first to reach a gradient", { 4, 1, 1 },
       "[h]\ntype = dense\nunits = 3\nactivation = tanh\n"
       "[cat]\ntype = concat\ninput = h, input\n"
       "[sum]\ntype = add\ninput = h, h\n"
       "[a]\ntype = dense\nunits = 3\ninput = h\n"
-      "[s]\ntype = concat\ninput = cat, a, sum\n" HEAD(3), 1, CE, 1 },
+      "[s]\ntype = concat\ninput = cat, a, sum\n" HEAD(3), 1, CE },
     { "generalised residual block (ResNet in ResNet)", { 2, 4, 4 },
       "[r0]\ntype = conv\nfilters = 2\nsize = 1\n"
       "[t0]\ntype = conv\nfilters = 2\nsize = 1\ninput = input\n"
@@ -272,7 +303,7 @@ static const gc_case graph_cases[] = {
       "[r1]\ntype = add\ninput = rr, tr, r0\n[r1n]\ntype = batchnorm\nactivation = relu\n"
       "[t1]\ntype = add\ninput = rt, tt\n[t1n]\ntype = batchnorm\nactivation = relu\n"
       "[outer]\ntype = add\ninput = r1n, r0\n"
-      "[cat]\ntype = concat\ninput = outer, t1n\n[g]\ntype = global_avgpool\n" HEAD(3), 1, CE, 2 },
+      "[cat]\ntype = concat\ninput = outer, t1n\n[g]\ntype = global_avgpool\n" HEAD(3), 1, CE },
 };
 
 static void run_cases(const gc_case *cases, int n, int i) { ck_assert_int_lt(i, n); check_case(&cases[i]); }
@@ -295,7 +326,7 @@ START_TEST(gradcheck_detects_a_wrong_gradient)
 {
     gc_state *s = calloc(1, sizeof *s);
     ck_assert_ptr_nonnull(s);
-    gc_build(s, &dense_cases[0]);
+    gc_build(s, &dense_cases[0], 1);
     const float *o = nn_network_forward(&s->net, s->x, B, &s->ctx);
     nn_layer *last = nn_network_output_layer(&s->net);
     nn_loss_sums sums = { 0, 0, 0 };
@@ -306,10 +337,7 @@ START_TEST(gradcheck_detects_a_wrong_gradient)
     nn_param *W = &last->params[0];
     ck_assert_double_gt(mismatch(s, &W->value[0], W->grad[0], 1e-2), 1.0);
     ck_assert_double_gt(mismatch(s, &W->value[0], W->grad[0], 1e-3), 1.0);
-    nn_free_aligned(s->net.dx);
-    nn_network_free(&s->net);
-    nn_config_free(&s->cfg);
-    free(s);
+    gc_free(s);
 }
 END_TEST
 
@@ -318,17 +346,14 @@ START_TEST(gradcheck_detects_a_wrong_input_gradient)
 {
     gc_state *s = calloc(1, sizeof *s);
     ck_assert_ptr_nonnull(s);
-    gc_build(s, &conv_cases[0]);
+    gc_build(s, &conv_cases[0], 1);
     gc_backward(s);
     double worst = 0;
     for (size_t j = 0; j < B * s->net.in_dim; ++j)
         if (fabs(s->net.dx[j]) > 1e-3)
             worst = fmax(worst, mismatch(s, &s->x[j], -s->net.dx[j], 1e-3));
     ck_assert_double_gt(worst, 1.0);
-    nn_free_aligned(s->net.dx);
-    nn_network_free(&s->net);
-    nn_config_free(&s->cfg);
-    free(s);
+    gc_free(s);
 }
 END_TEST
 
