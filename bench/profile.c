@@ -109,7 +109,7 @@ int main(int argc, char **argv)
     if (nn_read_text_file(o.config, &text, &err) ||
         nn_config_parse_flags(&cfg, o.config, text, NULL, 0,
                               NN_CONFIG_NO_FILE_CHECK | NN_CONFIG_NO_INIT_FROM, &err) ||
-        nn_network_build(&net, &cfg, o.in, o.batch, o.threads, &err) ||
+        nn_network_build_threads(&net, &cfg, o.in, o.batch, o.threads, &err) ||
         nn_optim_init(&opt, &cfg.train, net.n_params, &err)) {
         fprintf(stderr, "nn_profile: %s\n", err.msg);
         return 1;
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
     net.profile = 1;
     for (int s = -5; s < o.steps; ++s) { /* 5 warm-up steps */
         double t0 = omp_get_wtime();
-        const float *out = nn_network_forward(&net, x, o.batch, &ctx);
+        const float *out = nn_network_forward_ctx(&net, x, o.batch, &ctx);
         nn_layer *last = nn_network_output_layer(&net);
         nn_loss_sums sums = { 0, 0, 0 };
         nn_loss_eval(cfg.train.loss, out, y, o.batch, (int)net.out_dim, 1.0f / o.batch,

@@ -34,27 +34,35 @@ typedef struct nn_network {
 } nn_network;
 
 /* Build from cfg->layers for per-sample input shape `in`, with activation
- * buffers for up to max_batch samples, for calls on up to `threads` threads.
- * Checks the wiring (every layer but the last feeds at least one later layer;
- * the last feeds none) and every layer's input shapes; errors are
- * "config:line: [layer] ..." with code NN_E_CONFIG. Parameters are zero until
- * init. */
+ * buffers for up to max_batch samples, for calls on up to nn_get_threads()
+ * threads. Checks the wiring (every layer but the last feeds at least one
+ * later layer; the last feeds none) and every layer's input shapes; errors
+ * are "config:line: [layer] ..." with code NN_E_CONFIG. Parameters are zero
+ * until init. */
 int nn_network_build(nn_network *net, const nn_config *cfg, nn_shape in, int max_batch,
-                     int threads, nn_error *err);
+                     nn_error *err);
+/* The same for calls on up to `threads` threads. */
+int nn_network_build_threads(nn_network *net, const nn_config *cfg, nn_shape in, int max_batch,
+                             int threads, nn_error *err);
 void nn_network_free(nn_network *net);
 
 /* Initialise every parameter from (seed, layer name, parameter name, element
  * index) only: the same weights on every rank and for any rank count. */
 void nn_network_init(nn_network *net, uint64_t seed);
 
-/* Forward x [B, in_dim] (B <= max_batch; B = 0 is allowed and still takes
- * part in the collectives of ctx); returns the output [B, out_dim]. ctx NULL:
- * evaluation. */
-const float *nn_network_forward(nn_network *net, const float *x, int B, const nn_ctx *ctx);
+/* Inference: forward x [B, in_dim] (B <= max_batch) in evaluation mode
+ * (dropout off, batch norm on its running statistics); returns the output
+ * [B, out_dim]. */
+const float *nn_network_forward(nn_network *net, const float *x, int B);
 
-/* Backward through every layer, after nn_network_forward with the same x, B
- * and ctx; the last layer's dout must hold dL/d(output) (or dL/d(pre-
- * activation) when its dout_is_preact is set). Fills grads (and dx when set). */
+/* Forward in the mode ctx says (NULL: evaluation). In training, B = 0 is
+ * allowed and still takes part in the collectives of ctx. */
+const float *nn_network_forward_ctx(nn_network *net, const float *x, int B, const nn_ctx *ctx);
+
+/* Backward through every layer, after nn_network_forward_ctx with the same
+ * x, B and ctx (NULL: evaluation); the last layer's dout must hold
+ * dL/d(output) (or dL/d(pre-activation) when its dout_is_preact is set).
+ * Fills grads (and dx when set). */
 void nn_network_backward(nn_network *net, const float *x, int B, const nn_ctx *ctx);
 
 nn_layer *nn_network_output_layer(nn_network *net);

@@ -36,11 +36,11 @@ void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
 }
 
 /* Products with a tiny dimension, where BLIS spends longer packing the big
- * operand (used once) than multiplying: measured on this machine, a
- * convolution's weight gradient [32 x 9] = dZ [32 x 784] . col^T runs at
- * ~21 GFLOP/s in BLIS, and its first-layer forward [32 x 784] = W [32 x 9] .
- * col at ~64. Plain loops that stream the big operand once do better; they
- * need unit strides where they stream. */
+ * operand (used once) than multiplying: a 1-channel 3x3 convolution's
+ * weight gradient [32 x 9] = dZ [32 x 784] . col^T and forward product
+ * [32 x 784] = W [32 x 9] . col. Plain loops that stream the big operand
+ * once do better (nn_profile shows the first conv layer's products with and
+ * without them: --blis-only). They need unit strides where they stream. */
 enum { SMALL_DIM = 16 };
 static int g_small_loops = 1;
 

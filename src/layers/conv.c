@@ -11,15 +11,14 @@
  * Why this shape:
  * - Every product is NoTrans-friendly for BLIS (transposes are strided
  *   views, never copies).
- * - Grouping: one BLIS call costs ~5 us besides its arithmetic, and wider
- *   products run faster: for the 32-to-64-channel 3x3 layer of the benchmark
- *   CNN, 4 samples per call take 41 instead of 50 us a sample forward and 34
- *   instead of 41 for dcol. G is smaller when col would outgrow the core's
- *   cache (~1 MB).
+ * - Grouping: a BLIS call costs microseconds besides its arithmetic, and
+ *   wider products run faster (measured with BLIS 0.9's skx kernels on the
+ *   benchmark CNN's 32-to-64-channel layer, for the forward product and
+ *   dcol). G is smaller when col would outgrow the core's cache (~1 MB).
  * - The weight gradient is accumulated transposed, [K, F] row-major, and
  *   turned into W's [F, K] once when the threads' sums are added: BLIS runs
- *   it ~25% faster than dZ . col^T into [F, K]. When K <= 16 (a first layer
- *   on one channel) nn_gemm_1t's own loop wants [F, K] instead.
+ *   that faster than dZ . col^T into [F, K] (same measurement). When K <= 16
+ *   (a first layer on one channel) nn_gemm_1t's own loop wants [F, K].
  * - OpenMP over the batch: each thread takes a contiguous share of the
  *   samples with its own buffers and dW/db accumulators (summed in thread
  *   order at the end) and calls single-threaded BLIS.

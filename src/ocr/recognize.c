@@ -96,7 +96,7 @@ int nn_ocr_model_load(nn_ocr_model **out, const char *checkpoint, const char *ov
     }
     if (!rc) {
         nn_shape in = {m->header.c, m->header.h, m->header.w};
-        rc = nn_network_build(&m->net, &m->cfg, in, BATCH, 1, err);
+        rc = nn_network_build_threads(&m->net, &m->cfg, in, BATCH, 1, err);
         m->built = rc == NN_OK;
     }
     if (!rc && (int)m->net.out_dim != m->header.num_classes)
@@ -157,7 +157,7 @@ static int classify(nn_ocr_model *m, const nn_ocr_page *pg, float *probs, nn_err
         }
         if (rc)
             break;
-        const float *y = nn_network_forward(&m->net, x, B, NULL); /* NULL: evaluation */
+        const float *y = nn_network_forward(&m->net, x, B); /* evaluation mode */
         memcpy(probs + (size_t)start * K, y, (size_t)B * K * sizeof *probs);
         if (!softmax) /* scores of another output layer: normalised by a softmax */
             nn_activation_forward(NN_ACT_SOFTMAX, probs + (size_t)start * K, (size_t)B, K);

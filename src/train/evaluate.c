@@ -47,7 +47,7 @@ nn_loss_sums nn_trainer_evaluate(nn_trainer *t, const nn_dataset *d, int64_t *co
                               t->y + done);
             done += n;
         }
-        const float *out = nn_network_forward(&t->net, t->x, (int)count, NULL);
+        const float *out = nn_network_forward(&t->net, t->x, (int)count);
         nn_trainer_batch_loss(t, out, t->x, t->y, (int)count, 1.0f, NULL, NULL, &sums);
         if (conf)
             count_predictions(out, t->y, count, K, conf);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nn/blas.h"
 #include "nn/rng.h"
 
 /* "config:line: " in front of a layer's message. */
@@ -140,7 +141,13 @@ static int allocate(nn_network *net, nn_error *err)
 }
 
 int nn_network_build(nn_network *net, const nn_config *cfg, nn_shape in, int max_batch,
-                     int threads, nn_error *err)
+                     nn_error *err)
+{
+    return nn_network_build_threads(net, cfg, in, max_batch, nn_get_threads(), err);
+}
+
+int nn_network_build_threads(nn_network *net, const nn_config *cfg, nn_shape in, int max_batch,
+                             int threads, nn_error *err)
 {
     memset(net, 0, sizeof *net);
     net->path = cfg->path;

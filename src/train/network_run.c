@@ -16,7 +16,12 @@ static void gather_inputs(const nn_network *net, const nn_layer *l, const float 
         in[k] = l->inputs[k] < 0 ? x : net->layers[l->inputs[k]].out;
 }
 
-const float *nn_network_forward(nn_network *net, const float *x, int B, const nn_ctx *ctx)
+const float *nn_network_forward(nn_network *net, const float *x, int B)
+{
+    return nn_network_forward_ctx(net, x, B, NULL);
+}
+
+const float *nn_network_forward_ctx(nn_network *net, const float *x, int B, const nn_ctx *ctx)
 {
     if (!ctx)
         ctx = &eval_ctx;

@@ -45,7 +45,7 @@ int nn_trainer_evaluate_recon(nn_trainer *t, const nn_dataset *d, nn_recon_sums 
         for (size_t i = 0; i < count; ++i)
             idx[i] = start + i;
         nn_dataset_gather(d, idx, count, t->cfg.data.invert, t->x, NULL);
-        const float *out = nn_network_forward(&t->net, t->x, (int)count, NULL);
+        const float *out = nn_network_forward(&t->net, t->x, (int)count);
         nn_recon_loss_eval(out, t->x, (int)count, t->net.out_dim, 1.0f, NULL, &local,
                            per_image ? per_image + start : NULL);
     }

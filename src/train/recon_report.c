@@ -98,7 +98,7 @@ static int draw_figure(nn_trainer *t, const nn_dataset *d, const nn_recon_result
         return NN_E_NOMEM;
     nn_dataset_gather(d, idx, (size_t)n, t->cfg.data.invert, px, NULL);
     memcpy(t->x, px, (size_t)n * D * sizeof(float));
-    memcpy(px + (size_t)n * D, nn_network_forward(&t->net, t->x, n, NULL), (size_t)n * D * sizeof(float));
+    memcpy(px + (size_t)n * D, nn_network_forward(&t->net, t->x, n), (size_t)n * D * sizeof(float));
     char pca_label[64] = "", note[64] = "", ae_label[64], title[NN_PATH_LEN + 160], png[NN_PATH_LEN + 64];
     int rc = pca_path ? pca_row(pca_path, r, px, n, D, px + 2 * (size_t)n * D, pca_label,
                                 sizeof pca_label, note, sizeof note, err)

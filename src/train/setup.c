@@ -191,7 +191,7 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
     t->steps_per_epoch = (int64_t)((t->train.n + (size_t)B - 1) / (size_t)B);
     nn_shape in = { t->train.c, t->train.h, t->train.w };
     int rows = t->local_max > 256 ? t->local_max : 256; /* evaluation runs 256 at a time */
-    rc = nn_network_build(&t->net, &t->cfg, in, rows, nn_get_threads(), err);
+    rc = nn_network_build(&t->net, &t->cfg, in, rows, err);
     if (!rc)
         rc = check_output(t, err);
     if (!rc)

@@ -73,7 +73,7 @@ static void compute_share(nn_trainer *t, size_t first, size_t global)
     nn_augment_images(t->x, (size_t)n, t->train.c, t->train.h, t->train.w, ids, &aug,
                       t->cfg.train.seed, t->epoch, t->scratch);
     nn_ctx ctx = step_ctx(t, ids);
-    const float *out = nn_network_forward(&t->net, t->x, n, &ctx);
+    const float *out = nn_network_forward_ctx(&t->net, t->x, n, &ctx);
     nn_layer *last = nn_network_output_layer(&t->net);
     nn_trainer_batch_loss(t, out, t->x, t->y, n, 1.0f / (float)global, last->dout,
                           &last->dout_is_preact, &sums);

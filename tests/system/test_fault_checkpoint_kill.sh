@@ -7,9 +7,9 @@ source "$(dirname "$0")/lib.sh"
 need_fmnist
 
 # A wide first layer makes each checkpoint ~2.4 MB, so writes take a while.
-write_small_config "$WORK/c.ini" "$WORK/c" "epochs = 40"
+write_small_config "$WORK/c.ini" "$WORK/c" "epochs = 500"
 sed -i '0,/epochs = 2/{/epochs = 2/d}; s/^limit = .*/limit = 256/; 0,/units = 32/{s/units = 32/units = 256/}' "$WORK/c.ini"
-write_small_config "$WORK/s.ini" "$WORK/s" "epochs = 40"
+write_small_config "$WORK/s.ini" "$WORK/s" "epochs = 500"
 sed -i '0,/epochs = 2/{/epochs = 2/d}; s/^limit = .*/limit = 256/; 0,/units = 32/{s/units = 32/units = 256/}' "$WORK/s.ini"
 run_ranks 1 "$WORK/s.ini" >/dev/null 2>&1 || fail "uninterrupted run"
 

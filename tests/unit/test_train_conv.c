@@ -47,7 +47,7 @@ START_TEST(conv_matches_direct_convolution)
     nn_error err = { 0 };
     ck_assert_int_eq(nn_config_parse_flags(&cfg, "conv.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
                                            &err), 0);
-    ck_assert_msg(nn_network_build(&net, &cfg, (nn_shape){ c->c, c->h, c->w }, c->batch,
+    ck_assert_msg(nn_network_build_threads(&net, &cfg, (nn_shape){ c->c, c->h, c->w }, c->batch,
                                    c->threads, &err) == 0, "%s", err.msg);
     nn_network_init(&net, 3);
     nn_layer *l = &net.layers[0];
@@ -60,7 +60,7 @@ START_TEST(conv_matches_direct_convolution)
     for (size_t i = 0; i < nx; ++i)
         x[i] = 2.0f * nn_rng_uniform(6, 6, i) - 1.0f;
     net.dx = nn_alloc_floats(nx, &err);
-    const float *y = nn_network_forward(&net, x, c->batch, NULL);
+    const float *y = nn_network_forward(&net, x, c->batch);
     const float *W = l->params[0].value; /* [F, C, k, k] */
     double worst = 0;
     for (int b = 0; b < c->batch; ++b)

@@ -51,7 +51,7 @@ static void gc_build(gc_state *s, const gc_case *c, int threads)
     int rc = nn_config_parse_flags(&s->cfg, "gradcheck.ini", text, NULL, 0,
                                    NN_CONFIG_NO_FILE_CHECK, &err);
     ck_assert_msg(rc == 0, "%s: config: %s", c->name, err.msg);
-    rc = nn_network_build(&s->net, &s->cfg, c->in, B, threads, &err);
+    rc = nn_network_build_threads(&s->net, &s->cfg, c->in, B, threads, &err);
     ck_assert_msg(rc == 0, "%s: build: %s", c->name, err.msg);
     ck_assert_uint_le(s->net.in_dim, MAX_IN);
     nn_network_init(&s->net, 7);
@@ -84,7 +84,7 @@ static double batch_loss(gc_state *s)
     static float saved[1 << 16];
     ck_assert_uint_le(s->net.n_params, sizeof saved / sizeof saved[0]);
     memcpy(saved, s->net.params, s->net.n_params * sizeof(float));
-    const float *o = nn_network_forward(&s->net, s->x, B, &s->ctx);
+    const float *o = nn_network_forward_ctx(&s->net, s->x, B, &s->ctx);
     nn_loss_sums sums = { 0, 0, 0 };
     nn_loss_eval(s->loss, o, s->y, B, (int)s->net.out_dim, 1.0f, NULL, NULL, &sums);
     memcpy(s->net.params, saved, s->net.n_params * sizeof(float));
@@ -95,7 +95,7 @@ static void gc_backward(gc_state *s)
 {
     static float saved[1 << 16];
     memcpy(saved, s->net.params, s->net.n_params * sizeof(float));
-    const float *o = nn_network_forward(&s->net, s->x, B, &s->ctx);
+    const float *o = nn_network_forward_ctx(&s->net, s->x, B, &s->ctx);
     nn_layer *last = nn_network_output_layer(&s->net);
     nn_loss_sums sums = { 0, 0, 0 };
     nn_loss_eval(s->loss, o, s->y, B, (int)s->net.out_dim, 1.0f / B, last->dout,
@@ -327,7 +327,7 @@ START_TEST(gradcheck_detects_a_wrong_gradient)
     gc_state *s = calloc(1, sizeof *s);
     ck_assert_ptr_nonnull(s);
     gc_build(s, &dense_cases[0], 1);
-    const float *o = nn_network_forward(&s->net, s->x, B, &s->ctx);
+    const float *o = nn_network_forward_ctx(&s->net, s->x, B, &s->ctx);
     nn_layer *last = nn_network_output_layer(&s->net);
     nn_loss_sums sums = { 0, 0, 0 };
     nn_loss_eval(CE, o, s->y, B, (int)s->net.out_dim, 1.0f / B, last->dout, &last->dout_is_preact,

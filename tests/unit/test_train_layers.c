@@ -22,7 +22,7 @@ static void build(const char *layers, nn_shape in, int max_batch)
     nn_error err = { 0 };
     ck_assert_int_eq(nn_config_parse_flags(&cfg, "t.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
                                            &err), 0);
-    ck_assert_msg(nn_network_build(&net, &cfg, in, max_batch, 1, &err) == 0, "%s", err.msg);
+    ck_assert_msg(nn_network_build_threads(&net, &cfg, in, max_batch, 1, &err) == 0, "%s", err.msg);
     nn_network_init(&net, 1);
 }
 
@@ -42,11 +42,11 @@ START_TEST(dropout_mask_depends_on_sample_id_not_row)
         x[i] = 1.0f + nn_rng_uniform(2, 2, (uint64_t)i);
     size_t ids[4] = { 70, 3, 9, 11 };
     nn_ctx ctx = { 1, 5, 2, ids, NULL };
-    memcpy(y, nn_network_forward(&net, x, 4, &ctx), 4 * D * sizeof *y);
+    memcpy(y, nn_network_forward_ctx(&net, x, 4, &ctx), 4 * D * sizeof *y);
     /* Sample 9 alone, in row 0 of another batch: the same values. */
     size_t one[1] = { 9 };
     ctx.sample_ids = one;
-    const float *z = nn_network_forward(&net, x + 2 * D, 1, &ctx);
+    const float *z = nn_network_forward_ctx(&net, x + 2 * D, 1, &ctx);
     ck_assert_mem_eq(z, y + 2 * D, D * sizeof *z);
     /* Rate and scaling: dropped values are 0, kept ones x / 0.75. */
     int dropped = 0;
@@ -59,10 +59,10 @@ START_TEST(dropout_mask_depends_on_sample_id_not_row)
     ck_assert_double_eq_tol(dropped / (4.0 * D), 0.25, 0.015);
     /* Another epoch or seed: another mask. */
     ctx.epoch = 3;
-    z = nn_network_forward(&net, x + 2 * D, 1, &ctx);
+    z = nn_network_forward_ctx(&net, x + 2 * D, 1, &ctx);
     ck_assert(memcmp(z, y + 2 * D, D * sizeof *z) != 0);
     /* Evaluation passes values through. */
-    z = nn_network_forward(&net, x, 4, NULL);
+    z = nn_network_forward(&net, x, 4);
     ck_assert_mem_eq(z, x, 4 * D * sizeof *z);
     free(x), free(y);
     teardown();
@@ -86,7 +86,7 @@ START_TEST(batchnorm_uses_the_sum_over_ranks)
     for (int i = 0; i < B * C * N; ++i)
         x[i] = 3.0f * nn_rng_uniform(4, 4, (uint64_t)i) + (float)(i / N % C);
     nn_ctx alone = { 1, 1, 0, NULL, NULL };
-    memcpy(y1, nn_network_forward(&net, x, B, &alone), sizeof y1);
+    memcpy(y1, nn_network_forward_ctx(&net, x, B, &alone), sizeof y1);
     /* Each channel comes out with mean 0 and (biased) variance 1. */
     for (int c = 0; c < C; ++c) {
         double s = 0, s2 = 0;
@@ -102,7 +102,7 @@ START_TEST(batchnorm_uses_the_sum_over_ranks)
      * same output; the hook is called twice in forward (mean, variance). */
     nn_ctx two = { 1, 1, 0, NULL, sum_twice };
     sum_calls = 0;
-    const float *y2 = nn_network_forward(&net, x, B, &two);
+    const float *y2 = nn_network_forward_ctx(&net, x, B, &two);
     for (int i = 0; i < B * C * N; ++i)
         ck_assert_float_eq_tol(y2[i], y1[i], 1e-5f);
     ck_assert_int_eq(sum_calls, 2);
@@ -110,7 +110,7 @@ START_TEST(batchnorm_uses_the_sum_over_ranks)
     float dx[1];
     net.dx = dx;
     sum_calls = 0;
-    nn_network_forward(&net, x, 0, &two);
+    nn_network_forward_ctx(&net, x, 0, &two);
     nn_network_backward(&net, x, 0, &two);
     ck_assert_int_eq(sum_calls, 3);
     net.dx = NULL;
@@ -126,7 +126,7 @@ START_TEST(batchnorm_running_statistics)
     for (int i = 0; i < B * C; ++i)
         x[i] = (float)(i * i % 7) + (float)(i % C) * 10.0f;
     nn_ctx train = { 1, 1, 0, NULL, NULL };
-    nn_network_forward(&net, x, B, &train);
+    nn_network_forward_ctx(&net, x, B, &train);
     const nn_layer *l = &net.layers[0];
     for (int c = 0; c < C; ++c) {
         double m = 0, v = 0;
@@ -138,7 +138,7 @@ START_TEST(batchnorm_running_statistics)
         ck_assert_float_eq_tol(l->params[3].value[c], 0.75 + 0.25 * v, 1e-4);
     }
     /* Evaluation normalises with the running statistics. */
-    const float *y = nn_network_forward(&net, x, B, NULL);
+    const float *y = nn_network_forward(&net, x, B);
     for (int b = 0; b < B; ++b)
         for (int c = 0; c < C; ++c) {
             const double want = (x[b * C + c] - l->params[2].value[c]) /

@@ -91,7 +91,7 @@ static void weight_moments(nn_init_kind init, double *mean, double *var, double 
     c = one_layer_cfg(64, init);
     nn_network net;
     nn_error err = { 0 };
-    ck_assert_int_eq(nn_network_build(&net, &c, (nn_shape){ 1024, 1, 1 }, 1, 1, &err), 0);
+    ck_assert_int_eq(nn_network_build(&net, &c, (nn_shape){ 1024, 1, 1 }, 1, &err), 0);
     nn_network_init(&net, 42);
     const nn_param *W = &net.layers[0].params[0];
     double s = 0, s2 = 0, mx = 0;
@@ -127,8 +127,8 @@ START_TEST(init_depends_on_seed_only)
     c = one_layer_cfg(8, NN_INIT_XAVIER);
     nn_network a, b;
     nn_error err = { 0 };
-    ck_assert_int_eq(nn_network_build(&a, &c, (nn_shape){ 16, 1, 1 }, 4, 1, &err), 0);
-    ck_assert_int_eq(nn_network_build(&b, &c, (nn_shape){ 16, 1, 1 }, 64, 1, &err), 0);
+    ck_assert_int_eq(nn_network_build(&a, &c, (nn_shape){ 16, 1, 1 }, 4, &err), 0);
+    ck_assert_int_eq(nn_network_build(&b, &c, (nn_shape){ 16, 1, 1 }, 64, &err), 0);
     nn_network_init(&a, 5);
     nn_network_init(&b, 5);
     ck_assert_mem_eq(a.params, b.params, a.n_params * sizeof(float));
@@ -184,7 +184,7 @@ static void optim_setup(nn_network *net, nn_optimizer *opt, nn_train_config *tc,
 {
     *c = one_layer_cfg(1, NN_INIT_ZEROS);
     nn_error err = { 0 };
-    ck_assert_int_eq(nn_network_build(net, c, (nn_shape){ 2, 1, 1 }, 1, 1, &err), 0);
+    ck_assert_int_eq(nn_network_build(net, c, (nn_shape){ 2, 1, 1 }, 1, &err), 0);
     memset(tc, 0, sizeof *tc);
     tc->optimizer = kind;
     tc->momentum = 0.9;

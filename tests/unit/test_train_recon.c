@@ -76,7 +76,7 @@ static void make_autoencoder(void)
 /* The loss training minimises: mean over the batch of the per-image MSE. */
 static double batch_loss(nn_network *net, const float *x)
 {
-    const float *o = nn_network_forward(net, x, B, NULL);
+    const float *o = nn_network_forward(net, x, B);
     nn_recon_sums s = { 0, 0, 0 };
     nn_recon_loss_eval(o, x, B, IN, 1.0f, NULL, &s, NULL);
     return s.loss / B;
@@ -107,7 +107,7 @@ static double mismatch(nn_network *net, const float *x, size_t i)
  * the batch, times `wrong` to simulate a bug), backward. */
 static void gradients(nn_network *net, const float *x, float wrong)
 {
-    const float *o = nn_network_forward(net, x, B, NULL);
+    const float *o = nn_network_forward(net, x, B);
     nn_layer *last = nn_network_output_layer(net);
     nn_recon_sums s = { 0, 0, 0 };
     nn_recon_loss_eval(o, x, B, IN, wrong / B, last->dout, &s, NULL);
@@ -119,7 +119,7 @@ static void setup_net(nn_network *net, float *x)
 {
     make_autoencoder();
     nn_error err = { 0 };
-    ck_assert_int_eq(nn_network_build(net, &cfg, (nn_shape){ IN, 1, 1 }, B, 1, &err), 0);
+    ck_assert_int_eq(nn_network_build(net, &cfg, (nn_shape){ IN, 1, 1 }, B, &err), 0);
     nn_network_init(net, 11);
     for (size_t i = 0; i < net->n_params; ++i) /* non-zero biases, live ReLUs */
         net->params[i] += 0.1f * (nn_rng_uniform(5, 5, i) - 0.2f);
