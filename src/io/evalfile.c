@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/h5array.h"
 #include "io/h5util.h"
 
 #define NN_EVAL_FORMAT_VERSION 1
@@ -46,21 +47,6 @@ double nn_eval_class_accuracy(const nn_eval_result *r, int k)
 
 /* ---- writing ---------------------------------------------------------------- */
 
-static int write_dataset(hid_t fid, const char *file, const char *name, hid_t ftype, hid_t mtype,
-                         int rank, const hsize_t *dims, const void *buf, nn_error *err)
-{
-    hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t dset = space < 0 ? -1
-                           : H5Dcreate2(fid, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT,
-                                        H5P_DEFAULT);
-    int rc = NN_OK;
-    if (dset < 0 || H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot write %s", file, name);
-    nn_h5_close(&dset);
-    nn_h5_close(&space);
-    return rc;
-}
-
 static int write_names(hid_t fid, const char *file, const nn_eval_result *r, nn_error *err)
 {
     const int K = r->num_classes;
@@ -68,7 +54,7 @@ static int write_names(hid_t fid, const char *file, const nn_eval_result *r, nn_
     if (str < 0)
         return nn_h5_fail(err, NN_E_IO, "%s: cannot create a string type", file);
     hsize_t dims[1] = { (hsize_t)K };
-    int rc = write_dataset(fid, file, "/class_names", str, str, 1, dims, r->class_names, err);
+    int rc = nn_h5_write_array(fid, file, "/class_names", str, str, 1, dims, r->class_names, err);
     H5Tclose(str);
     return rc;
 }
@@ -97,7 +83,7 @@ static int fill_eval(hid_t fid, const char *path, void *ctx, nn_error *err)
                               &r->count, err);
     hsize_t dims[2] = { (hsize_t)K, (hsize_t)K };
     if (!rc)
-        rc = write_dataset(fid, path, "/confusion", H5T_STD_I64LE, H5T_NATIVE_INT64, 2, dims,
+        rc = nn_h5_write_array(fid, path, "/confusion", H5T_STD_I64LE, H5T_NATIVE_INT64, 2, dims,
                            r->confusion, err);
     double *per = rc ? NULL : nn_malloc((size_t)K * sizeof *per, err);
     if (!rc && !per)
@@ -105,7 +91,7 @@ static int fill_eval(hid_t fid, const char *path, void *ctx, nn_error *err)
     if (!rc) {
         for (int k = 0; k < K; k++)
             per[k] = nn_eval_class_accuracy(r, k);
-        rc = write_dataset(fid, path, "/per_class_accuracy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+        rc = nn_h5_write_array(fid, path, "/per_class_accuracy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                            1, dims, per, err);
     }
     free(per);
