@@ -37,6 +37,11 @@ static int parse(int argc, char **argv, nn_eval_options *o, const char **overrid
     return NN_OK;
 }
 
+static int run(const void *opts, const nn_dist *dist, nn_error *err)
+{
+    return nn_eval_main(opts, dist, err);
+}
+
 int nn_cmd_eval(int argc, char **argv, nn_error *err)
 {
     nn_eval_options o;
@@ -46,11 +51,5 @@ int nn_cmd_eval(int argc, char **argv, nn_error *err)
         nn_tools_report(rc, 0, err);
         return rc;
     }
-    nn_dist dist;
-    rc = nn_tools_start_mpi(&argc, &argv, &dist, err);
-    if (!rc)
-        rc = nn_eval_main(&o, &dist, err);
-    nn_tools_report(rc, dist.rank, err);
-    nn_dist_finalize();
-    return rc;
+    return nn_tools_run_mpi(&argc, &argv, run, &o, err);
 }

@@ -47,6 +47,11 @@ static int parse(int argc, char **argv, train_cli *c, nn_error *err)
     return NN_OK;
 }
 
+static int run(const void *opts, const nn_dist *dist, nn_error *err)
+{
+    return nn_train_main(opts, dist, err);
+}
+
 int nn_cmd_train(int argc, char **argv, nn_error *err)
 {
     train_cli c;
@@ -55,11 +60,5 @@ int nn_cmd_train(int argc, char **argv, nn_error *err)
         nn_tools_report(rc, 0, err);
         return rc;
     }
-    nn_dist dist;
-    rc = nn_tools_start_mpi(&argc, &argv, &dist, err);
-    if (!rc)
-        rc = nn_train_main(&c.run, &dist, err);
-    nn_tools_report(rc, dist.rank, err);
-    nn_dist_finalize();
-    return rc;
+    return nn_tools_run_mpi(&argc, &argv, run, &c.run, err);
 }

@@ -69,7 +69,7 @@ static int exit_status(int code)
     }
 }
 
-int nn_tools_start_mpi(int *argc, char ***argv, nn_dist *dist, nn_error *err)
+static int start_mpi(int *argc, char ***argv, nn_dist *dist, nn_error *err)
 {
     /* Handlers first: a SIGUSR1 that arrives while MPI starts (SLURM may
      * send it early in a short job) must set the stop flag, not kill the rank. */
@@ -85,6 +85,21 @@ int nn_tools_start_mpi(int *argc, char ***argv, nn_dist *dist, nn_error *err)
     if (nn_dist_init(argc, argv, dist) != 0)
         return nn_fail(err, NN_E_IO, "MPI failed to start");
     return NN_OK;
+}
+
+int nn_tools_run_mpi(int *argc, char ***argv, nn_collective_fn fn, const void *opts,
+                     nn_error *err)
+{
+    nn_dist dist = { 0, 1 };
+    int rc = start_mpi(argc, argv, &dist, err);
+    if (rc) { /* MPI never started: nothing to finalize */
+        nn_tools_report(rc, 0, err);
+        return rc;
+    }
+    rc = fn(opts, &dist, err);
+    nn_tools_report(rc, dist.rank, err);
+    nn_dist_finalize();
+    return rc;
 }
 
 /* Collective errors are reported by rank 0 only; a rank-local one (its own

@@ -15,10 +15,13 @@ int nn_cmd_pca(int argc, char **argv, nn_error *err);
 int nn_cmd_prep(int argc, char **argv, nn_error *err);
 int nn_cmd_ocr(int argc, char **argv, nn_error *err);
 
+/* A collective subcommand's body: runs on every rank with the parsed options. */
+typedef int (*nn_collective_fn)(const void *opts, const nn_dist *dist, nn_error *err);
 
-/* Start MPI and the stop-signal handlers; report errors the way every
- * subcommand does. */
-int nn_tools_start_mpi(int *argc, char ***argv, nn_dist *dist, nn_error *err);
+/* Start MPI and the stop-signal handlers, run fn(opts) on every rank, report
+ * its error the way every subcommand does, stop MPI; returns fn's code. */
+int nn_tools_run_mpi(int *argc, char ***argv, nn_collective_fn fn, const void *opts,
+                     nn_error *err);
 void nn_tools_report(int rc, int rank, const nn_error *err);
 
 #endif
