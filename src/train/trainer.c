@@ -341,6 +341,7 @@ int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err
     nn_trainer t;
     memset(&t, 0, sizeof t);
     t.dist = *dist;
+    t.lock_run_dir = !opts->summary_only; /* a training run owns its folder */
     int rc = nn_trainer_setup(&t, opts, err);
     if (!rc)
         print_header(&t);
