@@ -104,7 +104,7 @@ static int load_data(nn_trainer *t, nn_error *err)
     if (!rc && dc->test[0])
         rc = nn_trainer_load_file(dc, dc->test, dc->test_labels, "test", &t->test, err);
     if (!rc && dc->limit > 0 && dc->limit < t->train.n)
-        t->train.n = (size_t)dc->limit; /* the rest stays allocated but unused */
+        rc = nn_dataset_limit(&t->train, (size_t)dc->limit, t->cfg.train.seed, err);
     if (!rc)
         rc = check_compatible(&t->train, &t->valid, "validation", err);
     if (!rc)
