@@ -162,9 +162,8 @@ static int save_checkpoint(nn_trainer *t, nn_error *err)
     if (nn_floats_finite(t->net.params, t->net.n_params) && nn_optim_state_finite(&t->opt))
         return nn_trainer_save(t, err);
     int rc = nn_fail(err, NN_E_DIVERGED,
-                     "the weights or optimizer state are not finite at epoch %lld, step %lld; "
-                     "%s was not written", (long long)t->epoch + 1, (long long)t->step,
-                     t->ckpt_path);
+                     "not writing %s: the weights or optimizer state are not finite (after "
+                     "%lld steps of training)", t->ckpt_path, (long long)t->global_step);
     return nn_trainer_vote(rc, err);
 }
 
