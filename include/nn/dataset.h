@@ -59,6 +59,16 @@ int nn_mat_load(nn_dataset *out, const char *path, nn_error *err);
 int nn_dataset_split(nn_dataset *train, nn_dataset *valid, const nn_dataset *all,
                      double valid_fraction, uint64_t seed, nn_error *err);
 
+/* Keep a subset of `limit` samples ([data] limit), in place: stratified by
+ * class (each class keeps floor or ceil of limit times its share of d->n;
+ * the remainder goes to the classes with the largest fractional parts, ties
+ * drawn from seed), the samples of each class drawn uniformly from seed,
+ * the kept ones in their original order. A pure function of (seed, the
+ * samples' labels and order): the same subset on every rank and machine.
+ * limit == 0 or >= d->n: no change. The memory of the dropped samples stays
+ * allocated until nn_dataset_free. NN_E_NOMEM only. */
+int nn_dataset_limit(nn_dataset *d, size_t limit, uint64_t seed, nn_error *err);
+
 /* Transpose every image in place (EMNIST stores glyphs transposed); h and w
  * swap. Cannot fail: non-square images are done without scratch memory. */
 void nn_dataset_transpose(nn_dataset *d);

@@ -23,6 +23,13 @@ void nn_optim_free(nn_optimizer *opt);
  * the gradient) applies to parameters flagged decay. */
 void nn_optim_step(nn_optimizer *opt, nn_network *net, double lr, int64_t t);
 
+/* 1 when every x[0..n) is finite (neither NaN nor infinite), else 0. One
+ * vectorised pass over the bits, so it holds under -ffinite-math-only too. */
+int nn_floats_finite(const float *x, size_t n);
+
+/* 1 when the optimizer state (m, v) holds only finite values. */
+int nn_optim_state_finite(const nn_optimizer *opt);
+
 /* Number of optimizer state buffers (0, 1 or 2) and their names ("m", "v"). */
 int nn_optim_state_count(const nn_optimizer *opt);
 

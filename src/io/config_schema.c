@@ -78,7 +78,7 @@ const nn_key_spec nn_cfg_keys[] = {
     {"data", "valid_fraction", NN_KEY_FLOAT, D(valid_fraction), 0, NULL, CLOSED_OPEN(0, 1), "0.1",
      NULL, 0, "fraction of `train` held out for validation (0: none); not allowed with `valid`"},
     {"data", "limit", NN_KEY_U64, D(limit), 0, NULL, NO_RANGE, "0", NULL, 0,
-     "train on the first N samples of the training set only, after the validation split (0: all); for quick experiments"},
+     "train on N samples of the training set only, after the validation split (0: all); for quick experiments. The N are drawn at random from `[train] seed`, stratified by class: each class keeps its share of N, rounded down or up (the leftover samples go to the classes with the largest fractions, ties drawn from the seed), so a file sorted by class keeps all its classes, not the first few. The kept samples stay in file order; every rank and rank count gets the same ones"},
     {"data", "augment_shift", NN_KEY_FLOAT, D(augment_shift), 0, NULL, CLOSED_OPEN(0, 64), "0", NULL, 0,
      "training images only: shift each by a random offset of up to this many pixels in x and in y"},
     {"data", "augment_rotate", NN_KEY_FLOAT, D(augment_rotate), 0, NULL, CLOSED_CLOSED(0, 180), "0",

@@ -30,8 +30,14 @@ void nn_loss_eval(nn_loss_kind kind, const float *out, const int32_t *labels, in
         float *g = dout ? dout + (size_t)r * K : NULL;
         if (kind == NN_LOSS_CROSS_ENTROPY) {
             /* p[y] can underflow to 0 for a hopeless sample; FLT_MIN caps that
-             * sample's loss at about 87 instead of +inf. */
-            loss -= log(fmaxf(p[y], FLT_MIN));
+             * sample's loss at about 87 instead of +inf. The cap must not
+             * swallow NaN (fmaxf would return FLT_MIN): the sum of the row,
+             * 1 for a sound softmax, is NaN or inf when any output is, and
+             * then so is the loss, which is how divergence is detected. */
+            float row = 0.0f;
+            for (int k = 0; k < K; ++k)
+                row += p[k];
+            loss -= isfinite(row) ? log(fmaxf(p[y], FLT_MIN)) : (double)NAN;
             if (g) /* d(-log softmax_y)/dz_k = p_k - [k == y] */
                 for (int k = 0; k < K; ++k)
                     g[k] = scale * (p[k] - (k == y ? 1.0f : 0.0f));

@@ -36,6 +36,26 @@ int nn_optim_state_count(const nn_optimizer *opt)
     return (opt->m != NULL) + (opt->v != NULL);
 }
 
+int nn_floats_finite(const float *x, size_t n)
+{
+    /* A float is NaN or infinite exactly when its exponent bits are all set. */
+    const uint32_t exp = 0x7f800000u;
+    uint32_t bad = 0;
+#pragma omp simd reduction(| : bad)
+    for (size_t i = 0; i < n; ++i) {
+        uint32_t b;
+        memcpy(&b, &x[i], sizeof b);
+        bad |= (b & exp) == exp;
+    }
+    return !bad;
+}
+
+int nn_optim_state_finite(const nn_optimizer *opt)
+{
+    return (!opt->m || nn_floats_finite(opt->m, opt->n)) &&
+           (!opt->v || nn_floats_finite(opt->v, opt->n));
+}
+
 static void update_tensor(nn_optimizer *opt, const nn_param *p, float *w, const float *g,
                           float lr, float c1, float c2)
 {

@@ -104,7 +104,7 @@ static int load_data(nn_trainer *t, nn_error *err)
     if (!rc && dc->test[0])
         rc = nn_trainer_load_file(dc, dc->test, dc->test_labels, "test", &t->test, err);
     if (!rc && dc->limit > 0 && dc->limit < t->train.n)
-        t->train.n = (size_t)dc->limit; /* the rest stays allocated but unused */
+        rc = nn_dataset_limit(&t->train, (size_t)dc->limit, t->cfg.train.seed, err);
     if (!rc)
         rc = check_compatible(&t->train, &t->valid, "validation", err);
     if (!rc)
@@ -175,12 +175,31 @@ static int allocate_buffers(nn_trainer *t, nn_error *err)
     return t->init_weights ? NN_OK : NN_E_NOMEM;
 }
 
+/* Create the run folder and lock it (rank 0), so that a second run into a
+ * busy folder stops before it writes anything or loads any data. */
+static int lock_run_dir(nn_trainer *t, nn_error *err)
+{
+    int rc = NN_OK;
+    if (t->dist.rank == 0) {
+        rc = make_dir(t->run_dir, err);
+        if (!rc)
+            rc = nn_run_dir_lock(t->run_dir, &t->lock_fd, err);
+    }
+    return nn_trainer_vote(rc, err);
+}
+
 int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
 {
+    t->lock_fd = -1;
     int rc = load_config(t, opts, err);
     if (rc)
         return rc;
     const nn_train_config *tc = &t->cfg.train;
+    snprintf(t->run_dir, sizeof t->run_dir, "%s", tc->out);
+    snprintf(t->ckpt_path, sizeof t->ckpt_path, "%s/checkpoint.h5", t->run_dir);
+    snprintf(t->metrics_path, sizeof t->metrics_path, "%s/metrics.h5", t->run_dir);
+    if (t->lock_run_dir && (rc = lock_run_dir(t, err)))
+        return rc;
     set_threads(tc);
     /* Every rank reads the data itself (a shared file system is assumed). */
     rc = nn_trainer_vote(load_data(t, err), err);
@@ -202,10 +221,7 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
         rc = allocate_buffers(t, err);
     if ((rc = nn_trainer_vote(rc, err)))
         return rc;
-    snprintf(t->run_dir, sizeof t->run_dir, "%s", tc->out);
-    snprintf(t->ckpt_path, sizeof t->ckpt_path, "%s/checkpoint.h5", t->run_dir);
-    snprintf(t->metrics_path, sizeof t->metrics_path, "%s/metrics.h5", t->run_dir);
-    if (!opts->summary_only && !opts->config_text)
+    if (!opts->summary_only && !opts->config_text && !t->lock_run_dir)
         rc = t->dist.rank == 0 ? make_dir(t->run_dir, err) : NN_OK;
     return nn_trainer_vote(rc, err);
 }
@@ -214,6 +230,8 @@ void nn_trainer_free(nn_trainer *t)
 {
     if (t->metrics)
         nn_metrics_close(t->metrics);
+    if (t->lock_run_dir) /* last: everything above is written */
+        nn_run_dir_unlock(t->lock_fd);
     nn_free_aligned(t->x);
     nn_free_aligned(t->scratch);
     free(t->y);

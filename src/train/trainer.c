@@ -87,7 +87,47 @@ static void compute_share(nn_trainer *t, size_t first, size_t global)
 
 typedef enum { STEP_OK, STEP_STOP, STEP_DIVERGED } step_result;
 
-static step_result train_step(nn_trainer *t)
+/* What went non-finite in a step, for the message. */
+typedef enum { BAD_NONE, BAD_LOSS, BAD_GRADS, BAD_WEIGHTS, BAD_OPTIM } bad_state;
+
+static const char *bad_state_text(bad_state b)
+{
+    switch (b) {
+    case BAD_LOSS: return "the loss is";
+    case BAD_GRADS: return "the gradients are";
+    case BAD_WEIGHTS: return "the weights after the update are";
+    case BAD_OPTIM: return "the optimizer state after the update is";
+    case BAD_NONE: break;
+    }
+    return "the state is";
+}
+
+/* After the allreduce: the summed loss (NaN or inf when any rank's output
+ * was, see nn_loss_eval) and the summed gradients. A NaN or inf on any rank
+ * survives the sum, and every rank checks the same summed bytes, so all
+ * ranks reach the same verdict without another collective. */
+static bad_state check_reduced(const nn_trainer *t)
+{
+    const float *tail = t->net.grads + t->net.n_params;
+    if (!isfinite(tail[TAIL_LOSS]))
+        return BAD_LOSS;
+    if (!nn_floats_finite(t->net.grads, t->net.n_params))
+        return BAD_GRADS;
+    return BAD_NONE;
+}
+
+/* After the update, which every rank applied to the same values: finite
+ * gradients can still overflow a weight or Adam's second moment. */
+static bad_state check_updated(const nn_trainer *t)
+{
+    if (!nn_floats_finite(t->net.params, t->net.n_params))
+        return BAD_WEIGHTS;
+    if (!nn_optim_state_finite(&t->opt))
+        return BAD_OPTIM;
+    return BAD_NONE;
+}
+
+static step_result train_step(nn_trainer *t, bad_state *bad)
 {
     const size_t B = (size_t)t->cfg.train.batch_size;
     const size_t first = (size_t)t->step * B;
@@ -97,16 +137,46 @@ static step_result train_step(nn_trainer *t)
     compute_share(t, first, global);
     nn_dist_sum_floats(t->net.grads, t->net.n_params + TAIL_USED);
     const float *tail = t->net.grads + t->net.n_params;
-    /* Every rank sees the same summed loss, so all stop together. */
-    if (!isfinite(tail[TAIL_LOSS]))
+    /* Stop before a non-finite value reaches the weights, or right after
+     * the update that made them non-finite; either way the cursor stays on
+     * this step and nothing of it is saved. */
+    if ((*bad = check_reduced(t)) != BAD_NONE)
         return STEP_DIVERGED;
     nn_optim_step(&t->opt, &t->net, t->lr, t->global_step + 1);
+    if ((*bad = check_updated(t)) != BAD_NONE)
+        return STEP_DIVERGED;
     t->epoch_sums.loss += tail[TAIL_LOSS];
     t->epoch_sums.correct += tail[TAIL_CORRECT];
     t->epoch_sums.count += tail[TAIL_COUNT];
     t->step++;
     t->global_step++;
     return tail[TAIL_STOP] > 0 ? STEP_STOP : STEP_OK;
+}
+
+/* Write the checkpoint, but never from a non-finite state: a bad state
+ * that got past the step checks (a resumed checkpoint that already held
+ * NaN, say) must not replace the last good file. The weights are the same
+ * on every rank, so every rank refuses alike. Collective. */
+static int save_checkpoint(nn_trainer *t, nn_error *err)
+{
+    if (nn_floats_finite(t->net.params, t->net.n_params) && nn_optim_state_finite(&t->opt))
+        return nn_trainer_save(t, err);
+    int rc = nn_fail(err, NN_E_DIVERGED,
+                     "not writing %s: the weights or optimizer state are not finite (after "
+                     "%lld steps of training)", t->ckpt_path, (long long)t->global_step);
+    return nn_trainer_vote(rc, err);
+}
+
+/* The message of a diverged step (rank 0's). */
+static int fail_diverged(const nn_trainer *t, bad_state bad, nn_error *err)
+{
+    const int saved = access(t->ckpt_path, F_OK) == 0;
+    return nn_fail(err, NN_E_DIVERGED,
+                   "training diverged: %s not finite at epoch %lld, step %lld (learning rate "
+                   "%g); stopped without saving. %s %s", bad_state_text(bad),
+                   (long long)t->epoch + 1, (long long)t->step + 1, t->lr,
+                   saved ? "The last good checkpoint, unchanged, is"
+                         : "No checkpoint had been written yet to", saved ? t->ckpt_path : t->run_dir);
 }
 
 static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *err)
@@ -142,7 +212,7 @@ static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *
     if ((rc = nn_trainer_vote(rc, err)))
         return rc;
     if (t->epoch % t->cfg.train.checkpoint_every == 0 || t->epoch == t->cfg.train.epochs)
-        rc = nn_trainer_save(t, err);
+        rc = save_checkpoint(t, err);
     return rc;
 }
 
@@ -159,13 +229,11 @@ static int run_epoch(nn_trainer *t, nn_error *err)
     const int64_t first_step = t->step;
     int stop = 0;
     while (t->step < t->steps_per_epoch && !stop) {
-        step_result s = train_step(t);
+        bad_state bad = BAD_NONE;
+        step_result s = train_step(t, &bad);
         if (s == STEP_DIVERGED) {
             if (t->dist.rank == 0)
-                nn_fail(err, NN_E_DIVERGED,
-                        "loss is not finite at epoch %lld, step %lld (learning rate %g); stopped. "
-                        "The last good checkpoint is %s", (long long)t->epoch + 1,
-                        (long long)t->step + 1, t->lr, t->ckpt_path);
+                fail_diverged(t, bad, err);
             return nn_trainer_vote(NN_E_DIVERGED, err);
         }
         stop = s == STEP_STOP;
@@ -177,7 +245,7 @@ static int run_epoch(nn_trainer *t, nn_error *err)
         int64_t samples = (int64_t)t->train.n - first_step * t->cfg.train.batch_size;
         rc = finish_epoch(t, start, samples, err);
     } else {
-        rc = nn_trainer_save(t, err); /* stopped mid-epoch */
+        rc = save_checkpoint(t, err); /* stopped mid-epoch */
     }
     if (!rc && stop) {
         if (t->dist.rank == 0)
@@ -272,6 +340,7 @@ int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err
     nn_trainer t;
     memset(&t, 0, sizeof t);
     t.dist = *dist;
+    t.lock_run_dir = !opts->summary_only; /* a training run owns its folder */
     int rc = nn_trainer_setup(&t, opts, err);
     if (!rc)
         print_header(&t);

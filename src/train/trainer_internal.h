@@ -30,12 +30,17 @@ typedef struct nn_trainer {
     float *init_weights;            /* the first layer's first parameter as initialised
                                        (kept in checkpoints for the before/after figure) */
     double lr;
+    int lock_run_dir;               /* set before setup: hold <out>/.lock for the run */
+    int lock_fd;                    /* rank 0: the open <out>/.lock while held, else -1 */
     char run_dir[NN_PATH_LEN];
     char ckpt_path[NN_PATH_LEN + 32];
     char metrics_path[NN_PATH_LEN + 32];
 } nn_trainer;
 
-/* setup.c: config, data, network, run folder. Collective. */
+/* setup.c: config, data, network, run folder. Collective. With
+ * t->lock_run_dir set, rank 0 creates the run folder and locks it right
+ * after reading the config, before the data are loaded; the lock is
+ * released by nn_trainer_free (or when the process ends). */
 int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err);
 void nn_trainer_free(nn_trainer *t);
 /* Load one data file (plus labels for IDX) the way [data] says (format,
@@ -43,6 +48,14 @@ void nn_trainer_free(nn_trainer *t);
  * of an .h5 data set file; other formats hold one part per file. Rank-local. */
 int nn_trainer_load_file(const nn_data_config *dc, const char *images, const char *labels,
                          const char *split, nn_dataset *out, nn_error *err);
+
+/* runlock.c: take flock(<dir>/.lock) without waiting and write this
+ * process's PID and host into it; *fd receives the descriptor that holds it
+ * (-1 when the file system cannot lock: a warning, not an error). A folder
+ * locked by a live process: NN_E_IO naming the folder and the holder.
+ * Rank-local. */
+int nn_run_dir_lock(const char *dir, int *fd, nn_error *err);
+void nn_run_dir_unlock(int fd);
 
 /* evaluate.c: loss/accuracy of the network on d, each rank a share, summed;
  * when confusion is not NULL it receives the K x K counts (row = true class). */

@@ -7,8 +7,10 @@
 # sample in that step and must still join the batch-norm sums.
 # One epoch (12 steps): the summation-order differences (below 1e-8 after
 # one step) grow with every step of a batch-norm network, to ~1e-4 after 24
-# steps; without the sum over ranks 13 tensors differ by more than 1e-3
-# after 12 steps (checked by hand when this test was written).
+# steps; after 12 they reach 1.8e-5 on this data (a running mean of about 2,
+# 3 ranks), hence a tolerance of 5e-5. Without the sum over ranks 13 tensors
+# differ by more than 1e-3 after 12 steps (checked by hand when this test
+# was written), 20 times the tolerance.
 source "$(dirname "$0")/lib.sh"
 need_fmnist
 
@@ -18,9 +20,9 @@ for n in 1 2 3; do
     run_ranks "$n" "$WORK/r$n.ini" >"$WORK/log$n" 2>&1 || { cat "$WORK/log$n"; fail "$n ranks exited with $?"; }
 done
 h5dump -d /model/bn1/running_var "$WORK/run1/checkpoint.h5" | grep -q "1, 1, 1, 1, 1, 1" && fail "bn1 running_var never moved from 1"
-same_model "$WORK/run1/checkpoint.h5" "$WORK/run2/checkpoint.h5" 1e-5 || fail "1 vs 2 ranks differ"
-same_model "$WORK/run1/checkpoint.h5" "$WORK/run3/checkpoint.h5" 1e-5 || fail "1 vs 3 ranks differ"
-pass "1, 2 and 3 ranks agree within 1e-5 (weights and batch-norm running statistics)"
+same_model "$WORK/run1/checkpoint.h5" "$WORK/run2/checkpoint.h5" 5e-5 || fail "1 vs 2 ranks differ"
+same_model "$WORK/run1/checkpoint.h5" "$WORK/run3/checkpoint.h5" 5e-5 || fail "1 vs 3 ranks differ"
+pass "1, 2 and 3 ranks agree within 5e-5 (weights and batch-norm running statistics)"
 
 acc1=$(grep -o 'valid loss [0-9.]* acc [0-9.]*' "$WORK/log1" | tail -1)
 acc3=$(grep -o 'valid loss [0-9.]* acc [0-9.]*' "$WORK/log3" | tail -1)
@@ -33,7 +35,7 @@ pass "validation metrics agree: $acc1"
 write_cnn_config "$WORK/seed.ini" "$WORK/seed" "seed = 4"
 sed -i '0,/seed = 3/{/seed = 3/d}; s/^epochs = 2$/epochs = 1/' "$WORK/seed.ini"
 run_ranks 1 "$WORK/seed.ini" >/dev/null 2>&1 || fail "seed run failed"
-if same_model "$WORK/run1/checkpoint.h5" "$WORK/seed/checkpoint.h5" 2e-5 >/dev/null 2>&1; then
+if same_model "$WORK/run1/checkpoint.h5" "$WORK/seed/checkpoint.h5" 5e-5 >/dev/null 2>&1; then
     fail "different seeds gave the same weights"
 fi
 pass "a different seed gives different weights"

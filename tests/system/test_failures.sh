@@ -45,8 +45,8 @@ write_small_config "$WORK/nan.ini" "$WORK/nan" "epochs = 1" "loss = mse"
 sed -i '0,/epochs = 2/{/epochs = 2/d}; s/activation = sigmoid/activation = relu/; s/activation = tanh/activation = relu/; s/activation = softmax/activation = linear/' "$WORK/nan.ini"
 run_ranks 2 "$WORK/nan.ini" >/dev/null 2>&1 || fail "first epoch"
 cp "$WORK/nan/checkpoint.h5" "$WORK/good-epoch1.h5"
-expect 4 "not finite at epoch 2, step [0-9]+ \(learning rate 10\)" -- \
-    run_ranks 2 "$WORK/nan.ini" --resume auto --set train.epochs=3 --set train.lr=10
+expect 4 "not finite at epoch 2, step [0-9]+ \(learning rate 1000\)" -- \
+    run_ranks 2 "$WORK/nan.ini" --resume auto --set train.epochs=3 --set train.lr=1000
 [[ $(grep -c "not finite" "$WORK/out.log") == 1 ]] || fail "the divergence message is printed more than once"
 cmp -s "$WORK/nan/checkpoint.h5" "$WORK/good-epoch1.h5" || fail "the last good checkpoint changed"
 pass "divergence: exit 4 on all ranks, last good checkpoint kept"

@@ -1,4 +1,4 @@
-/* The dataset type: free, class names, transpose, gather, split. Data sets
+/* The dataset type: free, class names, transpose, gather, split, limit. Data sets
  * are built by hand here, so these tests need no files. */
 #include <check.h>
 #include <math.h>
@@ -286,6 +286,141 @@ START_TEST(test_split_errors)
 }
 END_TEST
 
+/* A class-sorted set (like nist26_valid.mat): counts[c] samples of class c,
+ * class 0 first. Pixel j of the sample at file position i holds i * 1000 + j
+ * (f32) or (i * 31 + j) mod 256 (u8). */
+static nn_dataset make_sorted(const size_t *counts, int k, int as_bytes)
+{
+    size_t n = 0;
+    for (int c = 0; c < k; c++)
+        n += counts[c];
+    nn_dataset d = make(n, 2, 2, as_bytes, k);
+    size_t i = 0;
+    for (int c = 0; c < k; c++)
+        for (size_t r = 0; r < counts[c]; r++)
+            d.labels[i++] = c;
+    return d;
+}
+
+/* Apply limit to a fresh class-sorted set; ids[] receives the file positions
+ * kept (read back from the pixels), after checking that they are in file
+ * order, carry their own labels and pixels, and that each class c keeps
+ * floor or ceil of limit * counts[c] / n. The same set with u8 pixels must
+ * keep the same samples (the subset depends on labels and order only). */
+static void limit_and_check(const size_t *counts, int k, size_t limit, uint64_t seed,
+                            size_t *ids)
+{
+    nn_dataset d = make_sorted(counts, k, 0), b = make_sorted(counts, k, 1);
+    const size_t n = d.n;
+    int32_t *label_of = malloc(n * sizeof *label_of);
+    ck_assert_ptr_nonnull(label_of);
+    memcpy(label_of, d.labels, n * sizeof *label_of);
+    nn_error err = {0};
+    ck_assert_int_eq(nn_dataset_limit(&d, limit, seed, &err), NN_OK);
+    ck_assert_int_eq(nn_dataset_limit(&b, limit, seed, &err), NN_OK);
+    ck_assert_uint_eq(d.n, limit);
+    ck_assert_uint_eq(b.n, limit);
+    size_t kept[64] = {0};
+    ck_assert_int_le(k, 64);
+    for (size_t i = 0; i < d.n; i++) {
+        const size_t id = (size_t)(d.f32[i * 4] / 1000);
+        for (size_t j = 0; j < 4; j++) {
+            ck_assert_float_eq(d.f32[i * 4 + j], (float)(id * 1000 + j));
+            ck_assert_int_eq(b.u8[i * 4 + j], (uint8_t)((id * 31 + j) % 256));
+        }
+        if (i > 0)
+            ck_assert_uint_gt(id, ids[i - 1]); /* file order, no repeats */
+        ck_assert_int_eq(d.labels[i], label_of[id]);
+        ck_assert_int_eq(b.labels[i], label_of[id]);
+        ids[i] = id;
+        kept[d.labels[i]]++;
+    }
+    for (int c = 0; c < k; c++) {
+        double share = (double)limit * (double)counts[c] / (double)n;
+        ck_assert_msg(fabs((double)kept[c] - share) < 1.0, "limit %zu, class %d: %zu kept, share %g",
+                      limit, c, kept[c], share);
+        if (share >= 1.0)
+            ck_assert_uint_ge(kept[c], 1);
+    }
+    free(label_of);
+    nn_dataset_free(&d);
+    nn_dataset_free(&b);
+}
+
+START_TEST(test_limit_stratified)
+{
+    /* Unequal classes, sorted; 400 samples. */
+    const size_t counts[5] = {100, 50, 37, 13, 200};
+    const size_t limits[] = {1, 5, 17, 31, 40, 123, 200, 399};
+    size_t a[400], b[400];
+    for (size_t l = 0; l < sizeof limits / sizeof *limits; l++) {
+        limit_and_check(counts, 5, limits[l], 11, a);
+        limit_and_check(counts, 5, limits[l], 11, b);
+        ck_assert_int_eq(memcmp(a, b, limits[l] * sizeof *a), 0); /* the same seed, the same subset */
+        if (limits[l] >= 5) { /* another seed, another subset */
+            limit_and_check(counts, 5, limits[l], 12, b);
+            ck_assert_int_ne(memcmp(a, b, limits[l] * sizeof *a), 0);
+        }
+    }
+    /* Not the first N: with 31 of 400, every class is in, the last too. */
+    limit_and_check(counts, 5, 31, 11, a);
+    ck_assert_uint_ge(a[30], 200);
+}
+END_TEST
+
+START_TEST(test_limit_balanced_sorted)
+{
+    /* 26 classes of 40, sorted (nist26_valid.mat's shape): 52 keeps exactly
+     * 2 of each; 30 keeps 1 of each and 2 of four classes, which four
+     * depending on the seed. */
+    size_t counts[26], ids[1040];
+    for (int c = 0; c < 26; c++)
+        counts[c] = 40;
+    limit_and_check(counts, 26, 52, 5, ids);
+    for (size_t i = 0; i < 52; i++)
+        ck_assert_uint_eq(ids[i] / 40, i / 2);
+    int doubled[26] = {0};
+    for (uint64_t seed = 0; seed < 40; seed++) {
+        limit_and_check(counts, 26, 30, seed, ids);
+        for (size_t i = 1; i < 30; i++)
+            if (ids[i] / 40 == ids[i - 1] / 40)
+                doubled[ids[i] / 40]++;
+    }
+    int classes_doubled = 0;
+    for (int c = 0; c < 26; c++)
+        classes_doubled += doubled[c] > 0;
+    ck_assert_int_ge(classes_doubled, 20); /* 160 draws of 4 among 26: all but unlucky ones */
+}
+END_TEST
+
+START_TEST(test_limit_no_change)
+{
+    const size_t counts[3] = {4, 4, 2};
+    nn_error err = {0};
+    for (size_t limit = 0; limit < 13; limit += 10) { /* 0 and >= n: all */
+        nn_dataset d = make_sorted(counts, 3, 0);
+        ck_assert_int_eq(nn_dataset_limit(&d, limit, 1, &err), NN_OK);
+        ck_assert_uint_eq(d.n, 10);
+        for (size_t i = 0; i < 10; i++)
+            ck_assert_float_eq(d.f32[i * 4], (float)(i * 1000));
+        nn_dataset_free(&d);
+    }
+    /* Every sample is kept equally often over seeds (uniform within a class). */
+    enum { seeds = 4000 };
+    int hits[10] = {0};
+    for (uint64_t seed = 0; seed < seeds; seed++) {
+        nn_dataset d = make_sorted(counts, 3, 0);
+        ck_assert_int_eq(nn_dataset_limit(&d, 5, seed, &err), NN_OK);
+        for (size_t i = 0; i < d.n; i++)
+            hits[(int)(d.f32[i * 4] / 1000)]++;
+        nn_dataset_free(&d);
+    }
+    /* class quotas 2, 2, 1: each sample kept with probability 1/2 */
+    for (int i = 0; i < 10; i++)
+        ck_assert_msg(abs(hits[i] - seeds / 2) < 250, "sample %d kept %d times", i, hits[i]);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("data_dataset");
@@ -299,6 +434,9 @@ static Suite *suite(void)
     tcase_add_test(t, test_split_bytes_and_rounding);
     tcase_add_test(t, test_split_is_uniform);
     tcase_add_test(t, test_split_errors);
+    tcase_add_test(t, test_limit_stratified);
+    tcase_add_test(t, test_limit_balanced_sorted);
+    tcase_add_test(t, test_limit_no_change);
     suite_add_tcase(s, t);
     return s;
 }

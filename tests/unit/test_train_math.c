@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nn/layer.h"
+#include "nn/loss.h"
 #include "nn/network.h"
 #include "nn/optim.h"
 #include "nn/rng.h"
@@ -246,6 +247,60 @@ START_TEST(weight_decay_skips_biases)
 }
 END_TEST
 
+/* A hopeless sample (p[y] == 0) costs a finite -log(FLT_MIN); a NaN or inf
+ * anywhere in the output row makes the loss non-finite, never a capped number
+ * that would let a diverged run carry on. */
+START_TEST(cross_entropy_caps_zero_but_not_nan)
+{
+    const int32_t y[1] = { 1 };
+    const float zero[3] = { 1.0f, 0.0f, 0.0f };
+    nn_loss_sums s = { 0, 0, 0 };
+    nn_loss_eval(NN_LOSS_CROSS_ENTROPY, zero, y, 1, 3, 1.0f, NULL, NULL, &s);
+    ck_assert(isfinite(s.loss));
+    ck_assert_double_eq_tol(s.loss, -log(FLT_MIN), 1e-3);
+    const float bad[4][3] = { { NAN, NAN, NAN },   /* p[y] NaN */
+                              { NAN, 0.5f, 0.5f }, /* another output NaN */
+                              { INFINITY, 0.5f, 0.0f },
+                              { 0.0f, 1.0f, -INFINITY } };
+    for (int i = 0; i < 4; ++i) {
+        float g[3];
+        int preact = 0;
+        s = (nn_loss_sums){ 0, 0, 0 };
+        nn_loss_eval(NN_LOSS_CROSS_ENTROPY, bad[i], y, 1, 3, 1.0f, g, &preact, &s);
+        ck_assert_msg(!isfinite(s.loss), "row %d: loss %g", i, s.loss);
+        s = (nn_loss_sums){ 0, 0, 0 };
+        nn_loss_eval(NN_LOSS_MSE, bad[i], y, 1, 3, 1.0f, g, &preact, &s);
+        ck_assert_msg(!isfinite(s.loss), "row %d: mse %g", i, s.loss);
+    }
+}
+END_TEST
+
+START_TEST(finite_check_finds_one_bad_value)
+{
+    enum { N = 1037 };
+    float *x = calloc(N, sizeof *x);
+    ck_assert_ptr_nonnull(x);
+    for (int i = 0; i < N; ++i)
+        x[i] = (i % 2 ? -1.0f : 1.0f) * (float)i * 1e30f / N; /* large but finite */
+    x[7] = FLT_MAX;
+    x[8] = -FLT_MAX;
+    x[9] = FLT_MIN / 4; /* denormal */
+    ck_assert(nn_floats_finite(x, N));
+    ck_assert(nn_floats_finite(x, 0));
+    const float bad[] = { NAN, -NAN, INFINITY, -INFINITY };
+    const int at[] = { 0, 500, N - 1 };
+    for (size_t b = 0; b < sizeof bad / sizeof *bad; ++b)
+        for (size_t a = 0; a < sizeof at / sizeof *at; ++a) {
+            float keep = x[at[a]];
+            x[at[a]] = bad[b];
+            ck_assert_msg(!nn_floats_finite(x, N), "value %zu at %d not found", b, at[a]);
+            ck_assert(nn_floats_finite(x, (size_t)at[a])); /* only the prefix before it */
+            x[at[a]] = keep;
+        }
+    free(x);
+}
+END_TEST
+
 START_TEST(learning_rate_schedules)
 {
     nn_train_config tc;
@@ -282,6 +337,8 @@ int main(void)
     tcase_add_test(tc, sgd_momentum_adam_updates);
     tcase_add_test(tc, weight_decay_skips_biases);
     tcase_add_test(tc, learning_rate_schedules);
+    tcase_add_test(tc, cross_entropy_caps_zero_but_not_nan);
+    tcase_add_test(tc, finite_check_finds_one_bad_value);
     suite_add_tcase(s, tc);
     return nn_test_run_suite(s);
 }
