@@ -109,7 +109,8 @@ void fx_draw_page(fx_page *p, int w, int h, const fx_line *lines, int n, int hei
             stamp(p->pix, g, (int)x, gy, noise, &state);
             fx_char *fc = &p->chars[p->n_chars++];
             *fc = (fx_char){*c, (int)x, gy, pixGetWidth(g), pixGetHeight(g), l, space};
-            x += pixGetWidth(g) + lines[l].letter_gap * height;
+            double u = lines[l].jitter > 0 ? 2 * fx_uniform(&state) - 1 : 0;
+            x += pixGetWidth(g) + lines[l].letter_gap * (1 + lines[l].jitter * u) * height;
             space = 0;
             pixDestroy(&g);
         }

@@ -23,6 +23,8 @@ typedef struct fx_line {
     double slope;        /* y offset per x pixel (a slanted line) */
     double letter_gap;   /* gaps between letters, in glyph heights */
     double word_gap;     /* gaps between words, in glyph heights */
+    double jitter;       /* each letter gap is letter_gap * (1 + jitter * u), u uniform
+                            in [-1, 1] (handwriting's uneven spacing); 0: even */
 } fx_line;
 
 typedef struct fx_page {

@@ -43,10 +43,10 @@ static void check_page(const fx_page *want, const nn_ocr_page *got, int tol)
 START_TEST(test_page_boxes_lines_spaces)
 {
     const fx_line lines[] = {
-        {"HELLO WORLD", 60, 50, 0.0, 0.25, 1.2},
-        {"OCR TEST 42", 90, 200, 0.05, 0.35, 1.5},   /* slanted: 30 px over the line */
-        {"ABCDEFG", 60, 400, 0.0, 0.6, 0.6},          /* an alphabet: wide, even gaps */
-        {"NO 7 DAYS AT SEA", 60, 540, -0.02, 0.2, 1.0},
+        {"HELLO WORLD", 60, 50, 0.0, 0.25, 1.2, 0},
+        {"OCR TEST 42", 90, 200, 0.05, 0.35, 1.5, 0},   /* slanted: 30 px over the line */
+        {"ABCDEFG", 60, 400, 0.0, 0.6, 0.6, 0},          /* an alphabet: wide, even gaps */
+        {"NO 7 DAYS AT SEA", 60, 540, -0.02, 0.2, 1.0, 0},
     };
     fx_page want;
     fx_draw_page(&want, 1300, 680, lines, 4, 50, 6.0, 11);
@@ -66,8 +66,8 @@ START_TEST(test_page_other_scale_and_noise)
     /* A smaller page with small glyphs and more noise: the same rules hold
      * (nothing in them is in pixels). */
     const fx_line lines[] = {
-        {"TO DO LIST", 30, 20, 0.0, 0.3, 1.3},
-        {"1 MAKE A LIST", 30, 90, 0.0, 0.3, 1.3},
+        {"TO DO LIST", 30, 20, 0.0, 0.3, 1.3, 0},
+        {"1 MAKE A LIST", 30, 90, 0.0, 0.3, 1.3, 0},
     };
     fx_page want;
     fx_draw_page(&want, 520, 160, lines, 2, 24, 12.0, 5);
@@ -133,6 +133,53 @@ START_TEST(test_layout_even_gaps_make_one_word)
     }
     ck_assert_int_eq(nn_ocr_layout(c, &n, 10, NULL, NULL), 1);
     for (int i = 0; i < 7; i++)
+        ck_assert_msg(!c[i].space_before, "space before letter %d", i);
+}
+END_TEST
+
+START_TEST(test_page_wide_letter_spacing)
+{
+    /* One tightly written line and three written loosely: letters about 0.9
+     * heights apart, each gap varied by up to half of that, words 3 heights
+     * apart. Every line keeps its own letter and word gaps (a rule for the
+     * whole page makes each loose letter a word of its own). */
+    const fx_line lines[] = {
+        {"HELLO WORLD", 60, 40, 0.0, 0.25, 1.2, 0.2},
+        {"BUY MILK", 60, 170, 0.0, 0.9, 3.0, 0.5},
+        {"AND EGGS", 60, 300, 0.0, 0.9, 3.0, 0.5},
+        {"TEA NOW", 60, 430, 0.0, 0.9, 3.0, 0.5},
+    };
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        fx_page want;
+        fx_draw_page(&want, 1500, 540, lines, 4, 50, 6.0, seed);
+        nn_ocr_page got;
+        nn_error err = {0};
+        ck_assert_msg(nn_ocr_segment(want.pix, &got, &err) == NN_OK, "%s", err.msg);
+        int words = 0;
+        for (int i = 0; i < got.n_chars; i++)
+            words += i == 0 || got.chars[i].line != got.chars[i - 1].line ||
+                     got.chars[i].space_before;
+        ck_assert_msg(words == 8, "page %d: %d words found, 8 written", (int)seed, words);
+        check_page(&want, &got, 3);
+        nn_ocr_page_free(&got);
+        fx_page_free(&want);
+    }
+}
+END_TEST
+
+START_TEST(test_layout_touching_letters_are_not_a_split)
+{
+    /* A loosely written word with two touching letters: the touching pair
+     * is not a letter group that makes the other gaps word gaps. */
+    nn_ocr_char c[6];
+    const int gaps[] = {45, 0, 40, 50, 1};
+    int x = 0, n = 6;
+    for (int i = 0; i < 6; i++) {
+        c[i] = box(x, 0, 40, 50);
+        x += 40 + (i < 5 ? gaps[i] : 0);
+    }
+    ck_assert_int_eq(nn_ocr_layout(c, &n, 10, NULL, NULL), 1);
+    for (int i = 0; i < n; i++)
         ck_assert_msg(!c[i].space_before, "space before letter %d", i);
 }
 END_TEST
@@ -246,7 +293,7 @@ END_TEST
 
 START_TEST(test_boxes_figure)
 {
-    const fx_line lines[] = {{"AB CD", 40, 40, 0.0, 0.3, 1.3}};
+    const fx_line lines[] = {{"AB CD", 40, 40, 0.0, 0.3, 1.3, 0}};
     fx_page want;
     fx_draw_page(&want, 500, 150, lines, 1, 40, 4.0, 3);
     nn_ocr_page got;
@@ -288,6 +335,8 @@ int main(void)
     tcase_add_test(tc, test_page_other_scale_and_noise);
     tcase_add_test(tc, test_layout_rules);
     tcase_add_test(tc, test_layout_even_gaps_make_one_word);
+    tcase_add_test(tc, test_page_wide_letter_spacing);
+    tcase_add_test(tc, test_layout_touching_letters_are_not_a_split);
     tcase_add_test(tc, test_exif_orientation);
     tcase_add_test(tc, test_bad_inputs);
     tcase_add_test(tc, test_boxes_figure);
