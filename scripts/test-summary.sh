@@ -25,7 +25,7 @@ function finish() {
     if (name == "") return
     total++
     if (status == "run" && nskip == 0) passed++
-    else if (status == "run") { passed++; partial++; lines = lines sprintf("passed, %d skipped: %s\n%s", nskip, name, skips) }
+    else if (status == "run") { passed++; partial++; lines = lines sprintf("passed   %s, but skipped:\n%s", name, skips) }
     else if (status == "notrun" && skip77) { skipped++; lines = lines sprintf("skipped  %s: %s\n", name, first) }
     else { failed++; lines = lines sprintf("FAILED   %s (%s)\n", name, status) }
     name = ""
