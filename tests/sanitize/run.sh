@@ -14,9 +14,18 @@ cmake --build build-asan -j "$(nproc)" >/dev/null
 export ASAN_OPTIONS="detect_leaks=1:detect_odr_violation=0:abort_on_error=0:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$root/tests/sanitize/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-if [[ -z "${NNTRAIN_DATA:-}" && -d ../shared/data ]]; then
+# The data folder as in test.sh (NNTRAIN_DATA=none: no data).
+if [[ ${NNTRAIN_DATA:-} == none ]]; then
+    NNTRAIN_DATA=
+elif [[ -z ${NNTRAIN_DATA:-} && -d ../shared/data ]]; then
     NNTRAIN_DATA="$(cd ../shared/data && pwd)"
 fi
-export NNTRAIN_DATA="${NNTRAIN_DATA:-}"
+export NNTRAIN_DATA
 cd build-asan
-ctest --output-on-failure -j 2 "$@"
+junit=$PWD/Testing/junit.xml
+rm -f "$junit"
+status=0
+ctest --output-on-failure --test-output-size-passed 262144 -j 2 --output-junit "$junit" "$@" || status=$?
+echo
+"$root/scripts/test-summary.sh" "$junit" || status=1
+exit "$status"

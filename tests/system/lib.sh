@@ -19,8 +19,28 @@ rm -rf "${WORK:?}"/*
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
+# Skips. A test that cannot check what its name says stops with one line
+# naming what is missing and exit 77, which CTest counts as skipped
+# (SKIP_RETURN_CODE in tests/CMakeLists.txt), never as passed. Call these
+# before any check, or put the part that needs the file in a test of its own:
+# a test either checks everything its name says or is skipped.
+skip() { echo "SKIPPED: $*"; exit 77; }
+
+# need_data REL...: each file or folder REL must exist under $NNTRAIN_DATA.
+need_data() {
+    local rel
+    for rel; do
+        [[ -n ${NNTRAIN_DATA:-} ]] || skip "needs \$NNTRAIN_DATA/$rel (NNTRAIN_DATA is not set)"
+        [[ -e $NNTRAIN_DATA/$rel ]] || skip "$NNTRAIN_DATA/$rel not found"
+    done
+}
+
+# The four Fashion-MNIST files of Debian's dataset-fashion-mnist.
 need_fmnist() {
-    [[ -f $FMNIST/train-images-idx3-ubyte.gz ]] || { echo "SKIPPED: $FMNIST not installed (apt-get install dataset-fashion-mnist)"; exit 0; }
+    local f
+    for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do
+        [[ -f $FMNIST/$f ]] || skip "$FMNIST/$f not found (apt-get install dataset-fashion-mnist)"
+    done
 }
 
 # mpirun for N ranks (1 = a plain process, no mpirun). Bounded by a timeout

@@ -3,9 +3,8 @@
 # itself (ocr_fixture: letters by 8 writers as PNG folders, digits as IDX, a
 # synthetic page with a transcript): prep -> a short MLP training -> ocr
 # reads the page back. Then the errors a user meets (bad prep config, bad
-# images, a page without text) with their exit statuses. With $NNTRAIN_DATA,
-# also the real photos with a quickly trained model (a smaller hand36 and an
-# MLP; the full job is documented in docs/ocr.md).
+# images, a page without text) with their exit statuses. The real photos:
+# test_ocr_photos.sh.
 source "$(dirname "$0")/lib.sh"
 : "${OCR_FIXTURE:?run through ctest}"
 # Training and OCR on one thread (small networks: a second BLIS thread only
@@ -97,28 +96,3 @@ sed 's/^per_class = 60/per_klass = 60/' "$WORK/prep.ini" >"$WORK/bad.ini"
 expect 2 "bad.ini:3: unknown key 'per_klass' in \[output\]" "$NNTRAIN" prep "$WORK/bad.ini"
 expect 2 "no config given" "$NNTRAIN" prep
 pass "errors: missing, not an image, blank page, noise page, wrong data set, usage, bad prep config"
-
-# ---- the real photos (needs $NNTRAIN_DATA) --------------------------------------------
-photos="${NNTRAIN_DATA:-}/hw5_images"
-if [[ -z "${NNTRAIN_DATA:-}" || ! -f $photos/01_list.jpg ]]; then
-    echo "SKIPPED: the real photos need \$NNTRAIN_DATA (NNTRAIN_DATA='${NNTRAIN_DATA:-}')"
-    exit 0
-fi
-# A smaller hand36 (300 per class) and the MLP baseline for 8 epochs: a
-# regression check that takes about a minute, not the documented result.
-cd "$WORK"
-prep "$NN_SOURCE_DIR/jobs/hand36_prep.ini" --set output.per_class=300 \
-    --set output.eval_per_class=50 --set output.file="$WORK/runs/hand36/hand36.h5" >"$WORK/hand36.log" 2>&1 \
-    || { cat "$WORK/hand36.log"; fail "prep of hand36"; }
-run_ranks 1 "$NN_SOURCE_DIR/jobs/hand36_mlp.ini" --set train.epochs=8 --set train.out="$WORK/run36" \
-    >"$WORK/train36.log" 2>&1 || { tail "$WORK/train36.log"; fail "training the hand36 MLP"; }
-"$NNTRAIN" ocr "$WORK/run36/checkpoint.h5" "$photos/01_list.jpg" "$photos/02_letters.jpg" \
-    --truth "$photos/GROUND_TRUTH.txt" >"$WORK/photos.log" 2>&1 || { cat "$WORK/photos.log"; fail "ocr on the photos"; }
-cat "$WORK/photos.log"
-grep -q "01_list.jpg: .* lines 8/8" "$WORK/photos.log" || fail "01_list.jpg: not 8 lines"
-grep -q "02_letters.jpg: .* lines 5/5" "$WORK/photos.log" || fail "02_letters.jpg: not 5 lines"
-for img in 01_list 02_letters; do
-    a=$(sed -n "s/.*$img.jpg: character accuracy \([0-9.]*\).*/\1/p" "$WORK/photos.log")
-    awk -v a="$a" 'BEGIN { exit !(a >= 0.75) }' || fail "$img.jpg: character accuracy $a under 0.75"
-done
-pass "real photos with a quick MLP: every line found, accuracy above the regression floor"

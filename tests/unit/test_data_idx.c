@@ -433,12 +433,10 @@ static void count_classes(const nn_dataset *d, int *counts)
 
 START_TEST(test_real_mnist)
 {
-    const char *root = nn_test_data_root("test_real_mnist");
-    if (!root)
+    const char *im, *lb;
+    if (!(im = nn_test_data_file("test_real_mnist", "mnist/t10k-images-idx3-ubyte.gz", NULL)) ||
+        !(lb = nn_test_data_file("test_real_mnist", "mnist/t10k-labels-idx1-ubyte.gz", NULL)))
         return;
-    char im[4096], lb[4096];
-    snprintf(im, sizeof im, "%s/mnist/t10k-images-idx3-ubyte.gz", root);
-    snprintf(lb, sizeof lb, "%s/mnist/t10k-labels-idx1-ubyte.gz", root);
     nn_dataset d;
     nn_error err = {0};
     ck_assert_msg(nn_idx_load(&d, im, lb, &err) == NN_OK, "%s", err.msg);
@@ -468,12 +466,12 @@ END_TEST
 
 START_TEST(test_real_mnist_train)
 {
-    const char *root = nn_test_data_root("test_real_mnist_train");
-    if (!root)
+    const char *im, *lb;
+    if (!(im = nn_test_data_file("test_real_mnist_train", "mnist/train-images-idx3-ubyte.gz",
+                                 NULL)) ||
+        !(lb = nn_test_data_file("test_real_mnist_train", "mnist/train-labels-idx1-ubyte.gz",
+                                 NULL)))
         return;
-    char im[4096], lb[4096];
-    snprintf(im, sizeof im, "%s/mnist/train-images-idx3-ubyte.gz", root);
-    snprintf(lb, sizeof lb, "%s/mnist/train-labels-idx1-ubyte.gz", root);
     nn_dataset d;
     nn_error err = {0};
     ck_assert_msg(nn_idx_load(&d, im, lb, &err) == NN_OK, "%s", err.msg);
@@ -495,8 +493,8 @@ START_TEST(test_real_fashion_mnist)
     snprintf(im, sizeof im, "%s/t10k-images-idx3-ubyte.gz", dir);
     snprintf(lb, sizeof lb, "%s/t10k-labels-idx1-ubyte.gz", dir);
     if (access(im, R_OK) != 0 || access(lb, R_OK) != 0) {
-        printf("SKIPPED test_real_fashion_mnist: %s is not installed "
-               "(Debian package dataset-fashion-mnist)\n", dir);
+        nn_test_skip("test_real_fashion_mnist", "%s not found (Debian package "
+                     "dataset-fashion-mnist)", access(im, R_OK) != 0 ? im : lb);
         return;
     }
     nn_dataset d;
@@ -514,15 +512,16 @@ START_TEST(test_real_fashion_mnist)
 }
 END_TEST
 
-/* The real EMNIST-Balanced test labels (plain IDX, 47 classes, 400 each),
- * paired with a made-up images file of the same count. */
+/* The real EMNIST-Balanced test labels (47 classes, 400 each), paired with
+ * a made-up images file of the same count. data/fetch.sh keeps the official
+ * .gz file; the shared folder has it unpacked. */
 START_TEST(test_real_emnist_labels)
 {
-    const char *root = nn_test_data_root("test_real_emnist_labels");
-    if (!root)
+    const char *lb = nn_test_data_file("test_real_emnist_labels",
+                                       "emnist/emnist-balanced-test-labels-idx1-ubyte.gz",
+                                       "emnist/emnist-balanced-test-labels-idx1-ubyte", NULL);
+    if (!lb)
         return;
-    char lb[4096];
-    snprintf(lb, sizeof lb, "%s/emnist/emnist-balanced-test-labels-idx1-ubyte", root);
     size_t len;
     uint8_t *b = image_bytes(0x803, 18800, 1, 1, 18800, &len);
     const char *im = nn_test_path("emnist-fake-images.idx");
@@ -564,12 +563,14 @@ static Suite *suite(void)
     tcase_add_test(t, test_absurd_sizes);
     tcase_add_test(t, test_fuzz);
     suite_add_tcase(s, t);
-    TCase *r = tcase_create("real");
+    /* Real data sets: each its own CTest test, test_data_idx_<name>. */
+    TCase *r = nn_test_data_tcase(s, "mnist");
     tcase_add_test(r, test_real_mnist);
     tcase_add_test(r, test_real_mnist_train);
+    r = nn_test_data_tcase(s, "fashion");
     tcase_add_test(r, test_real_fashion_mnist);
+    r = nn_test_data_tcase(s, "emnist");
     tcase_add_test(r, test_real_emnist_labels);
-    suite_add_tcase(s, r);
     return s;
 }
 

@@ -226,7 +226,7 @@ START_TEST(test_v73_refused)
     remove(p);
     mat_t *m = Mat_CreateVer(p, NULL, MAT_FT_MAT73);
     if (!m) {
-        printf("SKIPPED test_v73_refused: this matio cannot write MAT v7.3 files\n");
+        nn_test_skip("test_v73_refused", "this matio cannot write MAT v7.3 files");
         return;
     }
     double *x = glyphs(20, 4), *y = one_hot(20, 26);
@@ -611,11 +611,9 @@ static void ink_halves(const nn_dataset *d, int k, double *top, double *bottom)
 
 START_TEST(test_real_nist26_valid)
 {
-    const char *root = nn_test_data_root("test_real_nist26_valid");
-    if (!root)
+    const char *p = nn_test_data_file("test_real_nist26_valid", "nist36/nist26_valid.mat", NULL);
+    if (!p)
         return;
-    char p[4096];
-    snprintf(p, sizeof p, "%s/nist36/nist26_valid.mat", root);
     nn_dataset d;
     nn_error err = {0};
     ck_assert_msg(nn_mat_load(&d, p, &err) == NN_OK, "%s", err.msg);
@@ -637,7 +635,7 @@ START_TEST(test_real_nist26_valid)
         for (size_t i = 0; i < d.n; i++) /* 50 per class, sorted by class */
             ck_assert_int_eq(d.labels[i], (int32_t)(i / 50));
     } else {
-        printf("SKIPPED exact counts in test_real_nist26_valid: %s is not the 2016 file\n", p);
+        nn_test_skip_part("test_real_nist26_valid", "exact counts: %s is not the 2016 file", p);
     }
     double mean = 0;
     for (size_t i = 0; i < d.n * d.dim; i++)
@@ -698,9 +696,9 @@ static Suite *suite(void)
     tcase_add_test(t, test_empty_and_missing);
     tcase_add_test(t, test_fuzz);
     suite_add_tcase(s, t);
-    TCase *r = tcase_create("real");
+    /* Real data: its own CTest test, test_data_mat_nist26. */
+    TCase *r = nn_test_data_tcase(s, "nist26");
     tcase_add_test(r, test_real_nist26_valid);
-    suite_add_tcase(s, r);
     return s;
 }
 

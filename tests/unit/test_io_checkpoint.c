@@ -375,7 +375,7 @@ START_TEST(test_failed_save_readonly_dir)
 {
     if (geteuid() == 0) {
         /* root writes into read-only folders anyway */
-        printf("SKIPPED test_failed_save_readonly_dir: running as root\n");
+        nn_test_skip("test_failed_save_readonly_dir", "running as root");
         return;
     }
     char dir[4096], path[4200];
@@ -651,8 +651,7 @@ static void assert_has(const char *text, const char *part)
 START_TEST(test_h5dump_layout)
 {
     if (access("/usr/bin/h5dump", X_OK) != 0) {
-        printf("SKIPPED test_h5dump_layout: /usr/bin/h5dump not found "
-               "(apt-get install hdf5-tools)\n");
+        nn_test_skip("test_h5dump_layout", "/usr/bin/h5dump not found (apt-get install hdf5-tools)");
         return;
     }
     const char *path = nn_test_path("ckpt_layout.h5");
