@@ -220,8 +220,12 @@ static int keep_current(const char *path, const char *first, nn_error *err)
     snprintf(lnk, sizeof lnk, "%s.tmp", first);
     unlink(lnk);
     if (link(path, lnk) == 0) {
-        if (rename(lnk, first) == 0)
+        if (rename(lnk, first) == 0) {
+            /* rename() does nothing when both names are already the same
+             * file (a save interrupted after this step): drop the link */
+            unlink(lnk);
             return NN_OK;
+        }
         int e = errno;
         unlink(lnk);
         return nn_fail(err, NN_E_IO, "%s: cannot rename %s to %s: %s", path, lnk, first,

@@ -126,7 +126,7 @@ int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err)
 
 /* Rank 0: the newest of <out>/checkpoint.h5, checkpoint.1.h5, ... that
  * verifies, into picked ("" when there is none at all). Each one skipped is
- * reported; one that fails verification is renamed to "<name>.damaged" once
+ * reported; a damaged one (NN_E_FORMAT) is renamed to "<name>.damaged" once
  * an older one is taken, so that the next save does not keep it as "the
  * previous checkpoint" in place of the good one. */
 static int pick_on_rank0(const nn_trainer *t, char *picked, size_t len, nn_error *err)
@@ -147,7 +147,7 @@ static int pick_on_rank0(const nn_trainer *t, char *picked, size_t len, nn_error
             return nn_fail(err, v, "%s", why.msg);
         if (v) {
             fprintf(stderr, "nntrain: --resume auto: skipping %s\n", why.msg);
-            damaged[i] = 1;
+            damaged[i] = v == NN_E_FORMAT; /* not for a file it could not open */
             continue;
         }
         took = i;
