@@ -24,7 +24,17 @@ grep -qx "$WORK/a/checkpoint.h5: OK (14 tensors, epoch 3, step 0)" "$WORK/verify
     { cat "$WORK/verify_ok.log"; fail "verify: unexpected OK line"; }
 grep -q "checkpoint.1.h5: OK (14 tensors, epoch 2, step 0)" "$WORK/verify_ok.log" ||
     { cat "$WORK/verify_ok.log"; fail "verify: no OK line for checkpoint.1.h5"; }
-pass "verify: both intact checkpoints OK"
+set +e
+"$NNTRAIN" verify "$WORK/none.h5" >"$WORK/verify_none.log" 2>&1; s1=$?
+"$NNTRAIN" verify "$WORK/a/metrics.h5" >"$WORK/verify_metrics.log" 2>&1; s2=$?
+"$NNTRAIN" verify >"$WORK/verify_usage.log" 2>&1; s3=$?
+set -e
+[[ $s1 == 1 ]] && grep -q "none.h5: No such file or directory" "$WORK/verify_none.log" ||
+    { cat "$WORK/verify_none.log"; fail "verify of a missing file (status $s1)"; }
+[[ $s2 == 1 ]] && grep -q "metrics.h5: format attribute is 'nntrain-metrics'" "$WORK/verify_metrics.log" ||
+    { cat "$WORK/verify_metrics.log"; fail "verify of a metrics file (status $s2)"; }
+[[ $s3 == 2 ]] || fail "verify without a file exited $s3, expected 2"
+pass "verify: both intact checkpoints OK; a missing file, a non-checkpoint and no argument are errors"
 
 # The byte offset of a dataset's stored bytes: its values as raw bytes
 # (h5dump -b), a 32-byte window from the middle of them (trained weights;
