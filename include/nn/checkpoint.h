@@ -122,8 +122,9 @@ int nn_checkpoint_load(const char *path, nn_checkpoint *ck, nn_error *err);
 /* Fine-tuning: read each tensor of list[0..n) that the file holds with the
  * same shape; status[i] says what happened (data untouched unless COPIED)
  * and found[i] gets the file's rank and dims when it has the dataset (data
- * NULL). Fails only when the file is not a readable checkpoint, or a
- * dataset of the right shape cannot be read. */
+ * NULL). Fails only when the file is not a readable checkpoint (including
+ * any damage nn_checkpoint_verify finds), or a dataset of the right shape
+ * cannot be read. */
 enum { NN_CKPT_COPIED = 0, NN_CKPT_MISSING = 1, NN_CKPT_SHAPE = 2 };
 int nn_checkpoint_load_matching(const char *path, nn_named_tensor *list, int n, int *status,
                                 nn_named_tensor *found, nn_error *err);
@@ -134,7 +135,8 @@ int nn_checkpoint_read_tensor(const char *path, const char *name, nn_named_tenso
                               nn_error *err);
 
 /* Read only the stored config text (malloc'ed, caller frees; the format
- * attributes are checked as in load). */
+ * attributes are checked as in load, the tensors are not read: the file's
+ * metadata checksums cover the attribute). */
 int nn_checkpoint_read_config(const char *path, char **config_text, nn_error *err);
 
 #endif

@@ -491,9 +491,10 @@ static int verify_dataset(verifier *v, hid_t dset, const char *full, nn_error *e
         rc = nn_h5_read_fail(err, NN_E_FORMAT, v->file, what);
         goto out;
     }
-    unsigned long long count = 1;
+    /* the number of values, saturated just above what the file could hold */
+    unsigned long long count = 1, cap = (unsigned long long)v->file_bytes + 1;
     for (int i = 0; i < rank && count > 0; i++)
-        count = dims[i] > v->file_bytes ? v->file_bytes + 1 : count * dims[i];
+        count = dims[i] && count > cap / dims[i] ? cap : count * dims[i];
     if (H5Tget_class(type) != H5T_FLOAT)
         rc = nn_fail(err, NN_E_FORMAT, "%s: dataset %s is not floating point", v->file, full);
     else if (rank < 1 || rank > NN_TENSOR_MAX_RANK || count == 0)
