@@ -65,6 +65,7 @@ typedef struct nn_train_config {
     uint64_t seed;                  /* seed = 1 */
     int threads;                    /* threads = 0: per-rank threads; 0 = OMP_NUM_THREADS or 1 */
     int checkpoint_every;           /* checkpoint_every = 1 (epochs) */
+    int keep_checkpoints;           /* keep_checkpoints = 2: the latest and the previous */
     char out[NN_PATH_LEN];          /* out = runs/<config file name without .ini> */
     int shuffle;                    /* shuffle = true */
     nn_target_kind target;          /* target = labels|input (input: autoencoder, loss = mse) */

@@ -119,6 +119,8 @@ void nn_ocr_model_free(nn_ocr_model *m);
 const nn_glyph_params *nn_ocr_model_glyph(const nn_ocr_model *m);
 int nn_ocr_model_classes(const nn_ocr_model *m);
 const char *nn_ocr_model_class_name(const nn_ocr_model *m, int k);
+/* format_version of the checkpoint the weights came from. */
+int nn_ocr_model_format_version(const nn_ocr_model *m);
 
 /* Classify the page's characters in one batch. text receives the page as
  * lines separated by '\n' (spaces between words; a class name longer than

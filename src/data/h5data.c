@@ -207,10 +207,12 @@ static int read_samples(hid_t img, hid_t lab, const char *file, const char *spli
         rc = check_storage(lab, file, name, out->n * sizeof(int32_t), err);
     if (!rc)
         rc = nn_data_alloc_samples(out, 1, err);
+    snprintf(name, sizeof name, "dataset /%s/images", split);
     if (!rc && H5Dread(img, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->u8) < 0)
-        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read /%s/images", file, split);
+        rc = nn_h5_read_fail(err, NN_E_FORMAT, file, name);
+    snprintf(name, sizeof name, "dataset /%s/labels", split);
     if (!rc && H5Dread(lab, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->labels) < 0)
-        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read /%s/labels", file, split);
+        rc = nn_h5_read_fail(err, NN_E_FORMAT, file, name);
     for (size_t i = 0; !rc && i < out->n; i++)
         if (out->labels[i] < 0 || out->labels[i] >= out->num_classes)
             rc = nn_fail(err, NN_E_FORMAT, "%s: /%s/labels[%zu] = %d is not a class (0 to %d)",

@@ -9,13 +9,19 @@
 #include "io/h5util.h"
 
 #define CHUNK_SAMPLES 1024 /* images per chunk: ~1 MiB of 32x32 glyphs */
+#define CHUNK_LABELS 65536 /* labels per chunk: 256 KiB */
 #define DEFLATE_LEVEL 4    /* most of level 9's gain at a fraction of its time */
 
-/* A dataset of rank dims; chunked and compressed when chunk0 > 0 (chunks of
- * chunk0 rows), contiguous otherwise. */
+enum { PLAIN = 0, DEFLATE = 1 };
+
+/* A dataset of rank dims; when chunk0 > 0, chunked (chunk0 rows) with a
+ * Fletcher32 checksum per chunk (checked on every read), compressed first
+ * when deflate; contiguous otherwise. Labels are not compressed: a
+ * class-sorted column would compress past what the reader accepts as a
+ * plausible ratio (MAX_DEFLATE_RATIO in h5data.c). */
 static int write_dataset(hid_t fid, const char *file, const char *name, hid_t ftype, hid_t mtype,
-                         int rank, const hsize_t *dims, hsize_t chunk0, const void *buf,
-                         nn_error *err)
+                         int rank, const hsize_t *dims, hsize_t chunk0, int deflate,
+                         const void *buf, nn_error *err)
 {
     hid_t space = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
     int rc = space < 0 || dcpl < 0 ? nn_h5_fail(err, NN_E_IO, "%s: cannot describe /%s", file, name)
@@ -25,8 +31,9 @@ static int write_dataset(hid_t fid, const char *file, const char *name, hid_t ft
         for (int d = 0; d < rank; d++)
             chunk[d] = dims[d];
         chunk[0] = chunk0 < dims[0] ? chunk0 : dims[0];
-        if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0)
-            rc = nn_h5_fail(err, NN_E_IO, "%s: cannot set up compression for /%s", file, name);
+        if (H5Pset_chunk(dcpl, rank, chunk) < 0 ||
+            (deflate && H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0) || H5Pset_fletcher32(dcpl) < 0)
+            rc = nn_h5_fail(err, NN_E_IO, "%s: cannot set up chunks for /%s", file, name);
     }
     hid_t dset = -1;
     if (!rc && (dset = H5Dcreate2(fid, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
@@ -55,7 +62,7 @@ static int write_strings(hid_t fid, const char *file, const char *name, const ch
     hid_t str = nn_h5_fixed_utf8(width);
     hsize_t dims[1] = {(hsize_t)n};
     int rc = str < 0 ? nn_h5_fail(err, NN_E_IO, "%s: cannot create a string type", file)
-                     : write_dataset(fid, file, name, str, str, 1, dims, 0, packed, err);
+                     : write_dataset(fid, file, name, str, str, 1, dims, 0, PLAIN, packed, err);
     nn_h5_close(&str);
     free(packed);
     return rc;
@@ -88,16 +95,16 @@ static int write_split(hid_t fid, const char *file, int s, const nn_h5data_conte
         idims[1] = (hsize_t)d->h, idims[2] = (hsize_t)d->w;
     snprintf(name, sizeof name, "%s/images", split);
     int rc = write_dataset(fid, file, name, H5T_STD_U8LE, H5T_NATIVE_UINT8, d->c == 1 ? 3 : 4,
-                           idims, CHUNK_SAMPLES, d->u8, err);
+                           idims, CHUNK_SAMPLES, DEFLATE, d->u8, err);
     hsize_t n[1] = {d->n};
     snprintf(name, sizeof name, "%s/labels", split);
     if (!rc)
-        rc = write_dataset(fid, file, name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, n, 0, d->labels,
-                           err);
+        rc = write_dataset(fid, file, name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, n, CHUNK_LABELS,
+                           PLAIN, d->labels, err);
     snprintf(name, sizeof name, "%s/source", split);
     if (!rc && c->source[s])
-        rc = write_dataset(fid, file, name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, n, 0,
-                           c->source[s], err);
+        rc = write_dataset(fid, file, name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, n, CHUNK_LABELS,
+                           PLAIN, c->source[s], err);
     return rc;
 }
 

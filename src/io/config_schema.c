@@ -4,6 +4,7 @@
  * the code. Adding a layer type: a row in nn_cfg_layer_types, rows with its
  * name as scope in nn_cfg_keys, and the fields in nn_layer_config. */
 #include "io/config_internal.h"
+#include "nn/checkpoint.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -128,6 +129,11 @@ const nn_key_spec nn_cfg_keys[] = {
      "threads per rank; 0: OMP_NUM_THREADS, else 1"},
     {"train", "checkpoint_every", NN_KEY_INT, T(checkpoint_every), 0, NULL, GE(1), "1", NULL, 0,
      "write a checkpoint every this many epochs"},
+    {"train", "keep_checkpoints", NN_KEY_INT, T(keep_checkpoints), 0, NULL,
+     CLOSED_CLOSED(1, NN_CKPT_MAX_KEEP), "2", NULL, 0,
+     "checkpoints kept in `out`: the latest (`checkpoint.h5`) and the ones before it "
+     "(`checkpoint.1.h5` the previous, then `checkpoint.2.h5` ...); `--resume auto` takes the "
+     "newest that verifies"},
     {"train", "out", NN_KEY_PATH, T(out), 0, NULL, NO_RANGE, NULL,
      "`runs/<config file name without .ini>`", 0,
      "output folder: checkpoints, metrics, figures"},

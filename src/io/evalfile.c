@@ -124,8 +124,11 @@ static int read_dataset(hid_t fid, const char *file, const char *name, hid_t mty
         (rank == 2 && have[1] != want[1]))
         rc = nn_fail(err, NN_E_FORMAT, "%s: %s is missing or does not have %d classes", file,
                      name, (int)want[0]);
-    else if (H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read %s", file, name);
+    else if (H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        char what[300];
+        snprintf(what, sizeof what, "dataset %s", name);
+        rc = nn_h5_read_fail(err, NN_E_FORMAT, file, what);
+    }
     nn_h5_close(&space);
     nn_h5_close(&dset);
     return rc;

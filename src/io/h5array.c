@@ -1,6 +1,7 @@
 /* Whole-dataset writes and reads (see h5array.h). */
 #include "io/h5array.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "io/h5util.h"
@@ -10,15 +11,25 @@
 int nn_h5_write_array(hid_t fid, const char *file, const char *name, hid_t ftype, hid_t mtype,
                       int rank, const hsize_t *dims, const void *buf, nn_error *err)
 {
+    size_t elem = H5Tget_size(ftype);
+    int empty = elem == 0;
+    for (int i = 0; i < rank; i++)
+        empty |= dims[i] == 0;
+    /* Checksummed chunks; an empty dataset has nothing to protect and
+     * cannot be chunked. */
+    hid_t dcpl = empty ? H5P_DEFAULT : nn_h5_checked_dcpl(file, name, rank, dims, elem, err);
+    if (dcpl < 0)
+        return err ? err->code : NN_E_IO;
     hid_t space = H5Screate_simple(rank, dims, NULL);
     hid_t dset = space < 0 ? -1
-                           : H5Dcreate2(fid, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT,
-                                        H5P_DEFAULT);
+                           : H5Dcreate2(fid, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     int rc = NN_OK;
     if (dset < 0 || H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
         rc = nn_h5_fail(err, NN_E_IO, "%s: cannot write %s", file, name);
     nn_h5_close(&dset);
     nn_h5_close(&space);
+    if (!empty)
+        nn_h5_close(&dcpl);
     return rc;
 }
 
@@ -67,8 +78,10 @@ int nn_h5_read_array(hid_t fid, const char *file, const char *name, H5T_class_t 
         n *= (size_t)dims[i];
     if (!rc && !(*buf = nn_malloc(n * elem, err)))
         rc = NN_E_NOMEM;
+    char what[300];
+    snprintf(what, sizeof what, "dataset %s", name);
     if (!rc && H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf) < 0)
-        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read %s", file, name);
+        rc = nn_h5_read_fail(err, NN_E_FORMAT, file, what);
     if (rc) {
         free(*buf);
         *buf = NULL;

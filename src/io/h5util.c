@@ -66,10 +66,29 @@ static void tidy_detail(char *s, size_t len)
     snprintf(s, len, "%s", out);
 }
 
+/* Does any entry of the error stack report a checksum mismatch? HDF5 says
+ * "data error detected by Fletcher32 checksum" for a dataset's chunk and
+ * "incorrect metadata checksum ..." for object headers, heaps and trees. */
+static herr_t find_checksum(unsigned n, const H5E_error2_t *e, void *data)
+{
+    (void)n;
+    if (e->desc && strstr(e->desc, "checksum"))
+        *(int *)data = 1;
+    return 0;
+}
+
+static int stack_has_checksum_error(void)
+{
+    int found = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, find_checksum, &found);
+    return found;
+}
+
 int nn_h5_fail(nn_error *err, int code, const char *fmt, ...)
 {
     innermost in = {.found = 0};
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost, &in);
+    int damaged = stack_has_checksum_error();
     if (!err)
         return code;
     char head[NN_ERR_MSG_LEN];
@@ -77,12 +96,21 @@ int nn_h5_fail(nn_error *err, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
+    if (damaged)
+        return nn_fail(err, NN_E_FORMAT, "%.*s: " NN_H5_DAMAGED, (int)(sizeof head - 64), head);
     if (in.found) {
         tidy_detail(in.text, sizeof in.text);
         return nn_fail(err, code, "%.*s (HDF5: %s)", (int)(sizeof head - sizeof in.text - 16),
                        head, in.text);
     }
     return nn_fail(err, code, "%s", head);
+}
+
+int nn_h5_read_fail(nn_error *err, int code, const char *file, const char *what)
+{
+    if (stack_has_checksum_error())
+        return nn_fail(err, NN_E_FORMAT, "%s: %s: " NN_H5_DAMAGED, file, what);
+    return nn_h5_fail(err, code, "%s: cannot read %s", file, what);
 }
 
 void nn_h5_close(hid_t *id)
@@ -145,6 +173,67 @@ static void dir_of(const char *path, char *dir, size_t len)
         snprintf(dir, len, "%.*s", (int)(slash - path), path);
 }
 
+/* Bob Jenkins' lookup3 hash (hashlittle, public domain) read byte by byte:
+ * the checksum HDF5 puts on its metadata. */
+#define ROT32(x, k) (((x) << (k)) ^ ((x) >> (32 - (k))))
+static uint32_t lookup3(const uint8_t *k, size_t length)
+{
+    uint32_t a, b, c;
+    a = b = c = 0xdeadbeef + (uint32_t)length;
+    for (; length > 12; length -= 12, k += 12) {
+        a += k[0] + ((uint32_t)k[1] << 8) + ((uint32_t)k[2] << 16) + ((uint32_t)k[3] << 24);
+        b += k[4] + ((uint32_t)k[5] << 8) + ((uint32_t)k[6] << 16) + ((uint32_t)k[7] << 24);
+        c += k[8] + ((uint32_t)k[9] << 8) + ((uint32_t)k[10] << 16) + ((uint32_t)k[11] << 24);
+        a -= c; a ^= ROT32(c, 4); c += b;
+        b -= a; b ^= ROT32(a, 6); a += c;
+        c -= b; c ^= ROT32(b, 8); b += a;
+        a -= c; a ^= ROT32(c, 16); c += b;
+        b -= a; b ^= ROT32(a, 19); a += c;
+        c -= b; c ^= ROT32(b, 4); b += a;
+    }
+    switch (length) {
+    case 12: c += (uint32_t)k[11] << 24; /* fall through */
+    case 11: c += (uint32_t)k[10] << 16; /* fall through */
+    case 10: c += (uint32_t)k[9] << 8;   /* fall through */
+    case 9: c += k[8];                   /* fall through */
+    case 8: b += (uint32_t)k[7] << 24;   /* fall through */
+    case 7: b += (uint32_t)k[6] << 16;   /* fall through */
+    case 6: b += (uint32_t)k[5] << 8;    /* fall through */
+    case 5: b += k[4];                   /* fall through */
+    case 4: a += (uint32_t)k[3] << 24;   /* fall through */
+    case 3: a += (uint32_t)k[2] << 16;   /* fall through */
+    case 2: a += (uint32_t)k[1] << 8;    /* fall through */
+    case 1: a += k[0]; break;
+    case 0: return c;
+    }
+    c ^= b; c -= ROT32(b, 14);
+    a ^= c; a -= ROT32(c, 11);
+    b ^= a; b -= ROT32(a, 25);
+    c ^= b; c -= ROT32(b, 16);
+    a ^= c; a -= ROT32(c, 4);
+    b ^= a; b -= ROT32(a, 14);
+    c ^= b; c -= ROT32(b, 24);
+    return c;
+}
+#undef ROT32
+
+/* H5Fget_file_image clears the status flags of a version 2 or 3 superblock
+ * in the image (the "open for writing" mark) but leaves its checksum as it
+ * was (HDF5 1.10), so the image would not open. Recompute the checksum:
+ * signature (8), version, size of offsets, size of lengths, flags, four
+ * addresses, then the checksum of all that, little-endian. */
+static void fix_superblock_checksum(uint8_t *image, size_t size)
+{
+    if (size < 12 || image[8] < 2)
+        return;
+    size_t body = 12 + 4 * (size_t)image[9];
+    if (body + 4 > size)
+        return;
+    uint32_t c = lookup3(image, body);
+    for (int i = 0; i < 4; i++)
+        image[body + (size_t)i] = (uint8_t)(c >> (8 * i));
+}
+
 /* Build the file in memory and return its image (malloc'ed). */
 static int build_image(const char *path, const char *tmp, size_t size_hint, nn_h5_fill_fn fill,
                        void *ctx, void **image, size_t *size, nn_error *err)
@@ -152,7 +241,11 @@ static int build_image(const char *path, const char *tmp, size_t size_hint, nn_h
     *image = NULL;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), fid = -1;
     size_t increment = size_hint < (1u << 16) ? (1u << 16) : size_hint;
-    if (fapl < 0 || H5Pset_fapl_core(fapl, increment, 0) < 0) {
+    /* The HDF5 1.8 object format: every object header, heap and B-tree
+     * carries a checksum, so damage to attributes and structure is found
+     * too, and HDF5 1.8 and later still read the file. */
+    if (fapl < 0 || H5Pset_fapl_core(fapl, increment, 0) < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
         nn_h5_close(&fapl);
         return nn_h5_fail(err, NN_E_IO, "%s: cannot set up the in-memory file driver", path);
     }
@@ -171,6 +264,8 @@ static int build_image(const char *path, const char *tmp, size_t size_hint, nn_h
         rc = NN_E_NOMEM;
     if (rc == NN_OK && H5Fget_file_image(fid, *image, (size_t)n) != n)
         rc = nn_h5_fail(err, NN_E_IO, "%s: cannot copy the file image", path);
+    if (rc == NN_OK)
+        fix_superblock_checksum(*image, (size_t)n);
     /* In memory: closing cannot meet a full disk. */
     if (H5Fclose(fid) < 0 && rc == NN_OK)
         rc = nn_h5_fail(err, NN_E_IO, "%s: cannot close the in-memory file", path);
@@ -203,6 +298,12 @@ static int write_all(int fd, const void *buf, size_t n)
 int nn_h5_save_atomic(const char *path, size_t size_hint, nn_h5_fill_fn fill, void *ctx,
                       nn_error *err)
 {
+    return nn_h5_save_atomic_commit(path, size_hint, fill, ctx, NULL, NULL, err);
+}
+
+int nn_h5_save_atomic_commit(const char *path, size_t size_hint, nn_h5_fill_fn fill, void *ctx,
+                             nn_h5_commit_fn commit, void *commit_ctx, nn_error *err)
+{
     char tmp[4096], dir[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
         return nn_fail(err, NN_E_STATE, "%.64s...: file name too long", path);
@@ -225,7 +326,9 @@ int nn_h5_save_atomic(const char *path, size_t size_hint, nn_h5_fill_fn fill, vo
         rc = nn_fail(err, NN_E_IO, "%s: cannot sync %s: %s", path, tmp, strerror(errno));
     if (close(fd) != 0 && rc == NN_OK) /* NFS reports write errors here */
         rc = nn_fail(err, NN_E_IO, "%s: cannot write %s: %s", path, tmp, strerror(errno));
-    if (rc == NN_OK && rename(tmp, path) != 0)
+    if (rc == NN_OK && commit)
+        rc = commit(path, tmp, commit_ctx, err);
+    else if (rc == NN_OK && rename(tmp, path) != 0)
         rc = nn_fail(err, NN_E_IO, "%s: cannot rename %s over it: %s", path, tmp,
                      strerror(errno));
     if (rc != NN_OK) {
@@ -296,6 +399,54 @@ int nn_h5_check_format(hid_t fid, const char *file, const char *expected, int ma
     if (version)
         *version = v;
     return NN_OK;
+}
+
+/* ---- checksummed datasets ------------------------------------------------ */
+
+hid_t nn_h5_checked_dcpl(const char *file, const char *name, int rank, const hsize_t *dims,
+                         size_t elem, nn_error *err)
+{
+    hsize_t chunk[H5S_MAX_RANK];
+    if (rank < 1 || rank > H5S_MAX_RANK) {
+        nn_fail(err, NN_E_STATE, "%s: %s: rank %d cannot be chunked", file, name, rank);
+        return -1;
+    }
+    /* The whole dataset in one chunk when it fits NN_H5_CHUNK_BYTES; else
+     * fewer rows (then fewer columns...) per chunk. */
+    for (int d = 0; d < rank; d++)
+        chunk[d] = dims[d] ? dims[d] : 1;
+    for (int d = 0; d < rank; d++) {
+        unsigned long long inner = elem;
+        for (int k = d + 1; k < rank; k++)
+            inner *= chunk[k];
+        if (inner * chunk[d] <= NN_H5_CHUNK_BYTES)
+            break;
+        chunk[d] = inner >= NN_H5_CHUNK_BYTES ? 1 : NN_H5_CHUNK_BYTES / inner;
+        if (inner <= NN_H5_CHUNK_BYTES)
+            break;
+    }
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (dcpl < 0 || H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0) {
+        nn_h5_fail(err, NN_E_IO, "%s: cannot set up chunks and checksums for %s", file, name);
+        nn_h5_close(&dcpl);
+        return -1;
+    }
+    return dcpl;
+}
+
+int nn_h5_has_checksum(hid_t dset)
+{
+    hid_t dcpl = H5Dget_create_plist(dset);
+    int n = dcpl < 0 ? -1 : H5Pget_nfilters(dcpl);
+    int has = n < 0 ? -1 : 0;
+    for (int i = 0; i < n && has == 0; i++) {
+        unsigned flags = 0, info = 0;
+        size_t nvals = 0;
+        has = H5Pget_filter2(dcpl, (unsigned)i, &flags, &nvals, NULL, 0, NULL, &info) ==
+              H5Z_FILTER_FLETCHER32;
+    }
+    nn_h5_close(&dcpl);
+    return has;
 }
 
 /* ---- paths and groups --------------------------------------------------- */

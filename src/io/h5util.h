@@ -26,6 +26,16 @@ void nn_h5_quiet_end(const nn_h5_quiet *q);
 int nn_h5_fail(nn_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The tail of every message about a checksum mismatch. */
+#define NN_H5_DAMAGED "checksum mismatch (the file is damaged)"
+
+/* After a failed read (H5Dopen2, H5Dread, ...) of what (e.g. "dataset
+ * /model/fc1/W"): "<file>: <what>: checksum mismatch (the file is damaged)"
+ * when HDF5's error stack holds a checksum error (NN_E_FORMAT), else
+ * "<file>: cannot read <what> (HDF5: ...)" with code. nn_h5_fail also
+ * recognises checksum errors: "<its message>: checksum mismatch (...)". */
+int nn_h5_read_fail(nn_error *err, int code, const char *file, const char *what);
+
 /* Close a handle if it is open and set it to -1 (errors are ignored: this is
  * for cleanup paths, where the first error is the one reported). */
 void nn_h5_close(hid_t *id);
@@ -51,6 +61,15 @@ typedef int (*nn_h5_fill_fn)(hid_t fid, const char *path, void *ctx, nn_error *e
 int nn_h5_save_atomic(const char *path, size_t size_hint, nn_h5_fill_fn fill, void *ctx,
                       nn_error *err);
 
+/* The same with the last step replaced: commit() is called once tmp holds
+ * the complete, fsync'ed file, and must end with tmp renamed over path
+ * (keeping older copies first, say). On failure it leaves path a complete
+ * file and returns the error; tmp is then removed. The folder is fsync'ed
+ * after it. */
+typedef int (*nn_h5_commit_fn)(const char *path, const char *tmp, void *ctx, nn_error *err);
+int nn_h5_save_atomic_commit(const char *path, size_t size_hint, nn_h5_fill_fn fill, void *ctx,
+                             nn_h5_commit_fn commit, void *commit_ctx, nn_error *err);
+
 /* Open an existing HDF5 file: a clear message for a missing or unreadable
  * file (NN_E_IO), a file that is not HDF5 or is damaged (NN_E_FORMAT). */
 int nn_h5_open(const char *file, unsigned flags, hid_t *fid, nn_error *err);
@@ -59,6 +78,19 @@ int nn_h5_open(const char *file, unsigned flags, hid_t *fid, nn_error *err);
  * (1..max_version); *version receives it (may be NULL). NN_E_FORMAT. */
 int nn_h5_check_format(hid_t fid, const char *file, const char *expected, int max_version,
                        int *version, nn_error *err);
+
+/* Dataset creation properties for a dataset nntrain reads back as trusted
+ * numbers: chunked (the whole dataset, or pieces of at most
+ * NN_H5_CHUNK_BYTES) with HDF5's Fletcher32 checksum on every chunk, which
+ * HDF5 checks on every read (h5dump, h5py and MATLAB read such files as
+ * usual). elem: bytes per element. Close with H5Pclose; < 0 on error. */
+#define NN_H5_CHUNK_BYTES (1u << 20)
+hid_t nn_h5_checked_dcpl(const char *file, const char *name, int rank, const hsize_t *dims,
+                         size_t elem, nn_error *err);
+
+/* Is an open dataset stored with the Fletcher32 filter? 1 yes, 0 no, < 0
+ * HDF5 error. */
+int nn_h5_has_checksum(hid_t dset);
 
 /* Does "/a/b/c" exist (every component)? 1 yes, 0 no, < 0 HDF5 error. */
 int nn_h5_path_exists(hid_t loc, const char *path);

@@ -1,4 +1,5 @@
-/* Per-epoch metrics: one extendible, chunked 1-D dataset per field.
+/* Per-epoch metrics: one extendible, chunked 1-D dataset per field, with a
+ * Fletcher32 checksum per chunk.
  *
  * The rows (a few dozen bytes per epoch) are kept in memory and every append
  * writes the whole file anew through nn_h5_save_atomic (in memory, then
@@ -76,7 +77,8 @@ static int write_field(hid_t fid, const char *path, const field *f, const nn_epo
     }
     for (size_t r = 0; r < n; r++)
         memcpy(col + r * 8, (const char *)&rows[r] + f->offset, 8);
-    if (space < 0 || dcpl < 0 || H5Pset_chunk(dcpl, 1, &chunk) < 0) {
+    if (space < 0 || dcpl < 0 || H5Pset_chunk(dcpl, 1, &chunk) < 0 ||
+        H5Pset_fletcher32(dcpl) < 0) {
         rc = nn_h5_fail(err, NN_E_IO, "%s: cannot set up dataset /%s", path, f->name);
         goto out;
     }
@@ -180,8 +182,11 @@ static int read_field(hid_t fid, const char *path, const field *f, nn_epoch_metr
     if (rc == NN_OK && !(col = nn_malloc(len * 8 + 8, err)))
         rc = NN_E_NOMEM;
     if (rc == NN_OK && len > 0 &&
-        H5Dread(dset, mem_type(f), H5S_ALL, H5S_ALL, H5P_DEFAULT, col) < 0)
-        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read /%s", path, f->name);
+        H5Dread(dset, mem_type(f), H5S_ALL, H5S_ALL, H5P_DEFAULT, col) < 0) {
+        char what[96];
+        snprintf(what, sizeof what, "dataset /%s", f->name);
+        rc = nn_h5_read_fail(err, NN_E_FORMAT, path, what);
+    }
     for (hsize_t r = 0; rc == NN_OK && r < len; r++)
         memcpy((char *)&(*rows)[r] + f->offset, col + r * 8, 8);
     free(col);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/checkpoint.h"
 #include "ocr_internal.h"
 
 #define BOXES_MAX_SIDE 1200 /* the figure is for looking at, not for measuring */
@@ -128,6 +129,9 @@ int nn_ocr_main(const nn_ocr_options *o, FILE *out, nn_error *err)
     int rc = nn_ocr_model_load(&m, o->checkpoint, o->data, err);
     if (rc)
         return rc;
+    const char *note = nn_checkpoint_version_note(nn_ocr_model_format_version(m));
+    if (note)
+        fprintf(stderr, "nntrain: note: %s is %s\n", o->checkpoint, note);
     char keep[512];
     kept_chars(m, keep, sizeof keep);
     double sum = 0;

@@ -21,6 +21,7 @@ struct nn_ocr_model {
     nn_glyph_params glyph;
     nn_dataset header;      /* shape and class names of the training data */
     int built;
+    int format_version;     /* of the checkpoint */
 };
 
 static int read_glyph_params(const char *data, nn_glyph_params *g, nn_error *err)
@@ -73,7 +74,12 @@ int nn_ocr_model_load(nn_ocr_model **out, const char *checkpoint, const char *ov
         return nn_fail(err, NN_E_NOMEM, "out of memory");
     char *text = NULL;
     const char *data = NULL;
-    int rc = nn_checkpoint_read_config(checkpoint, &text, err);
+    /* A damaged checkpoint is refused before anything is built from it. */
+    nn_checkpoint_info info = { 0 };
+    int rc = nn_checkpoint_verify(checkpoint, &info, err);
+    m->format_version = info.format_version;
+    if (!rc)
+        rc = nn_checkpoint_read_config(checkpoint, &text, err);
     if (!rc)
         rc = nn_config_parse_flags(&m->cfg, checkpoint, text, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
                                    err);
@@ -131,6 +137,11 @@ const nn_glyph_params *nn_ocr_model_glyph(const nn_ocr_model *m)
 int nn_ocr_model_classes(const nn_ocr_model *m)
 {
     return m->header.num_classes;
+}
+
+int nn_ocr_model_format_version(const nn_ocr_model *m)
+{
+    return m->format_version;
 }
 
 const char *nn_ocr_model_class_name(const nn_ocr_model *m, int k)

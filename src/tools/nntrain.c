@@ -30,11 +30,13 @@ static const char usage[] =
     "       nntrain prep PREP.ini [--set section.key=value ...] | nntrain prep --help-config\n"
     "       nntrain ocr CHECKPOINT.h5 IMAGE... [--truth FILE] [--boxes OUT.png] [--data FILE.h5]\n"
     "                                          [--no-word-rule]\n"
+    "       nntrain verify CHECKPOINT.h5 ...\n"
     "       nntrain --help | --help-config | --version\n"
     "\n"
     "  --set s.k=v     override a config key (repeatable)\n"
-    "  --resume PATH   continue a run from a checkpoint; 'auto' uses <out>/checkpoint.h5\n"
-    "                  when it exists and starts afresh otherwise\n"
+    "  --resume PATH   continue a run from a checkpoint; 'auto' takes the newest of\n"
+    "                  <out>/checkpoint.h5 and the older ones kept beside it that\n"
+    "                  verifies, and starts afresh when there is none\n"
     "  --summary       print the network's layers and parameter counts, then stop\n"
     "  --help-config   print the reference of every config key\n"
     "  eval            evaluate a checkpoint: loss, accuracy, per-class accuracy, most\n"
@@ -54,6 +56,9 @@ static const char usage[] =
     "  ocr             read handwritten text in photos with a network trained on a prep\n"
     "                  data set; --truth scores it against a transcript, --boxes draws\n"
     "                  the characters found, --no-word-rule reads each character alone\n"
+    "  verify          read every tensor of each checkpoint with its checksum, and its\n"
+    "                  format attributes; prints OK or what is damaged for each file,\n"
+    "                  and exits with 1 when any is damaged\n"
     "\n"
     "exit status: 0 done, 1 error, 2 bad config or command line, 4 loss diverged,\n"
     "             75 stopped by SIGTERM/SIGUSR1 after a checkpoint (resume with --resume)\n";
@@ -138,6 +143,8 @@ int main(int argc, char **argv)
         rc = nn_cmd_prep(argc - 1, argv + 1, &err);
     } else if (strcmp(first, "ocr") == 0) {
         rc = nn_cmd_ocr(argc - 1, argv + 1, &err);
+    } else if (strcmp(first, "verify") == 0) {
+        rc = nn_cmd_verify(argc - 1, argv + 1, &err);
     } else {
         rc = nn_cmd_train(argc, argv, &err);
     }

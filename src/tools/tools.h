@@ -14,6 +14,7 @@ int nn_cmd_plot(int argc, char **argv, nn_error *err);
 int nn_cmd_pca(int argc, char **argv, nn_error *err);
 int nn_cmd_prep(int argc, char **argv, nn_error *err);
 int nn_cmd_ocr(int argc, char **argv, nn_error *err);
+int nn_cmd_verify(int argc, char **argv, nn_error *err);
 
 /* A collective subcommand's body: runs on every rank with the parsed options. */
 typedef int (*nn_collective_fn)(const void *opts, const nn_dist *dist, nn_error *err);

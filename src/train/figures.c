@@ -101,8 +101,16 @@ static int draw_weights(const char *dir, FILE *log, nn_error *err)
 {
     char ckpt[2048];
     join(ckpt, sizeof ckpt, dir, "checkpoint.h5");
+    /* The whole file is checked first, so a damaged checkpoint stops the
+     * figures even when its first layer has no weights to draw. */
+    nn_checkpoint_info info;
+    int rc = nn_checkpoint_verify(ckpt, &info, err);
+    const char *note = rc ? NULL : nn_checkpoint_version_note(info.format_version);
+    if (note && log)
+        fprintf(log, "note: %s is %s\n", ckpt, note);
     char *text = NULL;
-    int rc = nn_checkpoint_read_config(ckpt, &text, err);
+    if (!rc)
+        rc = nn_checkpoint_read_config(ckpt, &text, err);
     nn_config *cfg = rc ? NULL : calloc(1, sizeof *cfg);
     if (!rc && !cfg)
         rc = nn_fail(err, NN_E_NOMEM, "out of memory");

@@ -105,7 +105,13 @@ int nn_trainer_init_from(nn_trainer *t, nn_error *err)
         if (!rc) {
             memcpy(fresh, t->net.params, t->net.n_params * sizeof(float));
             nn_network_param_tensors(&t->net, "model", t->net.params, want);
-            rc = nn_checkpoint_load_matching(path, want, n, status, found, err);
+            nn_checkpoint_info info;
+            rc = nn_checkpoint_verify(path, &info, err);
+            const char *note = rc ? NULL : nn_checkpoint_version_note(info.format_version);
+            if (note)
+                fprintf(stderr, "nntrain: note: %s is %s\n", path, note);
+            if (!rc)
+                rc = nn_checkpoint_load_matching(path, want, n, status, found, err);
         }
         if (rc)
             nn_fail_wrap(err, "[train] init_from");

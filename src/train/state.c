@@ -1,7 +1,11 @@
 /* Checkpoints of a training run: parameters, optimizer state, the running
- * sums of the current epoch, and the cursor (epoch, step, global step). */
+ * sums of the current epoch, and the cursor (epoch, step, global step); the
+ * older ones kept beside the latest, and the choice among them for
+ * --resume auto. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nn/checkpoint.h"
 #include "trainer_internal.h"
@@ -67,7 +71,8 @@ int nn_trainer_save(nn_trainer *t, nn_error *err)
             ck.config_text = resolved;
             ck.config_path = t->cfg.path;
             if (!rc)
-                rc = nn_checkpoint_save(t->ckpt_path, &ck, err);
+                rc = nn_checkpoint_save_keep(t->ckpt_path, t->cfg.train.keep_checkpoints, &ck,
+                                             err);
             free(resolved);
             free(ck.tensors);
         }
@@ -92,6 +97,11 @@ int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err)
             rc = nn_fail(err, NN_E_FORMAT, "%s: step %lld is past the end of an epoch (%lld steps "
                          "with this data and batch size)", path, (long long)ck.step,
                          (long long)t->steps_per_epoch);
+        const char *note = rc ? NULL : nn_checkpoint_version_note(ck.format_version);
+        if (note) {
+            fprintf(stderr, "nntrain: note: %s is %s\n", path, note);
+            fflush(stderr);
+        }
         cursor[0] = ck.epoch;
         cursor[1] = ck.step;
         cursor[2] = ck.global_step;
@@ -111,5 +121,62 @@ int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err)
     t->step = cursor[1];
     t->global_step = cursor[2];
     t->epoch_sums = (nn_loss_sums){ sums[0], sums[1], sums[2] };
+    return NN_OK;
+}
+
+/* Rank 0: the newest of <out>/checkpoint.h5, checkpoint.1.h5, ... that
+ * verifies, into picked ("" when there is none at all). Each one skipped is
+ * reported; a damaged one (NN_E_FORMAT) is renamed to "<name>.damaged" once
+ * an older one is taken, so that the next save does not keep it as "the
+ * previous checkpoint" in place of the good one. */
+static int pick_on_rank0(const nn_trainer *t, char *picked, size_t len, nn_error *err)
+{
+    char name[sizeof t->ckpt_path + 16], aside[sizeof name + 16];
+    int damaged[NN_CKPT_MAX_KEEP] = { 0 }, n_found = 0, rc = NN_OK, took = -1;
+    picked[0] = '\0';
+    for (int i = 0; i < NN_CKPT_MAX_KEEP && took < 0; i++) {
+        if ((rc = nn_checkpoint_backup_name(t->ckpt_path, i, name, sizeof name, err)))
+            return rc;
+        if (access(name, F_OK) != 0)
+            continue;
+        n_found++;
+        nn_checkpoint_info info;
+        nn_error why = { 0 };
+        int v = nn_checkpoint_verify(name, &info, &why);
+        if (v == NN_E_NOMEM)
+            return nn_fail(err, v, "%s", why.msg);
+        if (v) {
+            fprintf(stderr, "nntrain: --resume auto: skipping %s\n", why.msg);
+            damaged[i] = v == NN_E_FORMAT; /* not for a file it could not open */
+            continue;
+        }
+        took = i;
+        snprintf(picked, len, "%s", name);
+        if (i > 0)
+            printf("--resume auto: took %s (epoch %lld, step %lld), the newest checkpoint that "
+                   "verifies\n", name, (long long)info.epoch, (long long)info.step);
+    }
+    for (int k = 0; k < took; k++) {
+        if (!damaged[k] || nn_checkpoint_backup_name(t->ckpt_path, k, name, sizeof name, NULL))
+            continue;
+        snprintf(aside, sizeof aside, "%s.damaged", name);
+        if (rename(name, aside) == 0)
+            printf("--resume auto: moved %s to %s\n", name, aside);
+    }
+    fflush(stdout);
+    fflush(stderr);
+    if (took < 0 && n_found > 0)
+        return nn_fail(err, NN_E_FORMAT, "--resume auto: none of the %d checkpoint(s) of %s "
+                       "verifies (see above); resume from one by name, or start afresh without "
+                       "--resume", n_found, t->run_dir);
+    return NN_OK;
+}
+
+int nn_trainer_pick_resume(nn_trainer *t, char *picked, size_t len, nn_error *err)
+{
+    int rc = t->dist.rank == 0 ? pick_on_rank0(t, picked, len, err) : NN_OK;
+    if ((rc = nn_trainer_vote(rc, err)))
+        return rc;
+    nn_dist_bcast(picked, len, 0);
     return NN_OK;
 }

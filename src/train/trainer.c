@@ -293,8 +293,13 @@ static int final_report(nn_trainer *t, nn_error *err)
 static int start_or_resume(nn_trainer *t, const nn_run_options *opts, nn_error *err)
 {
     const char *resume = opts->resume;
-    if (resume && strcmp(resume, "auto") == 0)
-        resume = access(t->ckpt_path, F_OK) == 0 ? t->ckpt_path : NULL;
+    char picked[sizeof t->ckpt_path + 16];
+    if (resume && strcmp(resume, "auto") == 0) {
+        int rc = nn_trainer_pick_resume(t, picked, sizeof picked, err);
+        if (rc)
+            return rc;
+        resume = picked[0] ? picked : NULL;
+    }
     nn_network_init(&t->net, t->cfg.train.seed);
     /* Resuming restores every weight, so init_from matters only at the start. */
     int rc = resume ? NN_OK : nn_trainer_init_from(t, err);

@@ -70,6 +70,12 @@ int nn_trainer_eval_result(nn_trainer *t, const nn_dataset *d, const char *split
  * and resume (rank 0 reads; everything is broadcast). Collective. */
 int nn_trainer_save(nn_trainer *t, nn_error *err);
 int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err);
+/* --resume auto: the newest checkpoint in the run folder (checkpoint.h5,
+ * then the older ones kept beside it) that passes nn_checkpoint_verify, into
+ * picked (len bytes, the same on every rank); "" when there is none, so the
+ * run starts afresh. Rank 0 says which it skipped and why. Fails when there
+ * are checkpoints but none verifies. Collective. */
+int nn_trainer_pick_resume(nn_trainer *t, char *picked, size_t len, nn_error *err);
 
 /* finetune.c: [train] freeze (marks the layers; call after building) and
  * [train] init_from (copies matching weights; collective; call after

@@ -1,7 +1,7 @@
 /* nntrain's HDF5 data set files: round trip through the writer and the
  * reader, the header-only read, the /preprocess parameters, and broken or
  * forged files (each must give a message naming the file, never a crash or
- * a giant allocation). */
+ * a giant allocation), and a flipped byte caught by the checksums. */
 #include <check.h>
 #include <hdf5.h>
 #include <stdio.h>
@@ -136,6 +136,52 @@ START_TEST(test_missing_split_and_bad_split)
     tr.labels[2] = 9;
     ck_assert_int_eq(nn_h5data_save(nn_test_path("bad.h5"), &c, &err), NN_E_STATE);
     nn_dataset_free(&tr);
+}
+END_TEST
+
+/* Invert one byte of dataset name's first chunk, in place (the chunk's
+ * address from H5Dget_chunk_info). */
+static void flip_in_dataset(const char *path, const char *name, long at)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    ck_assert_int_ge(d, 0);
+    hid_t space = H5Dget_space(d);
+    hsize_t offset[4];
+    unsigned mask = 0;
+    haddr_t addr = HADDR_UNDEF;
+    hsize_t size = 0;
+    ck_assert_int_ge(H5Dget_chunk_info(d, space, 0, offset, &mask, &addr, &size), 0);
+    ck_assert((hsize_t)at < size);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Fclose(f);
+    FILE *fp = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(fseek(fp, (long)addr + at, SEEK_SET), 0);
+    int c = fgetc(fp);
+    ck_assert_int_ne(c, EOF);
+    ck_assert_int_eq(fseek(fp, (long)addr + at, SEEK_SET), 0);
+    fputc(c ^ 0xFF, fp);
+    fclose(fp);
+}
+
+START_TEST(test_flipped_byte)
+{
+    const char *path = nn_test_path("flipped.h5");
+    static const struct { const char *dset, *split, *msg; } cases[] = {
+        { "/train/images", "train", "dataset /train/images: checksum mismatch (the file is damaged)" },
+        { "/valid/labels", "valid", "dataset /valid/labels: checksum mismatch (the file is damaged)" } };
+    for (int i = 0; i < 2; i++) {
+        write_three(path);
+        flip_in_dataset(path, cases[i].dset, 5);
+        nn_dataset d;
+        nn_error err = {0};
+        ck_assert_int_eq(nn_h5data_load(&d, path, cases[i].split, &err), NN_E_FORMAT);
+        ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, cases[i].msg), "message: %s",
+                      err.msg);
+    }
 }
 END_TEST
 
@@ -278,6 +324,7 @@ int main(void)
     tcase_add_test(tc, test_layout_for_other_tools);
     tcase_add_test(tc, test_missing_split_and_bad_split);
     tcase_add_test(tc, test_not_a_data_set);
+    tcase_add_test(tc, test_flipped_byte);
     tcase_add_test(tc, test_forged_files);
     suite_add_tcase(s, tc);
     return nn_test_run_suite(s);

@@ -1,5 +1,7 @@
 /* HDF5 checkpoints: round trip, atomic overwrite, failed saves that leave
- * the old file intact, clear load errors, and the layout h5dump shows. */
+ * the old file intact, clear load errors, checksums that catch a flipped
+ * byte, older checkpoints kept, format 1 files still read, and the layout
+ * h5dump shows. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/h5util.h"
 #include "nn/checkpoint.h"
 #include "testutil.h"
 
@@ -564,7 +567,7 @@ START_TEST(test_load_wrong_format)
     set_root_attr_str_fixed(path, "format", NN_CKPT_FORMAT);
 
     set_root_attr_int(path, "format_version", 7);
-    assert_load_fails(path, NN_E_FORMAT, ": format_version 7 is newer than this program (1)",
+    assert_load_fails(path, NN_E_FORMAT, ": format_version 7 is newer than this program (2)",
                       NULL);
     char *text = NULL;
     nn_error err = {0};
@@ -621,6 +624,470 @@ START_TEST(test_errors_print_nothing)
     void *data = NULL;
     H5Eget_auto2(H5E_DEFAULT, &func, &data);
     ck_assert_ptr_nonnull(func);
+}
+END_TEST
+
+
+/* ---- checksums ------------------------------------------------------------------- */
+
+/* File offset of the first byte of dataset name's first chunk. */
+static haddr_t chunk_address(const char *path, const char *name)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    ck_assert_int_ge(d, 0);
+    hid_t space = H5Dget_space(d);
+    hsize_t offset[4];
+    unsigned mask = 0;
+    haddr_t addr = HADDR_UNDEF;
+    hsize_t size = 0;
+    ck_assert_int_ge(H5Dget_chunk_info(d, space, 0, offset, &mask, &addr, &size), 0);
+    ck_assert(addr != HADDR_UNDEF && size > 0);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Fclose(f);
+    return addr;
+}
+
+/* Invert every bit of the byte at offset of the file. */
+static void flip_byte(const char *path, long offset)
+{
+    int fd = open(path, O_RDWR);
+    ck_assert_int_ge(fd, 0);
+    unsigned char b;
+    ck_assert_int_eq(pread(fd, &b, 1, offset), 1);
+    b ^= 0xFF;
+    ck_assert_int_eq(pwrite(fd, &b, 1, offset), 1);
+    close(fd);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    size_t n;
+    char *bytes = slurp(from, &n);
+    ck_assert_int_eq(nn_test_write_file(to, bytes, n), 0);
+    free(bytes);
+}
+
+/* Capture what the process writes to stderr while a test runs. */
+typedef struct capture {
+    int saved;
+    const char *path;
+} capture;
+
+static capture stderr_begin(const char *name)
+{
+    fflush(stderr);
+    capture c = { dup(2), nn_test_path(name) };
+    int fd = open(c.path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, 2);
+    close(fd);
+    return c;
+}
+
+static void stderr_end_empty(capture c)
+{
+    fflush(stderr);
+    dup2(c.saved, 2);
+    close(c.saved);
+    struct stat st;
+    ck_assert_int_eq(stat(c.path, &st), 0);
+    ck_assert_msg(st.st_size == 0, "something was printed to stderr (see %s)", c.path);
+}
+
+static void assert_damaged(int rc, const nn_error *err, const char *path, const char *dataset)
+{
+    char want[4300];
+    snprintf(want, sizeof want, "%s: dataset %s: checksum mismatch (the file is damaged)", path,
+             dataset);
+    ck_assert_msg(rc == NN_E_FORMAT, "returned %d (%s), expected NN_E_FORMAT", rc, err->msg);
+    ck_assert_str_eq(err->msg, want);
+}
+
+START_TEST(test_verify_intact)
+{
+    const char *path = nn_test_path("ckpt_verify.h5");
+    save_version(path, 0.0f);
+    nn_checkpoint_info info;
+    nn_error err = {0};
+    ck_assert_msg(nn_checkpoint_verify(path, &info, &err) == NN_OK, "%s", err.msg);
+    ck_assert_int_eq(info.format_version, NN_CKPT_FORMAT_VERSION);
+    ck_assert_int_eq(info.n_tensors, N_T);
+    ck_assert_int_eq(info.n_checksummed, N_T);
+    ck_assert_int_eq(info.epoch, 7);
+    ck_assert_int_eq(info.step, 3);
+    ck_assert_int_eq(info.global_step, 1234567890123LL);
+    ck_assert_ptr_null(nn_checkpoint_version_note(info.format_version));
+    ASSERT_NO_OPEN_HANDLES();
+}
+END_TEST
+
+/* One flipped byte inside /model/fc1/W: every reader refuses the file,
+ * naming it and the dataset, and nothing is printed. */
+START_TEST(test_flipped_byte_in_tensor)
+{
+    const char *good = nn_test_path("ckpt_flip_good.h5");
+    char bad[4096];
+    snprintf(bad, sizeof bad, "%s", nn_test_path("ckpt_flip_bad.h5"));
+    save_version(good, 0.0f);
+    copy_file(good, bad);
+    flip_byte(bad, (long)chunk_address(bad, "/model/fc1/W") + 1000);
+
+    capture c = stderr_begin("ckpt_flip_stderr.txt");
+    fixture want, got;
+    fixture_init(&want, 0.0f);
+    fixture_blank(&got, &want);
+    nn_error err = {0};
+    int rc_load = nn_checkpoint_load(bad, &got.ck, &err);
+    nn_error e_load = err;
+    /* asking only for other tensors does not help: the whole file is checked */
+    got.ck.tensors = &got.t[2];
+    got.ck.n_tensors = 2;
+    int rc_subset = nn_checkpoint_load(bad, &got.ck, &err);
+    nn_error e_subset = err;
+    nn_named_tensor t;
+    int rc_tensor = nn_checkpoint_read_tensor(bad, "model/fc2/b", &t, &err);
+    nn_error e_tensor = err;
+    int status[N_T];
+    nn_named_tensor found[N_T];
+    int rc_match = nn_checkpoint_load_matching(bad, got.t, N_T, status, found, &err);
+    nn_error e_match = err;
+    nn_checkpoint_info info;
+    int rc_verify = nn_checkpoint_verify(bad, &info, &err);
+    nn_error e_verify = err;
+    stderr_end_empty(c);
+
+    assert_damaged(rc_load, &e_load, bad, "/model/fc1/W");
+    assert_damaged(rc_subset, &e_subset, bad, "/model/fc1/W");
+    assert_damaged(rc_tensor, &e_tensor, bad, "/model/fc1/W");
+    ck_assert_ptr_null(t.data);
+    assert_damaged(rc_match, &e_match, bad, "/model/fc1/W");
+    assert_damaged(rc_verify, &e_verify, bad, "/model/fc1/W");
+    printf("damaged: %s\n", e_verify.msg);
+    ASSERT_NO_OPEN_HANDLES();
+    /* the intact copy still loads */
+    assert_holds_version(good, 0.0f);
+    fixture_free(&want);
+    fixture_free(&got);
+}
+END_TEST
+
+/* The last byte of the data, and a byte of the optimizer state. */
+START_TEST(test_flipped_byte_anywhere)
+{
+    const char *good = nn_test_path("ckpt_flip2_good.h5");
+    char bad[4096];
+    snprintf(bad, sizeof bad, "%s", nn_test_path("ckpt_flip2_bad.h5"));
+    save_version(good, 0.0f);
+    static const struct { const char *name; long at; } cases[] = {
+        { "/model/fc1/W", 1024 * 64 * 4 - 1 }, { "/model/conv1/W", 0 },
+        { "/optim/m/fc2/b3d", 17 }, { "/model/fc1/b", 5 } };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        copy_file(good, bad);
+        flip_byte(bad, (long)chunk_address(bad, cases[i].name) + cases[i].at);
+        nn_error err = {0};
+        assert_damaged(nn_checkpoint_verify(bad, NULL, &err), &err, bad, cases[i].name);
+    }
+    ASSERT_NO_OPEN_HANDLES();
+}
+END_TEST
+
+/* Damage outside the tensors: the file's metadata carries checksums too. */
+START_TEST(test_flipped_byte_in_metadata)
+{
+    const char *good = nn_test_path("ckpt_meta_good.h5");
+    char bad[4096];
+    snprintf(bad, sizeof bad, "%s", nn_test_path("ckpt_meta_bad.h5"));
+    save_version(good, 0.0f);
+    size_t n;
+    char *bytes = slurp(good, &n);
+    const char *needle = "units = 64"; /* inside the config attribute */
+    long at = -1;
+    for (size_t i = 0; at < 0 && i + strlen(needle) <= n; i++)
+        if (memcmp(bytes + i, needle, strlen(needle)) == 0)
+            at = (long)i;
+    ck_assert_int_ge(at, 0);
+    free(bytes);
+
+    copy_file(good, bad);
+    flip_byte(bad, at);
+    nn_error err = {0};
+    int rc = nn_checkpoint_verify(bad, NULL, &err);
+    printf("damaged attribute: %s\n", err.msg);
+    ck_assert_int_eq(rc, NN_E_FORMAT);
+    assert_msg_has(&err, "checksum mismatch (the file is damaged)");
+    char *text = NULL;
+    ck_assert_int_eq(nn_checkpoint_read_config(bad, &text, &err), NN_E_FORMAT);
+    assert_msg_has(&err, "checksum mismatch (the file is damaged)");
+    ck_assert_ptr_null(text);
+
+    copy_file(good, bad);
+    flip_byte(bad, 40); /* the superblock's root group address */
+    rc = nn_checkpoint_verify(bad, NULL, &err);
+    printf("damaged superblock: %s\n", err.msg);
+    ck_assert_int_eq(rc, NN_E_FORMAT);
+    assert_msg_has(&err, "checksum mismatch (the file is damaged)");
+    ASSERT_NO_OPEN_HANDLES();
+}
+END_TEST
+
+/* Large tensors are split into chunks of at most 1 MiB, each checked. */
+START_TEST(test_large_tensor_chunks)
+{
+    const char *path = nn_test_path("ckpt_large.h5");
+    nn_named_tensor t;
+    static const uint64_t dims[] = {1000, 700}; /* 2.8 MB */
+    set_tensor(&t, "model/big/W", 2, dims, 0.25f);
+    nn_checkpoint ck = { .tensors = &t, .n_tensors = 1, .world_size = 1 };
+    nn_error err = {0};
+    ck_assert_msg(nn_checkpoint_save(path, &ck, &err) == NN_OK, "%s", err.msg);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "/model/big/W", H5P_DEFAULT);
+    hid_t dcpl = H5Dget_create_plist(d);
+    hsize_t chunk[2];
+    ck_assert_int_eq(H5Pget_chunk(dcpl, 2, chunk), 2);
+    ck_assert_uint_eq(chunk[1], 700);
+    ck_assert_uint_le(chunk[0] * chunk[1] * sizeof(float), NN_H5_CHUNK_BYTES);
+    hid_t space = H5Dget_space(d);
+    hsize_t nchunks = 0;
+    ck_assert_int_ge(H5Dget_num_chunks(d, space, &nchunks), 0);
+    ck_assert_uint_eq(nchunks, (1000 + chunk[0] - 1) / chunk[0]);
+    hsize_t off[2];
+    unsigned mask;
+    haddr_t last;
+    hsize_t size;
+    ck_assert_int_ge(H5Dget_chunk_info(d, space, nchunks - 1, off, &mask, &last, &size), 0);
+    H5Sclose(space);
+    H5Pclose(dcpl);
+    H5Dclose(d);
+    H5Fclose(f);
+
+    float *back = calloc(1000 * 700, sizeof(float));
+    nn_named_tensor r = t;
+    r.data = back;
+    nn_checkpoint ck2 = { .tensors = &r, .n_tensors = 1 };
+    ck_assert_msg(nn_checkpoint_load(path, &ck2, &err) == NN_OK, "%s", err.msg);
+    ck_assert_mem_eq(back, t.data, 1000 * 700 * sizeof(float));
+    flip_byte(path, (long)last + 3);
+    assert_damaged(nn_checkpoint_load(path, &ck2, &err), &err, path, "/model/big/W");
+    free(back);
+    free(t.data);
+    ASSERT_NO_OPEN_HANDLES();
+}
+END_TEST
+
+/* ---- format 1 (no checksums) ------------------------------------------------------ */
+
+/* A checkpoint as nntrain wrote it before checksums: contiguous datasets, the
+ * default object format, format_version = version. */
+static void write_contiguous(const char *path, const fixture *fx, int version)
+{
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    nn_error err = {0};
+    ck_assert_int_eq(nn_h5_attr_write_str(f, path, "/", "format", NN_CKPT_FORMAT, &err), 0);
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "format_version", H5T_STD_I32LE,
+                                      H5T_NATIVE_INT, 1, 1, &version, &err), 0);
+    static const char *const strings[] = { "nntrain_version", "hdf5_version", "config",
+                                           "config_path" };
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(nn_h5_attr_write_str(f, path, "/", strings[i], CONFIG_TEXT, &err), 0);
+    const nn_checkpoint *ck = &fx->ck;
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "epoch", H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
+                                      1, &ck->epoch, &err), 0);
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "step", H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
+                                      1, &ck->step, &err), 0);
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "global_step", H5T_STD_I64LE,
+                                      H5T_NATIVE_INT64, 1, 1, &ck->global_step, &err), 0);
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1,
+                                      1, &ck->seed, &err), 0);
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "world_size", H5T_STD_I32LE, H5T_NATIVE_INT,
+                                      1, 1, &ck->world_size, &err), 0);
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "lr", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                                      1, &ck->lr, &err), 0);
+    for (int i = 0; i < N_T; i++) {
+        const nn_named_tensor *t = &fx->t[i];
+        char full[256];
+        snprintf(full, sizeof full, "/%s", t->name);
+        ck_assert_int_eq(nn_h5_make_parents(f, path, full, &err), 0);
+        hsize_t dims[4];
+        int64_t shape[4];
+        for (int k = 0; k < t->rank; k++)
+            dims[k] = t->dims[k], shape[k] = (int64_t)t->dims[k];
+        hid_t space = H5Screate_simple(t->rank, dims, NULL);
+        hid_t d = H5Dcreate2(f, full, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                             H5P_DEFAULT);
+        ck_assert_int_ge(d, 0);
+        ck_assert_int_ge(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->data), 0);
+        ck_assert_int_eq(nn_h5_attr_write(d, path, full, "shape", H5T_STD_I64LE,
+                                          H5T_NATIVE_INT64, (hsize_t)t->rank, 0, shape, &err), 0);
+        H5Dclose(d);
+        H5Sclose(space);
+    }
+    H5Fclose(f);
+}
+
+START_TEST(test_format1_still_read)
+{
+    const char *path = nn_test_path("ckpt_format1.h5");
+    fixture fx;
+    fixture_init(&fx, 0.0f);
+    write_contiguous(path, &fx, 1);
+    fixture_free(&fx);
+    assert_holds_version(path, 0.0f);
+    fixture want, got;
+    fixture_init(&want, 0.0f);
+    fixture_blank(&got, &want);
+    nn_error err = {0};
+    ck_assert_int_eq(nn_checkpoint_load(path, &got.ck, &err), NN_OK);
+    ck_assert_int_eq(got.ck.format_version, 1);
+    fixture_free(&want);
+    fixture_free(&got);
+    nn_checkpoint_info info;
+    ck_assert_msg(nn_checkpoint_verify(path, &info, &err) == NN_OK, "%s", err.msg);
+    ck_assert_int_eq(info.format_version, 1);
+    ck_assert_int_eq(info.n_tensors, N_T);
+    ck_assert_int_eq(info.n_checksummed, 0);
+    const char *note = nn_checkpoint_version_note(1);
+    ck_assert_ptr_nonnull(note);
+    ck_assert_ptr_nonnull(strstr(note, "no checksums"));
+    ASSERT_NO_OPEN_HANDLES();
+}
+END_TEST
+
+START_TEST(test_format2_needs_checksums)
+{
+    /* a format 2 file whose tensors lost their checksums (rewritten by some
+     * tool) cannot be verified: refused */
+    const char *path = nn_test_path("ckpt_format2_plain.h5");
+    fixture fx;
+    fixture_init(&fx, 0.0f);
+    write_contiguous(path, &fx, 2);
+    fixture_free(&fx);
+    assert_load_fails(path, NN_E_FORMAT, ": dataset /model/conv1/W has no checksum", NULL);
+}
+END_TEST
+
+/* ---- keeping older checkpoints ---------------------------------------------------- */
+
+START_TEST(test_backup_name)
+{
+    char out[64];
+    nn_error err = {0};
+    ck_assert_int_eq(nn_checkpoint_backup_name("runs/x/checkpoint.h5", 0, out, sizeof out, &err), 0);
+    ck_assert_str_eq(out, "runs/x/checkpoint.h5");
+    ck_assert_int_eq(nn_checkpoint_backup_name("runs/x/checkpoint.h5", 1, out, sizeof out, &err), 0);
+    ck_assert_str_eq(out, "runs/x/checkpoint.1.h5");
+    ck_assert_int_eq(nn_checkpoint_backup_name("runs/x/ck", 12, out, sizeof out, &err), 0);
+    ck_assert_str_eq(out, "runs/x/ck.12");
+    ck_assert_int_eq(nn_checkpoint_backup_name("runs/x/checkpoint.h5", 3, out, 10, &err),
+                     NN_E_STATE);
+}
+END_TEST
+
+static ino_t inode_of(const char *p)
+{
+    struct stat st;
+    ck_assert_int_eq(stat(p, &st), 0);
+    return st.st_ino;
+}
+
+static void save_keep(const char *path, int keep, float base)
+{
+    fixture f;
+    fixture_init(&f, base);
+    nn_error err = {0};
+    int rc = nn_checkpoint_save_keep(path, keep, &f.ck, &err);
+    ck_assert_msg(rc == NN_OK, "save %s: %s", path, err.msg);
+    fixture_free(&f);
+}
+
+START_TEST(test_keep_rotation)
+{
+    char path[4096], b1[4200], b2[4200], b3[4200];
+    snprintf(path, sizeof path, "%s", nn_test_path("ckpt_keep.h5"));
+    nn_error err = {0};
+    nn_checkpoint_backup_name(path, 1, b1, sizeof b1, &err);
+    nn_checkpoint_backup_name(path, 2, b2, sizeof b2, &err);
+    nn_checkpoint_backup_name(path, 3, b3, sizeof b3, &err);
+    unlink(path), unlink(b1), unlink(b2), unlink(b3);
+
+    save_keep(path, 3, 1.0f);
+    ck_assert(!file_exists(b1));
+    ino_t first = inode_of(path);
+    save_keep(path, 3, 2.0f);
+    /* the previous file itself (a hard link), not a copy */
+    ck_assert(inode_of(b1) == first);
+    save_keep(path, 3, 3.0f);
+    save_keep(path, 3, 4.0f);
+    assert_holds_version(path, 4.0f);
+    assert_holds_version(b1, 3.0f);
+    assert_holds_version(b2, 2.0f);
+    ck_assert(!file_exists(b3));
+    ck_assert(!file_exists(nn_test_path("ckpt_keep.1.h5.tmp")));
+    ck_assert(!file_exists(nn_test_path("ckpt_keep.h5.tmp")));
+
+    /* fewer kept: the surplus goes */
+    save_keep(path, 2, 5.0f);
+    assert_holds_version(path, 5.0f);
+    assert_holds_version(b1, 4.0f);
+    ck_assert(!file_exists(b2));
+    save_keep(path, 1, 6.0f);
+    assert_holds_version(path, 6.0f);
+    ck_assert(!file_exists(b1));
+
+    /* a gap (a damaged backup set aside) is filled in order */
+    save_keep(path, 3, 7.0f);
+    save_keep(path, 3, 8.0f);
+    ck_assert_int_eq(rename(path, nn_test_path("ckpt_keep.h5.damaged")), 0);
+    save_keep(path, 3, 9.0f); /* 8 was set aside: 7 moves to .2, .1 stays empty */
+    assert_holds_version(path, 9.0f);
+    ck_assert(!file_exists(b1));
+    assert_holds_version(b2, 7.0f);
+    save_keep(path, 3, 10.0f);
+    assert_holds_version(b1, 9.0f);
+    assert_holds_version(b2, 7.0f);
+
+    /* a save killed between its link and its rename: path and backup 1 are
+     * the same file; the next save leaves no stray link behind */
+    save_keep(path, 2, 11.0f);
+    ck_assert_int_eq(unlink(b1), 0);
+    ck_assert_int_eq(link(path, b1), 0);
+    save_keep(path, 2, 12.0f);
+    assert_holds_version(path, 12.0f);
+    assert_holds_version(b1, 11.0f);
+    ck_assert(!file_exists(nn_test_path("ckpt_keep.1.h5.tmp")));
+
+    fixture f;
+    fixture_init(&f, 0.0f);
+    ck_assert_int_eq(nn_checkpoint_save_keep(path, 0, &f.ck, &err), NN_E_STATE);
+    ck_assert_int_eq(nn_checkpoint_save_keep(path, NN_CKPT_MAX_KEEP + 1, &f.ck, &err), NN_E_STATE);
+    fixture_free(&f);
+    ASSERT_NO_OPEN_HANDLES();
+}
+END_TEST
+
+/* A failed save moves nothing: the latest and its predecessors stay. */
+START_TEST(test_keep_failed_save)
+{
+    char path[4096], b1[4200];
+    snprintf(path, sizeof path, "%s", nn_test_path("ckpt_keepfail.h5"));
+    nn_error err = {0};
+    nn_checkpoint_backup_name(path, 1, b1, sizeof b1, &err);
+    save_keep(path, 2, 1.0f);
+    save_keep(path, 2, 2.0f);
+    limit_file_size();
+    fixture f;
+    fixture_init(&f, 3.0f);
+    int rc = nn_checkpoint_save_keep(path, 2, &f.ck, &err);
+    setrlimit(RLIMIT_FSIZE, &saved_limit);
+    signal(SIGXFSZ, saved_handler);
+    fixture_free(&f);
+    ck_assert_int_eq(rc, NN_E_IO);
+    assert_holds_version(path, 2.0f);
+    assert_holds_version(b1, 1.0f);
 }
 END_TEST
 
@@ -692,6 +1159,14 @@ START_TEST(test_h5dump_layout)
     assert_has(out, "18364758544493064720"); /* 0xFEDCBA9876543210 */
     assert_has(out, "(0): 1024, 64");
     free(out);
+
+    /* every tensor chunked with a Fletcher32 checksum, and h5dump reads it */
+    snprintf(cmd, sizeof cmd, "/usr/bin/h5dump -p -d /model/fc1/b '%s' 2>&1", path);
+    out = run(cmd);
+    assert_has(out, "CHUNKED ( 64 )");
+    assert_has(out, "CHECKSUM FLETCHER32");
+    assert_has(out, "(0): nan, -inf, -0, ");
+    free(out);
 }
 END_TEST
 
@@ -717,6 +1192,16 @@ Suite *io_checkpoint_suite(void)
     tcase_add_test(tc, test_load_plain_hdf5);
     tcase_add_test(tc, test_errors_print_nothing);
     tcase_add_test(tc, test_h5dump_layout);
+    tcase_add_test(tc, test_verify_intact);
+    tcase_add_test(tc, test_flipped_byte_in_tensor);
+    tcase_add_test(tc, test_flipped_byte_anywhere);
+    tcase_add_test(tc, test_flipped_byte_in_metadata);
+    tcase_add_test(tc, test_large_tensor_chunks);
+    tcase_add_test(tc, test_format1_still_read);
+    tcase_add_test(tc, test_format2_needs_checksums);
+    tcase_add_test(tc, test_backup_name);
+    tcase_add_test(tc, test_keep_rotation);
+    tcase_add_test(tc, test_keep_failed_save);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -279,6 +279,7 @@ START_TEST(test_homework_defaults)
     ck_assert(c->train.seed == 1);
     ck_assert_int_eq(c->train.threads, 0);
     ck_assert_int_eq(c->train.checkpoint_every, 1);
+    ck_assert_int_eq(c->train.keep_checkpoints, 2);
     ck_assert_str_eq(c->train.out, "runs/mlp_nist36");
     ck_assert_int_eq(c->train.shuffle, 1);
     ck_assert_int_eq(c->n_layers, 2);
@@ -477,6 +478,8 @@ static const error_case error_cases[] = {
     {DATA "[train]\nthreads = -1\n" OUT, NULL, "t.ini:4: [train] threads = -1: out of range: must be >= 0"},
     {DATA "[train]\ncheckpoint_every = 0\n" OUT, NULL,
      "t.ini:4: [train] checkpoint_every = 0: out of range: must be >= 1"},
+    {DATA "[train]\nkeep_checkpoints = 0\n" OUT, NULL,
+     "t.ini:4: [train] keep_checkpoints = 0: out of range: must be in [1, 100]"},
     {DATA "valid_fraction = 1\n" OUT, NULL,
      "t.ini:3: [data] valid_fraction = 1: out of range: must be in [0, 1)"},
     {DATA "[out]\ntype = dense\nunits = 0\n", NULL,

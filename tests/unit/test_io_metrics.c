@@ -1,5 +1,6 @@
 /* HDF5 metrics files: append and read back, resume with keep_epochs,
- * NaN values, damaged layouts, and the layout h5dump shows. */
+ * NaN values, damaged layouts, a flipped byte caught by the checksums, and
+ * the layout h5dump shows. */
 #include <check.h>
 #include <hdf5.h>
 #include <math.h>
@@ -324,6 +325,51 @@ START_TEST(test_broken_layout)
 }
 END_TEST
 
+/* Invert one byte of dataset name's first chunk, in place (the chunk's
+ * address from H5Dget_chunk_info). */
+static void flip_in_dataset(const char *path, const char *name, long at)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    ck_assert_int_ge(d, 0);
+    hid_t space = H5Dget_space(d);
+    hsize_t offset[4];
+    unsigned mask = 0;
+    haddr_t addr = HADDR_UNDEF;
+    hsize_t size = 0;
+    ck_assert_int_ge(H5Dget_chunk_info(d, space, 0, offset, &mask, &addr, &size), 0);
+    ck_assert((hsize_t)at < size);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Fclose(f);
+    FILE *fp = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(fseek(fp, (long)addr + at, SEEK_SET), 0);
+    int c = fgetc(fp);
+    ck_assert_int_ne(c, EOF);
+    ck_assert_int_eq(fseek(fp, (long)addr + at, SEEK_SET), 0);
+    fputc(c ^ 0xFF, fp);
+    fclose(fp);
+}
+
+START_TEST(test_flipped_byte)
+{
+    const char *path = nn_test_path("metrics_flipped.h5");
+    write_rows(path, 5, 0.0);
+    flip_in_dataset(path, "/valid_loss", 9);
+    nn_epoch_metrics *rows = NULL;
+    int64_t n = 0;
+    nn_error err = {0};
+    ck_assert_int_eq(nn_metrics_read(path, &rows, &n, &err), NN_E_FORMAT);
+    ck_assert_msg(strstr(err.msg, path) &&
+                  strstr(err.msg, "dataset /valid_loss: checksum mismatch (the file is damaged)"),
+                  "message: %s", err.msg);
+    free(rows);
+    ASSERT_NO_OPEN_HANDLES();
+}
+END_TEST
+
 START_TEST(test_not_a_metrics_file)
 {
     const char *path = nn_test_path("metrics_text.h5");
@@ -412,6 +458,7 @@ Suite *io_metrics_suite(void)
     tcase_add_test(tc, test_new_run_replaces_file);
     tcase_add_test(tc, test_broken_layout);
     tcase_add_test(tc, test_not_a_metrics_file);
+    tcase_add_test(tc, test_flipped_byte);
     tcase_add_test(tc, test_unwritable_path);
     tcase_add_test(tc, test_h5dump_layout);
     suite_add_tcase(s, tc);

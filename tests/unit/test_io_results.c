@@ -1,9 +1,11 @@
 /* The autoencoder/PCA result files: pca.h5 and recon_<split>.h5 round
- * trips, damaged or foreign files refused with the file named; metrics.h5's
- * valid_psnr column, and older files without it (read as NaN). */
+ * trips, damaged or foreign files refused with the file named (a flipped
+ * byte caught by the datasets' checksums); metrics.h5's valid_psnr column,
+ * and older files without it (read as NaN). */
 #include <check.h>
 #include <hdf5.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +97,50 @@ START_TEST(pca_file_damaged)
 }
 END_TEST
 
+/* Invert one byte of dataset name's first chunk, in place (the chunk's
+ * address from H5Dget_chunk_info). */
+static void flip_in_dataset(const char *path, const char *name, long at)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    ck_assert_int_ge(d, 0);
+    hid_t space = H5Dget_space(d);
+    hsize_t offset[4];
+    unsigned mask = 0;
+    haddr_t addr = HADDR_UNDEF;
+    hsize_t size = 0;
+    ck_assert_int_ge(H5Dget_chunk_info(d, space, 0, offset, &mask, &addr, &size), 0);
+    ck_assert((hsize_t)at < size);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Fclose(f);
+    FILE *fp = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(fseek(fp, (long)addr + at, SEEK_SET), 0);
+    int c = fgetc(fp);
+    ck_assert_int_ne(c, EOF);
+    ck_assert_int_eq(fseek(fp, (long)addr + at, SEEK_SET), 0);
+    fputc(c ^ 0xFF, fp);
+    fclose(fp);
+}
+
+START_TEST(pca_file_checksums)
+{
+    const char *path = nn_test_path("pca_flipped.h5");
+    nn_pca_model m;
+    make_model(&m);
+    nn_error err = { 0 };
+    ck_assert_int_eq(nn_pca_save(path, &m, &err), NN_OK);
+    flip_in_dataset(path, "/components", 100);
+    expect_load_error(path, NN_E_FORMAT, "dataset /components: checksum mismatch (the file is damaged)");
+    ck_assert_int_eq(nn_pca_save(path, &m, &err), NN_OK);
+    flip_in_dataset(path, "/valid_psnr", 3);
+    expect_load_error(path, NN_E_FORMAT, "dataset /valid_psnr: checksum mismatch");
+    nn_pca_model_free(&m);
+}
+END_TEST
+
 START_TEST(recon_file_round_trip)
 {
     const char *path = nn_test_path("recon_valid.h5");
@@ -164,6 +210,7 @@ int main(void)
     TCase *tc = tcase_create("results");
     tcase_add_test(tc, pca_file_round_trip);
     tcase_add_test(tc, pca_file_damaged);
+    tcase_add_test(tc, pca_file_checksums);
     tcase_add_test(tc, recon_file_round_trip);
     tcase_add_test(tc, metrics_valid_psnr_column);
     suite_add_tcase(s, tc);
