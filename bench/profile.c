@@ -19,11 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/blas.h"
-#include "nn/loss.h"
+#include "nn/core.h"
 #include "nn/network.h"
-#include "nn/optim.h"
-#include "nn/rng.h"
 
 typedef struct options {
     const char *config;

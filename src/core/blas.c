@@ -1,4 +1,4 @@
-#include "nn/blas.h"
+#include "nn/core.h"
 
 #include <assert.h>
 #include <blis.h>

@@ -3,8 +3,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "data_internal.h"
-#include "nn/rng.h"
+#include "data/data_internal.h"
+#include "nn/core.h"
 
 /* The affine map from an output pixel back to where it samples the input:
  * src = A (dst - centre - t) + centre, A = rotation(-angle) / scale. */

@@ -1,5 +1,5 @@
 /* The dataset type's life cycle: allocation, class names, free. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Batch assembly: the hot path that turns stored samples into float32. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <assert.h>
 #include <string.h>

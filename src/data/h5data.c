@@ -2,7 +2,7 @@
  * docs/dataset-format.md). Every size is checked before memory is sized
  * from it: a forged or damaged header ends in a message, not a giant
  * allocation or a crash. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <hdf5.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* Writing nntrain's HDF5 data set files (layout in include/nn/dataset.h and
  * docs/dataset-format.md), atomically through nn_h5_save_atomic. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <hdf5.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * of dimensions), NN big-endian uint32 sizes, then the elements. The file must
  * hold exactly that many bytes: fewer is a truncated download, more means the
  * header does not describe the file. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

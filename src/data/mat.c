@@ -2,7 +2,7 @@
  * each row a column-major side x side glyph (D = side^2), and
  * "<split>_labels" [N, K] one-hot. MATLAB stores matrices column-major, so
  * element (i, j) of an N x D variable is data[i + j * N]. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <float.h>
 #include <math.h>

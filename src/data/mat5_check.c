@@ -14,7 +14,7 @@
  * proves the file ends exactly where its last element does; inflating each
  * compressed element to its end (into a scratch buffer, discarding the
  * output) makes zlib verify its checksum and length. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
  * byte count in the upper half of the first word and up to 4 data bytes in
  * the second) and data padded to 8 bytes: array flags (class in the low
  * byte), dimensions (int32 each), name, then the real part. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 enum { MI_INT8 = 1, MI_INT32 = 5, MI_UINT32 = 6 };
 enum { CLASS_DOUBLE = 6, CLASS_UINT64 = 15 }; /* numeric classes: 6..15 */

@@ -1,7 +1,7 @@
 /* Deterministic train/validation split. The permutation comes from a small
  * splitmix64 stream kept here so the data module needs no other module's
  * RNG: the same seed gives the same split on every rank and every machine. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

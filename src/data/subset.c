@@ -10,12 +10,12 @@
  * in a permutation of all n drawn from the seed. Everything is drawn from
  * (seed, sample index, class), never from the rank: every rank keeps the same
  * subset whatever the number of ranks. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/rng.h"
+#include "nn/core.h"
 
 typedef struct class_rank {
     size_t cls;

@@ -1,6 +1,6 @@
 /* In-place transposition of every image (EMNIST stores its glyphs
  * transposed relative to MNIST). */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* Reading and writing eval_<split>.h5 (layout in include/nn/evalfile.h). */
-#include "nn/evalfile.h"
+#include "nn/runfiles.h"
 
 #include <hdf5.h>
 #include <math.h>

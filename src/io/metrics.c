@@ -9,7 +9,7 @@
  * held open, so h5dump/h5py can read it while training runs (HDF5 1.10
  * locks files open for writing), and a write error cannot strand a file
  * handle inside HDF5. The layout is the same. */
-#include "nn/metrics.h"
+#include "nn/runfiles.h"
 
 #include <errno.h>
 #include <hdf5.h>

@@ -1,5 +1,5 @@
 /* Reading and writing pca.h5 (layout in include/nn/pcafile.h). */
-#include "nn/pcafile.h"
+#include "nn/runfiles.h"
 
 #include <hdf5.h>
 #include <stdlib.h>

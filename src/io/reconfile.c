@@ -1,5 +1,5 @@
 /* Reading and writing recon_<split>.h5 (layout in include/nn/reconfile.h). */
-#include "nn/reconfile.h"
+#include "nn/runfiles.h"
 
 #include <hdf5.h>
 #include <stdlib.h>

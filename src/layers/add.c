@@ -1,7 +1,7 @@
 /* Element-wise sum of two or more inputs of one shape, then an activation:
  * a residual connection y = act(x0 + x1 + ...). Backward hands dL/d(sum) to
  * every input. */
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 static int add_setup(nn_layer *l, nn_error *err)
 {

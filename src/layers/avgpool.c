@@ -3,7 +3,7 @@
  * Padding counts as zeros in the average (PyTorch's count_include_pad). */
 #include <string.h>
 
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 static int avgpool_setup(nn_layer *l, nn_error *err) { return nn_pool_setup(l, err); }
 

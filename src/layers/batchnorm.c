@@ -17,7 +17,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 enum { P_GAMMA, P_BETA, P_MEAN, P_VAR };
 

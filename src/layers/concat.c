@@ -1,7 +1,7 @@
 /* Concatenation along channels: inputs [B, C_k, H, W] -> y [B, sum C_k, H, W].
  * In NCHW each sample's channels are one contiguous block, so sample b of
  * input k is a contiguous run of y's row b: copies forward, slices back. */
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 static int concat_setup(nn_layer *l, nn_error *err)
 {

@@ -27,8 +27,8 @@
 #include <omp.h>
 #include <string.h>
 
-#include "layers_internal.h"
-#include "nn/blas.h"
+#include "layers/layers_internal.h"
+#include "nn/core.h"
 
 enum { GROUP_MAX = 4 };
 #define GROUP_CACHE_FLOATS (256u * 1024u) /* col of a group: at most ~1 MB */

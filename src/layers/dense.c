@@ -5,7 +5,7 @@
  * dW = X^T . dZ need no copies: BLIS reads X^T through swapped strides. */
 #include <string.h>
 
-#include "nn/blas.h"
+#include "nn/core.h"
 #include "nn/layer.h"
 
 static int dense_setup(nn_layer *l, nn_error *err)

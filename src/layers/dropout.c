@@ -5,8 +5,8 @@
  * recomputed in backward instead of stored. */
 #include <stdio.h>
 
-#include "layers_internal.h"
-#include "nn/rng.h"
+#include "layers/layers_internal.h"
+#include "nn/core.h"
 
 static int dropout_setup(nn_layer *l, nn_error *err)
 {

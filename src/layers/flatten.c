@@ -1,6 +1,6 @@
 /* Flatten: C x H x W -> (C H W) x 1 x 1. Activations are NCHW rows already,
  * so the values do not move; the copy keeps every layer's output its own. */
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 static int flatten_setup(nn_layer *l, nn_error *err)
 {

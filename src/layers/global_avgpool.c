@@ -1,5 +1,5 @@
 /* Global average pooling: y [B, C, 1, 1], y[b,c] = mean of x[b,c] [H, W]. */
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 static int gap_setup(nn_layer *l, nn_error *err)
 {

@@ -4,7 +4,7 @@
  * is memcpy / a vectorised add with zero edges. */
 #include <string.h>
 
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 /* Output columns [lo, hi) whose input column ow*s - p + kw lies inside [0, w). */
 static void valid_cols(const nn_conv_geom *g, int kw, int *lo, int *hi)

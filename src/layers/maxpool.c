@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 static int maxpool_setup(nn_layer *l, nn_error *err)
 {

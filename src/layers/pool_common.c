@@ -1,6 +1,6 @@
 /* What max and average pooling share: checking the window and the output
  * shape. */
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 static int stride_of(const nn_layer_config *c) { return c->stride > 0 ? c->stride : c->size; }
 

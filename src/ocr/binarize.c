@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
 /* The closing must be wider than any pen stroke. Strokes are about a tenth
  * of a character's height, and a character of a readable page is well under

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
 static const l_uint8 palette[6][3] = {
     {220, 30, 30}, {30, 110, 230}, {20, 160, 60}, {200, 110, 0}, {150, 40, 200}, {0, 150, 160}};

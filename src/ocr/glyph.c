@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
 #define SPECK_FRACTION 0.05 /* pieces under 5% of the largest are dirt, not strokes */
 #define SMOOTH_FRACTION 0.02 /* outline detail under 2% of the glyph is noise (blur half-width) */

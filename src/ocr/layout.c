@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
 #define BAND_NEAR 4          /* a line's band: the median top and bottom of its 4 boxes nearest in x */
 #define FULL_HEIGHT 0.6      /* boxes this tall (of the median) found lines; the rest join them */

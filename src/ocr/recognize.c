@@ -11,7 +11,7 @@
 #include "nn/config.h"
 #include "nn/dataset.h"
 #include "nn/network.h"
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
 #define BATCH 256
 

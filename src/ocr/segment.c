@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
 #define SPECK_OF_REF 0.02    /* pieces under 2% of a typical character's ink are specks */
 #define CHAR_OF_REF 0.2      /* pieces over 20% of it count when measuring character height */

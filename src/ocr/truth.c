@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "nn/config.h"
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
 int nn_edit_distance(const char *a, const char *b)
 {

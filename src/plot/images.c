@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "nn/plot_images.h"
+#include "nn/plot.h"
 #include "plot/plot_internal.h"
 
 #define LABEL_W 260   /* pixels left of the grid for the row labels */

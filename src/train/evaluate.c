@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "recon_internal.h"
+#include "nn/trainer.h"
 
 /* conf[y * K + argmax(out)] += 1 for each row. */
 static void count_predictions(const float *out, const int32_t *y, size_t n, int K, double *conf)

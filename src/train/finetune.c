@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "nn/checkpoint.h"
-#include "trainer_internal.h"
+#include "nn/trainer.h"
 
 void nn_trainer_freeze(nn_trainer *t)
 {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "trainer_internal.h"
+#include "nn/trainer.h"
 
 static void format_duration(double s, char *buf, size_t n)
 {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "recon_internal.h"
+#include "nn/trainer.h"
 
 int nn_trainer_is_recon(const nn_trainer *t) { return t->cfg.train.target == NN_TARGET_INPUT; }
 

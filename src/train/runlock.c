@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "trainer_internal.h"
+#include "nn/trainer.h"
 
 #define HOLDER_LEN 320
 

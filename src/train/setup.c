@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "nn/blas.h"
-#include "trainer_internal.h"
+#include "nn/core.h"
+#include "nn/trainer.h"
 
 int nn_trainer_vote(int code, nn_error *err)
 {

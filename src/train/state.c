@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "nn/checkpoint.h"
-#include "trainer_internal.h"
+#include "nn/trainer.h"
 
 static const char *const state_names[2] = { "m", "v" };
 

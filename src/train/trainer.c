@@ -14,10 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nn/blas.h"
-#include "nn/figures.h"
-#include "nn/rng.h"
-#include "recon_internal.h"
+#include "nn/core.h"
+#include "nn/analysis.h"
+#include "nn/trainer.h"
 
 static volatile sig_atomic_t g_stop_signal;
 

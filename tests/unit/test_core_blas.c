@@ -6,8 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "nn/blas.h"
-#include "nn/rng.h"
+#include "nn/core.h"
 #include "testutil.h"
 
 typedef struct shape_case {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "nn/checkpoint.h"
-#include "nn/metrics.h"
+#include "nn/runfiles.h"
 #include "testutil.h"
 
 #define ASSERT_NO_OPEN_HANDLES() \

@@ -9,9 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/metrics.h"
-#include "nn/pcafile.h"
-#include "nn/reconfile.h"
+#include "nn/runfiles.h"
 #include "testutil.h"
 
 static void make_model(nn_pca_model *m)

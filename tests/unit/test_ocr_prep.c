@@ -13,10 +13,10 @@
 
 #include "nn/dataset.h"
 #include "nn/ocr.h"
-#include "ocr/prep_internal.h"
+#include "data/prep/prep_internal.h"
 #include "ocrfixture.h"
 #include "testutil.h"
-#include "train/trainer_internal.h"
+#include "nn/trainer.h"
 
 #define WRITERS 6
 #define PER_WRITER 2

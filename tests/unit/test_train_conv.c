@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "nn/network.h"
-#include "nn/rng.h"
+#include "nn/core.h"
 #include "testutil.h"
 
 typedef struct conv_case {

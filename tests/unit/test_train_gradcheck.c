@@ -14,9 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/loss.h"
 #include "nn/network.h"
-#include "nn/rng.h"
+#include "nn/core.h"
 #include "testutil.h"
 
 enum { B = 3, MAX_IN = 512 };

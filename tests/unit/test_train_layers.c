@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "nn/network.h"
-#include "nn/rng.h"
+#include "nn/core.h"
 #include "testutil.h"
 
 static nn_config cfg;

@@ -7,10 +7,8 @@
 #include <string.h>
 
 #include "nn/layer.h"
-#include "nn/loss.h"
 #include "nn/network.h"
-#include "nn/optim.h"
-#include "nn/rng.h"
+#include "nn/core.h"
 #include "testutil.h"
 
 START_TEST(softmax_is_shift_invariant_even_for_huge_inputs)

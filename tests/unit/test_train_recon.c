@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "nn/network.h"
-#include "nn/recon.h"
-#include "nn/rng.h"
+#include "nn/trainer.h"
+#include "nn/core.h"
 #include "testutil.h"
 
 START_TEST(psnr_of_known_images)
