@@ -44,6 +44,12 @@ int nn_glyph_from_mask(struct Pix *mask, const nn_glyph_params *p, uint8_t *out,
 int nn_glyph_ink(struct Pix *mask, const nn_glyph_params *p, struct Pix **ink, nn_error *err);
 int nn_glyph_draw(struct Pix *ink, const nn_glyph_params *p, uint8_t *out, nn_error *err);
 
+/* A binary mask scaled to w x h through grey (area averaging down, linear
+ * interpolation up, threshold at half): thin strokes survive, staircases
+ * are smoothed (the data-set builder's size augmentation uses it too).
+ * NULL when out of memory. */
+struct Pix *nn_mask_scale(struct Pix *mask, int w, int h);
+
 /* Ink polarity of a data set image. */
 typedef enum { NN_INK_AUTO, NN_INK_DARK, NN_INK_LIGHT } nn_ink;
 

@@ -29,31 +29,6 @@ typedef struct nn_run_options {
                                        config_path, e.g. a checkpoint's config */
 } nn_run_options;
 
-typedef struct nn_eval_options {
-    const char *checkpoint;
-    const char *data;               /* "test" (default), "valid", "train", a .mat file,
-                                       an .h5 data set file (its test split),
-                                       or "IMAGES,LABELS" (IDX files) */
-    const char *const *overrides;
-    int n_overrides;
-    const char *pca;                /* autoencoders: a pca.h5 whose reconstructions join the
-                                       figure (NULL: none) */
-} nn_eval_options;
-
-/* Run everything. Returns NN_OK; NN_STOPPED after a signal-requested
- * checkpoint; NN_E_DIVERGED when the loss went NaN/Inf; or another nn_status
- * error. err is filled on the rank(s) that saw the error (other ranks get the
- * same code and an empty message). Collective: every rank calls it. */
-int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err);
-
-/* `nntrain eval`: rebuild the network from a checkpoint's config, load its
- * weights, evaluate one data split (each rank a share), print loss,
- * accuracy, per-class accuracy and the most confused pairs, and save
- * eval_<split>.h5 and confusion_<split>.png next to the checkpoint. An
- * autoencoder (target = input) reports loss and PSNR instead and saves
- * recon_<split>.h5 and recon_<split>.png. */
-int nn_eval_main(const nn_eval_options *opts, const nn_dist *dist, nn_error *err);
-
 /* Ask the running training to checkpoint and stop at the next step (called
  * from the SIGTERM/SIGUSR1 handler; async-signal-safe). */
 void nn_train_request_stop(int signum);
@@ -156,6 +131,15 @@ nn_loss_sums nn_trainer_evaluate(nn_trainer *t, const nn_dataset *d, int64_t *co
  * nn_eval_free). Collective. */
 int nn_trainer_eval_result(nn_trainer *t, const nn_dataset *d, const char *split,
                            const char *checkpoint, nn_eval_result *r, nn_error *err);
+
+/* trainer.c: the epoch loop. nn_trainer_start initialises the network (or
+ * init_from) and resumes when opts say so; nn_trainer_run_epoch trains from
+ * the cursor to the end of the epoch (or to a stop request: NN_STOPPED after
+ * its checkpoint; NN_E_DIVERGED when the step went non-finite); rank 0
+ * prints the run's header. Collective. */
+int nn_trainer_start(nn_trainer *t, const nn_run_options *opts, nn_error *err);
+int nn_trainer_run_epoch(nn_trainer *t, nn_error *err);
+void nn_trainer_print_header(const nn_trainer *t);
 
 /* state.c: checkpoint save (rank 0 writes; all ranks agree on the result)
  * and resume (rank 0 reads; everything is broadcast). Collective. */

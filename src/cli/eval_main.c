@@ -5,6 +5,7 @@
 
 #include "nn/checkpoint.h"
 #include "nn/plot.h"
+#include "cli/tools.h"
 #include "nn/trainer.h"
 
 /* The folder holding path (its own buffer). */

@@ -1,11 +1,12 @@
 /* `nntrain ocr CHECKPOINT.h5 IMAGE...`: every image through segmentation
  * and the network; the text in the transcript format ([name] headers,
  * '#' comment lines), scores against a transcript, boxes figures. */
+#include <leptonica/allheaders.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn/checkpoint.h"
-#include "ocr/ocr_internal.h"
+#include "nn/ocr.h"
 
 #define BOXES_MAX_SIDE 1200 /* the figure is for looking at, not for measuring */
 

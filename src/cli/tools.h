@@ -5,6 +5,7 @@
 
 #include "nn/dist.h"
 #include "nn/error.h"
+#include "nn/trainer.h"
 
 #define NN_MAX_OVERRIDES 256
 
@@ -24,5 +25,30 @@ typedef int (*nn_collective_fn)(const void *opts, const nn_dist *dist, nn_error 
 int nn_tools_run_mpi(int *argc, char ***argv, nn_collective_fn fn, const void *opts,
                      nn_error *err);
 void nn_tools_report(int rc, int rank, const nn_error *err);
+
+typedef struct nn_eval_options {
+    const char *checkpoint;
+    const char *data;               /* "test" (default), "valid", "train", a .mat file,
+                                       an .h5 data set file (its test split),
+                                       or "IMAGES,LABELS" (IDX files) */
+    const char *const *overrides;
+    int n_overrides;
+    const char *pca;                /* autoencoders: a pca.h5 whose reconstructions join the
+                                       figure (NULL: none) */
+} nn_eval_options;
+
+/* Run everything. Returns NN_OK; NN_STOPPED after a signal-requested
+ * checkpoint; NN_E_DIVERGED when the loss went NaN/Inf; or another nn_status
+ * error. err is filled on the rank(s) that saw the error (other ranks get the
+ * same code and an empty message). Collective: every rank calls it. */
+int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err);
+
+/* `nntrain eval`: rebuild the network from a checkpoint's config, load its
+ * weights, evaluate one data split (each rank a share), print loss,
+ * accuracy, per-class accuracy and the most confused pairs, and save
+ * eval_<split>.h5 and confusion_<split>.png next to the checkpoint. An
+ * autoencoder (target = input) reports loss and PSNR instead and saves
+ * recon_<split>.h5 and recon_<split>.png. */
+int nn_eval_main(const nn_eval_options *opts, const nn_dist *dist, nn_error *err);
 
 #endif

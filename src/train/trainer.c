@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "nn/core.h"
-#include "nn/analysis.h"
 #include "nn/trainer.h"
 
 static volatile sig_atomic_t g_stop_signal;
@@ -216,7 +215,7 @@ static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *
 }
 
 /* One epoch from the current cursor. Returns 0, an error code, or an outcome. */
-static int run_epoch(nn_trainer *t, nn_error *err)
+int nn_trainer_run_epoch(nn_trainer *t, nn_error *err)
 {
     if (t->cfg.train.shuffle)
         nn_rng_permutation(t->cfg.train.seed, nn_rng_stream("shuffle", (uint64_t)t->epoch),
@@ -256,40 +255,7 @@ static int run_epoch(nn_trainer *t, nn_error *err)
     return rc;
 }
 
-/* After training: the test set (or, without one, the validation set) with
- * its confusion matrix, saved as eval_<split>.h5, then every figure. */
-static int final_report(nn_trainer *t, nn_error *err)
-{
-    const nn_dataset *d = t->test.n > 0 ? &t->test : &t->valid;
-    const char *split = t->test.n > 0 ? "test" : "valid";
-    int rc = NN_OK;
-    if (d->n > 0 && nn_trainer_is_recon(t)) {
-        rc = nn_trainer_recon_report(t, d, split, t->ckpt_path, t->run_dir, NULL, err);
-        if (rc)
-            return rc;
-    } else if (d->n > 0) {
-        nn_eval_result r;
-        rc = nn_trainer_eval_result(t, d, split, t->ckpt_path, &r, err);
-        if (rc)
-            return rc;
-        if (t->dist.rank == 0) {
-            nn_eval_print(&r, stdout, 10);
-            char path[NN_PATH_LEN + 32];
-            snprintf(path, sizeof path, "%s/eval_%s.h5", t->run_dir, split);
-            rc = nn_eval_save(path, &r, err);
-        }
-        nn_eval_free(&r);
-        if ((rc = nn_trainer_vote(rc, err)))
-            return rc;
-    }
-    if (t->dist.rank == 0) {
-        rc = nn_run_figures(t->run_dir, stdout, err);
-        printf("checkpoint: %s\nmetrics: %s\n", t->ckpt_path, t->metrics_path);
-    }
-    return nn_trainer_vote(rc, err);
-}
-
-static int start_or_resume(nn_trainer *t, const nn_run_options *opts, nn_error *err)
+int nn_trainer_start(nn_trainer *t, const nn_run_options *opts, nn_error *err)
 {
     const char *resume = opts->resume;
     char picked[sizeof t->ckpt_path + 16];
@@ -320,7 +286,7 @@ static int start_or_resume(nn_trainer *t, const nn_run_options *opts, nn_error *
     return nn_trainer_vote(rc, err);
 }
 
-static void print_header(const nn_trainer *t)
+void nn_trainer_print_header(const nn_trainer *t)
 {
     if (t->dist.rank != 0)
         return;
@@ -337,24 +303,4 @@ static void print_header(const nn_trainer *t)
         printf("\n");
     }
     fflush(stdout);
-}
-
-int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err)
-{
-    nn_trainer t;
-    memset(&t, 0, sizeof t);
-    t.dist = *dist;
-    t.lock_run_dir = !opts->summary_only; /* a training run owns its folder */
-    int rc = nn_trainer_setup(&t, opts, err);
-    if (!rc)
-        print_header(&t);
-    if (!rc && !opts->summary_only) {
-        rc = start_or_resume(&t, opts, err);
-        while (!rc && t.epoch < t.cfg.train.epochs)
-            rc = run_epoch(&t, err);
-        if (!rc)
-            rc = final_report(&t, err);
-    }
-    nn_trainer_free(&t);
-    return rc;
 }

@@ -5,12 +5,13 @@
 #ifndef NN_PREP_INTERNAL_H
 #define NN_PREP_INTERNAL_H
 
+#include <leptonica/allheaders.h>
 #include <regex.h>
 #include <stdint.h>
 
 #include "nn/config.h"
 #include "nn/dataset.h"
-#include "ocr/ocr_internal.h"
+#include "nn/ocr.h"
 
 #define PREP_MAX_SOURCES 32
 #define PREP_MAX_CLASSES 256
