@@ -162,10 +162,6 @@ int nn_trainer_init_from(nn_trainer *t, nn_error *err);
 void nn_progress_step(const nn_trainer *t, double epoch_start, int64_t samples_done);
 void nn_progress_epoch(const nn_trainer *t, const nn_epoch_metrics *m, double eta_seconds);
 
-/* Agree on an error across ranks: returns the largest code any rank has
- * (0 when all are fine). Ranks without their own message get a short note. */
-int nn_trainer_vote(int code, nn_error *err);
-
 /* ---- recon_internal -------------------------------------------------------- */
 
 /* The trainer's autoencoder path (`[train] target = input`): loss against

@@ -142,7 +142,7 @@ int nn_trainer_recon_report(nn_trainer *t, const nn_dataset *d, const char *spli
     nn_recon_result r;
     memset(&r, 0, sizeof r);
     r.image_psnr = nn_malloc((d->n ? d->n : 1) * sizeof *r.image_psnr, err);
-    int rc = nn_trainer_vote(r.image_psnr ? NN_OK : NN_E_NOMEM, err);
+    int rc = nn_dist_vote(r.image_psnr ? NN_OK : NN_E_NOMEM, err);
     nn_recon_sums s = { 0, 0, 0 };
     if (!rc)
         rc = nn_trainer_evaluate_recon(t, d, &s, r.image_psnr, err);
@@ -156,7 +156,7 @@ int nn_trainer_recon_report(nn_trainer *t, const nn_dataset *d, const char *spli
         int64_t w, b;
         count_params(&t->net, &w, &b);
         r.params = w + b;
-        rc = nn_trainer_vote(t->dist.rank == 0 ? save_and_draw(t, d, &r, dir, pca_path, err)
+        rc = nn_dist_vote(t->dist.rank == 0 ? save_and_draw(t, d, &r, dir, pca_path, err)
                                                : NN_OK, err);
     }
     nn_recon_free(&r);

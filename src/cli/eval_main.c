@@ -93,7 +93,7 @@ int nn_eval_main(const nn_eval_options *opts, const nn_dist *dist, nn_error *err
     t->dist = *dist;
     char *text = NULL;
     int rc = dist->rank == 0 ? nn_checkpoint_read_config(opts->checkpoint, &text, err) : NN_OK;
-    rc = nn_trainer_vote(rc, err);
+    rc = nn_dist_vote(rc, err);
     nn_run_options run = { .config_path = opts->checkpoint, .overrides = opts->overrides,
                            .n_overrides = opts->n_overrides, .config_text = text };
     if (!rc)
@@ -105,7 +105,7 @@ int nn_eval_main(const nn_eval_options *opts, const nn_dist *dist, nn_error *err
     const nn_dataset *d = NULL;
     char split[64] = "";
     if (!rc)
-        rc = nn_trainer_vote(choose_data(t, opts->data ? opts->data : "test", &loaded, &d, split,
+        rc = nn_dist_vote(choose_data(t, opts->data ? opts->data : "test", &loaded, &d, split,
                                          sizeof split, err), err);
     nn_eval_result r = { 0 };
     if (!rc && nn_trainer_is_recon(t)) {
@@ -113,13 +113,13 @@ int nn_eval_main(const nn_eval_options *opts, const nn_dist *dist, nn_error *err
         folder_of(opts->checkpoint, dir, sizeof dir);
         rc = nn_trainer_recon_report(t, d, split, opts->checkpoint, dir, opts->pca, err);
     } else if (!rc && opts->pca) {
-        rc = nn_trainer_vote(nn_fail(err, NN_E_CONFIG, "eval --pca: %s is not an autoencoder "
+        rc = nn_dist_vote(nn_fail(err, NN_E_CONFIG, "eval --pca: %s is not an autoencoder "
                                      "([train] target = input)", opts->checkpoint), err);
     } else if (!rc) {
         rc = nn_trainer_eval_result(t, d, split, opts->checkpoint, &r, err);
     }
     if (!rc && r.confusion)
-        rc = nn_trainer_vote(dist->rank == 0 ? save_results(t, opts->checkpoint, &r, err) : NN_OK,
+        rc = nn_dist_vote(dist->rank == 0 ? save_results(t, opts->checkpoint, &r, err) : NN_OK,
                              err);
     nn_eval_free(&r);
     nn_dataset_free(&loaded);

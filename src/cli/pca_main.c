@@ -24,7 +24,7 @@ static int accumulate(nn_trainer *t, nn_pca_moments *mo, nn_error *err)
     size_t *idx = nn_malloc(chunk * sizeof *idx, err);
     double *scratch = idx ? nn_malloc(chunk * D * sizeof *scratch, err) : NULL;
     int rc = nn_pca_moments_alloc(mo, (int64_t)D, err);
-    rc = nn_trainer_vote(rc ? rc : scratch ? NN_OK : NN_E_NOMEM, err);
+    rc = nn_dist_vote(rc ? rc : scratch ? NN_OK : NN_E_NOMEM, err);
     for (size_t start = lo; !rc && start < hi; start += chunk) {
         size_t count = hi - start < chunk ? hi - start : chunk;
         for (size_t i = 0; i < count; ++i)
@@ -47,16 +47,16 @@ static int fit(nn_trainer *t, const nn_pca_options *o, nn_pca_model *m, nn_error
         kmax = o->k[i] > kmax ? o->k[i] : kmax;
     const int64_t D = (int64_t)t->train.dim;
     if (kmax > D)
-        return nn_trainer_vote(nn_fail(err, NN_E_CONFIG, "pca: --k %lld is more than the %lld "
+        return nn_dist_vote(nn_fail(err, NN_E_CONFIG, "pca: --k %lld is more than the %lld "
                                        "pixels of an image", (long long)kmax, (long long)D), err);
     nn_pca_moments mo = { 0, NULL };
     int rc = accumulate(t, &mo, err);
     if (!rc)
-        rc = nn_trainer_vote(nn_pca_model_alloc(m, D, kmax, err), err);
+        rc = nn_dist_vote(nn_pca_model_alloc(m, D, kmax, err), err);
     if (!rc)
-        rc = nn_trainer_vote(t->dist.rank == 0 ? nn_pca_fit(&mo, m, err) : NN_OK, err);
+        rc = nn_dist_vote(t->dist.rank == 0 ? nn_pca_fit(&mo, m, err) : NN_OK, err);
     for (int i = 0; !rc && i < o->n_k; ++i)
-        rc = nn_trainer_vote(t->dist.rank == 0
+        rc = nn_dist_vote(t->dist.rank == 0
                                  ? nn_pca_projection_rank(m, o->k[i], &m->proj_rank[i], err)
                                  : NN_OK, err);
     nn_pca_moments_free(&mo);
@@ -89,7 +89,7 @@ static int evaluate(nn_trainer *t, const nn_pca_model *m, const nn_dataset *d, d
     size_t *idx = nn_malloc(chunk * sizeof *idx, err);
     float *codes = idx ? nn_alloc_floats(chunk * (size_t)m->kmax, err) : NULL;
     float *out = codes ? nn_alloc_floats(chunk * D, err) : NULL;
-    int rc = nn_trainer_vote(out ? NN_OK : NN_E_NOMEM, err);
+    int rc = nn_dist_vote(out ? NN_OK : NN_E_NOMEM, err);
     double sums[NN_PCA_MAX_K + 1] = { 0 }; /* PSNR sum per k, then the count */
     for (size_t start = lo; !rc && start < hi; start += chunk) {
         size_t count = hi - start < chunk ? hi - start : chunk;
@@ -231,7 +231,7 @@ int nn_pca_main(const nn_pca_options *o, const nn_dist *dist, nn_error *err)
     else
         snprintf(path, sizeof path, "%s/pca.h5", t->run_dir);
     if (!rc)
-        rc = nn_trainer_vote(dist->rank == 0 ? finish(t, &m, path, err) : NN_OK, err);
+        rc = nn_dist_vote(dist->rank == 0 ? finish(t, &m, path, err) : NN_OK, err);
     nn_pca_model_free(&m);
     nn_trainer_free(t);
     free(t);

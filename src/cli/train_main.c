@@ -31,20 +31,20 @@ static int final_report(nn_trainer *t, nn_error *err)
             rc = nn_eval_save(path, &r, err);
         }
         nn_eval_free(&r);
-        if ((rc = nn_trainer_vote(rc, err)))
+        if ((rc = nn_dist_vote(rc, err)))
             return rc;
     }
     if (t->dist.rank == 0) {
         rc = nn_run_figures(t->run_dir, stdout, err);
         printf("checkpoint: %s\nmetrics: %s\n", t->ckpt_path, t->metrics_path);
     }
-    return nn_trainer_vote(rc, err);
+    return nn_dist_vote(rc, err);
 }
 
 int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err)
 {
     nn_trainer *t = calloc(1, sizeof *t); /* large: keep it off the stack */
-    int rc = nn_trainer_vote(t ? NN_OK : nn_fail(err, NN_E_NOMEM, "out of memory for the trainer"),
+    int rc = nn_dist_vote(t ? NN_OK : nn_fail(err, NN_E_NOMEM, "out of memory for the trainer"),
                              err);
     if (rc) {
         free(t);

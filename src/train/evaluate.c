@@ -68,7 +68,7 @@ nn_loss_sums nn_trainer_evaluate(nn_trainer *t, const nn_dataset *d, int64_t *co
 int nn_trainer_eval_result(nn_trainer *t, const nn_dataset *d, const char *split,
                            const char *checkpoint, nn_eval_result *r, nn_error *err)
 {
-    int rc = nn_trainer_vote(nn_eval_alloc(r, (int)t->net.out_dim, err), err);
+    int rc = nn_dist_vote(nn_eval_alloc(r, (int)t->net.out_dim, err), err);
     if (rc)
         return rc;
     nn_loss_sums s = nn_trainer_evaluate(t, d, r->confusion);

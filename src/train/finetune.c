@@ -123,7 +123,7 @@ int nn_trainer_init_from(nn_trainer *t, nn_error *err)
         free(status);
         nn_free_aligned(fresh);
     }
-    if ((rc = nn_trainer_vote(rc, err)))
+    if ((rc = nn_dist_vote(rc, err)))
         return rc;
     /* Rank 0 read the file; everyone starts from the same weights. */
     nn_dist_bcast(t->net.params, t->net.n_params * sizeof(float), 0);

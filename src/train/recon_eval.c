@@ -32,7 +32,7 @@ int nn_trainer_evaluate_recon(nn_trainer *t, const nn_dataset *d, nn_recon_sums 
     const size_t lo = d->n * r / P, hi = d->n * (r + 1) / P;
     const size_t chunk = (size_t)t->net.max_batch;
     size_t *idx = nn_malloc(chunk * sizeof *idx, err);
-    int rc = nn_trainer_vote(idx ? NN_OK : NN_E_NOMEM, err);
+    int rc = nn_dist_vote(idx ? NN_OK : NN_E_NOMEM, err);
     if (rc) {
         free(idx);
         return rc;

@@ -8,21 +8,6 @@
 #include "nn/core.h"
 #include "nn/trainer.h"
 
-int nn_trainer_vote(int code, nn_error *err)
-{
-    int worst = nn_dist_max_int(code);
-    if (!worst)
-        return NN_OK;
-    /* Most errors hit every rank alike (the same file, the same config):
-     * then rank 0 alone reports it. A rank whose error rank 0 did not share
-     * keeps its message, which main prints with the rank's number. */
-    int root_code = code;
-    nn_dist_bcast(&root_code, sizeof root_code, 0);
-    if (!code || (root_code && nn_dist_rank() != 0))
-        nn_fail(err, code ? code : worst, "%s", "");
-    return worst;
-}
-
 static int load_config(nn_trainer *t, const nn_run_options *opts, nn_error *err)
 {
     char *text = NULL;
@@ -31,17 +16,17 @@ static int load_config(nn_trainer *t, const nn_run_options *opts, nn_error *err)
         rc = (text = strdup(opts->config_text)) ? NN_OK : nn_fail(err, NN_E_NOMEM, "out of memory");
     else if (t->dist.rank == 0)
         rc = nn_read_text_file(opts->config_path, &text, err);
-    if ((rc = nn_trainer_vote(rc, err)))
+    if ((rc = nn_dist_vote(rc, err)))
         return rc;
     if (nn_dist_bcast_string(&text, 0) != 0)
-        return nn_trainer_vote(nn_fail(err, NN_E_NOMEM, "out of memory reading the config"), err);
+        return nn_dist_vote(nn_fail(err, NN_E_NOMEM, "out of memory reading the config"), err);
     /* A checkpoint's own config: the weights come from that checkpoint, not
      * from the run it was fine-tuned from. */
     unsigned flags = opts->config_text ? NN_CONFIG_NO_INIT_FROM : 0;
     rc = nn_config_parse_flags(&t->cfg, opts->config_path, text, opts->overrides,
                                opts->n_overrides, flags, err);
     free(text);
-    return nn_trainer_vote(rc, err); /* the same on every rank: rank 0 speaks */
+    return nn_dist_vote(rc, err); /* the same on every rank: rank 0 speaks */
 }
 
 static int ends_with(const char *s, const char *ext)
@@ -185,7 +170,7 @@ static int lock_run_dir(nn_trainer *t, nn_error *err)
         if (!rc)
             rc = nn_run_dir_lock(t->run_dir, &t->lock_fd, err);
     }
-    return nn_trainer_vote(rc, err);
+    return nn_dist_vote(rc, err);
 }
 
 int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
@@ -202,7 +187,7 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
         return rc;
     set_threads(tc);
     /* Every rank reads the data itself (a shared file system is assumed). */
-    rc = nn_trainer_vote(load_data(t, err), err);
+    rc = nn_dist_vote(load_data(t, err), err);
     if (rc)
         return rc;
     const int B = tc->batch_size, P = t->dist.size;
@@ -219,11 +204,11 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
         rc = nn_optim_init(&t->opt, tc, t->net.n_params, err);
     if (!rc)
         rc = allocate_buffers(t, err);
-    if ((rc = nn_trainer_vote(rc, err)))
+    if ((rc = nn_dist_vote(rc, err)))
         return rc;
     if (!opts->summary_only && !opts->config_text && !t->lock_run_dir)
         rc = t->dist.rank == 0 ? make_dir(t->run_dir, err) : NN_OK;
-    return nn_trainer_vote(rc, err);
+    return nn_dist_vote(rc, err);
 }
 
 void nn_trainer_free(nn_trainer *t)

@@ -77,7 +77,7 @@ int nn_trainer_save(nn_trainer *t, nn_error *err)
             free(ck.tensors);
         }
     }
-    return nn_trainer_vote(rc, err);
+    return nn_dist_vote(rc, err);
 }
 
 int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err)
@@ -107,7 +107,7 @@ int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err)
         cursor[2] = ck.global_step;
         free(ck.tensors);
     }
-    if ((rc = nn_trainer_vote(rc, err)))
+    if ((rc = nn_dist_vote(rc, err)))
         return rc;
     /* Rank 0 read the file; everyone else gets the same bytes. */
     nn_dist_bcast(t->net.params, t->net.n_params * sizeof(float), 0);
@@ -175,7 +175,7 @@ static int pick_on_rank0(const nn_trainer *t, char *picked, size_t len, nn_error
 int nn_trainer_pick_resume(nn_trainer *t, char *picked, size_t len, nn_error *err)
 {
     int rc = t->dist.rank == 0 ? pick_on_rank0(t, picked, len, err) : NN_OK;
-    if ((rc = nn_trainer_vote(rc, err)))
+    if ((rc = nn_dist_vote(rc, err)))
         return rc;
     nn_dist_bcast(picked, len, 0);
     return NN_OK;

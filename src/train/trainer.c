@@ -162,7 +162,7 @@ static int save_checkpoint(nn_trainer *t, nn_error *err)
     int rc = nn_fail(err, NN_E_DIVERGED,
                      "not writing %s: the weights or optimizer state are not finite (after "
                      "%lld steps of training)", t->ckpt_path, (long long)t->global_step);
-    return nn_trainer_vote(rc, err);
+    return nn_dist_vote(rc, err);
 }
 
 /* The message of a diverged step (rank 0's). */
@@ -207,7 +207,7 @@ static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *
     t->step = 0;
     t->epoch_sums = (nn_loss_sums){ 0, 0, 0 };
     int rc = t->dist.rank == 0 ? nn_metrics_append(t->metrics, &m, err) : NN_OK;
-    if ((rc = nn_trainer_vote(rc, err)))
+    if ((rc = nn_dist_vote(rc, err)))
         return rc;
     if (t->epoch % t->cfg.train.checkpoint_every == 0 || t->epoch == t->cfg.train.epochs)
         rc = save_checkpoint(t, err);
@@ -232,7 +232,7 @@ int nn_trainer_run_epoch(nn_trainer *t, nn_error *err)
         if (s == STEP_DIVERGED) {
             if (t->dist.rank == 0)
                 fail_diverged(t, bad, err);
-            return nn_trainer_vote(NN_E_DIVERGED, err);
+            return nn_dist_vote(NN_E_DIVERGED, err);
         }
         stop = s == STEP_STOP;
         int64_t done = (t->step - first_step) * t->cfg.train.batch_size;
@@ -283,7 +283,7 @@ int nn_trainer_start(nn_trainer *t, const nn_run_options *opts, nn_error *err)
             printf("resuming from %s at epoch %lld, step %lld\n", resume, (long long)t->epoch + 1,
                    (long long)t->step);
     }
-    return nn_trainer_vote(rc, err);
+    return nn_dist_vote(rc, err);
 }
 
 void nn_trainer_print_header(const nn_trainer *t)
