@@ -102,4 +102,18 @@ uint64_t nn_rng_stream(const char *label, uint64_t number);
  * (seed, stream) alone (Fisher-Yates driven by the counter-based draws). */
 void nn_rng_permutation(uint64_t seed, uint64_t stream, size_t *perm, size_t n);
 
+/* ---- helpers ------------------------------------------------------------ */
+
+/* The file name of path without its folders ("a/b.h5" -> "b.h5"). */
+const char *nn_base_name(const char *path);
+
+/* n rounded up to a multiple of 16 (float offsets that keep 64-byte
+ * alignment inside one allocation). */
+size_t nn_round16(size_t n);
+
+/* Levenshtein distance between a and b (insertions, deletions,
+ * substitutions), optionally ignoring ASCII case; -1 when out of memory. */
+int nn_edit_distance_case(const char *a, const char *b, int ignore_case);
+int nn_edit_distance(const char *a, const char *b);
+
 #endif

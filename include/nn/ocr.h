@@ -139,9 +139,6 @@ int nn_ocr_recognize(nn_ocr_model *m, const nn_ocr_page *page, int word_rule, ch
 
 /* ---- scoring against a transcript -------------------------------------------------- */
 
-/* Levenshtein distance between a and b. */
-int nn_edit_distance(const char *a, const char *b);
-
 /* The expected text of image (matched by file name without folders) in a
  * transcript with [name] headers, '#' comment lines and one line of text
  * per line of handwriting ($NNTRAIN_DATA/hw5_images/GROUND_TRUTH.txt).

@@ -1,4 +1,5 @@
 /* Figures of a run from its files (see include/nn/figures.h). */
+#include "nn/core.h"
 #include "nn/analysis.h"
 
 #include <math.h>
@@ -14,12 +15,6 @@
 static void join(char *out, size_t n, const char *dir, const char *name)
 {
     snprintf(out, n, "%s/%s", dir, name);
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash && slash[1] ? slash + 1 : path;
 }
 
 /* Columns of metrics.h5 as double arrays (x = epoch). */
@@ -76,7 +71,7 @@ static int draw_curves(const char *dir, FILE *log, nn_error *err)
     curves c;
     int rc = curves_read(metrics, &c, err);
     if (!rc)
-        rc = nn_plot_training_curves(png, base_name(dir), c.epoch, c.train_loss, c.valid_loss,
+        rc = nn_plot_training_curves(png, nn_base_name(dir), c.epoch, c.train_loss, c.valid_loss,
                                      c.train_acc, c.valid_acc, (int)c.n, err);
     if (!rc && log)
         fprintf(log, "figure: %s\n", png);
@@ -86,7 +81,7 @@ static int draw_curves(const char *dir, FILE *log, nn_error *err)
     if (has_psnr) {
         join(png, sizeof png, dir, "psnr.png");
         nn_curve v = { "valid", c.epoch, c.valid_psnr, (int)c.n };
-        rc = nn_plot_curves(png, base_name(dir), "epoch", "mean PSNR (dB)", &v, 1, err);
+        rc = nn_plot_curves(png, nn_base_name(dir), "epoch", "mean PSNR (dB)", &v, 1, err);
         if (!rc && log)
             fprintf(log, "figure: %s\n", png);
     }
@@ -149,7 +144,7 @@ static int draw_weights(const char *dir, FILE *log, nn_error *err)
         int side = (int)lround(sqrt((double)W.dims[0]));
         if (W.rank == 2 && (uint64_t)side * (uint64_t)side == W.dims[0]) {
             join(png, sizeof png, dir, stage[s][1]);
-            snprintf(title, sizeof title, "%s: layer %s weights, %s", base_name(dir),
+            snprintf(title, sizeof title, "%s: layer %s weights, %s", nn_base_name(dir),
                      cfg->layers[0].name, s == 0 ? "initial" : "trained");
             rc = nn_plot_weight_grid(png, title, W.data, side, side, (int)W.dims[1], err);
             if (!rc && log)
@@ -176,7 +171,7 @@ static int draw_confusion(const char *dir, const char *split, FILE *log, nn_erro
         return rc;
     snprintf(name, sizeof name, "confusion_%s.png", split);
     join(png, sizeof png, dir, name);
-    snprintf(title, sizeof title, "%s: %s accuracy %.4f", base_name(dir), split, r.accuracy);
+    snprintf(title, sizeof title, "%s: %s accuracy %.4f", nn_base_name(dir), split, r.accuracy);
     rc = nn_plot_confusion(png, title, r.confusion, r.num_classes,
                            (const char(*)[32])r.class_names, err);
     if (!rc && log)
@@ -224,7 +219,7 @@ int nn_compare_figure(const char *png_path, const char *const *run_dirs, int n, 
         rc = curves_read(metrics, &cs[i], err);
         if (rc)
             break;
-        snprintf(labels[i], sizeof labels[i], "%s (lr %g)", base_name(run_dirs[i]), cs[i].lr[0]);
+        snprintf(labels[i], sizeof labels[i], "%s (lr %g)", nn_base_name(run_dirs[i]), cs[i].lr[0]);
         loss[i] = (nn_curve){ labels[i], cs[i].epoch, cs[i].valid_loss, (int)cs[i].n };
         acc[i] = (nn_curve){ labels[i], cs[i].epoch, cs[i].valid_acc, (int)cs[i].n };
     }

@@ -5,16 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/core.h"
 #include "nn/checkpoint.h"
 #include "nn/ocr.h"
 
 #define BOXES_MAX_SIDE 1200 /* the figure is for looking at, not for measuring */
-
-static const char *base_name(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
 
 /* The boxes file of image i: the name given, or with several images
  * "<name>_<image>.png". */
@@ -25,7 +20,7 @@ static void boxes_path(const nn_ocr_options *o, int i, char *out, size_t len)
         return;
     }
     char stem[256];
-    snprintf(stem, sizeof stem, "%s", base_name(o->images[i]));
+    snprintf(stem, sizeof stem, "%s", nn_base_name(o->images[i]));
     char *dot = strrchr(stem, '.');
     if (dot)
         *dot = '\0';
@@ -74,13 +69,13 @@ static void report(const nn_ocr_options *o, const char *image, const char *text,
         return;
     }
     if (!expected) {
-        fprintf(out, "# transcript: %s has no [%s] section\n", o->truth, base_name(image));
+        fprintf(out, "# transcript: %s has no [%s] section\n", o->truth, nn_base_name(image));
         return;
     }
     nn_ocr_score s;
     nn_ocr_score_text(text, expected, keep, &s);
     fprintf(out, "# %s: character accuracy %.4f (%d edits / %d characters), lines %d/%d, "
-            "words %d/%d (found/expected)\n", base_name(image), s.accuracy, s.edits, s.length,
+            "words %d/%d (found/expected)\n", nn_base_name(image), s.accuracy, s.edits, s.length,
             s.lines, s.lines_expected, s.words, s.words_expected);
     *sum += s.accuracy;
     ++*scored;
@@ -105,7 +100,7 @@ static int one_image(const nn_ocr_options *o, int i, nn_ocr_model *m, const char
         nn_fail_wrap(err, "%s", image);
     if (!rc) {
         if (o->n_images > 1 || o->truth)
-            fprintf(out, "[%s]\n", base_name(image));
+            fprintf(out, "[%s]\n", nn_base_name(image));
         fprintf(out, "%s\n", text);
         if (o->n_images > 1 || o->truth)
             fprintf(out, "# found %d lines, %d characters (stroke %.1f px, character height "

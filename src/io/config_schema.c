@@ -4,6 +4,7 @@
  * the code. Adding a layer type: a row in nn_cfg_layer_types, rows with its
  * name as scope in nn_cfg_keys, and the fields in nn_layer_config. */
 #include "io/config_internal.h"
+#include "nn/core.h"
 #include "nn/checkpoint.h"
 
 #include <ctype.h>
@@ -262,32 +263,6 @@ int nn_cfg_max_line(void)
 
 /* ---- did you mean --------------------------------------------------------- */
 
-static int edit_distance(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    if (na > 63 || nb > 63)
-        return 1000;
-    int row[64];
-    for (size_t j = 0; j <= nb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= na; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= nb; j++) {
-            int up = row[j];
-            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            int best = diag + cost;
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[nb];
-}
-
 void nn_cfg_match_init(nn_cfg_match *m, const char *word)
 {
     m->word = word;
@@ -297,7 +272,7 @@ void nn_cfg_match_init(nn_cfg_match *m, const char *word)
 
 void nn_cfg_match_try(nn_cfg_match *m, const char *candidate)
 {
-    int d = edit_distance(m->word, candidate);
+    int d = nn_edit_distance_case(m->word, candidate, 1);
     if (d < m->dist) {
         m->dist = d;
         m->best = candidate;

@@ -70,13 +70,12 @@ static int group_size(const nn_layer *l)
 
 static int dw_transposed(const nn_layer *l) { return patch_len(l) > 16; }
 
-static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
 
 static size_t ws_floats_per_thread(const nn_layer *l)
 {
     const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
     const size_t ld = (size_t)group_size(l) * out_plane(l);
-    return round16(K * ld) + round16(F * ld) + round16(F * K + F);
+    return nn_round16(K * ld) + nn_round16(F * ld) + nn_round16(F * K + F);
 }
 
 static conv_ws thread_ws(const nn_layer *l, int t)
@@ -85,8 +84,8 @@ static conv_ws thread_ws(const nn_layer *l, int t)
     const size_t ld = (size_t)group_size(l) * out_plane(l);
     conv_ws w;
     w.col = l->ws + (size_t)t * ws_floats_per_thread(l);
-    w.z = w.col + round16(K * ld);
-    w.dw = w.z + round16(F * ld);
+    w.z = w.col + nn_round16(K * ld);
+    w.dw = w.z + nn_round16(F * ld);
     w.db = w.dw + F * K;
     return w;
 }

@@ -103,15 +103,14 @@ static int setup_layers(nn_network *net, nn_error *err)
     return NN_OK;
 }
 
-static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
 
 static int allocate(nn_network *net, nn_error *err)
 {
     size_t act = 0, aux = 0, ws = 0;
     for (int i = 0; i < net->n_layers; ++i) {
         const nn_layer *l = &net->layers[i];
-        act += 2 * round16((size_t)net->max_batch * l->out_dim);
-        aux += round16(l->aux_size);
+        act += 2 * nn_round16((size_t)net->max_batch * l->out_dim);
+        aux += nn_round16(l->aux_size);
         ws = l->ws_size > ws ? l->ws_size : ws;
     }
     net->params = nn_alloc_floats(net->n_params, err);
@@ -124,12 +123,12 @@ static int allocate(nn_network *net, nn_error *err)
     float *p = net->act_pool, *a = net->aux_pool;
     for (int i = 0; i < net->n_layers; ++i) {
         nn_layer *l = &net->layers[i];
-        size_t n = round16((size_t)net->max_batch * l->out_dim);
+        size_t n = nn_round16((size_t)net->max_batch * l->out_dim);
         l->out = p;
         l->dout = p + n;
         p += 2 * n;
         l->aux = a;
-        a += round16(l->aux_size);
+        a += nn_round16(l->aux_size);
         l->ws = net->ws;
         for (int k = 0; k < l->n_params; ++k) {
             l->params[k].value = net->params + l->params[k].offset;

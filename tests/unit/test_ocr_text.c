@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/core.h"
 #include "nn/ocr.h"
 #include "testutil.h"
 
