@@ -1,5 +1,8 @@
 /* Analysis after training: principal component analysis of a training
- * set, and the figures of a run drawn from its files alone. */
+ * set, and the figures of a run drawn from its files alone.
+ *
+ * Module analysis (src/analysis, nn_analysis). May call: train, plot, io, data, core, LAPACKE.
+ */
 #ifndef NN_ANALYSIS_H
 #define NN_ANALYSIS_H
 

@@ -18,6 +18,8 @@
  * Format 1 (older nntrain) stored contiguous tensors without checksums; it is
  * still read, but damage to it cannot be detected.
  * Full description with an h5dump excerpt: docs/checkpoint-format.md.
+ *
+ * Module io (src/io, nn_io); see config.h for what io may call.
  */
 #ifndef NN_CHECKPOINT_H
 #define NN_CHECKPOINT_H

@@ -4,7 +4,12 @@
  *
  * Every problem is reported as "file:line: message" (or "--set k=v: message"
  * for command-line overrides) with code NN_E_CONFIG, before any work starts.
- * The full key reference is nn_config_reference() and the README. */
+ * The full key reference is nn_config_reference() and the README.
+ *
+ * Module io (src/io, nn_io): the INI engine and the training config,
+ * checkpoints (checkpoint.h) and the run files (runfiles.h). May call: core,
+ * layers (the registry of kinds), HDF5, inih.
+ */
 #ifndef NN_CONFIG_H
 #define NN_CONFIG_H
 

@@ -1,6 +1,9 @@
 /* core: BLIS matrix products (float32 and the double-precision ones PCA
  * needs) and counter-based random numbers. Depends on nothing else of
- * nntrain; every other module may use it. */
+ * nntrain; every other module may use it.
+ *
+ * Module core (src/core, library nn_core). May call: BLIS and OpenMP only.
+ */
 #ifndef NN_CORE_H
 #define NN_CORE_H
 

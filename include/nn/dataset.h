@@ -1,11 +1,16 @@
 /* One dataset type for every source: N images of shape C x H x W with an
  * integer class label each. Pixels are kept as loaded (uint8 or float32) and
  * turned into float32 only when a batch is gathered, so MNIST costs 47 MB in
- * memory, not 188 MB. */
+ * memory, not 188 MB.
+ *
+ * Module data (src/data, nn_data): data sets and their readers. May call:
+ * core, io (HDF5 helpers, config types), matio, zlib.
+ */
 #ifndef NN_DATASET_H
 #define NN_DATASET_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "nn/error.h"
@@ -159,5 +164,18 @@ static inline int nn_augment_active(const nn_augment *a)
  * sample move together. scratch holds [c * h * w] floats. */
 void nn_augment_images(float *x, size_t count, int c, int h, int w, const size_t *ids,
                        const nn_augment *a, uint64_t seed, int64_t epoch, float *scratch);
+
+/* ---- building data sets (`nntrain prep`; src/data/prep, library nn_prep) - */
+
+/* Build an .h5 data set file from the sources a prep config names (see
+ * docs/ocr.md for the keys), printing a summary to out. Config errors are
+ * "file:line: message" with NN_E_CONFIG. */
+int nn_prep_main(const char *config_path, const char *const *overrides, int n_overrides,
+                 FILE *out, nn_error *err);
+
+/* The prep config's key reference as Markdown, generated from the key table
+ * that drives the parser (`nntrain prep --help-config`; docs/ocr.md quotes it
+ * and a test checks that it does). Static storage. */
+const char *nn_prep_reference(void);
 
 #endif

@@ -1,5 +1,8 @@
 /* Everything MPI. No other module calls MPI: the trainer sees ranks, sums,
- * broadcasts and one "did every rank succeed?" vote. */
+ * broadcasts and one "did every rank succeed?" vote.
+ *
+ * Module dist (src/dist, nn_dist). May call: core and MPI.
+ */
 #ifndef NN_DIST_H
 #define NN_DIST_H
 

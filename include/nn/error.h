@@ -1,6 +1,9 @@
 /* Errors: library code never exits. A failing function fills an nn_error
  * with a category and a one-line message (naming the file and what is wrong)
- * and returns the category; only main() decides how to exit. */
+ * and returns the category; only main() decides how to exit.
+ *
+ * Part of module core (src/core, library nn_core).
+ */
 #ifndef NN_ERROR_H
 #define NN_ERROR_H
 

@@ -4,7 +4,11 @@
  * one allreduce moves every gradient), its inputs and its output.
  *
  * Activations are [B, dim] row-major, B = samples in the (local) batch,
- * dim = c*h*w of the per-sample shape: images are NCHW [B, C, H, W]. */
+ * dim = c*h*w of the per-sample shape: images are NCHW [B, C, H, W].
+ *
+ * Module layers (src/layers, nn_layers): one file per layer kind and the
+ * registry of kinds. May call: core.
+ */
 #ifndef NN_LAYER_H
 #define NN_LAYER_H
 

@@ -1,7 +1,10 @@
 /* The network engine: layers wired from the config, forward and backward
  * passes over a flat parameter buffer, the losses and the optimizers. Uses
  * core, layers and the config; knows nothing of data sets, MPI or files
- * beyond the checkpoint tensor list. */
+ * beyond the checkpoint tensor list.
+ *
+ * Module net (src/net, nn_net). May call: core, layers, io's config and checkpoint types.
+ */
 #ifndef NN_NETWORK_H
 #define NN_NETWORK_H
 

@@ -2,7 +2,11 @@
  * turning each into a network input (the same glyph preprocessing the data
  * set preparation applies, so training and OCR see alike glyphs), reading
  * them with a trained network, and scoring the text against a transcript.
- * Leptonica images appear as struct Pix (Leptonica's PIX). */
+ * Leptonica images appear as struct Pix (Leptonica's PIX).
+ *
+ * Module ocr (src/ocr, nn_ocr). May call: net, data, io, core and Leptonica;
+ * not train, plot or analysis.
+ */
 #ifndef NN_OCR_H
 #define NN_OCR_H
 
@@ -170,34 +174,6 @@ int nn_ocr_draw_boxes(const char *path, struct Pix *gray8, const nn_ocr_page *pa
                       const char *const *labels, int max_side, nn_error *err);
 
 /* ---- the `nntrain ocr` command -------------------------------------------------------- */
-
-typedef struct nn_ocr_options {
-    const char *checkpoint;
-    const char *const *images;
-    int n_images;
-    const char *truth;     /* transcript file, or NULL */
-    const char *boxes;     /* PNG path (a name per image when there are several), or NULL */
-    const char *data;      /* data set override, or NULL */
-    int word_rule;         /* 1 by default */
-} nn_ocr_options;
-
-/* Read every image and print its text to out ([name] headers and '#'
- * comment lines with counts and scores, the transcript format). Errors
- * stop at the first image that fails, naming it. */
-int nn_ocr_main(const nn_ocr_options *o, FILE *out, nn_error *err);
-
-/* ---- data set preparation (`nntrain prep`) -------------------------------------------- */
-
-/* Build an .h5 data set file from the sources a prep config names (see
- * docs/ocr.md for the keys), printing a summary to out. Config errors are
- * "file:line: message" with NN_E_CONFIG. */
-int nn_prep_main(const char *config_path, const char *const *overrides, int n_overrides,
-                 FILE *out, nn_error *err);
-
-/* The prep config's key reference as Markdown, generated from the key table
- * that drives the parser (`nntrain prep --help-config`; docs/ocr.md quotes it
- * and a test checks that it does). Static storage. */
-const char *nn_prep_reference(void);
 
 /* Internal to the ocr module but shared with its tests: capture Leptonica's
  * messages (it would print them) so errors can quote them. */

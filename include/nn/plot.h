@@ -1,5 +1,8 @@
 /* Figures as PNG files drawn with PLplot: curves, confusion matrices,
- * weight images and rows of small images. Depends only on core. */
+ * weight images and rows of small images. Depends only on core.
+ *
+ * Module plot (src/plot, nn_plot). May call: core and PLplot.
+ */
 #ifndef NN_PLOT_H
 #define NN_PLOT_H
 

@@ -1,6 +1,9 @@
 /* The HDF5 files a run writes besides its checkpoints: per-epoch metrics,
  * evaluation results with the confusion matrix, PCA models and autoencoder
- * reconstructions. Each is read back by `nntrain plot` and by the tests. */
+ * reconstructions. Each is read back by `nntrain plot` and by the tests.
+ *
+ * Module io (src/io, nn_io); see config.h for what io may call.
+ */
 #ifndef NN_RUNFILES_H
 #define NN_RUNFILES_H
 

@@ -1,7 +1,10 @@
 /* The training loop: data-parallel minibatch SGD over MPI ranks, its
  * checkpoints and resume, fine-tuning, evaluation (classification and
  * autoencoder reconstruction) and progress. Uses the network engine, data,
- * io and dist; the command line and the analysis build on it. */
+ * io and dist; the command line and the analysis build on it.
+ *
+ * Module train (src/train, nn_train). May call: net, data, io, dist, core.
+ */
 #ifndef NN_TRAINER_H
 #define NN_TRAINER_H
 

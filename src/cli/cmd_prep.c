@@ -5,6 +5,7 @@
 
 #include "nn/ocr.h"
 #include "cli/tools.h"
+#include "nn/dataset.h"
 
 int nn_cmd_prep(int argc, char **argv, nn_error *err)
 {

@@ -7,6 +7,7 @@
 
 #include "nn/core.h"
 #include "nn/checkpoint.h"
+#include "cli/tools.h"
 #include "nn/ocr.h"
 
 #define BOXES_MAX_SIDE 1200 /* the figure is for looking at, not for measuring */

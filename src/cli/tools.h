@@ -1,10 +1,20 @@
-/* The nntrain subcommands; each returns an nn_status code (main maps it to
- * an exit status) and fills err. */
+/* The nntrain program: main (nntrain.c) picks the subcommand; each cmd_*.c
+ * reads its command line and calls the module that does the work; the
+ * *_main.c files are the collective bodies of train, eval, pca and ocr.
+ * Each returns an nn_status code (main maps it to an exit status) and fills
+ * err.
+ *
+ * Module cli (src/cli, the nntrain executable). May call every module; no
+ * module calls it.
+ */
 #ifndef NN_TOOLS_H
 #define NN_TOOLS_H
 
+#include <stdio.h>
+
 #include "nn/dist.h"
 #include "nn/error.h"
+#include "nn/ocr.h"
 #include "nn/trainer.h"
 
 #define NN_MAX_OVERRIDES 256
@@ -50,5 +60,20 @@ int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err
  * autoencoder (target = input) reports loss and PSNR instead and saves
  * recon_<split>.h5 and recon_<split>.png. */
 int nn_eval_main(const nn_eval_options *opts, const nn_dist *dist, nn_error *err);
+
+typedef struct nn_ocr_options {
+    const char *checkpoint;
+    const char *const *images;
+    int n_images;
+    const char *truth;     /* transcript file, or NULL */
+    const char *boxes;     /* PNG path (a name per image when there are several), or NULL */
+    const char *data;      /* data set override, or NULL */
+    int word_rule;         /* 1 by default */
+} nn_ocr_options;
+
+/* Read every image and print its text to out ([name] headers and '#'
+ * comment lines with counts and scores, the transcript format). Errors
+ * stop at the first image that fails, naming it. */
+int nn_ocr_main(const nn_ocr_options *o, FILE *out, nn_error *err);
 
 #endif

@@ -1,7 +1,11 @@
-/* Data set preparation (`nntrain prep`), private to src/ocr: the config
+/* Data set preparation (`nntrain prep`), private to src/data/prep: the config
  * (prep_config.c), the sources and their samples (prep_sources.c), the
  * split and balance (prep_split.c), augmentation (prep_augment.c) and the
- * pipeline (prep_main.c). */
+ * pipeline (prep_main.c).
+ *
+ * Module prep (src/data/prep, nn_prep). May call: ocr (glyph preprocessing),
+ * data, io, core, Leptonica, inih.
+ */
 #ifndef NN_PREP_INTERNAL_H
 #define NN_PREP_INTERNAL_H
 
