@@ -14,7 +14,7 @@
 #include "nn/config.h"
 #include "nn/error.h"
 
-#define NN_MAX_PARAMS 4
+#define NN_MAX_PARAMS 4             /* parameter tensors one layer may declare */
 
 typedef struct nn_shape {
     int c, h, w;   /* per-sample shape; a vector of n features is (n, 1, 1) */
@@ -84,22 +84,24 @@ typedef struct nn_layer_ops {
                      float *const *din, int B, const nn_ctx *ctx);
 } nn_layer_ops;
 
+/* The arrays of a layer are views into blocks the network allocates, sized
+ * to what the config and the layer's setup ask for. */
 struct nn_layer {
     const nn_layer_ops *ops;
     const nn_layer_config *cfg;
     int index;                 /* position in the network */
     int n_inputs;
-    int inputs[NN_MAX_INPUTS]; /* indices of the layers feeding it; -1 = the data */
-    nn_shape in_shapes[NN_MAX_INPUTS];
-    size_t in_dims[NN_MAX_INPUTS];
+    int *inputs;               /* [n_inputs] indices of the layers feeding it; -1 = the data */
+    nn_shape *in_shapes;       /* [n_inputs] */
+    size_t *in_dims;           /* [n_inputs] */
     nn_shape in_shape;         /* = in_shapes[0] */
     size_t in_dim;             /* = in_dims[0] */
     nn_shape out_shape;
     size_t out_dim;
-    nn_param params[NN_MAX_PARAMS];
+    nn_param *params;          /* [n_params] (at most NN_MAX_PARAMS), declared in setup */
     int n_params;
     int dout_is_preact;
-    int din_add[NN_MAX_INPUTS];
+    int *din_add;              /* [n_inputs] */
     float *out;                /* [B_max, out_dim] owned by the network */
     float *dout;               /* [B_max, out_dim] */
     size_t aux_size;           /* floats the layer keeps (setup says how many) */
