@@ -70,7 +70,9 @@ typedef struct nn_layer_ops {
      * layer; forward and backward may use it freely). l->threads is the
      * number of threads a call may use. No allocation. */
     int (*setup)(nn_layer *l, nn_error *err);
-    /* out [B, out_dim] = f(in[0] [B, in_dims[0]], in[1], ...). B may be 0. */
+    /* out [B, out_dim] = f(in[0] [B, in_dims[0]], in[1], ...). B may be 0.
+     * NULL: out is a copy of in[0], for a layer that only gives the values
+     * another shape (flatten); it takes one input and out_dim = in_dim. */
     void (*forward)(nn_layer *l, const float *const *in, float *out, int B, const nn_ctx *ctx);
     /* Given dout = dL/d(out) [B, out_dim] (may be overwritten), write the
      * parameter gradients (overwriting, not accumulating) and, for each input
@@ -79,7 +81,8 @@ typedef struct nn_layer_ops {
      * layer whose output feeds several layers receives the sum). Inputs are
      * handled in order k = 0, 1, ... (two slots may share one buffer). When
      * l->dout_is_preact is set, dout already holds dL/d(pre-activation)
-     * (softmax fused with cross-entropy). */
+     * (softmax fused with cross-entropy). NULL: din[0] receives dout, the
+     * adjoint of the copy (as for forward, one input and out_dim = in_dim). */
     void (*backward)(nn_layer *l, const float *const *in, const float *out, float *dout,
                      float *const *din, int B, const nn_ctx *ctx);
 } nn_layer_ops;

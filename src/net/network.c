@@ -136,6 +136,12 @@ static int setup_layers(nn_network *net, nn_error *err)
                     l->out_shape.c, l->out_shape.h, l->out_shape.w);
             return layer_fail(net, l, err);
         }
+        if ((!l->ops->forward || !l->ops->backward) &&
+            (l->n_inputs != 1 || l->out_dim != l->in_dim)) { /* see nn_layer_ops */
+            nn_fail(err, NN_E_STATE, "[%s] a %s layer copies its input, so it needs one input "
+                    "of its output's size", l->cfg->name, l->cfg->type);
+            return layer_fail(net, l, err);
+        }
         for (int p = 0; p < l->n_params; ++p) {
             l->params[p].offset = offset;
             /* Keep every tensor 64-byte aligned inside the flat buffer. */
