@@ -18,7 +18,7 @@
 #include "nn/config.h"
 #include "nn/error.h"
 
-#define NN_MAX_PARAMS 4
+#define NN_MAX_PARAMS 4             /* parameter tensors one layer may declare */
 
 typedef struct nn_shape {
     int c, h, w;   /* per-sample shape; a vector of n features is (n, 1, 1) */
@@ -74,7 +74,9 @@ typedef struct nn_layer_ops {
      * layer; forward and backward may use it freely). l->threads is the
      * number of threads a call may use. No allocation. */
     int (*setup)(nn_layer *l, nn_error *err);
-    /* out [B, out_dim] = f(in[0] [B, in_dims[0]], in[1], ...). B may be 0. */
+    /* out [B, out_dim] = f(in[0] [B, in_dims[0]], in[1], ...). B may be 0.
+     * NULL: out is a copy of in[0], for a layer that only gives the values
+     * another shape (flatten); it takes one input and out_dim = in_dim. */
     void (*forward)(nn_layer *l, const float *const *in, float *out, int B, const nn_ctx *ctx);
     /* Given dout = dL/d(out) [B, out_dim] (may be overwritten), write the
      * parameter gradients (overwriting, not accumulating) and, for each input
@@ -83,27 +85,30 @@ typedef struct nn_layer_ops {
      * layer whose output feeds several layers receives the sum). Inputs are
      * handled in order k = 0, 1, ... (two slots may share one buffer). When
      * l->dout_is_preact is set, dout already holds dL/d(pre-activation)
-     * (softmax fused with cross-entropy). */
+     * (softmax fused with cross-entropy). NULL: din[0] receives dout, the
+     * adjoint of the copy (as for forward, one input and out_dim = in_dim). */
     void (*backward)(nn_layer *l, const float *const *in, const float *out, float *dout,
                      float *const *din, int B, const nn_ctx *ctx);
 } nn_layer_ops;
 
+/* The arrays of a layer are views into blocks the network allocates, sized
+ * to what the config and the layer's setup ask for. */
 struct nn_layer {
     const nn_layer_ops *ops;
     const nn_layer_config *cfg;
     int index;                 /* position in the network */
     int n_inputs;
-    int inputs[NN_MAX_INPUTS]; /* indices of the layers feeding it; -1 = the data */
-    nn_shape in_shapes[NN_MAX_INPUTS];
-    size_t in_dims[NN_MAX_INPUTS];
+    int *inputs;               /* [n_inputs] indices of the layers feeding it; -1 = the data */
+    nn_shape *in_shapes;       /* [n_inputs] */
+    size_t *in_dims;           /* [n_inputs] */
     nn_shape in_shape;         /* = in_shapes[0] */
     size_t in_dim;             /* = in_dims[0] */
     nn_shape out_shape;
     size_t out_dim;
-    nn_param params[NN_MAX_PARAMS];
+    nn_param *params;          /* [n_params] (at most NN_MAX_PARAMS), declared in setup */
     int n_params;
     int dout_is_preact;
-    int din_add[NN_MAX_INPUTS];
+    int *din_add;              /* [n_inputs] */
     float *out;                /* [B_max, out_dim] owned by the network */
     float *dout;               /* [B_max, out_dim] */
     size_t aux_size;           /* floats the layer keeps (setup says how many) */

@@ -23,8 +23,10 @@
 #define NN_GRAD_TAIL 16
 
 typedef struct nn_network {
-    nn_layer layers[NN_MAX_LAYERS];
+    nn_layer *layers;       /* [n_layers] */
     int n_layers;
+    nn_param *param_pool;   /* every layer's nn_param, layer after layer */
+    void *input_pool;       /* every layer's per-input arrays (inputs, in_shapes, ...) */
     const char *path;       /* config file, for messages */
     nn_shape in_shape;
     size_t in_dim, out_dim;
@@ -54,6 +56,8 @@ int nn_network_build(nn_network *net, const nn_config *cfg, nn_shape in, int max
 /* The same for calls on up to `threads` threads. */
 int nn_network_build_threads(nn_network *net, const nn_config *cfg, nn_shape in, int max_batch,
                              int threads, nn_error *err);
+/* Free what the build allocated (not dx, which the caller owns); safe after
+ * a failed build and when called twice. */
 void nn_network_free(nn_network *net);
 
 /* Initialise every parameter from (seed, layer name, parameter name, element

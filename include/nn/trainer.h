@@ -101,10 +101,14 @@ typedef struct nn_trainer {
     double lr;
     int lock_run_dir;               /* set before setup: hold <out>/.lock for the run */
     int lock_fd;                    /* rank 0: the open <out>/.lock while held, else -1 */
-    char run_dir[NN_PATH_LEN];
-    char ckpt_path[NN_PATH_LEN + 32];
-    char metrics_path[NN_PATH_LEN + 32];
+    char *run_dir;                  /* [train] out (malloc'ed, as the two below) */
+    char *ckpt_path;                /* <run_dir>/checkpoint.h5 */
+    char *metrics_path;             /* <run_dir>/metrics.h5 */
 } nn_trainer;
+
+/* Room for a checkpoint path with a backup number (checkpoint.12.h5) or a
+ * suffix: the same on every rank, so it can be broadcast. */
+#define NN_CKPT_PATH_LEN (NN_PATH_LEN + 48)
 
 /* setup.c: config, data, network, run folder. Collective. With
  * t->lock_run_dir set, rank 0 creates the run folder and locks it right

@@ -5,17 +5,9 @@
 
 static int add_setup(nn_layer *l, nn_error *err)
 {
-    for (int k = 1; k < l->n_inputs; ++k) {
-        const nn_shape a = l->in_shapes[0], b = l->in_shapes[k];
-        if (a.c != b.c || a.h != b.h || a.w != b.w) {
-            char na[NN_NAME_LEN], nb[NN_NAME_LEN], ta[64], tb[64];
-            nn_layer_input_name(l, 0, na, sizeof na);
-            nn_layer_input_name(l, k, nb, sizeof nb);
-            return nn_fail(err, NN_E_CONFIG, "[%s] cannot add [%s] (%s) and [%s] (%s): add "
-                           "needs inputs of one shape", l->cfg->name, na,
-                           nn_shape_text(a, ta, sizeof ta), nb, nn_shape_text(b, tb, sizeof tb));
-        }
-    }
+    for (int k = 1; k < l->n_inputs; ++k)
+        if (nn_merge_check(l, k, 1, "add", "shape", err))
+            return NN_E_CONFIG;
     l->out_shape = l->in_shape;
     return NN_OK;
 }

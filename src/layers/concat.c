@@ -7,16 +7,9 @@ static int concat_setup(nn_layer *l, nn_error *err)
 {
     int c = 0;
     for (int k = 0; k < l->n_inputs; ++k) {
-        const nn_shape a = l->in_shapes[0], b = l->in_shapes[k];
-        if (a.h != b.h || a.w != b.w) {
-            char na[NN_NAME_LEN], nb[NN_NAME_LEN], ta[64], tb[64];
-            nn_layer_input_name(l, 0, na, sizeof na);
-            nn_layer_input_name(l, k, nb, sizeof nb);
-            return nn_fail(err, NN_E_CONFIG, "[%s] cannot concatenate [%s] (%s) and [%s] (%s): "
-                           "concat needs inputs of one height and width", l->cfg->name, na,
-                           nn_shape_text(a, ta, sizeof ta), nb, nn_shape_text(b, tb, sizeof tb));
-        }
-        c += b.c;
+        if (nn_merge_check(l, k, 0, "concatenate", "height and width", err))
+            return NN_E_CONFIG;
+        c += l->in_shapes[k].c;
     }
     l->out_shape = (nn_shape){ c, l->in_shape.h, l->in_shape.w };
     return NN_OK;

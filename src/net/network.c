@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn/core.h"
@@ -14,12 +15,35 @@ static int layer_fail(const nn_network *net, const nn_layer *l, nn_error *err)
     return nn_fail_wrap(err, "%s:%d", net->path, l->cfg->line);
 }
 
+/* Every layer's per-input arrays (inputs, in_shapes, in_dims, din_add),
+ * carved from one block sized to the inputs the config gives; the widest
+ * type first, so that each array is aligned. */
+static int allocate_inputs(nn_network *net, nn_error *err)
+{
+    size_t total = 0;
+    for (int i = 0; i < net->n_layers; ++i)
+        total += net->layers[i].cfg->n_inputs > 0 ? (size_t)net->layers[i].cfg->n_inputs : 0;
+    size_t *dims = nn_calloc(total, sizeof(size_t) + sizeof(nn_shape) + 2 * sizeof(int), err);
+    if (!dims)
+        return NN_E_NOMEM;
+    net->input_pool = dims;
+    nn_shape *shapes = (nn_shape *)(void *)(dims + total);
+    int *inputs = (int *)(void *)(shapes + total), *add = inputs + total;
+    for (int i = 0; i < net->n_layers; ++i) {
+        nn_layer *l = &net->layers[i];
+        const int n = l->cfg->n_inputs > 0 ? l->cfg->n_inputs : 0;
+        l->in_dims = dims, l->in_shapes = shapes, l->inputs = inputs, l->din_add = add;
+        dims += n, shapes += n, inputs += n, add += n;
+    }
+    return NN_OK;
+}
+
 /* Resolve the inputs of every layer and check the graph: inputs come from
  * earlier layers (so config order is a topological order), every layer but
- * the last feeds at least one later layer, the last feeds none. */
-static int wire_layers(nn_network *net, nn_error *err)
+ * the last feeds at least one later layer, the last feeds none. consumers:
+ * [n_layers] zeroed scratch. */
+static int wire_layers(nn_network *net, int *consumers, nn_error *err)
 {
-    int consumers[NN_MAX_LAYERS] = { 0 };
     for (int i = 0; i < net->n_layers; ++i) {
         nn_layer *l = &net->layers[i];
         const nn_layer_config *c = l->cfg;
@@ -56,10 +80,11 @@ static int wire_layers(nn_network *net, nn_error *err)
 }
 
 /* Backward visits layers last to first. The first gradient to reach a
- * producer's dout (or the network input's dx) is stored, later ones add. */
-static void mark_gradient_sums(nn_network *net)
+ * producer's dout (or the network input's dx) is stored, later ones add.
+ * written: [n_layers + 1] zeroed scratch ([0]: the network input, [i + 1]:
+ * layer i). */
+static void mark_gradient_sums(nn_network *net, int *written)
 {
-    int written[NN_MAX_LAYERS + 1] = { 0 }; /* [0]: the network input, [i + 1]: layer i */
     for (int i = net->n_layers - 1; i >= 0; --i) {
         nn_layer *l = &net->layers[i];
         for (int k = 0; k < l->n_inputs; ++k) {
@@ -70,11 +95,29 @@ static void mark_gradient_sums(nn_network *net)
     }
 }
 
-static int setup_layers(nn_network *net, nn_error *err)
+/* Point every layer's params at its run of the pool (NULL for none). */
+static void point_params(nn_network *net)
 {
-    size_t offset = 0;
+    nn_param *p = net->param_pool;
     for (int i = 0; i < net->n_layers; ++i) {
         nn_layer *l = &net->layers[i];
+        l->params = l->n_params > 0 ? p : NULL;
+        p += l->n_params;
+    }
+}
+
+/* Each layer declares its parameters in setup, into the pool after those of
+ * the layers before it; the pool has room for NN_MAX_PARAMS a layer and is
+ * cut to what they declared at the end. */
+static int setup_layers(nn_network *net, nn_error *err)
+{
+    net->param_pool = nn_calloc((size_t)net->n_layers * NN_MAX_PARAMS, sizeof(nn_param), err);
+    if (!net->param_pool)
+        return NN_E_NOMEM;
+    size_t offset = 0, declared = 0;
+    for (int i = 0; i < net->n_layers; ++i) {
+        nn_layer *l = &net->layers[i];
+        l->params = net->param_pool + declared;
         for (int k = 0; k < l->n_inputs; ++k) {
             int p = l->inputs[k];
             l->in_shapes[k] = p < 0 ? net->in_shape : net->layers[p].out_shape;
@@ -93,13 +136,24 @@ static int setup_layers(nn_network *net, nn_error *err)
                     l->out_shape.c, l->out_shape.h, l->out_shape.w);
             return layer_fail(net, l, err);
         }
+        if ((!l->ops->forward || !l->ops->backward) &&
+            (l->n_inputs != 1 || l->out_dim != l->in_dim)) { /* see nn_layer_ops */
+            nn_fail(err, NN_E_STATE, "[%s] a %s layer copies its input, so it needs one input "
+                    "of its output's size", l->cfg->name, l->cfg->type);
+            return layer_fail(net, l, err);
+        }
         for (int p = 0; p < l->n_params; ++p) {
             l->params[p].offset = offset;
             /* Keep every tensor 64-byte aligned inside the flat buffer. */
             offset += (l->params[p].size + 15) / 16 * 16;
         }
+        declared += (size_t)l->n_params;
     }
     net->n_params = offset;
+    nn_param *fit = realloc(net->param_pool, (declared > 0 ? declared : 1) * sizeof(nn_param));
+    if (fit) /* else the larger block stays */
+        net->param_pool = fit;
+    point_params(net);
     return NN_OK;
 }
 
@@ -155,28 +209,37 @@ int nn_network_build_threads(nn_network *net, const nn_config *cfg, nn_shape in,
     net->in_dim = nn_shape_dim(in);
     net->max_batch = max_batch < 1 ? 1 : max_batch;
     net->threads = threads < 1 ? 1 : threads;
-    net->n_layers = cfg->n_layers;
-    for (int i = 0; i < cfg->n_layers; ++i) {
+    net->layers = nn_calloc((size_t)cfg->n_layers, sizeof *net->layers, err);
+    int *count = net->layers ? nn_calloc((size_t)cfg->n_layers + 1, sizeof *count, err) : NULL;
+    int rc = count ? NN_OK : NN_E_NOMEM;
+    if (!rc)
+        net->n_layers = cfg->n_layers;
+    for (int i = 0; i < net->n_layers && !rc; ++i) {
         nn_layer *l = &net->layers[i];
         l->cfg = &cfg->layers[i];
         l->index = i;
         l->ops = nn_layer_ops_find(l->cfg->type);
         if (!l->ops)
-            return nn_fail(err, NN_E_CONFIG, "%s:%d: [%s] unknown layer type '%s'", cfg->path,
-                           l->cfg->line, l->cfg->name, l->cfg->type);
+            rc = nn_fail(err, NN_E_CONFIG, "%s:%d: [%s] unknown layer type '%s'", cfg->path,
+                         l->cfg->line, l->cfg->name, l->cfg->type);
     }
-    int rc = wire_layers(net, err);
+    if (!rc)
+        rc = allocate_inputs(net, err);
+    if (!rc)
+        rc = wire_layers(net, count, err);
     if (!rc)
         rc = setup_layers(net, err);
     if (!rc)
         rc = allocate(net, err);
-    if (rc) {
-        nn_network_free(net);
-        return rc;
+    if (!rc) {
+        memset(count, 0, ((size_t)net->n_layers + 1) * sizeof *count);
+        mark_gradient_sums(net, count);
+        net->out_dim = net->layers[net->n_layers - 1].out_dim;
     }
-    mark_gradient_sums(net);
-    net->out_dim = net->layers[net->n_layers - 1].out_dim;
-    return NN_OK;
+    free(count);
+    if (rc)
+        nn_network_free(net);
+    return rc;
 }
 
 void nn_network_free(nn_network *net)
@@ -186,7 +249,14 @@ void nn_network_free(nn_network *net)
     nn_free_aligned(net->act_pool);
     nn_free_aligned(net->aux_pool);
     nn_free_aligned(net->ws);
+    free(net->layers);
+    free(net->param_pool);
+    free(net->input_pool);
     net->params = net->grads = net->act_pool = net->aux_pool = net->ws = NULL;
+    net->layers = NULL;
+    net->param_pool = NULL;
+    net->input_pool = NULL;
+    net->n_layers = 0;
 }
 
 static void init_param(nn_param *p, const char *layer, uint64_t seed)

@@ -16,6 +16,28 @@ static void gather_inputs(const nn_network *net, const nn_layer *l, const float 
         in[k] = l->inputs[k] < 0 ? x : net->layers[l->inputs[k]].out;
 }
 
+/* The default forward and backward of a layer whose ops leave them NULL:
+ * out = in, and din (+)= dout (see nn_layer_ops). */
+static void copy_forward(const nn_layer *l, const float *in, int B)
+{
+    memcpy(l->out, in, (size_t)B * l->out_dim * sizeof(float));
+}
+
+static void copy_backward(const nn_layer *l, float *restrict din, int B)
+{
+    const float *restrict dout = l->dout;
+    const size_t n = (size_t)B * l->out_dim;
+    if (!din)
+        return;
+    if (!l->din_add[0]) {
+        memcpy(din, dout, n * sizeof(float));
+        return;
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; ++i)
+        din[i] += dout[i];
+}
+
 const float *nn_network_forward(nn_network *net, const float *x, int B)
 {
     return nn_network_forward_ctx(net, x, B, NULL);
@@ -31,7 +53,10 @@ const float *nn_network_forward_ctx(nn_network *net, const float *x, int B, cons
         gather_inputs(net, l, x, in);
         l->profile = net->profile;
         double t0 = net->profile ? omp_get_wtime() : 0.0;
-        l->ops->forward(l, in, l->out, B, ctx);
+        if (l->ops->forward)
+            l->ops->forward(l, in, l->out, B, ctx);
+        else
+            copy_forward(l, in[0], B);
         if (net->profile)
             l->fwd_seconds += omp_get_wtime() - t0;
     }
@@ -50,7 +75,10 @@ void nn_network_backward(nn_network *net, const float *x, int B, const nn_ctx *c
         for (int k = 0; k < l->n_inputs; ++k)
             din[k] = l->inputs[k] < 0 ? net->dx : net->layers[l->inputs[k]].dout;
         double t0 = net->profile ? omp_get_wtime() : 0.0;
-        l->ops->backward(l, in, l->out, l->dout, din, B, ctx);
+        if (l->ops->backward)
+            l->ops->backward(l, in, l->out, l->dout, din, B, ctx);
+        else
+            copy_backward(l, din[0], B);
         if (net->profile)
             l->bwd_seconds += omp_get_wtime() - t0;
     }

@@ -160,6 +160,16 @@ static int allocate_buffers(nn_trainer *t, nn_error *err)
     return t->init_weights ? NN_OK : NN_E_NOMEM;
 }
 
+/* dir followed by name, malloc'ed. */
+static char *path_in(const char *dir, const char *name, nn_error *err)
+{
+    const size_t n = strlen(dir) + strlen(name) + 1;
+    char *p = nn_malloc(n, err);
+    if (p)
+        snprintf(p, n, "%s%s", dir, name);
+    return p;
+}
+
 /* Create the run folder and lock it (rank 0), so that a second run into a
  * busy folder stops before it writes anything or loads any data. */
 static int lock_run_dir(nn_trainer *t, nn_error *err)
@@ -180,9 +190,11 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
     if (rc)
         return rc;
     const nn_train_config *tc = &t->cfg.train;
-    snprintf(t->run_dir, sizeof t->run_dir, "%s", tc->out);
-    snprintf(t->ckpt_path, sizeof t->ckpt_path, "%s/checkpoint.h5", t->run_dir);
-    snprintf(t->metrics_path, sizeof t->metrics_path, "%s/metrics.h5", t->run_dir);
+    t->run_dir = path_in(tc->out, "", err);
+    t->ckpt_path = t->run_dir ? path_in(t->run_dir, "/checkpoint.h5", err) : NULL;
+    t->metrics_path = t->ckpt_path ? path_in(t->run_dir, "/metrics.h5", err) : NULL;
+    if ((rc = nn_dist_vote(t->metrics_path ? NN_OK : NN_E_NOMEM, err)))
+        return rc;
     if (t->lock_run_dir && (rc = lock_run_dir(t, err)))
         return rc;
     set_threads(tc);
@@ -228,4 +240,7 @@ void nn_trainer_free(nn_trainer *t)
     nn_dataset_free(&t->valid);
     nn_dataset_free(&t->test);
     nn_config_free(&t->cfg);
+    free(t->run_dir);
+    free(t->ckpt_path);
+    free(t->metrics_path);
 }

@@ -131,7 +131,7 @@ int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err)
  * previous checkpoint" in place of the good one. */
 static int pick_on_rank0(const nn_trainer *t, char *picked, size_t len, nn_error *err)
 {
-    char name[sizeof t->ckpt_path + 16], aside[sizeof name + 16];
+    char name[NN_CKPT_PATH_LEN], aside[NN_CKPT_PATH_LEN + 16];
     int damaged[NN_CKPT_MAX_KEEP] = { 0 }, n_found = 0, rc = NN_OK, took = -1;
     picked[0] = '\0';
     for (int i = 0; i < NN_CKPT_MAX_KEEP && took < 0; i++) {

@@ -258,7 +258,7 @@ int nn_trainer_run_epoch(nn_trainer *t, nn_error *err)
 int nn_trainer_start(nn_trainer *t, const nn_run_options *opts, nn_error *err)
 {
     const char *resume = opts->resume;
-    char picked[sizeof t->ckpt_path + 16];
+    char picked[NN_CKPT_PATH_LEN];
     if (resume && strcmp(resume, "auto") == 0) {
         int rc = nn_trainer_pick_resume(t, picked, sizeof picked, err);
         if (rc)

@@ -292,6 +292,11 @@ static const gc_case graph_cases[] = {
       "[sum]\ntype = add\ninput = h, h\n"
       "[a]\ntype = dense\nunits = 3\ninput = h\n"
       "[s]\ntype = concat\ninput = cat, a, sum\n" HEAD(3), 1, CE },
+    { "flatten (the network's copy) and maxpool adding to one input's gradient", { 2, 4, 4 },
+      "[f0]\ntype = flatten\ninput = input\n"
+      "[p]\ntype = maxpool\ninput = input\n[fp]\ntype = flatten\n"
+      "[f]\ntype = flatten\ninput = input\n"
+      "[cat]\ntype = concat\ninput = f0, fp, f\n" HEAD(3), 1, CE },
     { "generalised residual block (ResNet in ResNet)", { 2, 4, 4 },
       "[r0]\ntype = conv\nfilters = 2\nsize = 1\n"
       "[t0]\ntype = conv\nfilters = 2\nsize = 1\ninput = input\n"
