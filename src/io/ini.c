@@ -556,14 +556,14 @@ static int unknown_key(nn_ini *ini, const nn_ini_section *s, const nn_ini_entry 
                        const char *const *scopes, int n, const char *kind)
 {
     const nn_ini_rules *r = ini->rules;
-    for (int i = 0; r->scope_noun && i < r->n_keys; i++) { /* a key of another kind of section? */
+    for (int i = 0; kind && r->scope_noun && i < r->n_keys; i++) { /* another kind's key? */
         const nn_key_spec *k = &r->keys[i];
         char noun[128];
         if (strcmp(k->key, e->key) != 0 || in_scopes(k->scope, scopes, n) ||
             !r->scope_noun(k->scope, noun, sizeof noun))
             continue;
         return nn_ini_fail_entry(ini, e, "unknown key '%s' in [%s]: it is a key of %s%s%s",
-                                 e->key, s->name, noun, kind ? ", and " : "", kind ? kind : "");
+                                 e->key, s->name, noun, kind[0] ? ", and " : "", kind);
     }
     nn_ini_match m;
     nn_ini_match_init(&m, e->key);
@@ -734,6 +734,13 @@ static const char *list_choices(const nn_key_spec *k, const char *pre, const cha
         used += w > 0 ? (size_t)w : 0;
     }
     return buf;
+}
+
+/* Keys stored as a char [size] string. */
+static int is_text(const nn_key_spec *k)
+{
+    return k->type == NN_KEY_WORD || k->type == NN_KEY_TEXT || k->type == NN_KEY_PATH ||
+           k->type == NN_KEY_DATAFILE || k->type == NN_KEY_INPATH;
 }
 
 static const char *what(const nn_key_spec *k)
@@ -931,7 +938,11 @@ int nn_ini_defaults(const nn_ini_rules *rules, const char *scope, void *base)
     char buf[256];
     for (int i = 0; i < rules->n_keys; i++) {
         const nn_key_spec *k = &rules->keys[i];
-        if (strcmp(k->scope, scope) == 0 && k->def && nn_ini_convert(k, k->def, base, buf, sizeof buf))
+        if (strcmp(k->scope, scope) != 0 || !k->def)
+            continue;
+        if (k->def[0] == '\0' && is_text(k))
+            ((char *)base + k->offset)[0] = '\0'; /* an empty text */
+        else if (nn_ini_convert(k, k->def, base, buf, sizeof buf))
             return -1;
     }
     return 0;

@@ -154,9 +154,10 @@ int nn_ini_defaults(const nn_ini_rules *rules, const char *scope, void *base);
 int nn_ini_set(nn_ini *ini, const nn_ini_section *s, const nn_ini_entry *e,
                const nn_key_spec *k, void *base);
 /* Every entry of s through the keys of scopes[0..n) into base. An unknown
- * key is reported with the scope it belongs to (when rules->scope_noun
- * names it, followed by ", and <kind>" when kind is given), or a close
- * key of those scopes, or rules->keys_doc. */
+ * key is reported with the other scope it belongs to when kind is not NULL
+ * and rules->scope_noun names that scope ("it is a key of conv layers",
+ * then ", and <kind>" unless kind is ""), else with a close key of scopes,
+ * else with rules->keys_doc. */
 int nn_ini_apply(nn_ini *ini, const nn_ini_section *s, const char *const *scopes, int n,
                  void *base, const char *kind);
 /* The first required key of scope that s does not give, or NULL. */
