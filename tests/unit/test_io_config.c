@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "nn/config.h"
+#include "nn/layer.h"
 #include "testutil.h"
 
 /* Data files the configs name: empty files are enough (only existence is checked). */
@@ -937,6 +938,63 @@ START_TEST(test_reference_content)
 }
 END_TEST
 
+/* The layer registry is the config's one list of layer kinds: every kind
+ * is accepted as `type =` (with the inputs it allows; the keys it needs are
+ * found from the parser's own "needs 'key ='" messages), can be frozen
+ * exactly when it has parameters, and has its section in docs/config.md. */
+static nn_config *parse_kind(const nn_layer_ops *ops, const char *train, int *rc, nn_error *err)
+{
+    char keys[256] = "", text[1024];
+    for (int tries = 0;; tries++) {
+        snprintf(text, sizeof text, DATA "%s[a]\ntype = dense\nunits = 3\n[b]\ntype = dense\n"
+                 "units = 3\n[k]\ntype = %s\ninput = %s\n%s", train, ops->type,
+                 ops->min_inputs > 1 ? "a, b" : "b", keys);
+        nn_config *cfg = parse_as("t.ini", text, NULL, 0, rc, err);
+        const char *need = *rc ? strstr(err->msg, "needs '") : NULL;
+        if (!need || tries == 4)
+            return cfg;
+        drop(cfg);
+        size_t n = strcspn(need + 7, " '");
+        snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%.*s = 1\n", (int)n, need + 7);
+    }
+}
+
+START_TEST(test_every_layer_kind)
+{
+    char dir[4096], path[4200];
+    source_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/docs/config.md", dir);
+    char *doc = NULL;
+    nn_error err;
+    ck_assert_msg(nn_read_text_file(path, &doc, &err) == NN_OK, "%s", err.msg);
+    int kinds = 0;
+    for (const nn_layer_ops *ops; (ops = nn_layer_ops_at(kinds)); kinds++) {
+        ck_assert_ptr_eq(nn_layer_ops_find(ops->type), ops);
+        char head[128];
+        snprintf(head, sizeof head, "\n### type = %s\n\n%s\n", ops->type, ops->doc);
+        ck_assert_msg(strstr(doc, head), "docs/config.md has no section for type = %s", ops->type);
+        ck_assert_msg(ops->min_inputs >= 1 && ops->min_inputs <= ops->max_inputs &&
+                      ops->max_inputs <= NN_MAX_INPUTS, "%s: inputs", ops->type);
+        int rc;
+        nn_config *c = parse_kind(ops, "", &rc, &err);
+        ck_assert_msg(rc == NN_OK, "type = %s: %s", ops->type, err.msg);
+        ck_assert_str_eq(c->layers[2].type, ops->type);
+        ck_assert_int_eq(c->layers[2].n_inputs, ops->min_inputs > 1 ? 2 : 1);
+        drop(c);
+        c = parse_kind(ops, "[train]\nfreeze = k\n", &rc, &err);
+        if (ops->has_params)
+            ck_assert_msg(rc == NN_OK && c->train.n_freeze == 1 && c->train.freeze_index[0] == 2,
+                          "freeze = %s: %s", ops->type, err.msg);
+        else
+            ck_assert_msg(rc == NN_E_CONFIG && strstr(err.msg, "which has no parameters"),
+                          "freeze = %s: %s", ops->type, rc ? err.msg : "accepted");
+        drop(c);
+    }
+    ck_assert_int_ge(kinds, 10);
+    free(doc);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("io_config");
@@ -958,6 +1016,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_read_text_file);
     tcase_add_test(tc, test_docs_match_reference);
     tcase_add_test(tc, test_reference_content);
+    tcase_add_test(tc, test_every_layer_kind);
     suite_add_tcase(s, tc);
     return s;
 }

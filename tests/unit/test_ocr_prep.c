@@ -271,6 +271,9 @@ START_TEST(test_config_errors)
         {"[x]\ntype = folder\npath = /tmp\nwriter = w(\n", "bad.ini:20: [x] writer = w(:"},
         {"[x]\ntype = folder\npath = /tmp\nwriter = w\n",
          "bad.ini:20: [x] writer = w: needs a group '(...)' that captures the writer"},
+        /* found by tests/fuzz/fuzz_prep_config: regcomp takes minutes on stacked repeats */
+        {"[x]\ntype = folder\npath = /tmp\nwriter = yw++++++++++++++++++++++++++([0-9]+)-\n",
+         "bad.ini:20: [x] writer = yw++++++++++++++++++++++++++([0-9]+)-: too many repeats"},
         {"[x]\ntype = idx\npath = /tmp\n", "bad.ini:17: source [x] (type idx) needs 'images ='"},
         {"[digits]\n", "bad.ini:17: duplicate section [digits], first at line 12"},
         {"split = sideways\n", "bad.ini:17: [digits] split = sideways: must be auto, train, valid or test"},

@@ -129,6 +129,59 @@ static int is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* How many positions pattern (a POSIX extended regex) grows to when its
+ * repeats are unrolled, as regcomp does: x+ is x x*, x{m,n} is n copies
+ * (stacked or nested repeats multiply). glibc's regcomp takes seconds to
+ * minutes beyond a few thousand (found by tests/fuzz/fuzz_prep_config with
+ * w+++++...), so a writer pattern must stay under REGEX_MAX_SIZE. */
+#define REGEX_MAX_SIZE 1000
+static double regex_size(const char *p)
+{
+    double total[64] = {0}, last[64] = {0}; /* per open group: done so far, the last atom */
+    int depth = 0;
+    for (; *p; p++) {
+        double *t = &total[depth], *l = &last[depth];
+        if (*p == '*' || *p == '?' || *p == '+' || *p == '{') {
+            double n = *p == '+' ? 2 : 1;
+            if (*p == '{') {
+                char *end;
+                long m = strtol(p + 1, &end, 10), hi = m;
+                if (*end == ',')
+                    hi = end[1] == '}' ? m + 1 : strtol(end + 1, &end, 10);
+                n = (double)(hi > m ? hi : m) + 1;
+                p = strchr(p, '}') ? strchr(p, '}') : p + strlen(p) - 1;
+            }
+            *l = *l * n + 1;
+            continue;
+        }
+        *t += *l;
+        *l = 1;
+        if (*p == '\\' && p[1])
+            p++;
+        else if (*p == '[') { /* a bracket expression is one position */
+            const char *q = p + 1 + (p[1] == '^');
+            q += *q == ']';
+            while (*q && *q != ']')
+                q += (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=') && strchr(q + 2, ']'))
+                         ? strchr(q + 2, ']') - q + 1 : 1;
+            p = *q ? q : q - 1;
+        } else if (*p == '(' && depth < 63) {
+            depth++;
+            total[depth] = last[depth] = 0;
+        } else if (*p == ')' && depth > 0) {
+            double inner = total[depth] + last[depth] + 1;
+            depth--;
+            last[depth] = inner;
+        }
+        if (total[depth] + last[depth] > REGEX_MAX_SIZE)
+            return total[depth] + last[depth];
+    }
+    double size = 0;
+    for (int d = 0; d <= depth; d++)
+        size += total[d] + last[d];
+    return size;
+}
+
 /* The keys a type of source needs, the keys only some types allow, and the
  * path (a folder for folder sources, a file for the others). */
 static int check_source(nn_ini *ini, const nn_ini_section *sec, prep_source *s)
@@ -162,6 +215,10 @@ static int check_source(nn_ini *ini, const nn_ini_section *sec, prep_source *s)
     if (pe && s->type != PREP_FOLDER && is_dir(s->path))
         return nn_ini_fail_entry(ini, pe, "[%s] path = %s: a folder, not a file", s->name, s->path);
     const nn_ini_entry *we = nn_ini_entry_find(sec, "writer");
+    if (we && regex_size(s->writer) > REGEX_MAX_SIZE)
+        return nn_ini_fail_entry(ini, we, "[%s] writer = %s: too many repeats (unrolled, the "
+                                 "pattern has more than %d positions)", s->name, s->writer,
+                                 REGEX_MAX_SIZE);
     if (we) {
         int r = regcomp(&s->writer_re, s->writer, REG_EXTENDED);
         if (r != 0) {
