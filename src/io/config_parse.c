@@ -47,7 +47,7 @@ static int resolve_one(nn_ini *ini, nn_config *cfg, const nn_ini_section *s, con
     nn_layer_config *L = &cfg->layers[li];
     if (name[0] == '\0')
         return nn_ini_fail_entry(ini, e, "[%s] input = %s: empty layer name in the list", s->name,
-                          e->value);
+                                 e->value);
     if (strcmp(name, "input") == 0) {
         *index = -1;
         return NN_OK;
@@ -58,23 +58,22 @@ static int resolve_one(nn_ini *ini, nn_config *cfg, const nn_ini_section *s, con
             return NN_OK;
         }
     if (strcmp(name, L->name) == 0)
-        return nn_ini_fail_entry(ini, e, "[%s] input = %s: a layer cannot be its own input", L->name,
-                          name);
+        return nn_ini_fail_entry(ini, e, "[%s] input = %s: a layer cannot be its own input",
+                                 L->name, name);
     const nn_ini_section *later = nn_ini_section_find(ini, name);
     if (later && !later->fixed)
         return nn_ini_fail_entry(ini, e,
-                          "[%s] input = %s: [%s] comes later (line %d); input must name an "
-                          "earlier layer", L->name, name, name, later->line);
+                                 "[%s] input = %s: [%s] comes later (line %d); input must name an "
+                                 "earlier layer",
+                                 L->name, name, name, later->line);
     nn_ini_match m;
     nn_ini_match_init(&m, name);
     for (int j = 0; j < li; j++)
         nn_ini_match_try(&m, cfg->layers[j].name);
     nn_ini_match_try(&m, "input");
-    const char *best = nn_ini_match_best(&m);
-    char hint[NN_NAME_LEN + 32] = "";
-    if (best)
-        snprintf(hint, sizeof hint, " (did you mean '%s'?)", best);
-    return nn_ini_fail_entry(ini, e, "[%s] input = %s: no such layer%s", L->name, name, hint);
+    char hint[NN_NAME_LEN + 32];
+    return nn_ini_fail_entry(ini, e, "[%s] input = %s: no such layer%s", L->name, name,
+                             nn_ini_match_hint(&m, hint, sizeof hint));
 }
 
 /* L->input as resolved: the names, comma-separated; "" when the layer reads
@@ -111,7 +110,7 @@ static int resolve_input(nn_ini *ini, nn_config *cfg, const nn_ini_section *s, i
         while (next_name(&p, name, sizeof name)) {
             if (L->n_inputs == NN_MAX_INPUTS)
                 return nn_ini_fail_entry(ini, e, "[%s] input = %s: more than %d layers", L->name,
-                                  e->value, NN_MAX_INPUTS);
+                                         e->value, NN_MAX_INPUTS);
             int rc = resolve_one(ini, cfg, s, e, li, name, &L->input_index[L->n_inputs]);
             if (rc)
                 return rc;
@@ -120,11 +119,13 @@ static int resolve_input(nn_ini *ini, nn_config *cfg, const nn_ini_section *s, i
     }
     if (ts && L->n_inputs < ts->min_inputs)
         return nn_ini_fail_entry(ini, e ? e : &(nn_ini_entry){.line = s->line},
-                          "[%s] type %s needs at least %d inputs: write input = a, b",
-                          L->name, L->type, ts->min_inputs);
+                                 "[%s] type %s needs at least %d inputs: write input = a, b",
+                                 L->name, L->type, ts->min_inputs);
     if (ts && L->n_inputs > ts->max_inputs)
-        return nn_ini_fail_entry(ini, e, "[%s] input = %s: type %s takes one input (add and concat "
-                          "take several)", L->name, e->value, L->type);
+        return nn_ini_fail_entry(ini, e,
+                                 "[%s] input = %s: type %s takes one input (add and concat "
+                                 "take several)",
+                                 L->name, e->value, L->type);
     store_input_names(cfg, L);
     return NN_OK;
 }
@@ -194,22 +195,24 @@ static int check_data(nn_ini *ini, const nn_ini_section *s, nn_data_config *d)
         const char *images = data_field(d, pairs[i][0]), *labels = data_field(d, pairs[i][1]);
         const nn_ini_entry *le = nn_ini_entry_find(s, pairs[i][1]);
         if (d->format != NN_FORMAT_IDX && le)
-            return nn_ini_fail_entry(ini, le, "[data] %s: %s files hold their own labels; remove it%s",
-                              pairs[i][1], d->format == NN_FORMAT_MAT ? ".mat" : ".h5",
-                              chose ? " (or set format = idx)" : "");
+            return nn_ini_fail_entry(
+                ini, le, "[data] %s: %s files hold their own labels; remove it%s", pairs[i][1],
+                d->format == NN_FORMAT_MAT ? ".mat" : ".h5", chose ? " (or set format = idx)" : "");
         if (d->format == NN_FORMAT_IDX && images[0] && !labels[0])
-            return nn_ini_fail_line(ini, s->line, "[data] %s needs '%s =' with format idx%s", pairs[i][0],
-                             pairs[i][1],
-                             chose ? " (format = auto chose idx: train does not end in .mat "
-                                     "or .h5)" : "");
+            return nn_ini_fail_line(ini, s->line, "[data] %s needs '%s =' with format idx%s",
+                                    pairs[i][0], pairs[i][1],
+                                    chose ? " (format = auto chose idx: train does not end in .mat "
+                                            "or .h5)"
+                                          : "");
         if (!images[0] && le)
             return nn_ini_fail_entry(ini, le, "[data] %s is given but %s is not", pairs[i][1],
-                              pairs[i][0]);
+                                     pairs[i][0]);
     }
     const nn_ini_entry *vf = nn_ini_entry_find(s, "valid_fraction");
     if (d->valid[0] && vf)
-        return nn_ini_fail_entry(ini, vf, "[data] valid_fraction has no effect when valid is given; "
-                          "remove one of them");
+        return nn_ini_fail_entry(ini, vf,
+                                 "[data] valid_fraction has no effect when valid is given; "
+                                 "remove one of them");
     return NN_OK;
 }
 
@@ -219,9 +222,10 @@ static int check_train(nn_ini *ini, const nn_ini_section *train, const nn_train_
 {
     if (t->target != NN_TARGET_INPUT || t->loss == NN_LOSS_MSE)
         return NN_OK;
-    return nn_ini_fail_entry(ini, nn_ini_entry_find(train, "target"),
-                      "[train] target = input needs loss = mse (the output is compared with the "
-                      "input image, not a class label)");
+    return nn_ini_fail_entry(
+        ini, nn_ini_entry_find(train, "target"),
+        "[train] target = input needs loss = mse (the output is compared with the "
+        "input image, not a class label)");
 }
 
 /* out = runs/<config file name without .ini> */
@@ -266,26 +270,27 @@ static int resolve_freeze(nn_ini *ini, nn_config *cfg, const nn_ini_section *s)
         while (j < cfg->n_layers && strcmp(cfg->layers[j].name, name) != 0)
             j++;
         if (name[0] == '\0')
-            return nn_ini_fail_entry(ini, e, "[train] freeze = %s: empty layer name in the list", e->value);
+            return nn_ini_fail_entry(ini, e, "[train] freeze = %s: empty layer name in the list",
+                                     e->value);
         if (j == cfg->n_layers) {
             nn_ini_match m;
             nn_ini_match_init(&m, name);
             for (int i = 0; i < cfg->n_layers; i++)
                 nn_ini_match_try(&m, cfg->layers[i].name);
-            const char *best = nn_ini_match_best(&m);
-            char hint[NN_NAME_LEN + 32] = "";
-            if (best)
-                snprintf(hint, sizeof hint, " (did you mean '%s'?)", best);
-            return nn_ini_fail_entry(ini, e, "[train] freeze = %s: no layer [%s]%s", e->value, name, hint);
+            char hint[NN_NAME_LEN + 32];
+            return nn_ini_fail_entry(ini, e, "[train] freeze = %s: no layer [%s]%s", e->value,
+                                     name, nn_ini_match_hint(&m, hint, sizeof hint));
         }
         const nn_layer_ops *ts = nn_layer_ops_find(cfg->layers[j].type);
         if (ts && !ts->has_params)
-            return nn_ini_fail_entry(ini, e, "[train] freeze = %s: [%s] is a %s layer, which has no "
-                              "parameters", e->value, name, cfg->layers[j].type);
+            return nn_ini_fail_entry(ini, e,
+                                     "[train] freeze = %s: [%s] is a %s layer, which has no "
+                                     "parameters",
+                                     e->value, name, cfg->layers[j].type);
         for (int i = 0; i < t->n_freeze; i++)
             if (t->freeze_index[i] == j)
-                return nn_ini_fail_entry(ini, e, "[train] freeze = %s: [%s] is named twice", e->value,
-                                  name);
+                return nn_ini_fail_entry(ini, e, "[train] freeze = %s: [%s] is named twice",
+                                         e->value, name);
         t->freeze_index[t->n_freeze++] = j;
     }
     return NN_OK;
@@ -295,7 +300,8 @@ static int interpret(nn_ini *ini, nn_config *cfg, unsigned flags)
 {
     if (nn_ini_defaults(&nn_cfg_rules, NN_SCOPE_DATA, &cfg->data) ||
         nn_ini_defaults(&nn_cfg_rules, NN_SCOPE_TRAIN, &cfg->train))
-        return nn_ini_fail_line(ini, 0, "internal error: a default in the config schema does "
+        return nn_ini_fail_line(ini, 0,
+                                "internal error: a default in the config schema does "
                                 "not convert");
     if (ini->n_others && !(cfg->layers = calloc((size_t)ini->n_others, sizeof *cfg->layers)))
         return nn_fail(ini->err, NN_E_NOMEM, "%s: out of memory", ini->path);
@@ -314,10 +320,12 @@ static int interpret(nn_ini *ini, nn_config *cfg, unsigned flags)
     if (rc)
         return rc;
     if (!data)
-        return nn_ini_fail_line(ini, 0, "no [data] section: name the training set with [data] "
+        return nn_ini_fail_line(ini, 0,
+                                "no [data] section: name the training set with [data] "
                                 "train = ...");
     if (cfg->n_layers == 0)
-        return nn_ini_fail_line(ini, 0, "no layers: add a section per layer, e.g. [output] with "
+        return nn_ini_fail_line(ini, 0,
+                                "no layers: add a section per layer, e.g. [output] with "
                                 "type = dense and units = 10");
     if ((rc = check_data(ini, data, &cfg->data)) || (rc = check_train(ini, train, &cfg->train)) ||
         (rc = default_out(ini, cfg)) || (rc = resolve_freeze(ini, cfg, train)))

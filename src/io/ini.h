@@ -184,6 +184,8 @@ typedef struct nn_ini_match {
 void nn_ini_match_init(nn_ini_match *m, const char *word);
 void nn_ini_match_try(nn_ini_match *m, const char *candidate);
 const char *nn_ini_match_best(const nn_ini_match *m);
+/* " (did you mean 'x'?)" for the best match, or "", in buf [n]. */
+const char *nn_ini_match_hint(const nn_ini_match *m, char *buf, size_t n);
 
 /* Append s [n] to the malloc'ed string *buf (*len characters, *cap bytes),
  * growing it: 0, or -1 when out of memory (*buf is kept). */

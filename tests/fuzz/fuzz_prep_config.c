@@ -13,7 +13,8 @@ static prep_config cfg, again;
 
 static void check(const prep_config *c)
 {
-    if (c->n_src < 1 || c->n_src > PREP_MAX_SOURCES || !c->out[0] || c->n_classes > PREP_MAX_CLASSES)
+    if (c->n_src < 1 || c->n_src > PREP_MAX_SOURCES || !c->out[0] ||
+        c->n_classes > PREP_MAX_CLASSES)
         abort();
     for (int i = 0; i < c->n_classes; i++)
         if (!c->classes[i][0])

@@ -47,8 +47,8 @@ static const nn_key_spec keys[] = {
      .doc = "redraw every glyph's skeleton with strokes this wide (a fraction of the glyph's "
             "longer side); 0 keeps the strokes as written"},
     {OUTPUT, "valid_fraction", NN_KEY_FLOAT, O(valid_fraction), 0, NULL, NN_IN_CLOSED(0, 0.9),
-     "0.1", NULL, 0,
-     .doc = "share of writers (or samples, when writers are unknown) for validation"},
+     "0.1", NULL, 0, .doc = "share of writers (or samples, when writers are unknown) for "
+                            "validation"},
     {OUTPUT, "test_fraction", NN_KEY_FLOAT, O(test_fraction), 0, NULL, NN_IN_CLOSED(0, 0.9), "0.1",
      NULL, 0, .doc = "share of writers (or samples) for the test split"},
     {OUTPUT, "seed", NN_KEY_U64, O(seed), 0, NULL, NN_NO_RANGE, "1", NULL, 0,
@@ -60,8 +60,8 @@ static const nn_key_spec keys[] = {
      NULL, 0, .doc = "at most this many validation and test samples per class (0: all)"},
     {OUTPUT, "augment_prob", NN_KEY_FLOAT, O(augment_prob), 0, NULL, NN_IN_CLOSED(0, 1), "0.5",
      NULL, 0, .doc = "chance that a kept training sample is distorted too (copies always are)"},
-    {OUTPUT, "augment_max", NN_KEY_INT, O(augment_max), 0, NULL, NN_IN_CLOSED(0, 1000), "10",
-     NULL, 0, .doc = "at most this many distorted copies of one sample"},
+    {OUTPUT, "augment_max", NN_KEY_INT, O(augment_max), 0, NULL, NN_IN_CLOSED(0, 1000), "10", NULL,
+     0, .doc = "at most this many distorted copies of one sample"},
     {OUTPUT, "rotate", NN_KEY_FLOAT, O(rotate), 0, NULL, NN_IN_CLOSED(0, 45), "10", NULL, 0,
      .doc = "distortion: rotation up to this many degrees either way"},
     {OUTPUT, "shear", NN_KEY_FLOAT, O(shear), 0, NULL, NN_IN_CLOSED(0, 1), "0.3", NULL, 0,
@@ -82,19 +82,16 @@ static const nn_key_spec keys[] = {
     {SOURCE, "path", NN_KEY_INPATH, S(path), 0, NULL, NN_NO_RANGE, NULL, NULL, 0,
      .doc = "mat: the file; folder: the folder"},
     {SOURCE, "classes", NN_KEY_NAMES, NAMES(prep_source), NULL, NN_NO_RANGE, NULL, NULL, 0,
-     .doc = "idx, mat: names of labels 0, 1, ... (default: the reader's, `0`..`9` for 10 "
-            "classes)"},
+     .doc = "idx, mat: names of labels 0, 1, ... (default: the reader's, `0`..`9` for 10 classes)"},
     {SOURCE, "ink", NN_KEY_ENUM, S(ink), 0, ink_names, NN_NO_RANGE, "auto", NULL, 0,
      .doc = "ink darker or lighter than the paper; `auto` decides per image from its border"},
     {SOURCE, "split", NN_KEY_ENUM, S(split), 0, split_names, NN_NO_RANGE, "auto", NULL, 0,
      .doc = "`auto`: by writer or at random, per the fractions; `train`, `valid`, `test`: all "
             "samples go there (e.g. MNIST's own test file, whose writers differ from its "
-            "training file's)",
-     .first = PREP_SPLIT_AUTO},
+            "training file's)", .first = PREP_SPLIT_AUTO},
     {SOURCE, "writer", NN_KEY_TEXT, S(writer), 0, NULL, NN_NO_RANGE, NULL, NULL, 0,
      .doc = "folder: POSIX extended regex on the file name whose first group names the writer, "
-            "so one writer's samples stay in one split (e.g. `img[0-9]+-([0-9]+)` for "
-            "Chars74K)",
+            "so one writer's samples stay in one split (e.g. `img[0-9]+-([0-9]+)` for Chars74K)",
      .what = "regular expression"},
     {SOURCE, "transpose", NN_KEY_BOOL, S(transpose), 0, NULL, NN_NO_RANGE, "false", NULL, 0,
      .doc = "idx, mat: transpose each image (EMNIST)"},
@@ -135,6 +132,20 @@ static int is_dir(const char *p)
  * minutes beyond a few thousand (found by tests/fuzz/fuzz_prep_config with
  * w+++++...), so a writer pattern must stay under REGEX_MAX_SIZE. */
 #define REGEX_MAX_SIZE 1000
+
+/* The ']' that closes the bracket expression at p ("[^]a-z[:digit:]]"), or
+ * the last character when it is not closed. */
+static const char *bracket_end(const char *p)
+{
+    const char *q = p + 1 + (p[1] == '^');
+    q += *q == ']'; /* a leading ']' is a member */
+    while (*q && *q != ']') {
+        const char *close = q[0] == '[' && q[1] && strchr(":.=", q[1]) ? strchr(q + 2, ']') : NULL;
+        q = close ? close + 1 : q + 1; /* [:class:], [.coll.], [=equiv=] */
+    }
+    return *q ? q : q - 1;
+}
+
 static double regex_size(const char *p)
 {
     double total[64] = {0}, last[64] = {0}; /* per open group: done so far, the last atom */
@@ -148,7 +159,7 @@ static double regex_size(const char *p)
                 long m = strtol(p + 1, &end, 10), hi = m;
                 if (*end == ',')
                     hi = end[1] == '}' ? m + 1 : strtol(end + 1, &end, 10);
-                n = (double)(hi > m ? hi : m) + 1;
+                n = (double)(hi > m ? hi : m > 0 ? m : 0) + 1;
                 p = strchr(p, '}') ? strchr(p, '}') : p + strlen(p) - 1;
             }
             *l = *l * n + 1;
@@ -158,14 +169,9 @@ static double regex_size(const char *p)
         *l = 1;
         if (*p == '\\' && p[1])
             p++;
-        else if (*p == '[') { /* a bracket expression is one position */
-            const char *q = p + 1 + (p[1] == '^');
-            q += *q == ']';
-            while (*q && *q != ']')
-                q += (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=') && strchr(q + 2, ']'))
-                         ? strchr(q + 2, ']') - q + 1 : 1;
-            p = *q ? q : q - 1;
-        } else if (*p == '(' && depth < 63) {
+        else if (*p == '[') /* a bracket expression is one position */
+            p = bracket_end(p);
+        else if (*p == '(' && depth < 63) {
             depth++;
             total[depth] = last[depth] = 0;
         } else if (*p == ')' && depth > 0) {
@@ -206,8 +212,7 @@ static int check_source(nn_ini *ini, const nn_ini_section *sec, prep_source *s)
         const nn_ini_entry *e = nn_ini_entry_find(sec, only[i][0]);
         if (e && !strstr(only[i][1], type_names[s->type]))
             return nn_ini_fail_entry(ini, e, "[%s] %s is for %s sources, and [%s] is a %s source",
-                                     s->name, only[i][0], only[i][1], s->name,
-                                     type_names[s->type]);
+                                     s->name, only[i][0], only[i][1], s->name, type_names[s->type]);
     }
     const nn_ini_entry *pe = nn_ini_entry_find(sec, "path");
     if (pe && s->type == PREP_FOLDER && !is_dir(s->path))
@@ -216,9 +221,10 @@ static int check_source(nn_ini *ini, const nn_ini_section *sec, prep_source *s)
         return nn_ini_fail_entry(ini, pe, "[%s] path = %s: a folder, not a file", s->name, s->path);
     const nn_ini_entry *we = nn_ini_entry_find(sec, "writer");
     if (we && regex_size(s->writer) > REGEX_MAX_SIZE)
-        return nn_ini_fail_entry(ini, we, "[%s] writer = %s: too many repeats (unrolled, the "
-                                 "pattern has more than %d positions)", s->name, s->writer,
-                                 REGEX_MAX_SIZE);
+        return nn_ini_fail_entry(ini, we,
+                                 "[%s] writer = %s: too many repeats (unrolled, the "
+                                 "pattern has more than %d positions)",
+                                 s->name, s->writer, REGEX_MAX_SIZE);
     if (we) {
         int r = regcomp(&s->writer_re, s->writer, REG_EXTENDED);
         if (r != 0) {
@@ -228,8 +234,10 @@ static int check_source(nn_ini *ini, const nn_ini_section *sec, prep_source *s)
         }
         s->has_writer = 1;
         if (s->writer_re.re_nsub < 1)
-            return nn_ini_fail_entry(ini, we, "[%s] writer = %s: needs a group '(...)' that "
-                                     "captures the writer", s->name, s->writer);
+            return nn_ini_fail_entry(ini, we,
+                                     "[%s] writer = %s: needs a group '(...)' that "
+                                     "captures the writer",
+                                     s->name, s->writer);
     }
     return NN_OK;
 }
@@ -289,10 +297,12 @@ static int interpret(nn_ini *ini, prep_config *cfg)
     if (rc)
         return rc;
     if (!out)
-        return nn_ini_fail_line(ini, 0, "no [output] section: name the file to write with "
+        return nn_ini_fail_line(ini, 0,
+                                "no [output] section: name the file to write with "
                                 "[output] file = ...");
     if (cfg->n_src == 0)
-        return nn_ini_fail_line(ini, 0, "no sources: add a section per source, e.g. [mnist] with "
+        return nn_ini_fail_line(ini, 0,
+                                "no sources: add a section per source, e.g. [mnist] with "
                                 "type = idx, images = ..., labels = ...");
     return check_output(ini, out, cfg);
 }
