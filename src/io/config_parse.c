@@ -296,8 +296,15 @@ static int resolve_freeze(nn_ini *ini, nn_config *cfg, const nn_ini_section *s)
     return NN_OK;
 }
 
-static int interpret(nn_ini *ini, nn_config *cfg, unsigned flags)
+typedef struct parse_job {
+    nn_config *cfg;
+    unsigned flags;
+} parse_job;
+
+static int interpret(nn_ini *ini, void *ctx)
 {
+    nn_config *cfg = ((parse_job *)ctx)->cfg;
+    unsigned flags = ((parse_job *)ctx)->flags;
     if (nn_ini_defaults(&nn_cfg_rules, NN_SCOPE_DATA, &cfg->data) ||
         nn_ini_defaults(&nn_cfg_rules, NN_SCOPE_TRAIN, &cfg->train))
         return nn_ini_fail_line(ini, 0,
@@ -317,16 +324,8 @@ static int interpret(nn_ini *ini, nn_config *cfg, unsigned flags)
         else
             rc = interpret_layer(ini, cfg, s, cfg->n_layers++);
     }
-    if (rc)
+    if (rc || (rc = nn_ini_check_sections(ini)))
         return rc;
-    if (!data)
-        return nn_ini_fail_line(ini, 0,
-                                "no [data] section: name the training set with [data] "
-                                "train = ...");
-    if (cfg->n_layers == 0)
-        return nn_ini_fail_line(ini, 0,
-                                "no layers: add a section per layer, e.g. [output] with "
-                                "type = dense and units = 10");
     if ((rc = check_data(ini, data, &cfg->data)) || (rc = check_train(ini, train, &cfg->train)) ||
         (rc = default_out(ini, cfg)) || (rc = resolve_freeze(ini, cfg, train)))
         return rc;
@@ -360,15 +359,9 @@ int nn_config_parse_flags(nn_config *cfg, const char *path, const char *text,
     memcpy(cfg->path, path, strlen(path) + 1);
     if (!text)
         return nn_fail(err, NN_E_CONFIG, "%s: no config text", path);
-    nn_ini ini;
-    int rc = nn_ini_read(&ini, &nn_cfg_rules, cfg->path, text, err);
-    for (int i = 0; i < n_overrides && rc == NN_OK; i++)
-        rc = nn_ini_override(&ini, overrides[i]);
-    if (rc == NN_OK)
-        rc = interpret(&ini, cfg, flags);
-    nn_ini_free(&ini);
-    if (rc == NN_OK && !(cfg->text = strdup(text)))
-        rc = nn_fail(err, NN_E_NOMEM, "%s: out of memory copying the config text", path);
+    parse_job job = {cfg, flags};
+    int rc = nn_ini_run(&nn_cfg_rules, cfg->path, text, overrides, n_overrides, interpret, &job,
+                        &cfg->text, err);
     if (rc != NN_OK)
         nn_config_free(cfg);
     return rc;

@@ -253,6 +253,9 @@ const nn_ini_rules nn_cfg_rules = {
     .fixed = fixed_sections,
     .max_others = NN_MAX_LAYERS,
     .others = "layers",
+    .no_first = "no [data] section: name the training set with [data] train = ...",
+    .no_others = "no layers: add a section per layer, e.g. [output] with type = dense and "
+                 "units = 10",
     .before_any = "[data], [train] or a layer section",
     .keys_doc = "nntrain --help-config",
     .set_example = "train.lr=0.1",

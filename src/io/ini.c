@@ -355,6 +355,22 @@ int nn_ini_read(nn_ini *ini, const nn_ini_rules *rules, const char *path, const 
     return NN_OK;
 }
 
+int nn_ini_run(const nn_ini_rules *rules, const char *path, const char *text,
+               const char *const *overrides, int n_overrides,
+               int (*interpret)(nn_ini *ini, void *ctx), void *ctx, char **copy, nn_error *err)
+{
+    nn_ini ini;
+    int rc = nn_ini_read(&ini, rules, path, text, err);
+    for (int i = 0; i < n_overrides && rc == NN_OK; i++)
+        rc = nn_ini_override(&ini, overrides[i]);
+    if (rc == NN_OK)
+        rc = interpret(&ini, ctx);
+    nn_ini_free(&ini);
+    if (rc == NN_OK && copy && !(*copy = strdup(text)))
+        rc = nn_fail(err, NN_E_NOMEM, "%s: out of memory copying the config text", path);
+    return rc;
+}
+
 /* ---- overrides ------------------------------------------------------------ */
 
 static void trim(const char **s, size_t *n)
@@ -579,6 +595,16 @@ int nn_ini_apply(nn_ini *ini, const nn_ini_section *s, const char *const *scopes
         if (rc)
             return rc;
     }
+    return NN_OK;
+}
+
+int nn_ini_check_sections(nn_ini *ini)
+{
+    const nn_ini_rules *r = ini->rules;
+    if (r->fixed && r->fixed[0] && !nn_ini_section_find(ini, r->fixed[0]))
+        return nn_ini_fail_line(ini, 0, "%s", r->no_first);
+    if (ini->n_others == 0)
+        return nn_ini_fail_line(ini, 0, "%s", r->no_others);
     return NN_OK;
 }
 

@@ -88,6 +88,8 @@ typedef struct nn_ini_rules {
     const char *const *fixed;
     int max_others;
     const char *others;          /* "layers": for "too many layers (at most 256)" */
+    const char *no_first;        /* nn_ini_check_sections: the message when fixed[0] is absent */
+    const char *no_others;       /* and when there is no other section */
     const char *before_any;      /* where a key before any section belongs */
     const char *keys_doc;        /* what lists the keys ("nntrain --help-config") */
     const char *set_example;     /* a good --set argument ("train.lr=0.1") */
@@ -133,6 +135,12 @@ int nn_ini_read(nn_ini *ini, const nn_ini_rules *rules, const char *path, const 
  * outlive ini (messages name it). */
 int nn_ini_override(nn_ini *ini, const char *arg);
 void nn_ini_free(nn_ini *ini);
+/* The whole read: nn_ini_read, the overrides in order, then the client's
+ * interpret(ini, ctx) over the sections, which are freed after. On success
+ * *copy (when copy is not NULL) is a malloc'ed copy of text. */
+int nn_ini_run(const nn_ini_rules *rules, const char *path, const char *text,
+               const char *const *overrides, int n_overrides,
+               int (*interpret)(nn_ini *ini, void *ctx), void *ctx, char **copy, nn_error *err);
 
 nn_ini_section *nn_ini_section_find(const nn_ini *ini, const char *name);
 /* NULL when s is NULL or has no such key. */
@@ -160,6 +168,9 @@ int nn_ini_set(nn_ini *ini, const nn_ini_section *s, const nn_ini_entry *e,
  * else with rules->keys_doc. */
 int nn_ini_apply(nn_ini *ini, const nn_ini_section *s, const char *const *scopes, int n,
                  void *base, const char *kind);
+/* The file has the section fixed[0] and at least one other ("file: " and
+ * rules->no_first or no_others when not). */
+int nn_ini_check_sections(nn_ini *ini);
 /* The first required key of scope that s does not give, or NULL. */
 const nn_key_spec *nn_ini_missing(const nn_ini *ini, const nn_ini_section *s, const char *scope);
 /* Every NN_KEY_DATAFILE value of scope in base (from section s) can be

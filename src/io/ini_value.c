@@ -420,43 +420,20 @@ void nn_ini_put(nn_ini_doc *d, const char *fmt, ...)
         d->len = d->len + (size_t)w < d->cap ? d->len + (size_t)w : d->cap - 1;
 }
 
+/* The reference's type column: "int >= 1", "`sgd`, `adam`", "path". */
 static const char *type_text(const nn_key_spec *k, char *buf, size_t n)
 {
+    static const char *const names[] = {
+        [NN_KEY_INT] = "int", [NN_KEY_U64] = "unsigned 64-bit int", [NN_KEY_FLOAT] = "float",
+        [NN_KEY_BOOL] = "bool", [NN_KEY_TEXT] = "text", [NN_KEY_PATH] = "path",
+        [NN_KEY_DATAFILE] = "path of a readable file", [NN_KEY_INPATH] = "path of a file or folder",
+        [NN_KEY_NAMES] = "list of names"};
+    if (k->type == NN_KEY_ENUM || k->type == NN_KEY_WORD)
+        return list_choices(k, "`", "`", ", ", ", ", buf, n);
     char r[64];
     range_text(k, r, sizeof r);
-    switch (k->type) {
-    case NN_KEY_INT:
-        snprintf(buf, n, "int%s%s", r[0] ? " " : "", r);
-        break;
-    case NN_KEY_U64:
-        snprintf(buf, n, "unsigned 64-bit int");
-        break;
-    case NN_KEY_FLOAT:
-        snprintf(buf, n, "float%s%s", r[0] ? " " : "", r);
-        break;
-    case NN_KEY_BOOL:
-        snprintf(buf, n, "bool");
-        break;
-    case NN_KEY_ENUM:
-    case NN_KEY_WORD:
-        list_choices(k, "`", "`", ", ", ", ", buf, n);
-        break;
-    case NN_KEY_TEXT:
-        snprintf(buf, n, "%s", k->what ? k->what : "text");
-        break;
-    case NN_KEY_PATH:
-        snprintf(buf, n, "path");
-        break;
-    case NN_KEY_DATAFILE:
-        snprintf(buf, n, "path of a readable file");
-        break;
-    case NN_KEY_INPATH:
-        snprintf(buf, n, "path of a file or folder");
-        break;
-    case NN_KEY_NAMES:
-        snprintf(buf, n, "list of names");
-        break;
-    }
+    snprintf(buf, n, "%s%s%s", k->type == NN_KEY_TEXT && k->what ? k->what : names[k->type],
+             r[0] ? " " : "", r);
     return buf;
 }
 

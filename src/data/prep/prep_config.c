@@ -111,6 +111,9 @@ static const nn_ini_rules rules = {
     .fixed = fixed_sections,
     .max_others = PREP_MAX_SOURCES,
     .others = "sources",
+    .no_first = "no [output] section: name the file to write with [output] file = ...",
+    .no_others = "no sources: add a section per source, e.g. [mnist] with type = idx, "
+                 "images = ..., labels = ...",
     .before_any = "[output] or a source section",
     .keys_doc = "docs/ocr.md",
     .set_example = "output.per_class=500",
@@ -273,8 +276,9 @@ static int check_output(nn_ini *ini, const nn_ini_section *out, prep_config *cfg
     return e ? nn_ini_fail_entry(ini, e, "%s", msg) : nn_ini_fail_line(ini, 0, "%s", msg);
 }
 
-static int interpret(nn_ini *ini, prep_config *cfg)
+static int interpret(nn_ini *ini, void *ctx)
 {
+    prep_config *cfg = ctx;
     if (nn_ini_defaults(&rules, OUTPUT, cfg))
         return nn_ini_fail_line(ini, 0, "internal error: a default does not convert");
     if (ini->n_others && !(cfg->src = calloc((size_t)ini->n_others, sizeof *cfg->src)))
@@ -294,16 +298,8 @@ static int interpret(nn_ini *ini, prep_config *cfg)
         if (k)
             rc = nn_ini_fail_line(ini, sec->line, "[output] needs '%s =': %s", k->key, k->doc);
     }
-    if (rc)
+    if (rc || (rc = nn_ini_check_sections(ini)))
         return rc;
-    if (!out)
-        return nn_ini_fail_line(ini, 0,
-                                "no [output] section: name the file to write with "
-                                "[output] file = ...");
-    if (cfg->n_src == 0)
-        return nn_ini_fail_line(ini, 0,
-                                "no sources: add a section per source, e.g. [mnist] with "
-                                "type = idx, images = ..., labels = ...");
     return check_output(ini, out, cfg);
 }
 
@@ -312,15 +308,8 @@ int prep_config_parse(prep_config *cfg, const char *path, const char *text,
 {
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->path, sizeof cfg->path, "%s", path);
-    nn_ini ini;
-    int rc = nn_ini_read(&ini, &rules, cfg->path, text, err);
-    for (int i = 0; !rc && i < n_overrides; i++)
-        rc = nn_ini_override(&ini, overrides[i]);
-    if (!rc)
-        rc = interpret(&ini, cfg);
-    nn_ini_free(&ini);
-    if (!rc && !(cfg->text = strdup(text)))
-        rc = nn_fail(err, NN_E_NOMEM, "%s: out of memory", path);
+    int rc = nn_ini_run(&rules, cfg->path, text, overrides, n_overrides, interpret, cfg,
+                        &cfg->text, err);
     if (rc)
         prep_config_free(cfg);
     return rc;
