@@ -143,7 +143,7 @@ static int add_entry(nn_ini_section *s, const char *key, const char *value, size
     return 0;
 }
 
-void nn_ini_free(nn_ini *ini)
+static void free_sections(nn_ini *ini)
 {
     for (int i = 0; i < ini->n_sec; i++) {
         for (int j = 0; j < ini->sec[i].n; j++) {
@@ -332,8 +332,8 @@ static int syntax_error(nn_ini *ini, const char *text, int line)
                             (int)(len > 80 ? 80 : len), s);
 }
 
-int nn_ini_read(nn_ini *ini, const nn_ini_rules *rules, const char *path, const char *text,
-                nn_error *err)
+static int read_sections(nn_ini *ini, const nn_ini_rules *rules, const char *path,
+                         const char *text, nn_error *err)
 {
     memset(ini, 0, sizeof *ini);
     ini->rules = rules;
@@ -353,22 +353,6 @@ int nn_ini_read(nn_ini *ini, const nn_ini_rules *rules, const char *path, const 
     if (r < 0)
         return nn_ini_fail_line(ini, 0, "cannot parse (inih error %d)", r);
     return NN_OK;
-}
-
-int nn_ini_run(const nn_ini_rules *rules, const char *path, const char *text,
-               const char *const *overrides, int n_overrides,
-               int (*interpret)(nn_ini *ini, void *ctx), void *ctx, char **copy, nn_error *err)
-{
-    nn_ini ini;
-    int rc = nn_ini_read(&ini, rules, path, text, err);
-    for (int i = 0; i < n_overrides && rc == NN_OK; i++)
-        rc = nn_ini_override(&ini, overrides[i]);
-    if (rc == NN_OK)
-        rc = interpret(&ini, ctx);
-    nn_ini_free(&ini);
-    if (rc == NN_OK && copy && !(*copy = strdup(text)))
-        rc = nn_fail(err, NN_E_NOMEM, "%s: out of memory copying the config text", path);
-    return rc;
 }
 
 /* ---- overrides ------------------------------------------------------------ */
@@ -394,7 +378,7 @@ static int bad_override(nn_ini *ini, const char *arg, const char *fmt, ...)
     return rc;
 }
 
-int nn_ini_override(nn_ini *ini, const char *arg)
+static int apply_override(nn_ini *ini, const char *arg)
 {
     const nn_ini_rules *r = ini->rules;
     const char *eq = strchr(arg, '=');
@@ -443,6 +427,22 @@ int nn_ini_override(nn_ini *ini, const char *arg)
     if (add_entry(s, keybuf, val, nv, 0, arg))
         return fail_nomem(ini);
     return NN_OK;
+}
+
+int nn_ini_run(const nn_ini_rules *rules, const char *path, const char *text,
+               const char *const *overrides, int n_overrides,
+               int (*interpret)(nn_ini *ini, void *ctx), void *ctx, char **copy, nn_error *err)
+{
+    nn_ini ini;
+    int rc = read_sections(&ini, rules, path, text, err);
+    for (int i = 0; i < n_overrides && rc == NN_OK; i++)
+        rc = apply_override(&ini, overrides[i]);
+    if (rc == NN_OK)
+        rc = interpret(&ini, ctx);
+    free_sections(&ini);
+    if (rc == NN_OK && copy && !(*copy = strdup(text)))
+        rc = nn_fail(err, NN_E_NOMEM, "%s: out of memory copying the config text", path);
+    return rc;
 }
 
 /* ---- interpreting values -------------------------------------------------- */

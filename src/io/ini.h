@@ -2,16 +2,20 @@
  * (src/io/config_*.c) and the data-set config of `nntrain prep`
  * (src/data/prep/prep_config.c). Each client describes its keys in a table
  * of nn_key_spec rows grouped by scope (a kind of section: "train",
- * "conv", "output", "source") and drives the engine section by section:
+ * "conv", "output", "source") and a few rules (nn_ini_rules), then calls
+ * nn_ini_run, which reads the text (inih) into sections of raw entries,
+ * merges the `--set section.key=value` overrides and hands the sections to
+ * the client's interpret function, which goes section by section:
  *
- *   nn_ini_read         the text, through inih, into sections of raw entries
- *   nn_ini_override     merge one `--set section.key=value`
- *   nn_ini_defaults     store the defaults of a scope's keys
- *   nn_ini_apply        every entry of a section through its scopes:
- *                       ${VAR} expansion, conversion, range, did-you-mean
- *   nn_ini_missing      the first required key a section lacks
- *   nn_ini_check_files  the input files a section names can be read
- *   nn_ini_put_table    a scope's keys as a Markdown table (the reference)
+ *   nn_ini_defaults       store the defaults of a scope's keys
+ *   nn_ini_apply          every entry of a section through its scopes:
+ *                         ${VAR} expansion, conversion, range, did-you-mean
+ *   nn_ini_missing        the first required key a section lacks
+ *   nn_ini_check_sections the sections every file needs are there
+ *   nn_ini_check_files    the input files a section names can be read
+ *
+ * and nn_ini_put_table writes a scope's keys as a Markdown table for the
+ * reference (`nntrain --help-config`, `nntrain prep --help-config`).
  *
  * Every error is "file:line: message", "file: message" or "--set arg:
  * message" with code NN_E_CONFIG (NN_E_NOMEM when out of memory). The
@@ -65,7 +69,7 @@ typedef struct nn_key_spec {
     const char *const *choices;  /* NN_KEY_ENUM: NULL-terminated */
     int range;                   /* NN_RANGE_* */
     double lo, hi;
-    const char *def;             /* default, converted like a value; NULL: none */
+    const char *def;             /* default, converted like a value ("": empty text); NULL: none */
     const char *def_doc;         /* the reference's default column when def is NULL */
     int required;                /* the section must give it (nn_ini_missing) */
     const char *doc;             /* one line for the reference */
@@ -127,17 +131,11 @@ struct nn_ini {
     int line, max_line, cur, code, fail_line;
 };
 
-/* Read text (from path, for messages) into ini. On failure the sections
- * read so far stay for nn_ini_free. path must outlive ini. */
-int nn_ini_read(nn_ini *ini, const nn_ini_rules *rules, const char *path, const char *text,
-                nn_error *err);
-/* "section.key=value": replaces the file's value or adds the key. arg must
- * outlive ini (messages name it). */
-int nn_ini_override(nn_ini *ini, const char *arg);
-void nn_ini_free(nn_ini *ini);
-/* The whole read: nn_ini_read, the overrides in order, then the client's
- * interpret(ini, ctx) over the sections, which are freed after. On success
- * *copy (when copy is not NULL) is a malloc'ed copy of text. */
+/* Read text (from path, which must outlive the call) into sections, merge
+ * the overrides in order ("section.key=value": replaces the file's value or
+ * adds the key), then let the client's interpret(ini, ctx) go through the
+ * sections, which are freed after. On success *copy (when copy is not NULL)
+ * is a malloc'ed copy of text. */
 int nn_ini_run(const nn_ini_rules *rules, const char *path, const char *text,
                const char *const *overrides, int n_overrides,
                int (*interpret)(nn_ini *ini, void *ctx), void *ctx, char **copy, nn_error *err);
