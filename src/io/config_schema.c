@@ -271,7 +271,8 @@ static void put_intro(nn_ini_doc *t)
     nn_ini_put(t,
         "# nntrain configuration reference\n"
         "\n"
-        "<!-- Generated from src/io/config_schema.c: `nntrain --help-config` prints it.\n"
+        "<!-- Generated from the key table in src/io/config_schema.c and the layer kinds\n"
+        "     in src/layers/registry.c: `nntrain --help-config` prints it.\n"
         "     test_io_config fails when this file differs from the program's output. -->\n"
         "\n"
         "A run is described by one INI file: a `[data]` section, a `[train]` section and\n"
