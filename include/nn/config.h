@@ -19,7 +19,8 @@
 
 #define NN_NAME_LEN 64
 #define NN_PATH_LEN 1024
-#define NN_MAX_LAYERS 256
+#define NN_MAX_LAYERS 256           /* layers in one network, at most */
+#define NN_MAX_CLASSES 256          /* names in [data] classes, at most */
 #define NN_MAX_INPUTS 8             /* layers feeding one layer (add, concat) */
 #define NN_LAYER_LIST_LEN 1024      /* a comma-separated list of layer names (lines are shorter) */
 
@@ -48,7 +49,7 @@ typedef struct nn_data_config {
     int transpose;                  /* transpose = false: transpose each image (EMNIST) */
     int invert;                     /* invert = false: x -> 1 - x (flip ink polarity) */
     int n_class_names;              /* classes = A, B, ... (optional) */
-    char class_names[NN_MAX_LAYERS][32];
+    char (*class_names)[32];        /* [n_class_names], malloc'ed */
     double augment_shift;           /* augment_shift = 0: random shift of training images, pixels */
     double augment_rotate;          /* augment_rotate = 0: random rotation, degrees */
     double augment_scale;           /* augment_scale = 0: random scale in [1 - s, 1 + s] */
@@ -78,7 +79,8 @@ typedef struct nn_train_config {
                                        (copied by layer name where shapes match); "" none */
     char freeze[NN_LAYER_LIST_LEN]; /* freeze = layer, layer, ...: parameters kept fixed */
     int n_freeze;                   /* resolved by the parser: */
-    int freeze_index[NN_MAX_LAYERS]; /* indices of those layers in nn_config.layers */
+    int *freeze_index;              /* [n_freeze] indices of those layers in nn_config.layers,
+                                       malloc'ed */
 } nn_train_config;
 
 typedef struct nn_layer_config {
@@ -103,12 +105,15 @@ typedef struct nn_layer_config {
     int input_index[NN_MAX_INPUTS]; /* indices of those layers in nn_config.layers, -1 = network input */
 } nn_layer_config;
 
+/* The arrays (layers, class names, frozen layers) are malloc'ed to the size
+ * the file asks for; nn_config_free releases them. A copy of the struct
+ * shares them (copy it only to read). */
 typedef struct nn_config {
     char path[NN_PATH_LEN];         /* file the config came from */
     char *text;                     /* the file's text (malloc'ed), stored in checkpoints */
     nn_data_config data;
     nn_train_config train;
-    nn_layer_config layers[NN_MAX_LAYERS];
+    nn_layer_config *layers;        /* [n_layers], in file order */
     int n_layers;
 } nn_config;
 
@@ -117,8 +122,9 @@ typedef struct nn_config {
  * variable (an unset variable is an error). Checks that every input data file
  * named exists and is readable. cfg->text becomes a copy of text.
  * Returns NN_OK or NN_E_CONFIG with "file:line: message" (NN_E_NOMEM when out
- * of memory). On failure cfg->text is NULL; nn_config_free(cfg) is safe after
- * success and failure alike. Not thread-safe (call it once, from main). */
+ * of memory). On failure cfg holds nothing (cfg->text and cfg->layers are
+ * NULL); nn_config_free(cfg) is safe after success and failure alike, and
+ * twice. Not thread-safe (call it once, from main). */
 int nn_config_parse(nn_config *cfg, const char *path, const char *text,
                     const char *const *overrides, int n_overrides, nn_error *err);
 

@@ -62,9 +62,15 @@ typedef struct nn_ctx {
 
 typedef struct nn_layer nn_layer;
 
+/* A layer kind. The table of kinds (src/layers/registry.c) is the one list
+ * the config reads: the `type =` values it accepts, how many inputs each
+ * takes, which can be frozen, and the kind's paragraph in docs/config.md
+ * (its keys are in the config's key table, src/io/config_schema.c). */
 typedef struct nn_layer_ops {
-    const char *type;
+    const char *type;             /* the name: the `type =` value */
+    const char *doc;              /* what it computes, one paragraph of Markdown */
     int min_inputs, max_inputs;   /* how many layers may feed it (1, 1 for most) */
+    int has_params;               /* has trainable parameters (can be frozen) */
     int has_activation;           /* applies cfg->activation to its output */
     /* From l->cfg and l->in_shapes: check them, set l->out_shape, declare
      * parameters (name, dims, init, decay, fans), and say how much memory it
@@ -129,6 +135,8 @@ struct nn_layer {
 
 /* Look up the ops table of a layer type ("dense"); NULL if unknown. */
 const nn_layer_ops *nn_layer_ops_find(const char *type);
+/* The i-th layer kind (in the order the reference lists them), NULL past the last. */
+const nn_layer_ops *nn_layer_ops_at(int i);
 
 /* Declare a parameter during setup (updated by the optimizer, fill 0). */
 nn_param *nn_layer_add_param(nn_layer *l, const char *name, int rank, const uint64_t *dims,

@@ -36,6 +36,8 @@ static void add_backward(nn_layer *l, const float *const *inputs, const float *o
 
 const nn_layer_ops nn_add_ops = {
     .type = "add",
+    .doc = "Element-wise sum of two or more inputs of the same shape (a residual "
+           "connection, Darknet's [shortcut]): `input = a, b`.",
     .min_inputs = 2,
     .max_inputs = NN_MAX_INPUTS,
     .has_activation = 1,

@@ -70,6 +70,7 @@ static void avgpool_backward(nn_layer *l, const float *const *inputs, const floa
 
 const nn_layer_ops nn_avgpool_ops = {
     .type = "avgpool",
+    .doc = "Mean over `size` x `size` windows of each channel.",
     .min_inputs = 1,
     .max_inputs = 1,
     .setup = nn_pool_setup,

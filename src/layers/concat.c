@@ -43,6 +43,9 @@ static void concat_backward(nn_layer *l, const float *const *inputs, const float
 
 const nn_layer_ops nn_concat_ops = {
     .type = "concat",
+    .doc = "Concatenation of two or more inputs along channels (a skip connection, "
+           "Darknet's [route]): inputs C1 x H x W, C2 x H x W, ... -> (C1 + C2 + ...) x H "
+           "x W. No keys besides `type` and `input`.",
     .min_inputs = 2,
     .max_inputs = NN_MAX_INPUTS,
     .setup = concat_setup,

@@ -296,8 +296,13 @@ static void conv_backward(nn_layer *l, const float *const *inputs, const float *
 
 const nn_layer_ops nn_conv_ops = {
     .type = "conv",
+    .doc = "2-D convolution (cross-correlation, as in PyTorch) of C x H x W inputs with "
+           "`filters` kernels of C x `size` x `size`; output `filters` x H' x W' with "
+           "H' = (H + 2 padding - size) / stride + 1. Weights `W` are stored "
+           "[filters, C, size, size], biases `b` [filters].",
     .min_inputs = 1,
     .max_inputs = 1,
+    .has_params = 1,
     .has_activation = 1,
     .setup = conv_setup,
     .forward = conv_forward,

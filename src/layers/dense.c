@@ -70,8 +70,11 @@ static void dense_backward(nn_layer *l, const float *const *inputs, const float 
 
 const nn_layer_ops nn_dense_ops = {
     .type = "dense",
+    .doc = "Fully connected: `y = activation(W x + b)`, W is `units` x inputs (the input is "
+           "flattened).",
     .min_inputs = 1,
     .max_inputs = 1,
+    .has_params = 1,
     .has_activation = 1,
     .setup = dense_setup,
     .forward = dense_forward,

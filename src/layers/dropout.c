@@ -67,6 +67,9 @@ static void dropout_backward(nn_layer *l, const float *const *inputs, const floa
 
 const nn_layer_ops nn_dropout_ops = {
     .type = "dropout",
+    .doc = "Inverted dropout: in training each value is zeroed with probability `rate`; "
+           "which ones is a function of (seed, epoch, sample index), never of the rank. "
+           "Evaluation passes values through.",
     .min_inputs = 1,
     .max_inputs = 1,
     .setup = dropout_setup,

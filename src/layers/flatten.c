@@ -12,6 +12,8 @@ static int flatten_setup(nn_layer *l, nn_error *err)
 
 const nn_layer_ops nn_flatten_ops = {
     .type = "flatten",
+    .doc = "C x H x W -> (C H W) x 1 x 1, in NCHW order (as PyTorch's Flatten). No keys "
+           "besides `type` and `input`.",
     .min_inputs = 1,
     .max_inputs = 1,
     .setup = flatten_setup,

@@ -45,6 +45,8 @@ static void gap_backward(nn_layer *l, const float *const *inputs, const float *o
 
 const nn_layer_ops nn_global_avgpool_ops = {
     .type = "global_avgpool",
+    .doc = "Mean of each channel over all positions: C x H x W -> C x 1 x 1. "
+           "No keys besides `type` and `input`.",
     .min_inputs = 1,
     .max_inputs = 1,
     .setup = gap_setup,

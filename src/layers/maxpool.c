@@ -135,6 +135,7 @@ static void maxpool_backward(nn_layer *l, const float *const *inputs, const floa
 
 const nn_layer_ops nn_maxpool_ops = {
     .type = "maxpool",
+    .doc = "Maximum over `size` x `size` windows of each channel.",
     .min_inputs = 1,
     .max_inputs = 1,
     .setup = maxpool_setup,

@@ -1,4 +1,7 @@
-/* The table of layer kinds and the helpers every kind shares. */
+/* The table of layer kinds (the one list: the config reads its names, docs,
+ * input counts and whether a kind has parameters from here) and the helpers
+ * every kind shares. Adding a kind: its file, its ops, a row here, its keys
+ * in src/io/config_schema.c. */
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +22,11 @@ const nn_layer_ops *nn_layer_ops_find(const char *type)
         if (strcmp(kinds[i]->type, type) == 0)
             return kinds[i];
     return NULL;
+}
+
+const nn_layer_ops *nn_layer_ops_at(int i)
+{
+    return i >= 0 && (size_t)i < sizeof kinds / sizeof kinds[0] ? kinds[i] : NULL;
 }
 
 nn_param *nn_layer_add_param(nn_layer *l, const char *name, int rank, const uint64_t *dims,

@@ -95,7 +95,7 @@ int nn_ocr_model_load(nn_ocr_model **out, const char *checkpoint, const char *ov
         rc = nn_fail(err, NN_E_FORMAT, "%s: glyphs of %dx%dx%d do not match its /preprocess "
                      "size %d", data, m->header.c, m->header.h, m->header.w, m->glyph.size);
     if (!rc && m->cfg.data.n_class_names == m->header.num_classes) {
-        const char *names[NN_MAX_LAYERS];
+        const char *names[NN_MAX_CLASSES];
         for (int k = 0; k < m->cfg.data.n_class_names; k++)
             names[k] = m->cfg.data.class_names[k];
         rc = nn_dataset_set_class_names(&m->header, names, m->header.num_classes, err);

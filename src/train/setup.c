@@ -51,7 +51,7 @@ int nn_trainer_load_file(const nn_data_config *dc, const char *images, const cha
     if (dc->transpose)
         nn_dataset_transpose(out);
     if (dc->n_class_names > 0) {
-        const char *names[NN_MAX_LAYERS];
+        const char *names[NN_MAX_CLASSES];
         for (int i = 0; i < dc->n_class_names; ++i)
             names[i] = dc->class_names[i];
         rc = nn_dataset_set_class_names(out, names, dc->n_class_names, err);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "nn/config.h"
+#include "nn/layer.h"
 #include "testutil.h"
 
 /* Data files the configs name: empty files are enough (only existence is checked). */
@@ -58,6 +59,29 @@ static void drop(nn_config *cfg)
 {
     nn_config_free(cfg);
     free(cfg);
+}
+
+/* a and b hold the same values (their arrays compared element by element). */
+static void check_same(const nn_config *a, const nn_config *b)
+{
+    nn_data_config da = a->data, db = b->data;
+    ck_assert_int_eq(da.n_class_names, db.n_class_names);
+    for (int k = 0; k < da.n_class_names; k++)
+        ck_assert_str_eq(da.class_names[k], db.class_names[k]);
+    da.class_names = db.class_names = NULL;
+    ck_assert(memcmp(&da, &db, sizeof da) == 0);
+    nn_train_config ta = a->train, tb = b->train;
+    ck_assert_int_eq(ta.n_freeze, tb.n_freeze);
+    for (int k = 0; k < ta.n_freeze; k++)
+        ck_assert_int_eq(ta.freeze_index[k], tb.freeze_index[k]);
+    ta.freeze_index = tb.freeze_index = NULL;
+    ck_assert(memcmp(&ta, &tb, sizeof ta) == 0);
+    ck_assert_int_eq(a->n_layers, b->n_layers);
+    for (int i = 0; i < a->n_layers; i++) {
+        nn_layer_config la = a->layers[i], lb = b->layers[i];
+        lb.line = la.line;
+        ck_assert(memcmp(&la, &lb, sizeof la) == 0);
+    }
 }
 
 static void expect_error(const char *text, const char *const *ov, int n, const char *want)
@@ -316,13 +340,7 @@ START_TEST(test_resolved_round_trip)
     ck_assert_int_eq(nn_config_resolved(a, &text, &err), NN_OK);
     nn_config *b = parse_ok("jobs/full.ini", text, NULL, 0);
     check_full(b);
-    ck_assert(memcmp(&a->data, &b->data, sizeof a->data) == 0);
-    ck_assert(memcmp(&a->train, &b->train, sizeof a->train) == 0);
-    ck_assert_int_eq(a->n_layers, b->n_layers);
-    for (int i = 0; i < a->n_layers; i++) {
-        b->layers[i].line = a->layers[i].line;
-        ck_assert(memcmp(&a->layers[i], &b->layers[i], sizeof a->layers[i]) == 0);
-    }
+    check_same(a, b);
     ck_assert_ptr_nonnull(strstr(text, "\n[skip_1]\ntype = dense\ninput = input\n"));
     ck_assert_ptr_nonnull(strstr(text, "classes = zero, one, two, three\n"));
     free(text);
@@ -394,17 +412,12 @@ START_TEST(test_resolved_round_trip_cnn)
     ck_assert_ptr_nonnull(strstr(resolved, "\n[sum]\ntype = add\ninput = c1, c2\n"));
     ck_assert_ptr_nonnull(strstr(resolved, "\n[cat]\ntype = concat\ninput = sum, input\n"));
     nn_config *b = parse_ok("cnn.ini", resolved, NULL, 0);
-    ck_assert(memcmp(&a->data, &b->data, sizeof a->data) == 0);
-    ck_assert(memcmp(&a->train, &b->train, sizeof a->train) == 0);
+    check_same(a, b);
     ck_assert_int_eq(b->train.n_freeze, 2);
     ck_assert_int_eq(b->train.freeze_index[0], 0);
     ck_assert_int_eq(b->train.freeze_index[1], 4);
     ck_assert_int_eq(b->layers[2].n_inputs, 2);
     ck_assert_int_eq(b->layers[3].input_index[1], -1);
-    for (int i = 0; i < a->n_layers; i++) {
-        b->layers[i].line = a->layers[i].line;
-        ck_assert(memcmp(&a->layers[i], &b->layers[i], sizeof a->layers[i]) == 0);
-    }
     free(resolved);
     drop(a);
     drop(b);
@@ -925,6 +938,63 @@ START_TEST(test_reference_content)
 }
 END_TEST
 
+/* The layer registry is the config's one list of layer kinds: every kind
+ * is accepted as `type =` (with the inputs it allows; the keys it needs are
+ * found from the parser's own "needs 'key ='" messages), can be frozen
+ * exactly when it has parameters, and has its section in docs/config.md. */
+static nn_config *parse_kind(const nn_layer_ops *ops, const char *train, int *rc, nn_error *err)
+{
+    char keys[256] = "", text[1024];
+    for (int tries = 0;; tries++) {
+        snprintf(text, sizeof text, DATA "%s[a]\ntype = dense\nunits = 3\n[b]\ntype = dense\n"
+                 "units = 3\n[k]\ntype = %s\ninput = %s\n%s", train, ops->type,
+                 ops->min_inputs > 1 ? "a, b" : "b", keys);
+        nn_config *cfg = parse_as("t.ini", text, NULL, 0, rc, err);
+        const char *need = *rc ? strstr(err->msg, "needs '") : NULL;
+        if (!need || tries == 4)
+            return cfg;
+        drop(cfg);
+        size_t n = strcspn(need + 7, " '");
+        snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%.*s = 1\n", (int)n, need + 7);
+    }
+}
+
+START_TEST(test_every_layer_kind)
+{
+    char dir[4096], path[4200];
+    source_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/docs/config.md", dir);
+    char *doc = NULL;
+    nn_error err;
+    ck_assert_msg(nn_read_text_file(path, &doc, &err) == NN_OK, "%s", err.msg);
+    int kinds = 0;
+    for (const nn_layer_ops *ops; (ops = nn_layer_ops_at(kinds)); kinds++) {
+        ck_assert_ptr_eq(nn_layer_ops_find(ops->type), ops);
+        char head[128];
+        snprintf(head, sizeof head, "\n### type = %s\n\n%s\n", ops->type, ops->doc);
+        ck_assert_msg(strstr(doc, head), "docs/config.md has no section for type = %s", ops->type);
+        ck_assert_msg(ops->min_inputs >= 1 && ops->min_inputs <= ops->max_inputs &&
+                      ops->max_inputs <= NN_MAX_INPUTS, "%s: inputs", ops->type);
+        int rc;
+        nn_config *c = parse_kind(ops, "", &rc, &err);
+        ck_assert_msg(rc == NN_OK, "type = %s: %s", ops->type, err.msg);
+        ck_assert_str_eq(c->layers[2].type, ops->type);
+        ck_assert_int_eq(c->layers[2].n_inputs, ops->min_inputs > 1 ? 2 : 1);
+        drop(c);
+        c = parse_kind(ops, "[train]\nfreeze = k\n", &rc, &err);
+        if (ops->has_params)
+            ck_assert_msg(rc == NN_OK && c->train.n_freeze == 1 && c->train.freeze_index[0] == 2,
+                          "freeze = %s: %s", ops->type, err.msg);
+        else
+            ck_assert_msg(rc == NN_E_CONFIG && strstr(err.msg, "which has no parameters"),
+                          "freeze = %s: %s", ops->type, rc ? err.msg : "accepted");
+        drop(c);
+    }
+    ck_assert_int_ge(kinds, 10);
+    free(doc);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("io_config");
@@ -946,6 +1016,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_read_text_file);
     tcase_add_test(tc, test_docs_match_reference);
     tcase_add_test(tc, test_reference_content);
+    tcase_add_test(tc, test_every_layer_kind);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -267,17 +267,20 @@ START_TEST(test_config_errors)
         {"[x]\ntype = folder\n", "bad.ini:17: source [x] (type folder) needs 'path ='"},
         {"[x]\ntype = folder\npath = /nonexistent/folder\n",
          "bad.ini:19: [x] path = /nonexistent/folder: No such file or directory"},
-        {"[x]\ntype = disk\n", "bad.ini:18: [x] type = disk: must be one of idx, mat, folder"},
+        {"[x]\ntype = disk\n", "bad.ini:18: [x] type = disk: must be idx, mat or folder"},
         {"[x]\ntype = folder\npath = /tmp\nwriter = w(\n", "bad.ini:20: [x] writer = w(:"},
         {"[x]\ntype = folder\npath = /tmp\nwriter = w\n",
          "bad.ini:20: [x] writer = w: needs a group '(...)' that captures the writer"},
+        /* found by tests/fuzz/fuzz_prep_config: regcomp takes minutes on stacked repeats */
+        {"[x]\ntype = folder\npath = /tmp\nwriter = yw++++++++++++++++++++++++++([0-9]+)-\n",
+         "bad.ini:20: [x] writer = yw++++++++++++++++++++++++++([0-9]+)-: too many repeats"},
         {"[x]\ntype = idx\npath = /tmp\n", "bad.ini:17: source [x] (type idx) needs 'images ='"},
         {"[digits]\n", "bad.ini:17: duplicate section [digits], first at line 12"},
-        {"split = sideways\n", "bad.ini:17: [digits] split = sideways: must be one of auto, train, valid, test"},
+        {"split = sideways\n", "bad.ini:17: [digits] split = sideways: must be auto, train, valid or test"},
         {"[x]\ntype = idx\nimages = ${NNT_UNSET_VAR_X}/a\n",
          "bad.ini:19: [x] images: NNT_UNSET_VAR_X is not set"},
         {"[x]\ntype = folder\npath = /tmp\nink = pale\n",
-         "bad.ini:20: [x] ink = pale: must be one of auto, dark, light"},
+         "bad.ini:20: [x] ink = pale: must be auto, dark or light"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *text = config(nn_test_path("bad.h5"), cases[i].extra);
@@ -312,8 +315,76 @@ START_TEST(test_config_errors)
     const char *ov[] = {"output.per_class=-3"};
     ck_assert_int_eq(nn_test_write_file(nn_test_path("ok.ini"), text, strlen(text)), 0);
     ck_assert_int_eq(nn_prep_main(nn_test_path("ok.ini"), ov, 1, stdout, &err), NN_E_CONFIG);
-    ck_assert_msg(strstr(err.msg, "--set output.per_class=-3: [output] per_class = -3: must be"),
+    ck_assert_msg(strstr(err.msg, "--set output.per_class=-3: [output] per_class = -3: out of range: "
+                                  "must be in [0, 10000000]"),
                   "%s", err.msg);
+}
+END_TEST
+
+/* The prep config is read by the same INI engine as the training config:
+ * a UTF-8 byte order mark, "key =; note" (a comment, so no value), did-you-mean
+ * for keys, values and --set sections, and required keys. */
+static int parse_prep(const char *text, const char *const *ov, int n, nn_error *err)
+{
+    prep_config *cfg = calloc(1, sizeof *cfg);
+    ck_assert_ptr_nonnull(cfg);
+    int rc = prep_config_parse(cfg, "e.ini", text, ov, n, err);
+    if (rc == NN_OK) {
+        ck_assert_int_eq(cfg->n_src, 2);
+        ck_assert_int_eq(cfg->per_class, 12);
+        ck_assert_str_eq(cfg->src[1].name, "digits");
+    }
+    prep_config_free(cfg);
+    free(cfg);
+    return rc;
+}
+
+static void expect_prep_error(const char *text, const char *const *ov, int n, const char *want)
+{
+    nn_error err = {0};
+    ck_assert_int_eq(parse_prep(text, ov, n, &err), NN_E_CONFIG);
+    ck_assert_msg(strcmp(err.msg, want) == 0, "got  '%s'\nwant '%s'", err.msg, want);
+}
+
+START_TEST(test_config_engine)
+{
+    char text[9000];
+    nn_error err = {0};
+    /* a byte order mark before [output] */
+    snprintf(text, sizeof text, "\xEF\xBB\xBF%s", config("x.h5", ""));
+    ck_assert_msg(parse_prep(text, NULL, 0, &err) == NN_OK, "%s", err.msg);
+    /* a value that starts with ';' is a comment (line 17: the first extra line) */
+    expect_prep_error(config("x.h5", "split =; test\n"), NULL, 0,
+                      "e.ini:17: [digits] split has no value");
+    expect_prep_error(config("x.h5", "transpose = ;yes\n"), NULL, 0,
+                      "e.ini:17: [digits] transpose has no value");
+    /* did you mean */
+    expect_prep_error(config("x.h5", "labes = x\n"), NULL, 0,
+                      "e.ini:17: unknown key 'labes' in [digits] (did you mean 'labels'?)");
+    expect_prep_error(config("x.h5", "[x]\ntype = foldr\n"), NULL, 0,
+                      "e.ini:18: [x] type = foldr: must be idx, mat or folder (did you mean 'folder'?)");
+    const char *ov[] = {"outptu.seed=4"};
+    expect_prep_error(config("x.h5", ""), ov, 1, "--set outptu.seed=4: no section [outptu] in e.ini; "
+                      "--set can change sources, not add them (did you mean 'output'?)");
+    const char *ov2[] = {"output.per_clas=4"};
+    expect_prep_error(config("x.h5", ""), ov2, 1,
+                      "--set output.per_clas=4: unknown key 'per_clas' in [output] "
+                      "(did you mean 'per_class'?)");
+    expect_prep_error(config("x.h5", "[Output]\n"), NULL, 0,
+                      "e.ini:17: section names are case-sensitive: write [output]");
+    /* required keys, from the key table (and marked in the reference) */
+    const char *no_file = "[output]\nseed = 2\n[x]\ntype = folder\npath = /tmp\n";
+    expect_prep_error(no_file, NULL, 0, "e.ini:1: [output] needs 'file =': the data set file to "
+                      "write (`.h5`; folders are created)");
+    expect_prep_error(config("x.h5", "[outptu]\n"), NULL, 0,
+                      "e.ini:17: source [outptu] has no 'type =' (idx, mat or folder) "
+                      "(or did you mean [output]?)");
+    const char *ref = prep_config_reference();
+    ck_assert_ptr_nonnull(strstr(ref, "| `file` | path | **required** |"));
+    ck_assert_ptr_nonnull(strstr(ref, "| `type` | `idx`, `mat`, `folder` | **required** |"));
+    /* --set may give [output] a key the file lacks */
+    const char *ov3[] = {"output.seed=9", "digits.ink=dark"};
+    ck_assert_msg(parse_prep(config("x.h5", ""), ov3, 2, &err) == NN_OK, "%s", err.msg);
 }
 END_TEST
 
@@ -356,6 +427,7 @@ int main(void)
     tcase_add_test(tc, test_glyphs_are_the_ocr_preprocessing);
     tcase_add_test(tc, test_same_config_same_file);
     tcase_add_test(tc, test_config_errors);
+    tcase_add_test(tc, test_config_engine);
     tcase_add_test(tc, test_docs_quote_reference);
     suite_add_tcase(s, tc);
     return nn_test_run_suite(s);

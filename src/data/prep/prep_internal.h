@@ -31,7 +31,7 @@ typedef struct prep_source {
     char images[NN_PATH_LEN];    /* idx: images file */
     char labels[NN_PATH_LEN];    /* idx: labels file */
     char path[NN_PATH_LEN];      /* mat: the file; folder: the folder */
-    char classes[PREP_MAX_CLASSES][PREP_NAME_LEN]; /* idx/mat: names of labels 0..n-1 */
+    char (*classes)[PREP_NAME_LEN]; /* [n_classes] idx/mat: names of labels 0..n-1 (malloc'ed) */
     int n_classes;
     int ink;                     /* nn_ink */
     int split;                   /* prep_split */
@@ -46,7 +46,7 @@ typedef struct prep_config {
     char *text;                  /* the config file's text, stored in the output */
     char out[NN_PATH_LEN];
     char description[512];
-    char classes[PREP_MAX_CLASSES][PREP_NAME_LEN]; /* output order; empty: the default order */
+    char (*classes)[PREP_NAME_LEN]; /* [n_classes] output order (malloc'ed); none: the default */
     int n_classes;
     nn_glyph_params glyph;
     double valid_fraction, test_fraction;
@@ -56,12 +56,13 @@ typedef struct prep_config {
     double augment_prob;         /* chance that a kept training sample is distorted */
     int augment_max;             /* distorted copies of one sample at most */
     double rotate, shear, aspect, stroke_jitter; /* distortion ranges */
-    prep_source src[PREP_MAX_SOURCES];
+    prep_source *src;            /* [n_src] (malloc'ed), in file order */
     int n_src;
 } prep_config;
 
 /* Parse a prep config (text read from path) with "section.key=value"
- * overrides; every error is "file:line: message" (NN_E_CONFIG). */
+ * overrides; every error is "file:line: message" (NN_E_CONFIG). On failure
+ * cfg holds nothing; after success prep_config_free releases it. */
 int prep_config_parse(prep_config *cfg, const char *path, const char *text,
                       const char *const *overrides, int n_overrides, nn_error *err);
 void prep_config_free(prep_config *cfg);

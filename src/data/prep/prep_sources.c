@@ -234,7 +234,7 @@ static int sample_count(const prep_data *d, int si)
 static int choose_classes(const prep_config *cfg, prep_data *d, nn_error *err)
 {
     if (cfg->n_classes > 0) {
-        memcpy(d->class_names, cfg->classes, sizeof d->class_names);
+        memcpy(d->class_names, cfg->classes, (size_t)cfg->n_classes * sizeof d->class_names[0]);
         d->n_classes = cfg->n_classes;
         return NN_OK;
     }
