@@ -519,6 +519,22 @@ static int expand(cfg_parser *ps, const cfg_section *s, const cfg_entry *e, cons
     return NN_OK;
 }
 
+/* Why value v could not be written back as "key = v" and read again as v
+ * (the config stored in checkpoints), or NULL. Values read from the file
+ * never trip this; ${VAR} expansions and --set values can. */
+static const char *unwritable(const char *v)
+{
+    size_t n = strlen(v);
+    if (strpbrk(v, "\r\n"))
+        return "holds a line break";
+    if (n && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1])))
+        return "begins or ends with a blank";
+    for (size_t i = 0; i < n; i++)
+        if ((v[i] == ';' || v[i] == '#') && (i == 0 || isspace((unsigned char)v[i - 1])))
+            return "holds ';' or '#' after a blank, which reads as a comment";
+    return NULL;
+}
+
 static int set_key(cfg_parser *ps, const cfg_section *s, const cfg_entry *e, const nn_key_spec *k,
                    void *base)
 {
@@ -527,8 +543,12 @@ static int set_key(cfg_parser *ps, const cfg_section *s, const cfg_entry *e, con
     if (rc)
         return rc;
     char why[512];
+    const char *bad = unwritable(v);
     if (!v[0])
         rc = fail_entry(ps, e, "[%s] %s has no value", s->name, e->key);
+    else if (bad)
+        rc = fail_entry(ps, e, "[%s] %s = '%s' %s: checkpoints could not store it", s->name,
+                        e->key, v, bad);
     else if (nn_cfg_convert(k, v, base, why, sizeof why))
         rc = fail_entry(ps, e, "[%s] %s = %s: %s", s->name, e->key, v, why);
     free(v);
@@ -911,6 +931,47 @@ static int interpret(cfg_parser *ps, nn_config *cfg)
     return ps->ignore_init_from ? NN_OK : check_files(ps, train, &cfg->train);
 }
 
+/* The resolved config (what checkpoints store) must parse again, so none of
+ * its lines may exceed inih's limit: a value can outgrow it through ${VAR}
+ * expansion, --set or the parser's own spelling ("a,b" -> "a, b"). Such a
+ * run would train and then fail in eval, plot and ocr, which read that
+ * text; refuse it now, at the key that made the line. */
+static int check_line_lengths(cfg_parser *ps, const nn_config *cfg)
+{
+    char *text = NULL;
+    int rc = nn_config_resolved(cfg, &text, ps->err);
+    if (rc)
+        return rc;
+    const cfg_section *s = NULL;
+    for (const char *p = text; *p && rc == NN_OK;) {
+        size_t len = strcspn(p, "\n");
+        if (p[0] == ';') {
+            /* the header comment: kept short by nn_config_resolved */
+        } else if (p[0] == '[') {
+            char name[NN_NAME_LEN] = "";
+            size_t n = strcspn(p + 1, "]");
+            if (n < sizeof name)
+                memcpy(name, p + 1, n);
+            s = find_section(ps, name);
+        } else if (len > (size_t)ps->max_line) {
+            char key[NN_NAME_LEN] = "";
+            size_t n = strcspn(p, " =");
+            if (n < sizeof key)
+                memcpy(key, p, n);
+            const cfg_entry *e = s ? find_entry(s, key) : NULL;
+            const char *fmt = "[%s] %s: too long to store in checkpoints: '%.40s...' is %zu "
+                              "characters on one line (at most %d); shorten it (a path: through a "
+                              "symbolic link with a shorter name)";
+            const char *sec = s ? s->name : "train";
+            rc = e ? fail_entry(ps, e, fmt, sec, key, p, len, ps->max_line)
+                   : fail_line(ps, s ? s->line : 0, fmt, sec, key, p, len, ps->max_line);
+        }
+        p += len + (p[len] == '\n');
+    }
+    free(text);
+    return rc;
+}
+
 /* ---- public --------------------------------------------------------------- */
 
 int nn_config_parse(nn_config *cfg, const char *path, const char *text,
@@ -939,6 +1000,8 @@ int nn_config_parse_flags(nn_config *cfg, const char *path, const char *text,
         rc = apply_override(&ps, overrides[i]);
     if (rc == NN_OK)
         rc = interpret(&ps, cfg);
+    if (rc == NN_OK)
+        rc = check_line_lengths(&ps, cfg);
     free_sections(&ps);
     if (rc == NN_OK && !(cfg->text = dup_n(text, strlen(text))))
         rc = nn_fail(err, NN_E_NOMEM, "%s: out of memory copying the config text", path);
@@ -1036,7 +1099,14 @@ int nn_config_resolved(const nn_config *cfg, char **text, nn_error *err)
     size_t len = 0, cap = 0;
     char line[NN_PATH_LEN + 64];
     int bad = 0;
-    snprintf(line, sizeof line, "; %s as interpreted by nntrain\n\n[data]\n", cfg->path);
+    /* The header is a comment line, subject to inih's line limit like any
+     * other: a long path is cut to its end. */
+    const char *shown = cfg->path;
+    size_t room = (size_t)nn_cfg_max_line() - 40;
+    if (strlen(shown) > room)
+        shown += strlen(shown) - room + 3;
+    snprintf(line, sizeof line, "; %s%.*s as interpreted by nntrain\n\n[data]\n",
+             shown == cfg->path ? "" : "...", (int)strcspn(shown, "\r\n"), shown);
     bad |= append(&buf, &len, &cap, line, strlen(line));
     bad |= put_scope(&buf, &len, &cap, NN_SCOPE_DATA, &cfg->data);
     bad |= append(&buf, &len, &cap, "\n[train]\n", 9);
