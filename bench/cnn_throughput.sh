@@ -17,6 +17,9 @@
 # With REPEATS > 1 the whole round (PyTorch and nntrain alternating) runs
 # REPEATS times and each configuration keeps its best samples/s: on a shared
 # machine the best run is the one least disturbed by other jobs.
+# The header names the CPU and the BLIS kernel family; PyTorch runs with
+# nntrain's kernel choice (bench/blis_kernels.sh; its fully connected layers
+# call BLIS, its convolutions oneDNN).
 #   bench/cnn_throughput.sh [EPOCHS] [REPEATS]     (build first: scripts/build.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +32,7 @@ fmnist=/usr/share/datasets/fashion-mnist
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+source bench/blis_kernels.sh
 
 cat >"$work/cnn.ini" <<INI
 [data]
@@ -71,6 +75,8 @@ units = 10
 activation = softmax
 INI
 
+bench_blis_setup "$work/cnn.ini" "$py"
+
 # metrics.h5 column $2 of run $1, one value a line
 column() { h5dump -A 0 -d "/$2" "$1/metrics.h5" | sed -n 's/^ *([0-9]*): *//p' | tr ',' '\n' | awk 'NF'; }
 # Mean training samples/s of the epochs after the first (all when only one).
@@ -105,8 +111,9 @@ for ((r = 1; r <= repeats; ++r)); do
     run n21 mpirun --bind-to core -np 2 build/nntrain
 done
 
-printf '\nCNN on Fashion-MNIST, batch 64, momentum SGD, %s epoch(s), best of %s; BLIS kernels %s\n' \
-    "$epochs" "$repeats" "$(sed -n "s/.*BLIS kernels '\(.*\)'.*/\1/p" "$work/n11.log")"
+echo
+bench_blis_header
+printf 'CNN on Fashion-MNIST, batch 64, momentum SGD, %s epoch(s), best of %s\n' "$epochs" "$repeats"
 printf '%-34s %12s %10s\n' "" "samples/s" "test acc"
 printf '%-34s %12s %10s\n' "" "(epochs 2+)" "(epoch 1)"
 printf '%-34s %12s %10s\n' "nntrain, 1 rank x 1 thread" "${speed[n11]}" "${acc[n11]}"

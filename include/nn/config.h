@@ -147,8 +147,10 @@ int nn_read_text_file(const char *path, char **text, nn_error *err);
 
 /* The configuration as interpreted, in INI form: every key with its final
  * value (defaults, overrides and ${VAR} applied, format resolved). Parsing it
- * gives the same nn_config (unless a value is too long for inih's line limit
- * or holds " ;" / " #", which would read as a comment). For logs and
+ * gives the same nn_config: nn_config_parse refuses values that could not be
+ * written back (a line over inih's limit once expanded, a line break, a
+ * blank at either end, " ;" or " #", which would read as a comment), and
+ * tests/fuzz/fuzz_io_config compares the two field by field. For logs and
  * checkpoints, next to cfg->text. *text is malloc'ed; the caller frees it. */
 int nn_config_resolved(const nn_config *cfg, char **text, nn_error *err);
 

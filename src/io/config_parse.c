@@ -301,6 +301,47 @@ typedef struct parse_job {
     unsigned flags;
 } parse_job;
 
+/* The resolved config (what checkpoints store) must parse again, so none of
+ * its lines may exceed inih's limit: a value can outgrow it through ${VAR}
+ * expansion, --set or the parser's own spelling ("a,b" -> "a, b"). Such a
+ * run would train and then fail in eval, plot and ocr, which read that
+ * text; refuse it now, at the key that made the line. */
+static int check_line_lengths(nn_ini *ini, const nn_config *cfg)
+{
+    char *text = NULL;
+    int rc = nn_config_resolved(cfg, &text, ini->err);
+    if (rc)
+        return rc;
+    const nn_ini_section *s = NULL;
+    for (const char *p = text; *p && rc == NN_OK;) {
+        size_t len = strcspn(p, "\n");
+        if (p[0] == ';') {
+            /* the header comment: kept short by nn_config_resolved */
+        } else if (p[0] == '[') {
+            char name[NN_NAME_LEN] = "";
+            size_t n = strcspn(p + 1, "]");
+            if (n < sizeof name)
+                memcpy(name, p + 1, n);
+            s = nn_ini_section_find(ini, name);
+        } else if (len > (size_t)ini->max_line) {
+            char key[NN_NAME_LEN] = "";
+            size_t n = strcspn(p, " =");
+            if (n < sizeof key)
+                memcpy(key, p, n);
+            const nn_ini_entry *e = s ? nn_ini_entry_find(s, key) : NULL;
+            const char *fmt = "[%s] %s: too long to store in checkpoints: '%.40s...' is %zu "
+                              "characters on one line (at most %d); shorten it (a path: through a "
+                              "symbolic link with a shorter name)";
+            const char *sec = s ? s->name : "train";
+            rc = e ? nn_ini_fail_entry(ini, e, fmt, sec, key, p, len, ini->max_line)
+                   : nn_ini_fail_line(ini, s ? s->line : 0, fmt, sec, key, p, len, ini->max_line);
+        }
+        p += len + (p[len] == '\n');
+    }
+    free(text);
+    return rc;
+}
+
 static int interpret(nn_ini *ini, void *ctx)
 {
     nn_config *cfg = ((parse_job *)ctx)->cfg;
@@ -332,11 +373,14 @@ static int interpret(nn_ini *ini, void *ctx)
     int no_init_from = (flags & NN_CONFIG_NO_INIT_FROM) != 0;
     if (no_init_from)
         memset(cfg->train.init_from, 0, sizeof cfg->train.init_from);
-    if (flags & NN_CONFIG_NO_FILE_CHECK)
-        return NN_OK;
-    if ((rc = nn_ini_check_files(ini, data, NN_SCOPE_DATA, &cfg->data)))
-        return rc;
-    return no_init_from ? NN_OK : nn_ini_check_files(ini, train, NN_SCOPE_TRAIN, &cfg->train);
+    if (!(flags & NN_CONFIG_NO_FILE_CHECK)) {
+        if ((rc = nn_ini_check_files(ini, data, NN_SCOPE_DATA, &cfg->data)))
+            return rc;
+        if (!no_init_from &&
+            (rc = nn_ini_check_files(ini, train, NN_SCOPE_TRAIN, &cfg->train)))
+            return rc;
+    }
+    return check_line_lengths(ini, cfg);
 }
 
 /* ---- public --------------------------------------------------------------- */
@@ -465,7 +509,14 @@ int nn_config_resolved(const nn_config *cfg, char **text, nn_error *err)
     size_t len = 0, cap = 0;
     char line[NN_PATH_LEN + 64];
     int bad = 0;
-    snprintf(line, sizeof line, "; %s as interpreted by nntrain\n\n[data]\n", cfg->path);
+    /* The header is a comment line, subject to inih's line limit like any
+     * other: a long path is cut to its end. */
+    const char *shown = cfg->path;
+    size_t room = (size_t)nn_ini_max_line() - 40;
+    if (strlen(shown) > room)
+        shown += strlen(shown) - room + 3;
+    snprintf(line, sizeof line, "; %s%.*s as interpreted by nntrain\n\n[data]\n",
+             shown == cfg->path ? "" : "...", (int)strcspn(shown, "\r\n"), shown);
     bad |= nn_ini_append(&buf, &len, &cap, line, strlen(line));
     bad |= put_scope(&buf, &len, &cap, NN_SCOPE_DATA, &cfg->data);
     bad |= nn_ini_append(&buf, &len, &cap, "\n[train]\n", 9);

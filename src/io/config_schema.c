@@ -311,7 +311,10 @@ static void put_intro(nn_ini_doc *t)
         "  out-of-range value, a missing data file, a section or key given twice all stop\n"
         "  the program with `file:line: message`.\n"
         "- `${NAME}` in a value is replaced by the environment variable `NAME`, which\n"
-        "  must be set (e.g. `export NNTRAIN_DATA=/path/to/data`).\n"
+        "  must be set (e.g. `export NNTRAIN_DATA=/path/to/data`). Checkpoints store the\n"
+        "  config with every value replaced, one `key = value` a line, so each must still\n"
+        "  fit in %d characters, with no line break, no blank at either end and no `;` or\n"
+        "  `#` after a blank (the same holds for `--set` values).\n"
         "- `nntrain --set section.key=value` (repeatable) sets a key as if it were\n"
         "  written in the file, replacing the file's value or adding the key; a layer\n"
         "  named this way must have a section in the file. Example:\n"
@@ -324,7 +327,7 @@ static void put_intro(nn_ini_doc *t)
         "  but the last feeds at least one, and the last is the network's output.\n"
         "  Residual blocks, concatenated skips and ResNet-in-ResNet are written this way:\n"
         "  see docs/cnn.md.\n",
-        NN_NAME_LEN - 1, nn_ini_max_line());
+        NN_NAME_LEN - 1, nn_ini_max_line(), nn_ini_max_line());
 }
 
 const char *nn_config_reference(void)

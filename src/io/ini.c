@@ -524,6 +524,22 @@ static int expand(nn_ini *ini, const nn_ini_section *s, const nn_ini_entry *e,
     return NN_OK;
 }
 
+/* Why value v could not be written back as "key = v" and read again as v
+ * (the config stored in checkpoints), or NULL. Values read from the file
+ * never trip this; ${VAR} expansions and --set values can. */
+static const char *unwritable(const char *v)
+{
+    size_t n = strlen(v);
+    if (strpbrk(v, "\r\n"))
+        return "holds a line break";
+    if (n && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1])))
+        return "begins or ends with a blank";
+    for (size_t i = 0; i < n; i++)
+        if ((v[i] == ';' || v[i] == '#') && (i == 0 || isspace((unsigned char)v[i - 1])))
+            return "holds ';' or '#' after a blank, which reads as a comment";
+    return NULL;
+}
+
 int nn_ini_set(nn_ini *ini, const nn_ini_section *s, const nn_ini_entry *e, const nn_key_spec *k,
                void *base)
 {
@@ -532,8 +548,12 @@ int nn_ini_set(nn_ini *ini, const nn_ini_section *s, const nn_ini_entry *e, cons
     if (rc)
         return rc;
     char why[512];
+    const char *bad = unwritable(v);
     if (!v[0])
         rc = nn_ini_fail_entry(ini, e, "[%s] %s has no value", s->name, e->key);
+    else if (bad)
+        rc = nn_ini_fail_entry(ini, e, "[%s] %s = '%s' %s: checkpoints could not store it",
+                               s->name, e->key, v, bad);
     else if (nn_ini_convert(k, v, base, why, sizeof why))
         rc = nn_ini_fail_entry(ini, e, "[%s] %s = %s: %s", s->name, e->key, v, why);
     free(v);

@@ -392,6 +392,73 @@ START_TEST(test_class_name_with_comment_char)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_io_config once it compared the re-parsed config
+ * with the first: values that fit the file can outgrow inih's line limit or
+ * turn into comments once written back ("key = value", ${VAR} expanded),
+ * and then the checkpoint's config could not be read by eval, plot and ocr
+ * (seen: a data folder of 180 characters). nn_config_parse refuses them up
+ * front, at the key. */
+START_TEST(test_values_that_cannot_be_written_back)
+{
+    static nn_config a, b;
+    nn_error err;
+    char dir[256], text[512];
+    memset(dir, 'd', 190);
+    dir[190] = '\0';
+    setenv("NNT_LONG", dir, 1);
+    snprintf(text, sizeof text, "[data]\ntrain = t.mat\n[train]\nout = ${NNT_LONG}/run\n" OUT);
+    ck_assert_int_eq(nn_config_parse_flags(&a, "w.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
+                                           &err), NN_E_CONFIG);
+    ck_assert_msg(strstr(err.msg, "w.ini:4: [train] out: too long to store in checkpoints: "
+                                  "'out = dddd") != NULL, "%s", err.msg);
+    ck_assert_msg(strstr(err.msg, "is 200 characters on one line (at most 197)") != NULL, "%s",
+                  err.msg);
+    /* a list the parser respells longer ("a,b" -> "a, b"): a line of 195 characters */
+    char list[256] = "";
+    for (int i = 0; i < 47; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%sn%02d", i ? "," : "", i);
+    snprintf(text, sizeof text, "[data]\ntrain = t.mat\nclasses=%s\n[out]\ntype = dense\n"
+             "units = 2\n", list);
+    ck_assert_int_eq(nn_config_parse_flags(&a, "w.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
+                                           &err), NN_E_CONFIG);
+    ck_assert_msg(strstr(err.msg, "w.ini:3: [data] classes: too long to store") != NULL, "%s",
+                  err.msg);
+    /* comment characters, line breaks and edge blanks from --set or ${VAR} */
+    const char *ov[] = {"train.out=runs/a #1"};
+    ck_assert_int_eq(nn_config_parse_flags(&a, "w.ini", "[data]\ntrain = t.mat\n" OUT, ov, 1,
+                                           NN_CONFIG_NO_FILE_CHECK, &err), NN_E_CONFIG);
+    ck_assert_str_eq(err.msg, "--set train.out=runs/a #1: [train] out = 'runs/a #1' holds ';' or "
+                              "'#' after a blank, which reads as a comment: checkpoints could "
+                              "not store it");
+    setenv("NNT_ODD", "x\ny", 1);
+    ck_assert_int_eq(nn_config_parse_flags(&a, "w.ini", "[data]\ntrain = ${NNT_ODD}\n" OUT, NULL,
+                                           0, NN_CONFIG_NO_FILE_CHECK, &err), NN_E_CONFIG);
+    ck_assert_msg(strstr(err.msg, "holds a line break") != NULL, "%s", err.msg);
+    setenv("NNT_ODD", "t.mat ", 1);
+    ck_assert_int_eq(nn_config_parse_flags(&a, "w.ini", "[data]\ntrain = ${NNT_ODD}\n" OUT, NULL,
+                                           0, NN_CONFIG_NO_FILE_CHECK, &err), NN_E_CONFIG);
+    ck_assert_msg(strstr(err.msg, "begins or ends with a blank") != NULL, "%s", err.msg);
+    unsetenv("NNT_ODD");
+    unsetenv("NNT_LONG");
+
+    /* A long config path: the header comment of the resolved text is cut,
+     * and the text parses again. */
+    char path[400];
+    memset(path, 'p', 300);
+    strcpy(path + 300, ".ini");
+    ck_assert_int_eq(nn_config_parse_flags(&a, path, "[data]\ntrain = t.mat\n[train]\nout = r\n"
+                                           OUT, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err), NN_OK);
+    char *resolved = NULL;
+    ck_assert_int_eq(nn_config_resolved(&a, &resolved, &err), NN_OK);
+    ck_assert_msg(strncmp(resolved, "; ...ppp", 8) == 0, "%s", resolved);
+    ck_assert_msg(nn_config_parse_flags(&b, "r.ini", resolved, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
+                                        &err) == NN_OK, "%s", err.msg);
+    free(resolved);
+    nn_config_free(&a);
+    nn_config_free(&b);
+}
+END_TEST
+
 /* A config with a valid file, frozen layers and a multi-input layer parses
  * back from its resolved form (checkpoints store that form; the figure step
  * and `nntrain eval` read it again). */
@@ -1005,6 +1072,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_resolved_round_trip);
     tcase_add_test(tc, test_resolved_with_valid_file_reparses);
     tcase_add_test(tc, test_class_name_with_comment_char);
+    tcase_add_test(tc, test_values_that_cannot_be_written_back);
     tcase_add_test(tc, test_resolved_round_trip_cnn);
     tcase_add_loop_test(tc, test_errors, 0, N_ERROR_CASES);
     tcase_add_test(tc, test_missing_file);
