@@ -85,8 +85,9 @@ static const char *config_difference(const nn_config *a, const nn_config *b, cha
             return snprintf(what, n, "[%s] resolved inputs", la->name), what;
     }
     if (a->train.n_freeze != b->train.n_freeze ||
-        memcmp(a->train.freeze_index, b->train.freeze_index,
-               (size_t)a->train.n_freeze * sizeof(int)) != 0)
+        (a->train.n_freeze > 0 && /* NULL arrays when nothing is frozen */
+         memcmp(a->train.freeze_index, b->train.freeze_index,
+                (size_t)a->train.n_freeze * sizeof(int)) != 0))
         return "[train] resolved freeze list";
     return NULL;
 }
