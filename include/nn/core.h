@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nn/error.h"
+
 /* ---- blas ------------------------------------------------------------------ */
 
 /* Matrix products through BLIS's typed API with explicit strides, so a
@@ -109,6 +111,11 @@ void nn_rng_permutation(uint64_t seed, uint64_t stream, size_t *perm, size_t n);
 
 /* The file name of path without its folders ("a/b.h5" -> "b.h5"). */
 const char *nn_base_name(const char *path);
+
+/* Create the folder path and every missing folder above it (mkdir -p);
+ * with parent_only, the folders above the file named by path. NN_E_IO
+ * naming the folder that cannot be made. */
+int nn_make_dirs(const char *path, int parent_only, nn_error *err);
 
 /* n rounded up to a multiple of 16 (float offsets that keep 64-byte
  * alignment inside one allocation). */

@@ -7,6 +7,8 @@
 #ifndef NN_ERROR_H
 #define NN_ERROR_H
 
+#include <stdarg.h>
+
 enum nn_status {
     NN_OK = 0,
     NN_E_IO = 1,      /* a file could not be opened, read or written */
@@ -30,6 +32,9 @@ typedef struct nn_error {
  * err may be NULL (the message is dropped). */
 int nn_fail(nn_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with a va_list, for functions that take a format themselves. */
+int nn_vfail(nn_error *err, int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Prefix an existing message with more context ("while loading x: ...") */
 int nn_fail_wrap(nn_error *err, const char *fmt, ...)

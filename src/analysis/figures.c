@@ -209,9 +209,9 @@ int nn_compare_figure(const char *png_path, const char *const *run_dirs, int n, 
     if (n < 1)
         return nn_fail(err, NN_E_CONFIG, "plot --compare: no run folders given");
     curves *cs = nn_calloc((size_t)n, sizeof *cs, err);
-    nn_curve *loss = cs ? nn_calloc((size_t)n, sizeof *loss, err) : NULL;
-    nn_curve *acc = loss ? nn_calloc((size_t)n, sizeof *acc, err) : NULL;
-    char(*labels)[160] = acc ? nn_calloc((size_t)n, sizeof *labels, err) : NULL;
+    nn_curve *loss = cs ? nn_calloc(2 * (size_t)n, sizeof *loss, err) : NULL; /* then acc */
+    nn_curve *acc = loss ? loss + n : NULL;
+    char(*labels)[160] = loss ? nn_calloc((size_t)n, sizeof *labels, err) : NULL;
     int rc = labels ? NN_OK : NN_E_NOMEM;
     for (int i = 0; i < n && !rc; ++i) {
         char metrics[2048];
@@ -236,8 +236,7 @@ int nn_compare_figure(const char *png_path, const char *const *run_dirs, int n, 
     for (int i = 0; cs && i < n; ++i)
         curves_free(&cs[i]);
     free(cs);
-    free(loss);
-    free(acc);
+    free(loss); /* and acc */
     free(labels);
     return rc;
 }

@@ -87,17 +87,14 @@ static int save_results(const nn_trainer *t, const char *ckpt, const nn_eval_res
 
 int nn_eval_main(const nn_eval_options *opts, const nn_dist *dist, nn_error *err)
 {
-    nn_trainer *t = calloc(1, sizeof *t);
-    if (!t)
-        return nn_fail(err, NN_E_NOMEM, "out of memory");
-    t->dist = *dist;
+    nn_trainer *t = NULL;
     char *text = NULL;
     int rc = dist->rank == 0 ? nn_checkpoint_read_config(opts->checkpoint, &text, err) : NN_OK;
     rc = nn_dist_vote(rc, err);
     nn_run_options run = { .config_path = opts->checkpoint, .overrides = opts->overrides,
                            .n_overrides = opts->n_overrides, .config_text = text };
     if (!rc)
-        rc = nn_trainer_setup(t, &run, err);
+        rc = nn_tools_trainer(&run, dist, 0, &t, err);
     free(text);
     if (!rc)
         rc = nn_trainer_resume(t, opts->checkpoint, err);
@@ -123,7 +120,6 @@ int nn_eval_main(const nn_eval_options *opts, const nn_dist *dist, nn_error *err
                              err);
     nn_eval_free(&r);
     nn_dataset_free(&loaded);
-    nn_trainer_free(t);
-    free(t);
+    nn_tools_trainer_free(t);
     return rc;
 }

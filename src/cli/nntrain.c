@@ -2,6 +2,7 @@
  * into an exit status (the only place that decides how the program ends). */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn/config.h"
@@ -117,6 +118,31 @@ void nn_tools_report(int rc, int rank, const nn_error *err)
         fprintf(stderr, "nntrain: rank %d: %s\n", rank, err->msg);
     else
         fprintf(stderr, "nntrain: %s\n", err->msg);
+}
+
+int nn_tools_trainer(const nn_run_options *run, const nn_dist *dist, int lock, nn_trainer **t,
+                     nn_error *err)
+{
+    *t = calloc(1, sizeof **t);
+    int rc = nn_dist_vote(*t ? NN_OK : nn_fail(err, NN_E_NOMEM, "out of memory for the trainer"),
+                          err);
+    if (!rc) {
+        (*t)->dist = *dist;
+        (*t)->lock_run_dir = lock;
+        rc = nn_trainer_setup(*t, run, err);
+    }
+    if (rc) {
+        nn_tools_trainer_free(*t);
+        *t = NULL;
+    }
+    return rc;
+}
+
+void nn_tools_trainer_free(nn_trainer *t)
+{
+    if (t)
+        nn_trainer_free(t);
+    free(t);
 }
 
 int main(int argc, char **argv)

@@ -13,28 +13,52 @@
 #include "nn/analysis.h"
 #include "nn/plot.h"
 #include "nn/trainer.h"
+#include "cli/tools.h"
+
+/* This rank's share of d: a contiguous range of whole images, read in
+ * chunks of up to max_batch images into t->x. */
+typedef struct share {
+    const nn_dataset *d;
+    size_t next, end, chunk;
+    size_t *idx; /* [chunk] */
+} share;
+
+static int share_begin(nn_trainer *t, const nn_dataset *d, share *s, nn_error *err)
+{
+    const size_t P = (size_t)t->dist.size, r = (size_t)t->dist.rank;
+    *s = (share){ .d = d, .next = d->n * r / P, .end = d->n * (r + 1) / P,
+                  .chunk = (size_t)t->net.max_batch };
+    s->idx = nn_malloc(s->chunk * sizeof *s->idx, err);
+    return s->idx ? NN_OK : NN_E_NOMEM;
+}
+
+/* The next chunk into t->x; returns its image count, 0 at the end. */
+static size_t share_next(nn_trainer *t, share *s)
+{
+    size_t count = s->end - s->next < s->chunk ? s->end - s->next : s->chunk;
+    for (size_t i = 0; i < count; ++i)
+        s->idx[i] = s->next + i;
+    s->next += count;
+    if (count)
+        nn_dataset_gather(s->d, s->idx, count, t->cfg.data.invert, t->x, NULL);
+    return count;
+}
 
 /* The moments of this rank's share of the training set, summed over ranks. */
 static int accumulate(nn_trainer *t, nn_pca_moments *mo, nn_error *err)
 {
-    const nn_dataset *d = &t->train;
-    const size_t D = d->dim, chunk = (size_t)t->net.max_batch;
-    const size_t P = (size_t)t->dist.size, r = (size_t)t->dist.rank;
-    const size_t lo = d->n * r / P, hi = d->n * (r + 1) / P;
-    size_t *idx = nn_malloc(chunk * sizeof *idx, err);
-    double *scratch = idx ? nn_malloc(chunk * D * sizeof *scratch, err) : NULL;
-    int rc = nn_pca_moments_alloc(mo, (int64_t)D, err);
+    const size_t D = t->train.dim;
+    share s;
+    int rc = share_begin(t, &t->train, &s, err);
+    double *scratch = rc ? NULL : nn_malloc(s.chunk * D * sizeof *scratch, err);
+    if (!rc)
+        rc = nn_pca_moments_alloc(mo, (int64_t)D, err);
     rc = nn_dist_vote(rc ? rc : scratch ? NN_OK : NN_E_NOMEM, err);
-    for (size_t start = lo; !rc && start < hi; start += chunk) {
-        size_t count = hi - start < chunk ? hi - start : chunk;
-        for (size_t i = 0; i < count; ++i)
-            idx[i] = start + i;
-        nn_dataset_gather(d, idx, count, t->cfg.data.invert, t->x, NULL);
+    for (size_t count; !rc && (count = share_next(t, &s)) > 0;)
         nn_pca_moments_add(mo, t->x, (int64_t)count, scratch);
-    }
     if (!rc) /* the one allreduce of the fit: D*D + D + 1 doubles */
         nn_dist_sum_doubles(mo->buf, nn_pca_moments_size(mo));
-    free(idx);
+    free(s.idx);
     free(scratch);
     return rc;
 }
@@ -83,19 +107,14 @@ static int evaluate(nn_trainer *t, const nn_pca_model *m, const nn_dataset *d, d
         psnr[i] = NAN;
     if (d->n == 0)
         return NN_OK;
-    const size_t D = d->dim, chunk = (size_t)t->net.max_batch;
-    const size_t P = (size_t)t->dist.size, r = (size_t)t->dist.rank;
-    const size_t lo = d->n * r / P, hi = d->n * (r + 1) / P;
-    size_t *idx = nn_malloc(chunk * sizeof *idx, err);
-    float *codes = idx ? nn_alloc_floats(chunk * (size_t)m->kmax, err) : NULL;
-    float *out = codes ? nn_alloc_floats(chunk * D, err) : NULL;
-    int rc = nn_dist_vote(out ? NN_OK : NN_E_NOMEM, err);
+    const size_t D = d->dim;
+    share s;
+    int rc = share_begin(t, d, &s, err);
+    float *codes = rc ? NULL : nn_alloc_floats(s.chunk * (size_t)m->kmax, err);
+    float *out = codes ? nn_alloc_floats(s.chunk * D, err) : NULL;
+    rc = nn_dist_vote(out ? NN_OK : NN_E_NOMEM, err);
     double sums[NN_PCA_MAX_K + 1] = { 0 }; /* PSNR sum per k, then the count */
-    for (size_t start = lo; !rc && start < hi; start += chunk) {
-        size_t count = hi - start < chunk ? hi - start : chunk;
-        for (size_t i = 0; i < count; ++i)
-            idx[i] = start + i;
-        nn_dataset_gather(d, idx, count, t->cfg.data.invert, t->x, NULL);
+    for (size_t count; !rc && (count = share_next(t, &s)) > 0;) {
         nn_pca_encode(m, t->x, (int64_t)count, codes);
         for (int i = 0; i < m->n_k; ++i) {
             nn_pca_decode(m, m->k[i], codes, (int64_t)count, out);
@@ -109,7 +128,7 @@ static int evaluate(nn_trainer *t, const nn_pca_model *m, const nn_dataset *d, d
         for (int i = 0; i < m->n_k; ++i)
             psnr[i] = sums[i] / sums[NN_PCA_MAX_K];
     }
-    free(idx);
+    free(s.idx);
     nn_free_aligned(codes);
     nn_free_aligned(out);
     return rc;
@@ -208,15 +227,14 @@ static int finish(nn_trainer *t, nn_pca_model *m, const char *path, nn_error *er
 
 int nn_pca_main(const nn_pca_options *o, const nn_dist *dist, nn_error *err)
 {
-    nn_trainer *t = calloc(1, sizeof *t);
-    if (!t)
-        return nn_fail(err, NN_E_NOMEM, "out of memory");
-    t->dist = *dist;
     /* summary_only only stops setup from making the run folder: not needed
      * when pca.h5 goes elsewhere */
     nn_run_options run = { .config_path = o->config_path, .overrides = o->overrides,
                            .n_overrides = o->n_overrides, .summary_only = o->out != NULL };
-    int rc = nn_trainer_setup(t, &run, err);
+    nn_trainer *t;
+    int rc = nn_tools_trainer(&run, dist, 0, &t, err);
+    if (rc)
+        return rc;
     nn_pca_model m;
     memset(&m, 0, sizeof m);
     if (!rc)
@@ -233,7 +251,6 @@ int nn_pca_main(const nn_pca_options *o, const nn_dist *dist, nn_error *err)
     if (!rc)
         rc = nn_dist_vote(dist->rank == 0 ? finish(t, &m, path, err) : NN_OK, err);
     nn_pca_model_free(&m);
-    nn_trainer_free(t);
-    free(t);
+    nn_tools_trainer_free(t);
     return rc;
 }

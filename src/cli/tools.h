@@ -36,6 +36,13 @@ int nn_tools_run_mpi(int *argc, char ***argv, nn_collective_fn fn, const void *o
                      nn_error *err);
 void nn_tools_report(int rc, int rank, const nn_error *err);
 
+/* A trainer on the heap (it is large), set up from run on every rank; lock:
+ * the run folder is this run's (a training run, see nn_trainer.lock_run_dir).
+ * Collective: every rank gets the same code; on failure *t is NULL. */
+int nn_tools_trainer(const nn_run_options *run, const nn_dist *dist, int lock, nn_trainer **t,
+                     nn_error *err);
+void nn_tools_trainer_free(nn_trainer *t); /* NULL-safe */
+
 typedef struct nn_eval_options {
     const char *checkpoint;
     const char *data;               /* "test" (default), "valid", "train", a .mat file,

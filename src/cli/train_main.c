@@ -43,16 +43,9 @@ static int final_report(nn_trainer *t, nn_error *err)
 
 int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err)
 {
-    nn_trainer *t = calloc(1, sizeof *t); /* large: keep it off the stack */
-    int rc = nn_dist_vote(t ? NN_OK : nn_fail(err, NN_E_NOMEM, "out of memory for the trainer"),
-                             err);
-    if (rc) {
-        free(t);
-        return rc;
-    }
-    t->dist = *dist;
-    t->lock_run_dir = !opts->summary_only; /* a training run owns its folder */
-    rc = nn_trainer_setup(t, opts, err);
+    nn_trainer *t;
+    /* a training run owns its folder */
+    int rc = nn_tools_trainer(opts, dist, !opts->summary_only, &t, err);
     if (!rc)
         nn_trainer_print_header(t);
     if (!rc && !opts->summary_only) {
@@ -62,7 +55,6 @@ int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err
         if (!rc)
             rc = final_report(t, err);
     }
-    nn_trainer_free(t);
-    free(t);
+    nn_tools_trainer_free(t);
     return rc;
 }

@@ -1,8 +1,11 @@
-/* Small helpers more than one module needs: file names, alignment of
- * buffer offsets, edit distance. */
+/* Small helpers more than one module needs: file names and folders,
+ * alignment of buffer offsets, edit distance. */
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "nn/core.h"
 
@@ -10,6 +13,30 @@ const char *nn_base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash && slash[1] ? slash + 1 : path;
+}
+
+int nn_make_dirs(const char *path, int parent_only, nn_error *err)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return nn_fail(err, NN_E_IO, "%.64s...: folder name too long", path);
+    char *slash = strrchr(buf, '/');
+    if (parent_only && (!slash || slash == buf))
+        return NN_OK; /* the current folder or / */
+    if (parent_only)
+        *slash = '\0';
+    /* each prefix ending before a '/', then the whole */
+    for (char *p = buf + (buf[0] == '/');; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return nn_fail(err, NN_E_IO, "%s: cannot create folder: %s", buf, strerror(errno));
+        *p = c;
+        if (!c)
+            return NN_OK;
+    }
 }
 
 size_t nn_round16(size_t n)

@@ -262,9 +262,7 @@ static int load(nn_dataset *out, const char *path, const char *split, int with_s
     nn_h5_quiet q;
     nn_h5_quiet_begin(&q);
     hid_t fid = -1;
-    int rc = nn_h5_open(path, H5F_ACC_RDONLY, &fid, err);
-    if (!rc)
-        rc = nn_h5_check_format(fid, path, NN_H5DATA_FORMAT, NN_H5DATA_VERSION, NULL, err);
+    int rc = nn_h5_open_format(path, NN_H5DATA_FORMAT, NN_H5DATA_VERSION, NULL, &fid, err);
     if (!rc)
         rc = read_classes(fid, path, out, err);
     if (!rc)
@@ -292,9 +290,7 @@ int nn_h5data_read_params(const char *path, const char *const *names, double *va
     nn_h5_quiet q;
     nn_h5_quiet_begin(&q);
     hid_t fid = -1, grp = -1;
-    int rc = nn_h5_open(path, H5F_ACC_RDONLY, &fid, err);
-    if (!rc)
-        rc = nn_h5_check_format(fid, path, NN_H5DATA_FORMAT, NN_H5DATA_VERSION, NULL, err);
+    int rc = nn_h5_open_format(path, NN_H5DATA_FORMAT, NN_H5DATA_VERSION, NULL, &fid, err);
     if (!rc && nn_h5_path_exists(fid, "preprocess") <= 0)
         rc = nn_fail(err, NN_E_FORMAT, "%s: no /preprocess group (the file does not say how its "
                      "glyphs were made)", path);

@@ -23,9 +23,10 @@ static int write_dataset(hid_t fid, const char *file, const char *name, hid_t ft
                          int rank, const hsize_t *dims, hsize_t chunk0, int deflate,
                          const void *buf, nn_error *err)
 {
-    hid_t space = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    int rc = space < 0 || dcpl < 0 ? nn_h5_fail(err, NN_E_IO, "%s: cannot describe /%s", file, name)
-                                   : NN_OK;
+    char path[80];
+    snprintf(path, sizeof path, "/%s", name);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int rc = dcpl < 0 ? nn_h5_fail(err, NN_E_IO, "%s: cannot describe %s", file, path) : NN_OK;
     if (!rc && chunk0 > 0) {
         hsize_t chunk[4];
         for (int d = 0; d < rank; d++)
@@ -33,16 +34,12 @@ static int write_dataset(hid_t fid, const char *file, const char *name, hid_t ft
         chunk[0] = chunk0 < dims[0] ? chunk0 : dims[0];
         if (H5Pset_chunk(dcpl, rank, chunk) < 0 ||
             (deflate && H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0) || H5Pset_fletcher32(dcpl) < 0)
-            rc = nn_h5_fail(err, NN_E_IO, "%s: cannot set up chunks for /%s", file, name);
+            rc = nn_h5_fail(err, NN_E_IO, "%s: cannot set up chunks for %s", file, path);
     }
-    hid_t dset = -1;
-    if (!rc && (dset = H5Dcreate2(fid, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create /%s", file, name);
-    if (!rc && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot write /%s", file, name);
-    nn_h5_close(&dset);
+    if (!rc)
+        rc = nn_h5_write_dataset(fid, file, path, ftype, mtype, rank, dims, 0, dcpl, buf, NULL,
+                                 err);
     nn_h5_close(&dcpl);
-    nn_h5_close(&space);
     return rc;
 }
 
@@ -122,11 +119,7 @@ static int write_params(hid_t fid, const char *file, const nn_h5data_contents *c
 static int fill(hid_t fid, const char *path, void *ctx, nn_error *err)
 {
     const nn_h5data_contents *c = ctx;
-    int version = NN_H5DATA_VERSION;
-    int rc = nn_h5_attr_write_str(fid, path, "/", "format", NN_H5DATA_FORMAT, err);
-    if (!rc)
-        rc = nn_h5_attr_write(fid, path, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, 1,
-                              1, &version, err);
+    int rc = nn_h5_write_format(fid, path, NN_H5DATA_FORMAT, NN_H5DATA_VERSION, err);
     if (!rc)
         rc = nn_h5_attr_write_str(fid, path, "/", "nntrain_version", NN_VERSION, err);
     if (!rc)
@@ -178,9 +171,5 @@ int nn_h5data_save(const char *path, const nn_h5data_contents *c, nn_error *err)
     for (int s = 0; s < NN_H5DATA_SPLITS; s++)
         if (c->split[s])
             hint += c->split[s]->n * (c->split[s]->dim / 2 + 8); /* compressed glyphs */
-    nn_h5_quiet q;
-    nn_h5_quiet_begin(&q);
-    rc = nn_h5_save_atomic(path, hint, fill, (void *)c, err);
-    nn_h5_quiet_end(&q);
-    return rc;
+    return nn_h5_save_atomic(path, hint, fill, (void *)c, err);
 }

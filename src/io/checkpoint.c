@@ -94,6 +94,16 @@ static int check_save_args(const char *path, const nn_checkpoint *ck, nn_error *
 
 /* ---- writing -------------------------------------------------------------- */
 
+/* The numeric root attributes (the training cursor), for the writer and
+ * the reader. */
+#define F(member, kind) NN_H5_FIELD(#member, nn_checkpoint, member, kind)
+static const nn_h5_field SCALARS[] = {
+    F(epoch, NN_H5_INT64), F(step, NN_H5_INT64), F(global_step, NN_H5_INT64),
+    F(seed, NN_H5_UINT64), F(world_size, NN_H5_INT), F(lr, NN_H5_DOUBLE),
+};
+#undef F
+#define N_SCALARS ((int)(sizeof SCALARS / sizeof SCALARS[0]))
+
 static int write_root_attrs(hid_t fid, const char *file, const nn_checkpoint *ck,
                             nn_error *err)
 {
@@ -103,33 +113,18 @@ static int write_root_attrs(hid_t fid, const char *file, const nn_checkpoint *ck
         snprintf(h5ver, sizeof h5ver, "unknown");
     else
         snprintf(h5ver, sizeof h5ver, "%u.%u.%u", maj, min, rel);
-    int version = NN_CKPT_FORMAT_VERSION;
-    int rc;
-#define ATTR(name, ft, mt, ptr)                                                            \
-    do {                                                                                   \
-        if ((rc = nn_h5_attr_write(fid, file, "/", name, ft, mt, 1, 1, ptr, err)))         \
-            return rc;                                                                     \
-    } while (0)
-#define SATTR(name, value)                                                                 \
-    do {                                                                                   \
-        if ((rc = nn_h5_attr_write_str(fid, file, "/", name, value, err)))                 \
-            return rc;                                                                     \
-    } while (0)
-    SATTR("format", NN_CKPT_FORMAT);
-    ATTR("format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version);
-    SATTR("nntrain_version", NN_VERSION);
-    SATTR("hdf5_version", h5ver);
-    ATTR("epoch", H5T_STD_I64LE, H5T_NATIVE_INT64, &ck->epoch);
-    ATTR("step", H5T_STD_I64LE, H5T_NATIVE_INT64, &ck->step);
-    ATTR("global_step", H5T_STD_I64LE, H5T_NATIVE_INT64, &ck->global_step);
-    ATTR("seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &ck->seed);
-    ATTR("world_size", H5T_STD_I32LE, H5T_NATIVE_INT, &ck->world_size);
-    ATTR("lr", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &ck->lr);
-    SATTR("config", ck->config_text);
-    SATTR("config_path", ck->config_path);
-#undef ATTR
-#undef SATTR
-    return NN_OK;
+    int rc = nn_h5_write_format(fid, file, NN_CKPT_FORMAT, NN_CKPT_FORMAT_VERSION, err);
+    if (rc == NN_OK)
+        rc = nn_h5_attr_write_str(fid, file, "/", "nntrain_version", NN_VERSION, err);
+    if (rc == NN_OK)
+        rc = nn_h5_attr_write_str(fid, file, "/", "hdf5_version", h5ver, err);
+    if (rc == NN_OK)
+        rc = nn_h5_fields_write(fid, file, "/", SCALARS, N_SCALARS, ck, err);
+    if (rc == NN_OK)
+        rc = nn_h5_attr_write_str(fid, file, "/", "config", ck->config_text, err);
+    if (rc == NN_OK)
+        rc = nn_h5_attr_write_str(fid, file, "/", "config_path", ck->config_path, err);
+    return rc;
 }
 
 /* One float32 dataset (chunked, a Fletcher32 checksum per chunk, never
@@ -147,31 +142,16 @@ static int write_tensor(hid_t fid, const char *file, const nn_named_tensor *t, n
         dims[i] = (hsize_t)t->dims[i];
         shape[i] = (int64_t)t->dims[i];
     }
-    hid_t space = H5Screate_simple(t->rank, dims, NULL), dset = -1, dcpl = -1;
-    if (space < 0) {
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create the dataspace of %s", file, full);
-        goto out;
-    }
-    dcpl = nn_h5_checked_dcpl(file, full, t->rank, dims, sizeof(float), err);
-    if (dcpl < 0) {
-        rc = err ? err->code : NN_E_IO;
-        goto out;
-    }
-    dset = H5Dcreate2(fid, full, H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (dset < 0) {
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create dataset %s", file, full);
-        goto out;
-    }
-    if (H5Dwrite(dset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->data) < 0) {
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot write dataset %s", file, full);
-        goto out;
-    }
-    rc = nn_h5_attr_write(dset, file, full, "shape", H5T_STD_I64LE, H5T_NATIVE_INT64,
-                          (hsize_t)t->rank, 0, shape, err);
-out:
+    hid_t dcpl = nn_h5_checked_dcpl(file, full, t->rank, dims, sizeof(float), err), dset = -1;
+    if (dcpl < 0)
+        return err ? err->code : NN_E_IO;
+    rc = nn_h5_write_dataset(fid, file, full, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, t->rank, dims, 0,
+                             dcpl, t->data, &dset, err);
+    if (rc == NN_OK)
+        rc = nn_h5_attr_write(dset, file, full, "shape", H5T_STD_I64LE, H5T_NATIVE_INT64,
+                              (hsize_t)t->rank, 0, shape, err);
     nn_h5_close(&dset);
     nn_h5_close(&dcpl);
-    nn_h5_close(&space);
     return rc;
 }
 
@@ -362,20 +342,7 @@ out:
 
 static int read_scalars(hid_t fid, const char *file, nn_checkpoint *ck, nn_error *err)
 {
-    int rc;
-#define READ(name, cls, mt, ptr)                                                           \
-    do {                                                                                   \
-        if ((rc = nn_h5_attr_read_scalar(fid, file, "/", name, cls, mt, ptr, err)))        \
-            return rc;                                                                     \
-    } while (0)
-    READ("epoch", H5T_INTEGER, H5T_NATIVE_INT64, &ck->epoch);
-    READ("step", H5T_INTEGER, H5T_NATIVE_INT64, &ck->step);
-    READ("global_step", H5T_INTEGER, H5T_NATIVE_INT64, &ck->global_step);
-    READ("seed", H5T_INTEGER, H5T_NATIVE_UINT64, &ck->seed);
-    READ("world_size", H5T_INTEGER, H5T_NATIVE_INT, &ck->world_size);
-    READ("lr", H5T_FLOAT, H5T_NATIVE_DOUBLE, &ck->lr);
-#undef READ
-    return NN_OK;
+    return nn_h5_fields_read(fid, file, "/", SCALARS, N_SCALARS, ck, err);
 }
 
 /* Open a checkpoint read-only and check its format attributes; *version
@@ -384,12 +351,7 @@ static int open_checkpoint(const char *path, hid_t *fid, int *version, nn_error 
 {
     if (!path || !*path)
         return nn_fail(err, NN_E_STATE, "checkpoint load: no file name");
-    int rc = nn_h5_open(path, H5F_ACC_RDONLY, fid, err);
-    if (rc == NN_OK)
-        rc = nn_h5_check_format(*fid, path, NN_CKPT_FORMAT, NN_CKPT_FORMAT_VERSION, version, err);
-    if (rc != NN_OK)
-        nn_h5_close(fid);
-    return rc;
+    return nn_h5_open_format(path, NN_CKPT_FORMAT, NN_CKPT_FORMAT_VERSION, version, fid, err);
 }
 
 /* ---- verifying ------------------------------------------------------------ */

@@ -1,4 +1,4 @@
-/* Reading and writing pca.h5 (layout in include/nn/pcafile.h). */
+/* Reading and writing pca.h5 (layout in include/nn/runfiles.h). */
 #include "nn/runfiles.h"
 
 #include <hdf5.h>
@@ -39,30 +39,24 @@ void nn_pca_model_free(nn_pca_model *m)
 
 /* ---- writing ----------------------------------------------------------------- */
 
-static int put_int64(hid_t fid, const char *path, const char *name, int64_t v, nn_error *err)
-{
-    return nn_h5_attr_write(fid, path, "/", name, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, 1, &v, err);
-}
+/* The root attributes besides the format and the config text, for the
+ * writer and the reader. */
+static const nn_h5_field ATTRS[] = {
+    NN_H5_FIELD("n_train", nn_pca_model, n_train, NN_H5_INT64),
+    NN_H5_FIELD("covariance_rank", nn_pca_model, cov_rank, NN_H5_INT64),
+    NN_H5_FIELD("height", nn_pca_model, height, NN_H5_INT64),
+    NN_H5_FIELD("width", nn_pca_model, width, NN_H5_INT64),
+    NN_H5_FIELD("config_path", nn_pca_model, config_path, NN_H5_TEXT),
+};
+#define N_ATTRS ((int)(sizeof ATTRS / sizeof ATTRS[0]))
 
 static int write_attrs(hid_t fid, const char *path, const nn_pca_model *m, nn_error *err)
 {
-    int version = NN_PCA_FORMAT_VERSION;
-    int rc = nn_h5_attr_write_str(fid, path, "/", "format", NN_PCA_FORMAT, err);
+    int rc = nn_h5_write_format(fid, path, NN_PCA_FORMAT, NN_PCA_FORMAT_VERSION, err);
     if (!rc)
-        rc = nn_h5_attr_write(fid, path, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, 1,
-                              1, &version, err);
-    if (!rc)
-        rc = put_int64(fid, path, "n_train", m->n_train, err);
-    if (!rc)
-        rc = put_int64(fid, path, "covariance_rank", m->cov_rank, err);
-    if (!rc)
-        rc = put_int64(fid, path, "height", m->height, err);
-    if (!rc)
-        rc = put_int64(fid, path, "width", m->width, err);
+        rc = nn_h5_fields_write(fid, path, "/", ATTRS, N_ATTRS, m, err);
     if (!rc)
         rc = nn_h5_attr_write_str(fid, path, "/", "config", m->config_text, err);
-    if (!rc)
-        rc = nn_h5_attr_write_str(fid, path, "/", "config_path", m->config_path, err);
     return rc;
 }
 
@@ -108,31 +102,10 @@ int nn_pca_save(const char *path, const nn_pca_model *m, nn_error *err)
         return nn_fail(err, NN_E_STATE, "%s: incomplete PCA model", path);
     size_t bytes = (size_t)(m->kmax + 3) * (size_t)m->dim * 8 + 65536 +
                    (m->config_text ? strlen(m->config_text) : 0);
-    nn_h5_quiet q;
-    nn_h5_quiet_begin(&q);
-    int rc = nn_h5_save_atomic(path, bytes, fill_pca, (void *)m, err);
-    nn_h5_quiet_end(&q);
-    return rc;
+    return nn_h5_save_atomic(path, bytes, fill_pca, (void *)m, err);
 }
 
 /* ---- reading ----------------------------------------------------------------- */
-
-static int read_attrs(hid_t fid, const char *path, nn_pca_model *m, nn_error *err)
-{
-    const char *names[4] = { "n_train", "covariance_rank", "height", "width" };
-    int64_t *vals[4] = { &m->n_train, &m->cov_rank, &m->height, &m->width };
-    int rc = NN_OK;
-    for (int i = 0; i < 4 && !rc; i++)
-        rc = nn_h5_attr_read_scalar(fid, path, "/", names[i], H5T_INTEGER, H5T_NATIVE_INT64,
-                                    vals[i], err);
-    char *cp = NULL;
-    if (!rc)
-        rc = nn_h5_attr_read_str(fid, path, "/", "config_path", &cp, err);
-    if (!rc)
-        snprintf(m->config_path, sizeof m->config_path, "%s", cp);
-    free(cp);
-    return rc;
-}
 
 /* /k and the arrays of the same length, copied into the fixed tables. */
 static int read_results(hid_t fid, const char *path, nn_pca_model *m, nn_error *err)
@@ -192,17 +165,11 @@ static int read_arrays(hid_t fid, const char *path, nn_pca_model *m, nn_error *e
     return rc;
 }
 
-int nn_pca_load(const char *path, nn_pca_model *m, nn_error *err)
+static int read_pca(hid_t fid, const char *path, int version, void *ctx, nn_error *err)
 {
-    memset(m, 0, sizeof *m);
-    nn_h5_quiet q;
-    nn_h5_quiet_begin(&q);
-    hid_t fid = -1;
-    int rc = nn_h5_open(path, H5F_ACC_RDONLY, &fid, err);
-    if (!rc)
-        rc = nn_h5_check_format(fid, path, NN_PCA_FORMAT, NN_PCA_FORMAT_VERSION, NULL, err);
-    if (!rc)
-        rc = read_attrs(fid, path, m, err);
+    nn_pca_model *m = ctx;
+    (void)version;
+    int rc = nn_h5_fields_read(fid, path, "/", ATTRS, N_ATTRS, m, err);
     if (!rc)
         rc = read_arrays(fid, path, m, err);
     if (!rc)
@@ -211,7 +178,11 @@ int nn_pca_load(const char *path, nn_pca_model *m, nn_error *err)
         nn_pca_model_free(m); /* nn_free_aligned is free(): fine for malloc'ed arrays */
         memset(m, 0, sizeof *m);
     }
-    nn_h5_close(&fid);
-    nn_h5_quiet_end(&q);
     return rc;
+}
+
+int nn_pca_load(const char *path, nn_pca_model *m, nn_error *err)
+{
+    memset(m, 0, sizeof *m);
+    return nn_h5_load(path, NN_PCA_FORMAT, NN_PCA_FORMAT_VERSION, read_pca, m, err);
 }

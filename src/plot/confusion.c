@@ -120,11 +120,7 @@ static int draw_confusion(void *ctx, const char *png_path, nn_error *err)
     PLFLT bottom = chars > 2 ? fmin(0.30, 0.08 + 0.024 * lab_w) : 0.1;
     char t[512];
 
-    plcol0(NN_COL_FG);
-    plvpor(0.0, 1.0, 0.0, 1.0);
-    plwind(0.0, 1.0, 0.0, 1.0);
-    plschr(0.0, 1.1);
-    plptex(0.5, 0.962, 1.0, 0.0, 0.5, nn_plot_text(t, sizeof t, f->title));
+    nn_plot_page_title(f->title, 1.0, 1.0, 0.962, 1.1);
     plschr(0.0, 0.8);
     if (f->total > 0)
         snprintf(t, sizeof t, "%d class%s, %lld samples, accuracy %.2f%%", K, K == 1 ? "" : "es",
@@ -150,15 +146,9 @@ static int draw_confusion(void *ctx, const char *png_path, nn_error *err)
 static int check_confusion(const char *png_path, const int64_t *conf, int K,
                            const char (*class_names)[32], nn_error *err)
 {
-    int rc = nn_plot_check_path(png_path, err);
+    int rc = nn_plot_check_count(png_path, "confusion matrix", "K", K, MAX_CLASSES, err);
     if (rc != NN_OK)
         return rc;
-    if (K < 1)
-        return nn_fail(err, NN_E_STATE, "%s: confusion matrix needs K >= 1 classes, got %d",
-                       png_path, K);
-    if (K > MAX_CLASSES)
-        return nn_fail(err, NN_E_STATE, "%s: %d classes, at most %d fit in one figure",
-                       png_path, K, MAX_CLASSES);
     if (!conf)
         return nn_fail(err, NN_E_STATE, "%s: no confusion matrix given", png_path);
     for (long long i = 0; i < (long long)K * K; i++)

@@ -403,12 +403,7 @@ static int draw_training(void *ctx, const char *png_path, nn_error *err)
     (void)png_path;
     (void)err;
     training_fig *f = ctx;
-    char t[512];
-    plvpor(0.0, 1.0, 0.0, 1.0);
-    plwind(0.0, 1.0, 0.0, 1.0);
-    plcol0(NN_COL_FG);
-    plschr(0.0, 1.05);
-    plptex(0.5, 0.955, 1.0, 0.0, 0.5, nn_plot_text(t, sizeof t, f->title));
+    nn_plot_page_title(f->title, 1.0, 1.0, 0.955, 1.05);
     draw_panel(&f->loss);
     draw_panel(&f->acc);
     return NN_OK;
@@ -444,12 +439,9 @@ int nn_plot_training_curves(const char *png_path, const char *title, const doubl
                             const double *train_acc, const double *valid_acc, int n,
                             nn_error *err)
 {
-    int rc = nn_plot_check_path(png_path, err);
+    int rc = nn_plot_check_count(png_path, "training-curve figure", "n", n, -1, err);
     if (rc != NN_OK)
         return rc;
-    if (n < 1)
-        return nn_fail(err, NN_E_STATE, "%s: training curves need n >= 1 epochs, got %d",
-                       png_path, n);
     double *x = nn_malloc((unsigned long long)n * sizeof *x, err);
     if (!x)
         return nn_fail_wrap(err, "%s", png_path);

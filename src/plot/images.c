@@ -28,10 +28,7 @@ static void draw_tile(const rows_fig *f, int r, int c)
     PLFLT x0 = LABEL_W + c * (f->tile + GAP), y1 = f->height - TOP_H - r * (f->tile + GAP);
     PLFLT tw = (PLFLT)f->tile * g->w / (g->h > g->w ? g->h : g->w);
     PLFLT th = (PLFLT)f->tile * g->h / (g->h > g->w ? g->h : g->w);
-    nn_plot_image(f->img[r * g->cols + c], g->w, g->h, x0, x0 + tw, y1 - th, y1, 0.0, 1.0);
-    PLFLT bx[5] = {x0, x0 + tw, x0 + tw, x0, x0}, by[5] = {y1 - th, y1 - th, y1, y1, y1 - th};
-    plcol0(NN_COL_GREY);
-    plline(5, bx, by);
+    nn_plot_tile(f->img[r * g->cols + c], g->w, g->h, x0, x0 + tw, y1 - th, y1);
 }
 
 static int draw_rows(void *ctx, const char *png_path, nn_error *err)
@@ -41,11 +38,7 @@ static int draw_rows(void *ctx, const char *png_path, nn_error *err)
     const rows_fig *f = ctx;
     const nn_image_rows *g = f->g;
     char t[512];
-    plvpor(0.0, 1.0, 0.0, 1.0);
-    plwind(0.0, f->width, 0.0, f->height);
-    plcol0(NN_COL_FG);
-    plschr(0.0, 1.0);
-    plptex(f->width / 2.0, f->height - 30, 1.0, 0.0, 0.5, nn_plot_text(t, sizeof t, f->title));
+    nn_plot_page_title(f->title, f->width, f->height, f->height - 30, 1.0);
     plschr(0.0, 0.7);
     snprintf(t, sizeof t, "%d x %d pixels each, grey scale 0 (black) to 1 (white)", g->h, g->w);
     plptex(f->width / 2.0, f->height - 58, 1.0, 0.0, 0.5, t);
@@ -99,13 +92,6 @@ static void fill_tile(PLFLT **m, const float *px, int h, int w)
         }
 }
 
-static void free_tiles(rows_fig *f, int n)
-{
-    for (int i = 0; f->img && i < n; i++)
-        free(f->img[i]);
-    free(f->img);
-}
-
 int nn_plot_image_rows(const char *png_path, const char *title, const nn_image_rows *g,
                        nn_error *err)
 {
@@ -119,17 +105,12 @@ int nn_plot_image_rows(const char *png_path, const char *title, const nn_image_r
     f.width = LABEL_W + g->cols * (f.tile + GAP) - GAP + MARGIN;
     f.height = TOP_H + g->rows * (f.tile + GAP) - GAP + MARGIN;
     const int n = g->rows * g->cols;
-    f.img = nn_calloc((unsigned long long)n, sizeof *f.img, err);
+    f.img = nn_plot_tiles_alloc(n, g->w, g->h, err);
     if (!f.img)
         return nn_fail_wrap(err, "%s", png_path);
-    for (int i = 0; i < n; i++) {
-        if (!(f.img[i] = nn_plot_image_alloc(g->w, g->h, err))) {
-            free_tiles(&f, n);
-            return nn_fail_wrap(err, "%s", png_path);
-        }
+    for (int i = 0; i < n; i++)
         fill_tile(f.img[i], g->pixels + (size_t)i * g->h * g->w, g->h, g->w);
-    }
     rc = nn_plot_render(png_path, f.width, f.height, draw_rows, &f, err);
-    free_tiles(&f, n);
+    nn_plot_tiles_free(f.img, n);
     return rc;
 }

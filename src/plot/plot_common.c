@@ -39,6 +39,28 @@ int nn_plot_check_path(const char *png_path, nn_error *err)
     return NN_OK;
 }
 
+int nn_plot_check_count(const char *png_path, const char *figure, const char *name, int n,
+                        int max, nn_error *err)
+{
+    int rc = nn_plot_check_path(png_path, err);
+    if (rc == NN_OK && n < 1)
+        rc = nn_fail(err, NN_E_STATE, "%s: %s needs %s >= 1, got %d", png_path, figure, name, n);
+    else if (rc == NN_OK && max >= 0 && n > max)
+        rc = nn_fail(err, NN_E_STATE, "%s: %s with %s = %d: at most %d fit in one figure",
+                     png_path, figure, name, n, max);
+    return rc;
+}
+
+void nn_plot_page_title(const char *title, PLFLT w, PLFLT h, PLFLT y, PLFLT scale)
+{
+    char t[512];
+    plvpor(0.0, 1.0, 0.0, 1.0);
+    plwind(0.0, w, 0.0, h);
+    plcol0(NN_COL_FG);
+    plschr(0.0, scale);
+    plptex(w / 2.0, y, 1.0, 0.0, 0.5, nn_plot_text(t, sizeof t, title));
+}
+
 /* Create (truncate) the file ourselves: PLplot retries a failing open ten
  * times with messages on stderr and then exits. */
 static int check_writable(const char *png_path, nn_error *err)
@@ -239,4 +261,30 @@ void nn_plot_image(PLFLT **m, int nx, int ny, PLFLT x0, PLFLT x1, PLFLT y0, PLFL
     /* z range: everything but NaN is drawn, clamped to vmin..vmax */
     plimagefr((PLFLT_MATRIX)m, nx + 1, ny + 1, x0, x1, y0, y1, -HUGE_VAL, HUGE_VAL, vmin, vmax,
               NULL, NULL);
+}
+
+PLFLT ***nn_plot_tiles_alloc(int n, int nx, int ny, nn_error *err)
+{
+    PLFLT ***tiles = nn_calloc((unsigned long long)n, sizeof *tiles, err);
+    for (int i = 0; tiles && i < n; i++)
+        if (!(tiles[i] = nn_plot_image_alloc(nx, ny, err))) {
+            nn_plot_tiles_free(tiles, i);
+            return NULL;
+        }
+    return tiles;
+}
+
+void nn_plot_tiles_free(PLFLT ***tiles, int n)
+{
+    for (int i = 0; tiles && i < n; i++)
+        free(tiles[i]);
+    free(tiles);
+}
+
+void nn_plot_tile(PLFLT **m, int nx, int ny, PLFLT x0, PLFLT x1, PLFLT y0, PLFLT y1)
+{
+    nn_plot_image(m, nx, ny, x0, x1, y0, y1, 0.0, 1.0);
+    PLFLT bx[5] = {x0, x1, x1, x0, x0}, by[5] = {y0, y0, y1, y1, y0};
+    plcol0(NN_COL_GREY);
+    plline(5, bx, by);
 }

@@ -1,9 +1,7 @@
 /* Everything before the first step: the config (read by rank 0, broadcast,
  * parsed identically everywhere), the data, the network, the run folder. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "nn/core.h"
 #include "nn/trainer.h"
@@ -120,23 +118,6 @@ static int check_output(nn_trainer *t, nn_error *err)
     return NN_OK;
 }
 
-static int make_dir(const char *path, nn_error *err)
-{
-    char buf[NN_PATH_LEN];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; ++p) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return nn_fail(err, NN_E_IO, "%s: cannot create folder: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return nn_fail(err, NN_E_IO, "%s: cannot create folder: %s", buf, strerror(errno));
-    return NN_OK;
-}
-
 static void set_threads(const nn_train_config *tc)
 {
     int n = tc->threads;
@@ -176,7 +157,7 @@ static int lock_run_dir(nn_trainer *t, nn_error *err)
 {
     int rc = NN_OK;
     if (t->dist.rank == 0) {
-        rc = make_dir(t->run_dir, err);
+        rc = nn_make_dirs(t->run_dir, 0, err);
         if (!rc)
             rc = nn_run_dir_lock(t->run_dir, &t->lock_fd, err);
     }
@@ -219,7 +200,7 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
     if ((rc = nn_dist_vote(rc, err)))
         return rc;
     if (!opts->summary_only && !opts->config_text && !t->lock_run_dir)
-        rc = t->dist.rank == 0 ? make_dir(t->run_dir, err) : NN_OK;
+        rc = t->dist.rank == 0 ? nn_make_dirs(t->run_dir, 0, err) : NN_OK;
     return nn_dist_vote(rc, err);
 }
 

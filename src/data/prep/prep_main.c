@@ -1,7 +1,6 @@
 /* `nntrain prep CONFIG.ini`: sources -> splits -> selected samples ->
  * glyphs (in parallel, the OCR's own preprocessing) -> one .h5 data set
  * file, and a summary of what went where. */
-#include <errno.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,34 +8,13 @@
 #include <time.h>
 
 #include "data/prep/prep_internal.h"
+#include "nn/core.h"
 
 static double now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* mkdir -p of the folder holding path. */
-static int make_parent(const char *path, nn_error *err)
-{
-    char buf[NN_PATH_LEN];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *slash = strrchr(buf, '/');
-    if (!slash || slash == buf)
-        return NN_OK;
-    *slash = '\0';
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return nn_fail(err, NN_E_IO, "%s: cannot create folder: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return nn_fail(err, NN_E_IO, "%s: cannot create folder: %s", buf, strerror(errno));
-    return NN_OK;
 }
 
 typedef struct split_out {
@@ -264,7 +242,7 @@ static int write_file(const prep_config *cfg, split_out *o, nn_error *err)
         c.split[s] = &o[s].set;
         c.source[s] = o[s].source;
     }
-    int rc = make_parent(cfg->out, err);
+    int rc = nn_make_dirs(cfg->out, 1, err);
     return rc ? rc : nn_h5data_save(cfg->out, &c, err);
 }
 
