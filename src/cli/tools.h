@@ -23,7 +23,7 @@ struct nn_command {
                                  (NULL: no more allowed), for messages */
     int min_args;             /* 0, 1 or 2 */
     int mpi;                  /* runs on every rank of an MPI job (else in one process) */
-    nn_command_fn main;       /* argv[0] is the command's name */
+    nn_command_fn main;       /* argv[0]: the command's name (training: the program's) */
     const char *about;        /* what it does, for --help */
 };
 
