@@ -44,7 +44,7 @@ void nn_dataset_free(nn_dataset *d);
 int nn_idx_load(nn_dataset *out, const char *images_path, const char *labels_path,
                 nn_error *err);
 
-/* The homework's MATLAB files: a variable "<split>_data" (N x 1024, double or
+/* The NIST36/NIST26 MATLAB files: a variable "<split>_data" (N x 1024, double or
  * single, each row a column-major 32x32 glyph) and "<split>_labels" (N x K
  * one-hot). The split prefix is found in the file (exactly one *_data and its
  * matching *_labels). Glyphs are transposed to row-major so they are upright.

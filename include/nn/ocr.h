@@ -145,7 +145,7 @@ int nn_ocr_recognize(nn_ocr_model *m, const nn_ocr_page *page, int word_rule, ch
 
 /* The expected text of image (matched by file name without folders) in a
  * transcript with [name] headers, '#' comment lines and one line of text
- * per line of handwriting ($NNTRAIN_DATA/hw5_images/GROUND_TRUTH.txt).
+ * per line of handwriting (the format of the test photos' GROUND_TRUTH.txt).
  * *text: the lines joined by '\n' (malloc'ed), or NULL when the file has
  * no [name] section for the image (not an error). */
 int nn_truth_read(const char *path, const char *image, char **text, nn_error *err);

@@ -1,6 +1,6 @@
 /* The autoencoder's report after training and for `nntrain eval`: loss and
- * PSNR of one split (overall and per class), the parameter count as the
- * homework counts it, recon_<split>.h5, and a figure of originals over
+ * PSNR of one split (overall and per class), the parameter count (every
+ * weight and bias), recon_<split>.h5, and a figure of originals over
  * their reconstructions (plus PCA's, given a pca.h5). */
 #include <math.h>
 #include <stdio.h>

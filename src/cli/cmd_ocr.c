@@ -2,53 +2,39 @@
  *             [--data FILE.h5] [--no-word-rule]
  * Runs without MPI: one process reads the pages. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "nn/ocr.h"
 #include "cli/tools.h"
 
-static int parse(int argc, char **argv, nn_ocr_options *o, const char **images, nn_error *err)
+typedef struct ocr_cli {
+    nn_ocr_options o;
+    int no_word_rule;
+} ocr_cli;
+
+static int run(const void *opts, const nn_dist *dist, nn_error *err)
 {
-    memset(o, 0, sizeof *o);
-    o->images = images;
-    o->word_rule = 1;
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i];
-        const char **value = !strcmp(a, "--truth") ? &o->truth
-                             : !strcmp(a, "--boxes") ? &o->boxes
-                             : !strcmp(a, "--data")  ? &o->data
-                                                     : NULL;
-        if (value) {
-            if (i + 1 >= argc)
-                return nn_fail(err, NN_E_CONFIG, "ocr: %s needs a value (nntrain --help)", a);
-            *value = argv[++i];
-        } else if (!strcmp(a, "--no-word-rule")) {
-            o->word_rule = 0;
-        } else if (a[0] == '-') {
-            return nn_fail(err, NN_E_CONFIG, "ocr: unknown option '%s' (nntrain --help)", a);
-        } else if (!o->checkpoint) {
-            o->checkpoint = a;
-        } else {
-            images[o->n_images++] = a;
-        }
-    }
-    if (!o->checkpoint)
-        return nn_fail(err, NN_E_CONFIG, "ocr: no checkpoint given (nntrain --help)");
-    if (o->n_images == 0)
-        return nn_fail(err, NN_E_CONFIG, "ocr: no image given (nntrain --help)");
-    return NN_OK;
+    ocr_cli c = *(const ocr_cli *)opts;
+    (void)dist;
+    c.o.word_rule = !c.no_word_rule;
+    int rc = nn_ocr_main(&c.o, stdout, err);
+    fflush(stdout);
+    return rc;
 }
 
-int nn_cmd_ocr(int argc, char **argv, nn_error *err)
+int nn_cmd_ocr(const nn_command *cmd, int argc, char **argv, nn_error *err)
 {
-    const char **images = calloc((size_t)argc, sizeof *images);
-    nn_ocr_options o;
-    int rc = images ? parse(argc, argv, &o, images, err) : nn_fail(err, NN_E_NOMEM, "out of memory");
-    if (!rc)
-        rc = nn_ocr_main(&o, stdout, err);
-    fflush(stdout);
-    nn_tools_report(rc, 0, err);
-    free(images);
-    return rc;
+    ocr_cli o = { 0 };
+    const nn_option opts[] = {
+        NN_OPT_VALUE("--truth", "FILE", "score the text against a transcript ([image name] "
+                     "sections)", &o.o.truth),
+        NN_OPT_VALUE("--boxes", "OUT.png", "draw the characters found (OUT_<image>.png for "
+                     "several images)", &o.o.boxes),
+        NN_OPT_VALUE("--data", "FILE.h5", "the prep data set that gives the glyph settings and "
+                     "classes (default: the one the network was trained on)", &o.o.data),
+        NN_OPT_FLAG("--no-word-rule", "read each character alone (no all-letters-or-all-digits "
+                    "rule per word)", &o.no_word_rule),
+    };
+    const nn_cli c = { .cmd = cmd, NN_CLI_OPTS(opts), .first = &o.o.checkpoint,
+                       .rest = &o.o.images, .n_rest = &o.o.n_images };
+    return nn_cli_run(&c, argc, argv, run, &o, err);
 }

@@ -2,10 +2,14 @@
  * with its checksum checked, and the format attributes; one line per file.
  * Runs without MPI. */
 #include <stdio.h>
-#include <string.h>
 
 #include "nn/checkpoint.h"
 #include "cli/tools.h"
+
+typedef struct verify_options {
+    const char *const *files;
+    int n;
+} verify_options;
 
 /* One file: "PATH: OK (...)" on stdout, or what is damaged on stderr. */
 static int verify_one(const char *path)
@@ -23,32 +27,29 @@ static int verify_one(const char *path)
     return NN_OK;
 }
 
-int nn_cmd_verify(int argc, char **argv, nn_error *err)
+static int run(const void *opts, const nn_dist *dist, nn_error *err)
 {
-    int n = 0, bad = 0, worst = NN_OK;
-    for (int i = 1; i < argc; ++i) {
-        if (argv[i][0] == '-' && argv[i][1]) {
-            nn_fail(err, NN_E_CONFIG, "verify: unknown option '%s' (nntrain --help)", argv[i]);
-            nn_tools_report(NN_E_CONFIG, 0, err);
-            return NN_E_CONFIG;
-        }
-    }
-    for (int i = 1; i < argc; ++i, ++n) {
-        int rc = verify_one(argv[i]);
+    const verify_options *o = opts;
+    (void)dist;
+    int bad = 0, worst = NN_OK;
+    for (int i = 0; i < o->n; ++i) {
+        int rc = verify_one(o->files[i]);
         if (rc) {
             bad++;
             worst = rc == NN_E_NOMEM || worst == NN_E_NOMEM ? NN_E_NOMEM : NN_E_FORMAT;
         }
     }
     fflush(stdout);
-    if (n == 0) {
-        nn_fail(err, NN_E_CONFIG, "verify: no checkpoint given (nntrain --help)");
-        nn_tools_report(NN_E_CONFIG, 0, err);
-        return NN_E_CONFIG;
-    }
-    if (bad && n > 1)
-        fprintf(stderr, "nntrain verify: %d of %d checkpoint(s) failed\n", bad, n);
+    if (bad && o->n > 1)
+        fprintf(stderr, "nntrain verify: %d of %d checkpoint(s) failed\n", bad, o->n);
     /* each failure is already on its own line: nothing more for main to print */
     err->msg[0] = '\0';
     return worst;
+}
+
+int nn_cmd_verify(const nn_command *cmd, int argc, char **argv, nn_error *err)
+{
+    verify_options o = { 0 };
+    const nn_cli c = { .cmd = cmd, .rest = &o.files, .n_rest = &o.n };
+    return nn_cli_run(&c, argc, argv, run, &o, err);
 }

@@ -19,50 +19,48 @@ enum {
     EXIT_REQUEUE = 75,    /* stopped by SIGTERM/SIGUSR1 after writing a checkpoint */
 };
 
-static const char usage[] =
-    "usage: nntrain CONFIG.ini [--set section.key=value ...] [--resume CHECKPOINT.h5|auto]\n"
-    "                          [--summary]\n"
-    "       nntrain eval CHECKPOINT.h5 [--data test|valid|train|FILE.mat|FILE.h5|IMAGES,LABELS]\n"
-    "                                  [--set section.key=value ...] [--pca PCA.h5]\n"
-    "       nntrain pca CONFIG.ini [--k 8,16,32,64] [--out PCA.h5] [--set section.key=value ...]\n"
-    "       nntrain plot RUN_DIR ...\n"
-    "       nntrain plot --compare RUN_DIR ... [--out FILE.png]\n"
-    "       nntrain plot --psnr-k PCA.h5 RUN_DIR ... [--split valid|test] [--out FILE.png]\n"
-    "       nntrain prep PREP.ini [--set section.key=value ...] | nntrain prep --help-config\n"
-    "       nntrain ocr CHECKPOINT.h5 IMAGE... [--truth FILE] [--boxes OUT.png] [--data FILE.h5]\n"
-    "                                          [--no-word-rule]\n"
-    "       nntrain verify CHECKPOINT.h5 ...\n"
-    "       nntrain --help | --help-config | --version\n"
-    "\n"
-    "  --set s.k=v     override a config key (repeatable)\n"
-    "  --resume PATH   continue a run from a checkpoint; 'auto' takes the newest of\n"
-    "                  <out>/checkpoint.h5 and the older ones kept beside it that\n"
-    "                  verifies, and starts afresh when there is none\n"
-    "  --summary       print the network's layers and parameter counts, then stop\n"
-    "  --help-config   print the reference of every config key\n"
-    "  eval            evaluate a checkpoint: loss, accuracy, per-class accuracy, most\n"
-    "                  confused pairs; writes eval_<split>.h5 and confusion_<split>.png\n"
-    "                  next to the checkpoint (runs under mpirun too); an autoencoder\n"
-    "                  gets loss and PSNR, recon_<split>.h5 and recon_<split>.png\n"
-    "                  (--pca adds that file's PCA reconstructions to the figure)\n"
-    "  pca             principal components of the config's training set: rank,\n"
-    "                  parameters and PSNR for each k (default 32) on the validation\n"
-    "                  and test sets; writes PCA.h5 (default <out>/pca.h5) and\n"
-    "                  pca_recon_<split>.png next to it (runs under mpirun too)\n"
-    "  plot            redraw a run's figures from its files; --compare draws the\n"
-    "                  validation curves of several runs in one figure; --psnr-k draws\n"
-    "                  PSNR against code size k for PCA and autoencoder runs\n"
-    "  prep            build an .h5 data set from IDX, .mat and image-folder sources with\n"
-    "                  the OCR's glyph preprocessing (keys: docs/ocr.md)\n"
-    "  ocr             read handwritten text in photos with a network trained on a prep\n"
-    "                  data set; --truth scores it against a transcript, --boxes draws\n"
-    "                  the characters found, --no-word-rule reads each character alone\n"
-    "  verify          read every tensor of each checkpoint with its checksum, and its\n"
-    "                  format attributes; prints OK or what is damaged for each file,\n"
-    "                  and exits with 1 when any is damaged\n"
-    "\n"
-    "exit status: 0 done, 1 error, 2 bad config or command line, 4 loss diverged,\n"
-    "             75 stopped by SIGTERM/SIGUSR1 after a checkpoint (resume with --resume)\n";
+/* The subcommands, in the order --help lists them; the first, without a
+ * name, trains. */
+static const nn_command commands[] = {
+    { "", "CONFIG.ini [options]", { "config", NULL }, 1, 1, nn_cmd_train,
+      "train the network CONFIG.ini describes on its data, on every rank of an MPI job; "
+      "checkpoints, metrics and figures go to its [train] out folder" },
+    { "eval", "CHECKPOINT.h5 [options]", { "checkpoint", NULL }, 1, 1, nn_cmd_eval,
+      "evaluate a checkpoint: loss, accuracy, per-class accuracy and the most confused pairs, "
+      "saved as eval_<split>.h5 and confusion_<split>.png next to it; an autoencoder gets loss "
+      "and PSNR, recon_<split>.h5 and recon_<split>.png (runs under mpirun too)" },
+    { "pca", "CONFIG.ini [options]", { "config", NULL }, 1, 1, nn_cmd_pca,
+      "principal components of the config's training set: rank, parameters and PSNR for each "
+      "k on the validation and test sets, saved as PCA.h5 (default <out>/pca.h5) with "
+      "pca_recon_<split>.png next to it (runs under mpirun too)" },
+    { "plot", "RUN_DIR... [options]", { "run folder", "run folder" }, 0, 0, nn_cmd_plot,
+      "redraw a run's figures from its files; --compare draws the validation curves of "
+      "several runs in one figure, --psnr-k PSNR against code size k for PCA and autoencoders" },
+    { "prep", "PREP.ini [options]", { "config", NULL }, 1, 0, nn_cmd_prep,
+      "build an .h5 data set from IDX, .mat and image-folder sources with the OCR's glyph "
+      "preprocessing (keys: nntrain prep --help-config, docs/ocr.md)" },
+    { "ocr", "CHECKPOINT.h5 IMAGE... [options]", { "checkpoint", "image" }, 2, 0, nn_cmd_ocr,
+      "read handwritten text in photos with a network trained on a prep data set" },
+    { "verify", "CHECKPOINT.h5...", { "checkpoint", "checkpoint" }, 1, 0, nn_cmd_verify,
+      "read every tensor of each checkpoint with its checksum, and its format attributes; "
+      "prints OK or what is damaged for each file, and exits with 1 when any is damaged" },
+};
+#define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
+
+static void print_usage(FILE *f)
+{
+    for (int i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "%s nntrain %s%s%s\n", i ? "      " : "usage:", commands[i].name,
+                *commands[i].name ? " " : "", commands[i].synopsis);
+    fprintf(f, "       nntrain --help | --help-config | --version | COMMAND --help\n\n");
+    for (int i = 0; i < N_COMMANDS; i++)
+        nn_cli_print_entry(f, 13, *commands[i].name ? commands[i].name : "CONFIG.ini",
+                           commands[i].about);
+    nn_cli_print_entry(f, 13, "--help-config", "print the reference of every config key");
+    fprintf(f, "\nexit status: 0 done, 1 error, 2 bad config or command line, 4 loss diverged,\n"
+               "             75 stopped by SIGTERM/SIGUSR1 after a checkpoint (resume with "
+               "--resume)\n");
+}
 
 static int exit_status(int code)
 {
@@ -109,8 +107,9 @@ int nn_tools_run_mpi(int *argc, char ***argv, nn_collective_fn fn, const void *o
 }
 
 /* Collective errors are reported by rank 0 only; a rank-local one (its own
- * file failed to read, say) names the rank. */
-void nn_tools_report(int rc, int rank, const nn_error *err)
+ * file failed to read, say) names the rank. The message is cleared once
+ * printed, so reporting it again prints nothing. */
+void nn_tools_report(int rc, int rank, nn_error *err)
 {
     if (!rc || rc == NN_STOPPED || !err->msg[0])
         return;
@@ -118,6 +117,7 @@ void nn_tools_report(int rc, int rank, const nn_error *err)
         fprintf(stderr, "nntrain: rank %d: %s\n", rank, err->msg);
     else
         fprintf(stderr, "nntrain: %s\n", err->msg);
+    err->msg[0] = '\0';
 }
 
 int nn_tools_trainer(const nn_run_options *run, const nn_dist *dist, int lock, nn_trainer **t,
@@ -148,10 +148,9 @@ void nn_tools_trainer_free(nn_trainer *t)
 int main(int argc, char **argv)
 {
     nn_error err = { 0 };
-    int rc;
     const char *first = argc > 1 ? argv[1] : "";
     if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0) {
-        fputs(usage, stdout);
+        print_usage(stdout);
         return EXIT_OK;
     } else if (strcmp(first, "--version") == 0) {
         printf("nntrain %s\n", NN_VERSION);
@@ -159,22 +158,15 @@ int main(int argc, char **argv)
     } else if (strcmp(first, "--help-config") == 0) {
         fputs(nn_config_reference(), stdout);
         return EXIT_OK;
-    } else if (strcmp(first, "eval") == 0) {
-        rc = nn_cmd_eval(argc - 1, argv + 1, &err);
-    } else if (strcmp(first, "pca") == 0) {
-        rc = nn_cmd_pca(argc - 1, argv + 1, &err);
-    } else if (strcmp(first, "plot") == 0) {
-        rc = nn_cmd_plot(argc - 1, argv + 1, &err);
-    } else if (strcmp(first, "prep") == 0) {
-        rc = nn_cmd_prep(argc - 1, argv + 1, &err);
-    } else if (strcmp(first, "ocr") == 0) {
-        rc = nn_cmd_ocr(argc - 1, argv + 1, &err);
-    } else if (strcmp(first, "verify") == 0) {
-        rc = nn_cmd_verify(argc - 1, argv + 1, &err);
-    } else {
-        rc = nn_cmd_train(argc, argv, &err);
     }
-    if (rc == NN_E_CONFIG && strstr(err.msg, "usage:") == NULL && argc < 2)
-        fputs(usage, stderr);
+    /* a subcommand sees its name as argv[0]; training, the program's */
+    const nn_command *cmd = &commands[0];
+    for (int i = 1; i < N_COMMANDS; i++)
+        if (strcmp(first, commands[i].name) == 0)
+            cmd = &commands[i];
+    const int skip = cmd != &commands[0];
+    int rc = cmd->main(cmd, argc - skip, argv + skip, &err);
+    if (rc == NN_E_CONFIG && argc < 2)
+        print_usage(stderr);
     return exit_status(rc);
 }

@@ -1,4 +1,4 @@
-/* The homework's MATLAB files, read with matio: "<split>_data" [N, D] with
+/* The NIST36/NIST26 MATLAB files, read with matio: "<split>_data" [N, D] with
  * each row a column-major side x side glyph (D = side^2), and
  * "<split>_labels" [N, K] one-hot. MATLAB stores matrices column-major, so
  * element (i, j) of an N x D variable is data[i + j * N]. */

@@ -29,7 +29,7 @@
  * A line with too few gaps for two groups follows the median threshold of
  * the lines that had them; a page without any has no spaces (a written
  * alphabet, a single word). The rule and its values were chosen on the
- * gaps of the two coursework photos (one error: a gap inside "MAKE" as wide
+ * gaps of the two test photos (one error: a gap inside "MAKE" as wide
  * as the word gaps) and on 2,000 synthetic lines of 1-4 words with even and
  * uneven spacing (36 errors in 18,097 gaps; Otsu's split of the same
  * candidates: 46). */

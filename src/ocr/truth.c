@@ -1,5 +1,5 @@
 /* Scoring OCR output against a transcript: the transcript format (the one
- * of $NNTRAIN_DATA/hw5_images/GROUND_TRUTH.txt), edit distance, character
+ * of the test photos' GROUND_TRUTH.txt), edit distance, character
  * accuracy, line and word counts. */
 #include <ctype.h>
 #include <stdlib.h>
