@@ -140,8 +140,8 @@ int main(int argc, char **argv)
         const float *out = nn_network_forward_ctx(&net, x, o.batch, &ctx);
         nn_layer *last = nn_network_output_layer(&net);
         nn_loss_sums sums = { 0, 0, 0 };
-        nn_loss_eval(cfg.train.loss, out, y, o.batch, (int)net.out_dim, 1.0f / o.batch,
-                     last->dout, &last->dout_is_preact, &sums);
+        nn_loss_eval(cfg.train.loss, out, y, o.batch, (int)net.out_dim, 1.0f / o.batch, last->dout,
+                     &last->dout_is_preact, &sums);
         nn_network_backward(&net, x, o.batch, &ctx);
         nn_optim_step(&opt, &net, cfg.train.lr, s + 6);
         const double dt = omp_get_wtime() - t0;
@@ -171,8 +171,8 @@ int main(int argc, char **argv)
         /* gemm_seconds add up the time of every thread: GFLOP/s per thread */
         const double g = conv_flops / conv_sec / 1e9;
         printf("conv GEMMs: %.1f GFLOP/s per thread = %.0f%% of the 1-thread sgemm peak; "
-               "they take %.0f%% of the step\n", g, 100.0 * g / peak1,
-               100.0 * conv_sec / o.threads / total);
+               "they take %.0f%% of the step\n",
+               g, 100.0 * g / peak1, 100.0 * conv_sec / o.threads / total);
     }
     nn_free_aligned(x);
     free(y);

@@ -25,8 +25,8 @@
  * `nntrain pca CONFIG.ini --k 8,16,32,64` runs it on the config's data. */
 /* Sums over images: one contiguous block so that one allreduce moves them. */
 typedef struct nn_pca_moments {
-    int64_t dim;      /* D */
-    double *buf;      /* [D*D + D + 1]: sum of x x^T (lower triangle), sum of x, count */
+    int64_t dim; /* D */
+    double *buf; /* [D*D + D + 1]: sum of x x^T (lower triangle), sum of x, count */
 } nn_pca_moments;
 
 int nn_pca_moments_alloc(nn_pca_moments *mo, int64_t dim, nn_error *err);
@@ -57,11 +57,11 @@ void nn_pca_decode(const nn_pca_model *m, int64_t k, const float *codes, int64_t
 /* `nntrain pca` */
 typedef struct nn_pca_options {
     const char *config_path;
-    const char *const *overrides;   /* "section.key=value" */
+    const char *const *overrides; /* "section.key=value" */
     int n_overrides;
     int n_k;
-    int64_t k[NN_PCA_MAX_K];        /* code sizes to evaluate */
-    const char *out;                /* pca.h5 to write; NULL: <[train] out>/pca.h5 */
+    int64_t k[NN_PCA_MAX_K]; /* code sizes to evaluate */
+    const char *out;         /* pca.h5 to write; NULL: <[train] out>/pca.h5 */
 } nn_pca_options;
 
 /* Load the config's data (the same training/validation split as training
@@ -99,7 +99,7 @@ int nn_compare_figure(const char *png_path, const char *const *run_dirs, int n, 
 /* split: "valid" or "test". Writes a table (k, autoencoder PSNR, PCA PSNR,
  * both parameter counts) to log (may be NULL) and the figure to png_path.
  * Errors name the file that is missing or unreadable. */
-int nn_psnr_k_figure(const char *png_path, const char *pca_path, const char *const *run_dirs,
-                     int n, const char *split, FILE *log, nn_error *err);
+int nn_psnr_k_figure(const char *png_path, const char *pca_path, const char *const *run_dirs, int n,
+                     const char *split, FILE *log, nn_error *err);
 
 #endif

@@ -20,7 +20,7 @@
 typedef struct nn_mat {
     float *data;
     long rows, cols;
-    long rs, cs;      /* element (i, j) is data[i*rs + j*cs] */
+    long rs, cs; /* element (i, j) is data[i*rs + j*cs] */
 } nn_mat;
 
 /* A row-major [rows, cols] matrix. */

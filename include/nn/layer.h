@@ -18,31 +18,31 @@
 #include "nn/config.h"
 #include "nn/error.h"
 
-#define NN_MAX_PARAMS 4             /* parameter tensors one layer may declare */
+#define NN_MAX_PARAMS 4 /* parameter tensors one layer may declare */
 
 typedef struct nn_shape {
-    int c, h, w;   /* per-sample shape; a vector of n features is (n, 1, 1) */
+    int c, h, w; /* per-sample shape; a vector of n features is (n, 1, 1) */
 } nn_shape;
 
 static inline size_t nn_shape_dim(nn_shape s) { return (size_t)s.c * s.h * s.w; }
 
 /* One parameter tensor of a layer: a view into the network's flat buffers. */
 typedef struct nn_param {
-    char name[16];        /* "W", "b", "gamma", "running_mean" */
+    char name[16]; /* "W", "b", "gamma", "running_mean" */
     int rank;
     uint64_t dims[4];
-    size_t size;          /* product of dims */
-    size_t offset;        /* position in the flat parameter buffer */
-    float *value;         /* = params + offset */
-    float *grad;          /* = grads + offset */
-    int decay;            /* weight decay applies (weights yes, biases no) */
-    int update;           /* the optimizer updates it: 0 for state a layer keeps
+    size_t size;   /* product of dims */
+    size_t offset; /* position in the flat parameter buffer */
+    float *value;  /* = params + offset */
+    float *grad;   /* = grads + offset */
+    int decay;     /* weight decay applies (weights yes, biases no) */
+    int update;    /* the optimizer updates it: 0 for state a layer keeps
                              itself (batch-norm running statistics) and for
                              frozen layers (fine-tuning) */
-    int state;            /* kept by the layer, not learned (running statistics):
+    int state;     /* kept by the layer, not learned (running statistics):
                              saved and restored, not counted as a parameter */
     nn_init_kind init;
-    float fill;           /* init = NN_INIT_CONST: every element starts at fill */
+    float fill; /* init = NN_INIT_CONST: every element starts at fill */
     size_t fan_in, fan_out;
 } nn_param;
 
@@ -50,10 +50,10 @@ typedef struct nn_param {
  * call MPI: a sum over ranks goes through sum_floats, which the trainer
  * binds to nn_dist_sum_floats. */
 typedef struct nn_ctx {
-    int training;              /* 1: a training step (batch statistics, dropout); 0: evaluation */
-    uint64_t seed;             /* the run's seed */
-    int64_t epoch;             /* 0-based epoch of the step */
-    const size_t *sample_ids;  /* [B] global index of each row's sample; NULL: row numbers */
+    int training;             /* 1: a training step (batch statistics, dropout); 0: evaluation */
+    uint64_t seed;            /* the run's seed */
+    int64_t epoch;            /* 0-based epoch of the step */
+    const size_t *sample_ids; /* [B] global index of each row's sample; NULL: row numbers */
     /* In-place sum of buf [n] over every rank of the job; NULL for a single
      * process. Collective: when a layer calls it in a training step, every
      * rank calls it at the same point, a rank without samples (B = 0) too. */
@@ -67,11 +67,11 @@ typedef struct nn_layer nn_layer;
  * takes, which can be frozen, and the kind's paragraph in docs/config.md
  * (its keys are in the config's key table, src/io/config_schema.c). */
 typedef struct nn_layer_ops {
-    const char *type;             /* the name: the `type =` value */
-    const char *doc;              /* what it computes, one paragraph of Markdown */
-    int min_inputs, max_inputs;   /* how many layers may feed it (1, 1 for most) */
-    int has_params;               /* has trainable parameters (can be frozen) */
-    int has_activation;           /* applies cfg->activation to its output */
+    const char *type;           /* the name: the `type =` value */
+    const char *doc;            /* what it computes, one paragraph of Markdown */
+    int min_inputs, max_inputs; /* how many layers may feed it (1, 1 for most) */
+    int has_params;             /* has trainable parameters (can be frozen) */
+    int has_activation;         /* applies cfg->activation to its output */
     /* From l->cfg and l->in_shapes: check them, set l->out_shape, declare
      * parameters (name, dims, init, decay, fans), and say how much memory it
      * needs besides: l->aux_size floats of its own that live as long as the
@@ -102,28 +102,28 @@ typedef struct nn_layer_ops {
 struct nn_layer {
     const nn_layer_ops *ops;
     const nn_layer_config *cfg;
-    int index;                 /* position in the network */
+    int index; /* position in the network */
     int n_inputs;
-    int *inputs;               /* [n_inputs] indices of the layers feeding it; -1 = the data */
-    nn_shape *in_shapes;       /* [n_inputs] */
-    size_t *in_dims;           /* [n_inputs] */
-    nn_shape in_shape;         /* = in_shapes[0] */
-    size_t in_dim;             /* = in_dims[0] */
+    int *inputs;         /* [n_inputs] indices of the layers feeding it; -1 = the data */
+    nn_shape *in_shapes; /* [n_inputs] */
+    size_t *in_dims;     /* [n_inputs] */
+    nn_shape in_shape;   /* = in_shapes[0] */
+    size_t in_dim;       /* = in_dims[0] */
     nn_shape out_shape;
     size_t out_dim;
-    nn_param *params;          /* [n_params] (at most NN_MAX_PARAMS), declared in setup */
+    nn_param *params; /* [n_params] (at most NN_MAX_PARAMS), declared in setup */
     int n_params;
     int dout_is_preact;
-    int *din_add;              /* [n_inputs] */
-    float *out;                /* [B_max, out_dim] owned by the network */
-    float *dout;               /* [B_max, out_dim] */
-    size_t aux_size;           /* floats the layer keeps (setup says how many) */
-    float *aux;                /* [aux_size], zeroed */
-    size_t ws_size;            /* scratch floats one call needs (setup says) */
-    float *ws;                 /* [>= ws_size], shared by all layers */
-    int threads;               /* threads a call may use (>= 1) */
-    int max_batch;             /* most samples a call gets (for aux sized by batch) */
-    int frozen;                /* fine-tuning keeps it fixed: no parameter updates,
+    int *din_add;    /* [n_inputs] */
+    float *out;      /* [B_max, out_dim] owned by the network */
+    float *dout;     /* [B_max, out_dim] */
+    size_t aux_size; /* floats the layer keeps (setup says how many) */
+    float *aux;      /* [aux_size], zeroed */
+    size_t ws_size;  /* scratch floats one call needs (setup says) */
+    float *ws;       /* [>= ws_size], shared by all layers */
+    int threads;     /* threads a call may use (>= 1) */
+    int max_batch;   /* most samples a call gets (for aux sized by batch) */
+    int frozen;      /* fine-tuning keeps it fixed: no parameter updates,
                                   and batch norm normalises with its running
                                   statistics (a fixed function) */
     /* Profiling (when nn_network.profile is set): seconds in forward and
@@ -145,8 +145,7 @@ nn_param *nn_layer_add_param(nn_layer *l, const char *name, int rank, const uint
 /* Element-wise activations, in place on x [n]; and their backward:
  * dx[i] *= f'(.) expressed through the output y (softmax over rows of width cols). */
 void nn_activation_forward(nn_activation act, float *x, size_t rows, size_t cols);
-void nn_activation_backward(nn_activation act, const float *y, float *dy, size_t rows,
-                            size_t cols);
+void nn_activation_backward(nn_activation act, const float *y, float *dy, size_t rows, size_t cols);
 const char *nn_activation_name(nn_activation act);
 
 #endif

@@ -23,26 +23,26 @@
 #define NN_GRAD_TAIL 16
 
 typedef struct nn_network {
-    nn_layer *layers;       /* [n_layers] */
+    nn_layer *layers; /* [n_layers] */
     int n_layers;
-    nn_param *param_pool;   /* every layer's nn_param, layer after layer */
-    void *input_pool;       /* every layer's per-input arrays (inputs, in_shapes, ...) */
-    const char *path;       /* config file, for messages */
+    nn_param *param_pool; /* every layer's nn_param, layer after layer */
+    void *input_pool;     /* every layer's per-input arrays (inputs, in_shapes, ...) */
+    const char *path;     /* config file, for messages */
     nn_shape in_shape;
     size_t in_dim, out_dim;
-    int max_batch;          /* rows the activation buffers hold */
-    int threads;            /* threads a layer call may use */
-    size_t n_params;        /* floats in params (and grads) */
-    float *params;          /* all parameters, layer after layer */
-    float *grads;           /* dL/dparams, same layout, followed by NN_GRAD_TAIL
+    int max_batch;   /* rows the activation buffers hold */
+    int threads;     /* threads a layer call may use */
+    size_t n_params; /* floats in params (and grads) */
+    float *params;   /* all parameters, layer after layer */
+    float *grads;    /* dL/dparams, same layout, followed by NN_GRAD_TAIL
                                spare floats: per-step statistics ride in the
                                same allreduce as the gradients */
-    float *act_pool;        /* every layer's out and dout, [max_batch, out_dim] each */
-    float *aux_pool;        /* every layer's own state (aux) */
-    float *ws;              /* scratch shared by the layers */
-    float *dx;              /* NULL, or [max_batch, in_dim] set by the caller:
+    float *act_pool; /* every layer's out and dout, [max_batch, out_dim] each */
+    float *aux_pool; /* every layer's own state (aux) */
+    float *ws;       /* scratch shared by the layers */
+    float *dx;       /* NULL, or [max_batch, in_dim] set by the caller:
                                backward then also writes dL/d(network input) */
-    int profile;            /* time each layer (nn_layer fwd/bwd/gemm fields) */
+    int profile;     /* time each layer (nn_layer fwd/bwd/gemm fields) */
 } nn_network;
 
 /* Build from cfg->layers for per-sample input shape `in`, with activation
@@ -98,9 +98,9 @@ void nn_network_param_tensors(const nn_network *net, const char *prefix, float *
 
 /* Losses on the network output [B, K] against integer labels. */
 typedef struct nn_loss_sums {
-    double loss;      /* sum of per-sample losses */
-    double correct;   /* samples whose argmax equals the label */
-    double count;     /* samples */
+    double loss;    /* sum of per-sample losses */
+    double correct; /* samples whose argmax equals the label */
+    double count;   /* samples */
 } nn_loss_sums;
 
 /* Add the batch's loss and accuracy to *sums. When dout is not NULL also
@@ -121,8 +121,8 @@ typedef struct nn_optimizer {
     nn_optimizer_kind kind;
     double momentum, beta1, beta2, eps, weight_decay;
     size_t n;
-    float *m;        /* momentum velocity / Adam first moment, [n] (NULL for sgd) */
-    float *v;        /* Adam second moment, [n] (NULL otherwise) */
+    float *m; /* momentum velocity / Adam first moment, [n] (NULL for sgd) */
+    float *v; /* Adam second moment, [n] (NULL otherwise) */
 } nn_optimizer;
 
 int nn_optim_init(nn_optimizer *opt, const nn_train_config *tc, size_t n_params, nn_error *err);

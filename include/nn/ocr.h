@@ -20,10 +20,10 @@ struct Pix;
 /* ---- glyphs: one character image -> size x size network input -------------- */
 
 typedef struct nn_glyph_params {
-    int size;          /* output side in pixels (32) */
-    int supersample;   /* the glyph is drawn on a size*supersample canvas, then averaged down (4) */
-    double margin;     /* empty border on each side, in output pixels (2) */
-    double stroke;     /* > 0: thin the ink to a skeleton and redraw it this wide, as a fraction of
+    int size;        /* output side in pixels (32) */
+    int supersample; /* the glyph is drawn on a size*supersample canvas, then averaged down (4) */
+    double margin;   /* empty border on each side, in output pixels (2) */
+    double stroke;   /* > 0: thin the ink to a skeleton and redraw it this wide, as a fraction of
                           the glyph's longer side (0.1); 0: keep the strokes as they are */
 } nn_glyph_params;
 
@@ -77,22 +77,22 @@ int nn_exif_orientation(const uint8_t *bytes, size_t n);
 struct Pix *nn_exif_apply(struct Pix *pix, int o);
 
 typedef struct nn_ocr_char {
-    int x, y, w, h;        /* the character's ink box in page pixels */
-    int line;              /* line number, 0 = top */
-    int space_before;      /* a word space precedes it on its line */
-    struct Pix *mask;      /* w x h, 1 bpp, its ink only (owned) */
+    int x, y, w, h;   /* the character's ink box in page pixels */
+    int line;         /* line number, 0 = top */
+    int space_before; /* a word space precedes it on its line */
+    struct Pix *mask; /* w x h, 1 bpp, its ink only (owned) */
 } nn_ocr_char;
 
 typedef struct nn_ocr_page {
     int width, height;
-    nn_ocr_char *chars;    /* reading order: line by line, left to right */
+    nn_ocr_char *chars; /* reading order: line by line, left to right */
     int n_chars;
     int n_lines;
-    double stroke_px;      /* estimated stroke width of the ink */
-    double char_height;    /* median character height */
-    int threshold;         /* ink contrast threshold used (0..255) */
-    int n_small, n_large;  /* components dropped as too small (dots, specks) / too large */
-    int n_merged;          /* pieces merged into the character above or below them */
+    double stroke_px;     /* estimated stroke width of the ink */
+    double char_height;   /* median character height */
+    int threshold;        /* ink contrast threshold used (0..255) */
+    int n_small, n_large; /* components dropped as too small (dots, specks) / too large */
+    int n_merged;         /* pieces merged into the character above or below them */
 } nn_ocr_page;
 
 /* Find the characters of a grey page (see docs/ocr.md for the method; all
@@ -151,9 +151,9 @@ int nn_ocr_recognize(nn_ocr_model *m, const nn_ocr_page *page, int word_rule, ch
 int nn_truth_read(const char *path, const char *image, char **text, nn_error *err);
 
 typedef struct nn_ocr_score {
-    int edits;             /* edit distance between the compared strings */
-    int length;            /* characters in the expected string */
-    double accuracy;       /* 1 - edits / length */
+    int edits;       /* edit distance between the compared strings */
+    int length;      /* characters in the expected string */
+    double accuracy; /* 1 - edits / length */
     int lines, lines_expected;
     int words, words_expected;
 } nn_ocr_score;
@@ -162,8 +162,7 @@ typedef struct nn_ocr_score {
  * with spaces, line ends and characters outside keep (the model's classes:
  * a NUL-terminated list of single characters; NULL keeps all) removed;
  * line and word counts as they are. */
-void nn_ocr_score_text(const char *found, const char *expected, const char *keep,
-                       nn_ocr_score *s);
+void nn_ocr_score_text(const char *found, const char *expected, const char *keep, nn_ocr_score *s);
 
 /* ---- the boxes figure --------------------------------------------------------------- */
 

@@ -21,17 +21,17 @@
  * rows) with maximum size H5S_UNLIMITED and a "description" attribute; root
  * attributes format = "nntrain-metrics", format_version (int).
  * Written by one rank only. See docs/checkpoint-format.md. */
-#define NN_METRICS_FORMAT "nntrain-metrics"
+#define NN_METRICS_FORMAT         "nntrain-metrics"
 #define NN_METRICS_FORMAT_VERSION 1
 
 typedef struct nn_epoch_metrics {
-    int64_t epoch;            /* 1-based epoch number */
+    int64_t epoch; /* 1-based epoch number */
     double train_loss, train_acc;
-    double valid_loss, valid_acc;   /* NaN when there is no validation set */
+    double valid_loss, valid_acc; /* NaN when there is no validation set */
     double lr;
-    double seconds;           /* wall time of the epoch (training + validation) */
-    double samples_per_sec;   /* training samples per second over all ranks */
-    double valid_psnr;        /* autoencoders: mean PSNR (dB) of the validation images; NaN
+    double seconds;         /* wall time of the epoch (training + validation) */
+    double samples_per_sec; /* training samples per second over all ranks */
+    double valid_psnr;      /* autoencoders: mean PSNR (dB) of the validation images; NaN
                                  otherwise (and in files written before it existed) */
 } nn_epoch_metrics;
 
@@ -69,13 +69,13 @@ int nn_metrics_read(const char *path, nn_epoch_metrics **rows, int64_t *count, n
 #define NN_EVAL_FORMAT "nntrain-eval"
 
 typedef struct nn_eval_result {
-    char split[64];              /* "test", "valid", "train" or a file name */
-    char checkpoint[1024];       /* the checkpoint evaluated (may be "") */
-    int num_classes;             /* K */
+    char split[64];        /* "test", "valid", "train" or a file name */
+    char checkpoint[1024]; /* the checkpoint evaluated (may be "") */
+    int num_classes;       /* K */
     double loss, accuracy;
     int64_t count;
-    int64_t *confusion;          /* [K * K], true-major; malloc'ed */
-    char (*class_names)[32];     /* [K]; malloc'ed */
+    int64_t *confusion;      /* [K * K], true-major; malloc'ed */
+    char (*class_names)[32]; /* [K]; malloc'ed */
 } nn_eval_result;
 
 /* Allocate an empty result for K classes (names "0".."K-1" until set). */
@@ -111,21 +111,21 @@ void nn_eval_print(const nn_eval_result *r, FILE *f, int top);
  *   /valid_psnr, /test_psnr  float64 [nk]  mean PSNR (dB); NaN: no such split
  * D = height x width pixels. */
 #define NN_PCA_FORMAT "nntrain-pca"
-#define NN_PCA_MAX_K 16
+#define NN_PCA_MAX_K  16
 
 typedef struct nn_pca_model {
-    int64_t dim, height, width;  /* D = height * width */
-    int64_t n_train;             /* images the covariance came from */
-    int64_t kmax;                /* rows of components */
-    float *mean;                 /* [D] */
-    float *components;           /* [kmax, D] */
-    double *eigenvalues;         /* [D], descending */
-    int64_t cov_rank;            /* numerical rank of the covariance */
+    int64_t dim, height, width; /* D = height * width */
+    int64_t n_train;            /* images the covariance came from */
+    int64_t kmax;               /* rows of components */
+    float *mean;                /* [D] */
+    float *components;          /* [kmax, D] */
+    double *eigenvalues;        /* [D], descending */
+    int64_t cov_rank;           /* numerical rank of the covariance */
     int n_k;
     int64_t k[NN_PCA_MAX_K];
     int64_t proj_rank[NN_PCA_MAX_K];
     double valid_psnr[NN_PCA_MAX_K], test_psnr[NN_PCA_MAX_K];
-    const char *config_text;     /* save only (borrowed; may be NULL) */
+    const char *config_text; /* save only (borrowed; may be NULL) */
     char config_path[1024];
 } nn_pca_model;
 
@@ -154,11 +154,11 @@ int nn_pca_load(const char *path, nn_pca_model *m, nn_error *err);
 #define NN_RECON_FORMAT "nntrain-recon"
 
 typedef struct nn_recon_result {
-    char split[64];             /* "test", "valid", "train" or a file name */
-    char checkpoint[1024];      /* the checkpoint evaluated (may be "") */
+    char split[64];        /* "test", "valid", "train" or a file name */
+    char checkpoint[1024]; /* the checkpoint evaluated (may be "") */
     double loss, psnr;
     int64_t count, code_width, params;
-    double *image_psnr;         /* [count], malloc'ed (NULL after nn_recon_free) */
+    double *image_psnr; /* [count], malloc'ed (NULL after nn_recon_free) */
 } nn_recon_result;
 
 int nn_recon_save(const char *path, const nn_recon_result *r, nn_error *err);

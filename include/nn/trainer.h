@@ -24,11 +24,11 @@
  * minibatch SGD -> checkpoints, metrics, test accuracy. */
 typedef struct nn_run_options {
     const char *config_path;
-    const char *const *overrides;   /* "section.key=value" */
+    const char *const *overrides; /* "section.key=value" */
     int n_overrides;
-    const char *resume;             /* checkpoint to resume from, "auto", or NULL */
-    int summary_only;               /* build, print the layer summary, stop */
-    const char *config_text;        /* use this text (rank 0's) instead of reading
+    const char *resume;      /* checkpoint to resume from, "auto", or NULL */
+    int summary_only;        /* build, print the layer summary, stop */
+    const char *config_text; /* use this text (rank 0's) instead of reading
                                        config_path, e.g. a checkpoint's config */
 } nn_run_options;
 
@@ -53,9 +53,9 @@ void nn_train_request_stop(int signum);
 
 /* Sums over a set of images (add them over ranks, then divide by count). */
 typedef struct nn_recon_sums {
-    double loss;    /* sum of per-image losses: mean squared error over the pixels */
-    double psnr;    /* sum of per-image PSNRs (dB) */
-    double count;   /* images */
+    double loss;  /* sum of per-image losses: mean squared error over the pixels */
+    double psnr;  /* sum of per-image PSNRs (dB) */
+    double count; /* images */
 } nn_recon_sums;
 
 /* PSNR in dB of y against x (n pixels, peak value 1). */
@@ -81,29 +81,29 @@ int nn_recon_pick(const nn_dataset *d, size_t *idx, int max);
 typedef struct nn_trainer {
     nn_dist dist;
     nn_config cfg;
-    nn_dataset train, valid, test;  /* valid.n / test.n == 0 when absent */
+    nn_dataset train, valid, test; /* valid.n / test.n == 0 when absent */
     nn_network net;
     nn_optimizer opt;
-    nn_metrics *metrics;            /* rank 0 only */
-    int local_max;                  /* most samples a rank gets from one global batch */
-    float *x;                       /* [net.max_batch, in_dim] gathered inputs */
-    float *scratch;                 /* [in_dim] for augmentation */
-    int32_t *y;                     /* [net.max_batch] labels */
-    size_t *perm;                   /* [train.n] this epoch's sample order */
+    nn_metrics *metrics; /* rank 0 only */
+    int local_max;       /* most samples a rank gets from one global batch */
+    float *x;            /* [net.max_batch, in_dim] gathered inputs */
+    float *scratch;      /* [in_dim] for augmentation */
+    int32_t *y;          /* [net.max_batch] labels */
+    size_t *perm;        /* [train.n] this epoch's sample order */
     int64_t steps_per_epoch;
     /* cursor: where training stands */
-    int64_t epoch;                  /* epochs completed */
-    int64_t step;                   /* steps completed in the current epoch */
+    int64_t epoch; /* epochs completed */
+    int64_t step;  /* steps completed in the current epoch */
     int64_t global_step;
-    nn_loss_sums epoch_sums;        /* training loss/acc so far in this epoch (all ranks) */
-    float *init_weights;            /* the first layer's first parameter as initialised
+    nn_loss_sums epoch_sums; /* training loss/acc so far in this epoch (all ranks) */
+    float *init_weights;     /* the first layer's first parameter as initialised
                                        (kept in checkpoints for the before/after figure) */
     double lr;
-    int lock_run_dir;               /* set before setup: hold <out>/.lock for the run */
-    int lock_fd;                    /* rank 0: the open <out>/.lock while held, else -1 */
-    char *run_dir;                  /* [train] out (malloc'ed, as the two below) */
-    char *ckpt_path;                /* <run_dir>/checkpoint.h5 */
-    char *metrics_path;             /* <run_dir>/metrics.h5 */
+    int lock_run_dir;   /* set before setup: hold <out>/.lock for the run */
+    int lock_fd;        /* rank 0: the open <out>/.lock while held, else -1 */
+    char *run_dir;      /* [train] out (malloc'ed, as the two below) */
+    char *ckpt_path;    /* <run_dir>/checkpoint.h5 */
+    char *metrics_path; /* <run_dir>/metrics.h5 */
 } nn_trainer;
 
 /* Room for a checkpoint path with a backup number (checkpoint.12.h5) or a
@@ -180,9 +180,9 @@ int nn_trainer_is_recon(const nn_trainer *t);
 /* The loss of a batch whatever the target: against the labels y
  * (nn_loss_eval) or, for an autoencoder, against the input x [B, in_dim]
  * (accuracy counts stay 0). Arguments as nn_loss_eval. */
-void nn_trainer_batch_loss(const nn_trainer *t, const float *out, const float *x,
-                           const int32_t *y, int B, float scale, float *dout,
-                           int *dout_is_preact, nn_loss_sums *sums);
+void nn_trainer_batch_loss(const nn_trainer *t, const float *out, const float *x, const int32_t *y,
+                           int B, float scale, float *dout, int *dout_is_preact,
+                           nn_loss_sums *sums);
 
 /* Reconstruction loss and PSNR of the network on d, each rank a share,
  * summed over ranks. per_image (may be NULL): [d->n], every image's PSNR

@@ -172,8 +172,8 @@ static int draw_confusion(const char *dir, const char *split, FILE *log, nn_erro
     snprintf(name, sizeof name, "confusion_%s.png", split);
     join(png, sizeof png, dir, name);
     snprintf(title, sizeof title, "%s: %s accuracy %.4f", nn_base_name(dir), split, r.accuracy);
-    rc = nn_plot_confusion(png, title, r.confusion, r.num_classes,
-                           (const char(*)[32])r.class_names, err);
+    rc = nn_plot_confusion(png, title, r.confusion, r.num_classes, (const char(*)[32])r.class_names,
+                           err);
     if (!rc && log)
         fprintf(log, "figure: %s\n", png);
     nn_eval_free(&r);

@@ -30,8 +30,10 @@ static int read_runs(const char *const *dirs, int n, const char *split, ae_point
         nn_recon_result r;
         int rc = nn_recon_load(path, &r, err);
         if (rc)
-            return nn_fail_wrap(err, "plot --psnr-k (make it with nntrain eval %s/checkpoint.h5 "
-                                "--data %s)", dirs[i], split);
+            return nn_fail_wrap(err,
+                                "plot --psnr-k (make it with nntrain eval %s/checkpoint.h5 "
+                                "--data %s)",
+                                dirs[i], split);
         pts[i] = (ae_point){ (double)r.code_width, r.psnr, (long long)r.params };
         nn_recon_free(&r);
     }
@@ -62,15 +64,14 @@ static void print_table(FILE *log, const nn_pca_model *m, const double *pca_psnr
     }
 }
 
-int nn_psnr_k_figure(const char *png_path, const char *pca_path, const char *const *run_dirs,
-                     int n, const char *split, FILE *log, nn_error *err)
+int nn_psnr_k_figure(const char *png_path, const char *pca_path, const char *const *run_dirs, int n,
+                     const char *split, FILE *log, nn_error *err)
 {
     if (strcmp(split, "valid") != 0 && strcmp(split, "test") != 0)
         return nn_fail(err, NN_E_CONFIG, "plot --psnr-k: --split must be valid or test, not '%s'",
                        split);
     if (n < 0 || n > MAX_RUNS)
-        return nn_fail(err, NN_E_CONFIG, "plot --psnr-k: %d run folders (at most %d)", n,
-                       MAX_RUNS);
+        return nn_fail(err, NN_E_CONFIG, "plot --psnr-k: %d run folders (at most %d)", n, MAX_RUNS);
     nn_pca_model m;
     int rc = nn_pca_load(pca_path, &m, err);
     if (rc)

@@ -80,11 +80,13 @@ int nn_pca_fit(const nn_pca_moments *mo, nn_pca_model *m, nn_error *err)
             mu[j] = mo->buf[D * D + j] / n;
         covariance(mo, mu, n, cov);
         /* eigenvalues ascending in w; eigenvector j is column j of cov */
-        lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'L', (lapack_int)D, cov,
-                                         (lapack_int)D, w);
+        lapack_int info =
+            LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'L', (lapack_int)D, cov, (lapack_int)D, w);
         if (info != 0)
-            rc = nn_fail(err, NN_E_STATE, "PCA: LAPACK dsyevd failed (info %d) on the %lld x %lld "
-                         "covariance", (int)info, (long long)D, (long long)D);
+            rc = nn_fail(err, NN_E_STATE,
+                         "PCA: LAPACK dsyevd failed (info %d) on the %lld x %lld "
+                         "covariance",
+                         (int)info, (long long)D, (long long)D);
     }
     if (!rc) {
         for (int64_t j = 0; j < D; ++j) {
@@ -121,8 +123,9 @@ int nn_pca_projection_rank(const nn_pca_model *m, int64_t k, int64_t *rank, nn_e
     if (!rc) {
         for (int64_t i = 0; i < k * D; ++i)
             a[i] = m->components[i];
-        lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', (lapack_int)k, (lapack_int)D, a,
-                                         (lapack_int)D, s, NULL, (lapack_int)k, NULL, (lapack_int)D);
+        lapack_int info =
+            LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', (lapack_int)k, (lapack_int)D, a, (lapack_int)D, s,
+                           NULL, (lapack_int)k, NULL, (lapack_int)D);
         if (info != 0)
             rc = nn_fail(err, NN_E_STATE, "PCA: LAPACK dgesdd failed (info %d)", (int)info);
     }

@@ -28,8 +28,8 @@ static void count_params(const nn_network *net, int64_t *weights, int64_t *biase
 static void print_report(const nn_trainer *t, const nn_dataset *d, const nn_recon_result *r)
 {
     printf("%s: loss %.5f  PSNR %.2f dB  (%lld images; loss = mean squared error per pixel, "
-           "PSNR = mean over images of 10 log10(1 / MSE))\n", r->split, r->loss, r->psnr,
-           (long long)r->count);
+           "PSNR = mean over images of 10 log10(1 / MSE))\n",
+           r->split, r->loss, r->psnr, (long long)r->count);
     printf("PSNR per class (dB):");
     for (int k = 0; k < d->num_classes; ++k) {
         double s = 0.0;
@@ -48,8 +48,8 @@ static void print_report(const nn_trainer *t, const nn_dataset *d, const nn_reco
 
 /* The PCA row of the figure: pca.h5's reconstructions at k = the code width. */
 static int pca_row(const char *pca_path, const nn_recon_result *r, const float *orig, int n,
-                   size_t D, float *out, char *label, size_t label_len, char *note,
-                   size_t note_len, nn_error *err)
+                   size_t D, float *out, char *label, size_t label_len, char *note, size_t note_len,
+                   nn_error *err)
 {
     nn_pca_model m;
     int rc = nn_pca_load(pca_path, &m, err);
@@ -57,9 +57,11 @@ static int pca_row(const char *pca_path, const nn_recon_result *r, const float *
         rc = nn_fail(err, NN_E_CONFIG, "%s: PCA of %lld pixels, the autoencoder's images have %zu",
                      pca_path, (long long)m.dim, D);
     if (!rc && r->code_width > m.kmax)
-        rc = nn_fail(err, NN_E_CONFIG, "%s: %lld components stored, the autoencoder's code has "
-                     "%lld numbers; run nntrain pca with --k %lld", pca_path,
-                     (long long)m.kmax, (long long)r->code_width, (long long)r->code_width);
+        rc = nn_fail(err, NN_E_CONFIG,
+                     "%s: %lld components stored, the autoencoder's code has "
+                     "%lld numbers; run nntrain pca with --k %lld",
+                     pca_path, (long long)m.kmax, (long long)r->code_width,
+                     (long long)r->code_width);
     float *codes = rc ? NULL : nn_alloc_floats((size_t)(n * m.kmax), err);
     if (!rc && !codes)
         rc = NN_E_NOMEM;
@@ -75,8 +77,7 @@ static int pca_row(const char *pca_path, const nn_recon_result *r, const float *
             snprintf(note, note_len, ", PCA %.2f dB", psnr);
             printf("PCA k = %lld (%s): %s PSNR %.2f dB, %lld parameters (%lld x %lld projection)\n",
                    (long long)r->code_width, pca_path, r->split, psnr,
-                   (long long)(r->code_width * m.dim), (long long)r->code_width,
-                   (long long)m.dim);
+                   (long long)(r->code_width * m.dim), (long long)r->code_width, (long long)m.dim);
         }
     }
     nn_free_aligned(codes);
@@ -99,7 +100,8 @@ static int draw_figure(nn_trainer *t, const nn_dataset *d, const nn_recon_result
     nn_dataset_gather(d, idx, (size_t)n, t->cfg.data.invert, px, NULL);
     memcpy(t->x, px, (size_t)n * D * sizeof(float));
     memcpy(px + (size_t)n * D, nn_network_forward(&t->net, t->x, n), (size_t)n * D * sizeof(float));
-    char pca_label[64] = "", note[64] = "", ae_label[64], title[NN_PATH_LEN + 160], png[NN_PATH_LEN + 64];
+    char pca_label[64] = "", note[64] = "", ae_label[64], title[NN_PATH_LEN + 160],
+         png[NN_PATH_LEN + 64];
     int rc = pca_path ? pca_row(pca_path, r, px, n, D, px + 2 * (size_t)n * D, pca_label,
                                 sizeof pca_label, note, sizeof note, err)
                       : NN_OK;
@@ -156,8 +158,8 @@ int nn_trainer_recon_report(nn_trainer *t, const nn_dataset *d, const char *spli
         int64_t w, b;
         count_params(&t->net, &w, &b);
         r.params = w + b;
-        rc = nn_dist_vote(t->dist.rank == 0 ? save_and_draw(t, d, &r, dir, pca_path, err)
-                                               : NN_OK, err);
+        rc = nn_dist_vote(t->dist.rank == 0 ? save_and_draw(t, d, &r, dir, pca_path, err) : NN_OK,
+                          err);
     }
     nn_recon_free(&r);
     return rc;

@@ -25,16 +25,27 @@ int nn_cmd_ocr(const nn_command *cmd, int argc, char **argv, nn_error *err)
 {
     ocr_cli o = { 0 };
     const nn_option opts[] = {
-        NN_OPT_VALUE("--truth", "FILE", "score the text against a transcript ([image name] "
-                     "sections)", &o.o.truth),
-        NN_OPT_VALUE("--boxes", "OUT.png", "draw the characters found (OUT_<image>.png for "
-                     "several images)", &o.o.boxes),
-        NN_OPT_VALUE("--data", "FILE.h5", "the prep data set that gives the glyph settings and "
-                     "classes (default: the one the network was trained on)", &o.o.data),
-        NN_OPT_FLAG("--no-word-rule", "read each character alone (no all-letters-or-all-digits "
-                    "rule per word)", &o.no_word_rule),
+        NN_OPT_VALUE("--truth", "FILE",
+                     "score the text against a transcript ([image name] "
+                     "sections)",
+                     &o.o.truth),
+        NN_OPT_VALUE("--boxes", "OUT.png",
+                     "draw the characters found (OUT_<image>.png for "
+                     "several images)",
+                     &o.o.boxes),
+        NN_OPT_VALUE("--data", "FILE.h5",
+                     "the prep data set that gives the glyph settings and "
+                     "classes (default: the one the network was trained on)",
+                     &o.o.data),
+        NN_OPT_FLAG("--no-word-rule",
+                    "read each character alone (no all-letters-or-all-digits "
+                    "rule per word)",
+                    &o.no_word_rule),
     };
-    const nn_cli c = { .cmd = cmd, NN_CLI_OPTS(opts), .first = &o.o.checkpoint,
-                       .rest = &o.o.images, .n_rest = &o.o.n_images };
+    const nn_cli c = { .cmd = cmd,
+                       NN_CLI_OPTS(opts),
+                       .first = &o.o.checkpoint,
+                       .rest = &o.o.images,
+                       .n_rest = &o.o.n_images };
     return nn_cli_run(&c, argc, argv, run, &o, err);
 }

@@ -17,8 +17,10 @@ static int parse_k(const char *s, void *opts, nn_error *err)
         errno = 0;
         long long v = strtoll(p, &end, 10);
         if (end == p || (*end && *end != ',') || errno || v < 1 || v > 1000000)
-            return nn_fail(err, NN_E_CONFIG, "pca: --k %s: expected positive integers separated "
-                           "by commas (e.g. --k 8,16,32,64)", s);
+            return nn_fail(err, NN_E_CONFIG,
+                           "pca: --k %s: expected positive integers separated "
+                           "by commas (e.g. --k 8,16,32,64)",
+                           s);
         if (o->n_k == NN_PCA_MAX_K)
             return nn_fail(err, NN_E_CONFIG, "pca: --k %s: at most %d values", s, NN_PCA_MAX_K);
         for (int i = 0; i < o->n_k; ++i)
@@ -44,8 +46,7 @@ int nn_cmd_pca(const nn_command *cmd, int argc, char **argv, nn_error *err)
     const nn_option opts[] = {
         NN_OPT_PARSE("--k", "K,K,...", "code sizes to evaluate, e.g. 8,16,32,64 (default 32)",
                      parse_k, &o),
-        NN_OPT_VALUE("--out", "PCA.h5", "where to save the model (default <out>/pca.h5)",
-                     &o.out),
+        NN_OPT_VALUE("--out", "PCA.h5", "where to save the model (default <out>/pca.h5)", &o.out),
         NN_OPT_SET(&o.overrides, &o.n_overrides),
     };
     const nn_cli c = { .cmd = cmd, NN_CLI_OPTS(opts), .first = &o.config_path };

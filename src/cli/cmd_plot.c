@@ -38,14 +38,14 @@ int nn_cmd_plot(const nn_command *cmd, int argc, char **argv, nn_error *err)
 {
     plot_options o = { .split = "valid" };
     const nn_option opts[] = {
-        NN_OPT_FLAG("--compare", "the validation curves of several runs in one figure",
-                    &o.compare),
-        NN_OPT_VALUE("--psnr-k", "PCA.h5", "PSNR against code size k for PCA and autoencoder "
-                     "runs", &o.pca),
+        NN_OPT_FLAG("--compare", "the validation curves of several runs in one figure", &o.compare),
+        NN_OPT_VALUE("--psnr-k", "PCA.h5",
+                     "PSNR against code size k for PCA and autoencoder "
+                     "runs",
+                     &o.pca),
         NN_OPT_VALUE("--split", "valid|test", "the split --psnr-k compares (default valid)",
                      &o.split),
-        NN_OPT_VALUE("--out", "FILE.png", "the figure (default compare.png or psnr_k.png)",
-                     &o.out),
+        NN_OPT_VALUE("--out", "FILE.png", "the figure (default compare.png or psnr_k.png)", &o.out),
     };
     const nn_cli c = { .cmd = cmd, NN_CLI_OPTS(opts), .rest = &o.dirs, .n_rest = &o.n };
     return nn_cli_run(&c, argc, argv, run, &o, err);

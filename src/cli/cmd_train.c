@@ -15,9 +15,11 @@ int nn_cmd_train(const nn_command *cmd, int argc, char **argv, nn_error *err)
     nn_run_options o = { 0 };
     const nn_option opts[] = {
         NN_OPT_SET(&o.overrides, &o.n_overrides),
-        NN_OPT_VALUE("--resume", "PATH|auto", "continue a run from a checkpoint; 'auto' takes "
+        NN_OPT_VALUE("--resume", "PATH|auto",
+                     "continue a run from a checkpoint; 'auto' takes "
                      "the newest of <out>/checkpoint.h5 and the older ones beside it that "
-                     "verifies, or starts afresh", &o.resume),
+                     "verifies, or starts afresh",
+                     &o.resume),
         NN_OPT_FLAG("--summary", "print the network's layers and parameter counts, then stop",
                     &o.summary_only),
         NN_OPT_TEXT("--help-config", "print the reference of every config key",

@@ -41,7 +41,8 @@ static int choose_data(nn_trainer *t, const char *data, nn_dataset *loaded, cons
         if (sets[i]->n == 0)
             return nn_fail(err, NN_E_CONFIG,
                            "%s: its config has no %s set; name a file with --data FILE.mat or "
-                           "--data IMAGES,LABELS", t->cfg.path, named[i]);
+                           "--data IMAGES,LABELS",
+                           t->cfg.path, named[i]);
         *d = sets[i];
         snprintf(split, split_len, "%s", named[i]);
         return NN_OK;
@@ -57,9 +58,10 @@ static int choose_data(nn_trainer *t, const char *data, nn_dataset *loaded, cons
     dc.format = NN_FORMAT_AUTO;
     int rc = nn_trainer_load_file(&dc, images, labels, "test", loaded, err);
     if (!rc && (loaded->dim != t->train.dim || loaded->num_classes > (int)t->net.out_dim))
-        rc = nn_fail(err, NN_E_FORMAT, "%s: %zu pixels and %d classes do not fit the network "
-                     "(%zu inputs, %zu classes)", images, loaded->dim, loaded->num_classes,
-                     t->train.dim, t->net.out_dim);
+        rc = nn_fail(err, NN_E_FORMAT,
+                     "%s: %zu pixels and %d classes do not fit the network "
+                     "(%zu inputs, %zu classes)",
+                     images, loaded->dim, loaded->num_classes, t->train.dim, t->net.out_dim);
     *d = loaded;
     split_name_of(images, split, split_len);
     return rc;
@@ -91,8 +93,10 @@ int nn_eval_main(const nn_eval_options *opts, const nn_dist *dist, nn_error *err
     char *text = NULL;
     int rc = dist->rank == 0 ? nn_checkpoint_read_config(opts->checkpoint, &text, err) : NN_OK;
     rc = nn_dist_vote(rc, err);
-    nn_run_options run = { .config_path = opts->checkpoint, .overrides = opts->overrides,
-                           .n_overrides = opts->n_overrides, .config_text = text };
+    nn_run_options run = { .config_path = opts->checkpoint,
+                           .overrides = opts->overrides,
+                           .n_overrides = opts->n_overrides,
+                           .config_text = text };
     if (!rc)
         rc = nn_tools_trainer(&run, dist, 0, &t, err);
     free(text);
@@ -102,22 +106,26 @@ int nn_eval_main(const nn_eval_options *opts, const nn_dist *dist, nn_error *err
     const nn_dataset *d = NULL;
     char split[64] = "";
     if (!rc)
-        rc = nn_dist_vote(choose_data(t, opts->data ? opts->data : "test", &loaded, &d, split,
-                                         sizeof split, err), err);
+        rc = nn_dist_vote(
+            choose_data(t, opts->data ? opts->data : "test", &loaded, &d, split, sizeof split, err),
+            err);
     nn_eval_result r = { 0 };
     if (!rc && nn_trainer_is_recon(t)) {
         char dir[NN_PATH_LEN];
         folder_of(opts->checkpoint, dir, sizeof dir);
         rc = nn_trainer_recon_report(t, d, split, opts->checkpoint, dir, opts->pca, err);
     } else if (!rc && opts->pca) {
-        rc = nn_dist_vote(nn_fail(err, NN_E_CONFIG, "eval --pca: %s is not an autoencoder "
-                                     "([train] target = input)", opts->checkpoint), err);
+        rc = nn_dist_vote(nn_fail(err, NN_E_CONFIG,
+                                  "eval --pca: %s is not an autoencoder "
+                                  "([train] target = input)",
+                                  opts->checkpoint),
+                          err);
     } else if (!rc) {
         rc = nn_trainer_eval_result(t, d, split, opts->checkpoint, &r, err);
     }
     if (!rc && r.confusion)
-        rc = nn_dist_vote(dist->rank == 0 ? save_results(t, opts->checkpoint, &r, err) : NN_OK,
-                             err);
+        rc =
+            nn_dist_vote(dist->rank == 0 ? save_results(t, opts->checkpoint, &r, err) : NN_OK, err);
     nn_eval_free(&r);
     nn_dataset_free(&loaded);
     nn_tools_trainer_free(t);

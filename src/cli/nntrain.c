@@ -13,35 +13,70 @@
 /* Exit statuses (documented in the README). */
 enum {
     EXIT_OK = 0,
-    EXIT_ERROR = 1,       /* I/O, data or checkpoint problem */
-    EXIT_USAGE = 2,       /* bad command line or config */
-    EXIT_DIVERGED = 4,    /* loss became NaN/Inf */
-    EXIT_REQUEUE = 75,    /* stopped by SIGTERM/SIGUSR1 after writing a checkpoint */
+    EXIT_ERROR = 1,    /* I/O, data or checkpoint problem */
+    EXIT_USAGE = 2,    /* bad command line or config */
+    EXIT_DIVERGED = 4, /* loss became NaN/Inf */
+    EXIT_REQUEUE = 75, /* stopped by SIGTERM/SIGUSR1 after writing a checkpoint */
 };
 
 /* The subcommands, in the order --help lists them; the first, without a
  * name, trains. */
 static const nn_command commands[] = {
-    { "", "CONFIG.ini [options]", { "config", NULL }, 1, 1, nn_cmd_train,
+    { "",
+      "CONFIG.ini [options]",
+      { "config", NULL },
+      1,
+      1,
+      nn_cmd_train,
       "train the network CONFIG.ini describes on its data, on every rank of an MPI job; "
       "checkpoints, metrics and figures go to its [train] out folder" },
-    { "eval", "CHECKPOINT.h5 [options]", { "checkpoint", NULL }, 1, 1, nn_cmd_eval,
+    { "eval",
+      "CHECKPOINT.h5 [options]",
+      { "checkpoint", NULL },
+      1,
+      1,
+      nn_cmd_eval,
       "evaluate a checkpoint: loss, accuracy, per-class accuracy and the most confused pairs, "
       "saved as eval_<split>.h5 and confusion_<split>.png next to it; an autoencoder gets loss "
       "and PSNR, recon_<split>.h5 and recon_<split>.png (runs under mpirun too)" },
-    { "pca", "CONFIG.ini [options]", { "config", NULL }, 1, 1, nn_cmd_pca,
+    { "pca",
+      "CONFIG.ini [options]",
+      { "config", NULL },
+      1,
+      1,
+      nn_cmd_pca,
       "principal components of the config's training set: rank, parameters and PSNR for each "
       "k on the validation and test sets, saved as PCA.h5 (default <out>/pca.h5) with "
       "pca_recon_<split>.png next to it (runs under mpirun too)" },
-    { "plot", "RUN_DIR... [options]", { "run folder", "run folder" }, 0, 0, nn_cmd_plot,
+    { "plot",
+      "RUN_DIR... [options]",
+      { "run folder", "run folder" },
+      0,
+      0,
+      nn_cmd_plot,
       "redraw a run's figures from its files; --compare draws the validation curves of "
       "several runs in one figure, --psnr-k PSNR against code size k for PCA and autoencoders" },
-    { "prep", "PREP.ini [options]", { "config", NULL }, 1, 0, nn_cmd_prep,
+    { "prep",
+      "PREP.ini [options]",
+      { "config", NULL },
+      1,
+      0,
+      nn_cmd_prep,
       "build an .h5 data set from IDX, .mat and image-folder sources with the OCR's glyph "
       "preprocessing (keys: nntrain prep --help-config, docs/ocr.md)" },
-    { "ocr", "CHECKPOINT.h5 IMAGE... [options]", { "checkpoint", "image" }, 2, 0, nn_cmd_ocr,
+    { "ocr",
+      "CHECKPOINT.h5 IMAGE... [options]",
+      { "checkpoint", "image" },
+      2,
+      0,
+      nn_cmd_ocr,
       "read handwritten text in photos with a network trained on a prep data set" },
-    { "verify", "CHECKPOINT.h5...", { "checkpoint", "checkpoint" }, 1, 0, nn_cmd_verify,
+    { "verify",
+      "CHECKPOINT.h5...",
+      { "checkpoint", "checkpoint" },
+      1,
+      0,
+      nn_cmd_verify,
       "read every tensor of each checkpoint with its checksum, and its format attributes; "
       "prints OK or what is damaged for each file, and exits with 1 when any is damaged" },
 };
@@ -91,8 +126,7 @@ static int start_mpi(int *argc, char ***argv, nn_dist *dist, nn_error *err)
     return NN_OK;
 }
 
-int nn_tools_run_mpi(int *argc, char ***argv, nn_collective_fn fn, const void *opts,
-                     nn_error *err)
+int nn_tools_run_mpi(int *argc, char ***argv, nn_collective_fn fn, const void *opts, nn_error *err)
 {
     nn_dist dist = { 0, 1 };
     int rc = start_mpi(argc, argv, &dist, err);
@@ -124,8 +158,8 @@ int nn_tools_trainer(const nn_run_options *run, const nn_dist *dist, int lock, n
                      nn_error *err)
 {
     *t = calloc(1, sizeof **t);
-    int rc = nn_dist_vote(*t ? NN_OK : nn_fail(err, NN_E_NOMEM, "out of memory for the trainer"),
-                          err);
+    int rc =
+        nn_dist_vote(*t ? NN_OK : nn_fail(err, NN_E_NOMEM, "out of memory for the trainer"), err);
     if (!rc) {
         (*t)->dist = *dist;
         (*t)->lock_run_dir = lock;

@@ -61,8 +61,8 @@ static int draw(const nn_ocr_options *o, int i, PIX *gray, const nn_ocr_page *pg
     return rc;
 }
 
-static void report(const nn_ocr_options *o, const char *image, const char *text,
-                   const char *keep, double *sum, int *scored, FILE *out, nn_error *err)
+static void report(const nn_ocr_options *o, const char *image, const char *text, const char *keep,
+                   double *sum, int *scored, FILE *out, nn_error *err)
 {
     char *expected = NULL;
     if (nn_truth_read(o->truth, image, &expected, err)) {
@@ -75,16 +75,18 @@ static void report(const nn_ocr_options *o, const char *image, const char *text,
     }
     nn_ocr_score s;
     nn_ocr_score_text(text, expected, keep, &s);
-    fprintf(out, "# %s: character accuracy %.4f (%d edits / %d characters), lines %d/%d, "
-            "words %d/%d (found/expected)\n", nn_base_name(image), s.accuracy, s.edits, s.length,
-            s.lines, s.lines_expected, s.words, s.words_expected);
+    fprintf(out,
+            "# %s: character accuracy %.4f (%d edits / %d characters), lines %d/%d, "
+            "words %d/%d (found/expected)\n",
+            nn_base_name(image), s.accuracy, s.edits, s.length, s.lines, s.lines_expected, s.words,
+            s.words_expected);
     *sum += s.accuracy;
     ++*scored;
     free(expected);
 }
 
-static int one_image(const nn_ocr_options *o, int i, nn_ocr_model *m, const char *keep,
-                     double *sum, int *scored, FILE *out, nn_error *err)
+static int one_image(const nn_ocr_options *o, int i, nn_ocr_model *m, const char *keep, double *sum,
+                     int *scored, FILE *out, nn_error *err)
 {
     const char *image = o->images[i];
     PIX *gray = NULL;
@@ -104,9 +106,10 @@ static int one_image(const nn_ocr_options *o, int i, nn_ocr_model *m, const char
             fprintf(out, "[%s]\n", nn_base_name(image));
         fprintf(out, "%s\n", text);
         if (o->n_images > 1 || o->truth)
-            fprintf(out, "# found %d lines, %d characters (stroke %.1f px, character height "
-                    "%.0f px; dropped %d small and %d large pieces, merged %d)\n", pg.n_lines,
-                    pg.n_chars, pg.stroke_px, pg.char_height, pg.n_small, pg.n_large,
+            fprintf(out,
+                    "# found %d lines, %d characters (stroke %.1f px, character height "
+                    "%.0f px; dropped %d small and %d large pieces, merged %d)\n",
+                    pg.n_lines, pg.n_chars, pg.stroke_px, pg.char_height, pg.n_small, pg.n_large,
                     pg.n_merged);
         if (o->truth)
             report(o, image, text, keep, sum, scored, out, err);

@@ -9,10 +9,7 @@
 #include "cli/tools.h"
 
 /* "eval: " before a message; nothing for training. */
-static const char *sep(const nn_cli *c)
-{
-    return *c->cmd->name ? ": " : "";
-}
+static const char *sep(const nn_cli *c) { return *c->cmd->name ? ": " : ""; }
 
 /* A usage error: "<name>: <message> (nntrain <name> --help)". */
 static int usage_error(const nn_cli *c, nn_error *err, const char *fmt, ...)
@@ -70,10 +67,7 @@ static void print_help(const nn_cli *c)
     nn_cli_print_entry(stdout, width, "--help", "print this help");
 }
 
-static const char *undashed(const char *s)
-{
-    return s + strspn(s, "-");
-}
+static const char *undashed(const char *s) { return s + strspn(s, "-"); }
 
 /* The option nearest to an unknown one, when near enough to be a slip: the
  * rule the config uses for its keys (at most 1 edit for names of up to 4

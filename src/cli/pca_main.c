@@ -26,8 +26,9 @@ typedef struct share {
 static int share_begin(nn_trainer *t, const nn_dataset *d, share *s, nn_error *err)
 {
     const size_t P = (size_t)t->dist.size, r = (size_t)t->dist.rank;
-    *s = (share){ .d = d, .next = d->n * r / P, .end = d->n * (r + 1) / P,
-                  .chunk = (size_t)t->net.max_batch };
+    *s = (share){
+        .d = d, .next = d->n * r / P, .end = d->n * (r + 1) / P, .chunk = (size_t)t->net.max_batch
+    };
     s->idx = nn_malloc(s->chunk * sizeof *s->idx, err);
     return s->idx ? NN_OK : NN_E_NOMEM;
 }
@@ -71,8 +72,11 @@ static int fit(nn_trainer *t, const nn_pca_options *o, nn_pca_model *m, nn_error
         kmax = o->k[i] > kmax ? o->k[i] : kmax;
     const int64_t D = (int64_t)t->train.dim;
     if (kmax > D)
-        return nn_dist_vote(nn_fail(err, NN_E_CONFIG, "pca: --k %lld is more than the %lld "
-                                       "pixels of an image", (long long)kmax, (long long)D), err);
+        return nn_dist_vote(nn_fail(err, NN_E_CONFIG,
+                                    "pca: --k %lld is more than the %lld "
+                                    "pixels of an image",
+                                    (long long)kmax, (long long)D),
+                            err);
     nn_pca_moments mo = { 0, NULL };
     int rc = accumulate(t, &mo, err);
     if (!rc)
@@ -80,9 +84,9 @@ static int fit(nn_trainer *t, const nn_pca_options *o, nn_pca_model *m, nn_error
     if (!rc)
         rc = nn_dist_vote(t->dist.rank == 0 ? nn_pca_fit(&mo, m, err) : NN_OK, err);
     for (int i = 0; !rc && i < o->n_k; ++i)
-        rc = nn_dist_vote(t->dist.rank == 0
-                                 ? nn_pca_projection_rank(m, o->k[i], &m->proj_rank[i], err)
-                                 : NN_OK, err);
+        rc = nn_dist_vote(
+            t->dist.rank == 0 ? nn_pca_projection_rank(m, o->k[i], &m->proj_rank[i], err) : NN_OK,
+            err);
     nn_pca_moments_free(&mo);
     if (rc)
         return rc;
@@ -140,9 +144,9 @@ static void print_report(const nn_trainer *t, const nn_pca_model *m)
     for (int64_t j = 0; j < m->dim; ++j)
         total += m->eigenvalues[j] > 0 ? m->eigenvalues[j] : 0;
     printf("PCA of %lld training images of %lld x %lld = %lld pixels (LAPACK dsyevd on the "
-           "covariance): covariance rank %lld of %lld\n", (long long)m->n_train,
-           (long long)m->height, (long long)m->width, (long long)m->dim, (long long)m->cov_rank,
-           (long long)m->dim);
+           "covariance): covariance rank %lld of %lld\n",
+           (long long)m->n_train, (long long)m->height, (long long)m->width, (long long)m->dim,
+           (long long)m->cov_rank, (long long)m->dim);
     printf("%5s %10s %18s %6s %12s %12s %12s\n", "k", "variance", "projection matrix", "rank",
            "parameters", "valid PSNR", "test PSNR");
     for (int i = 0; i < m->n_k; ++i) {
@@ -161,7 +165,8 @@ static void print_report(const nn_trainer *t, const nn_pca_model *m)
     }
     printf("(variance: share of the training set's variance the k directions keep; parameters: "
            "the k x %lld projection matrix, plus the %lld-pixel mean; PSNR: mean over images of "
-           "10 log10(1 / MSE), peak 1)\n", (long long)m->dim, (long long)m->dim);
+           "10 log10(1 / MSE), peak 1)\n",
+           (long long)m->dim, (long long)m->dim);
     (void)t;
 }
 
@@ -229,8 +234,10 @@ int nn_pca_main(const nn_pca_options *o, const nn_dist *dist, nn_error *err)
 {
     /* summary_only only stops setup from making the run folder: not needed
      * when pca.h5 goes elsewhere */
-    nn_run_options run = { .config_path = o->config_path, .overrides = o->overrides,
-                           .n_overrides = o->n_overrides, .summary_only = o->out != NULL };
+    nn_run_options run = { .config_path = o->config_path,
+                           .overrides = o->overrides,
+                           .n_overrides = o->n_overrides,
+                           .summary_only = o->out != NULL };
     nn_trainer *t;
     int rc = nn_tools_trainer(&run, dist, 0, &t, err);
     if (rc)

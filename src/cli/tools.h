@@ -45,8 +45,7 @@ int nn_cmd_verify(const nn_command *cmd, int argc, char **argv, nn_error *err);
 
 /* Start MPI and the stop-signal handlers, run fn(opts) on every rank, report
  * its error the way every subcommand does, stop MPI; returns fn's code. */
-int nn_tools_run_mpi(int *argc, char ***argv, nn_collective_fn fn, const void *opts,
-                     nn_error *err);
+int nn_tools_run_mpi(int *argc, char ***argv, nn_collective_fn fn, const void *opts, nn_error *err);
 void nn_tools_report(int rc, int rank, nn_error *err);
 
 /* ---- options ----------------------------------------------------------------
@@ -58,11 +57,11 @@ void nn_tools_report(int rc, int rank, nn_error *err);
  * both work; after `--` every argument is positional, and so is `-`. */
 
 typedef struct nn_option {
-    const char *name;   /* "--data" */
-    const char *arg;    /* the value as --help shows it ("SPLIT|FILE"); NULL: a flag */
-    const char *help;   /* one line for --help */
-    const char **value; /* a value: where it goes (the last one given wins) */
-    int *flag;          /* a flag: set to 1 when given */
+    const char *name;         /* "--data" */
+    const char *arg;          /* the value as --help shows it ("SPLIT|FILE"); NULL: a flag */
+    const char *help;         /* one line for --help */
+    const char **value;       /* a value: where it goes (the last one given wins) */
+    int *flag;                /* a flag: set to 1 when given */
     const char *const **list; /* a repeatable option: every value, in order, */
     int *count;               /* and how many */
     int (*parse)(const char *value, void *dest, nn_error *err); /* a value converted */
@@ -73,14 +72,27 @@ typedef struct nn_option {
 /* Table entries: a string value, a value converted by fn into dest, a flag,
  * an option that prints a text, and `--set section.key=value` (repeatable)
  * into the list v[*n] (the overrides of the run options). */
-#define NN_OPT_VALUE(nm, a, h, where) { .name = (nm), .arg = (a), .help = (h), .value = (where) }
-#define NN_OPT_PARSE(nm, a, h, fn, where) \
-    { .name = (nm), .arg = (a), .help = (h), .parse = (fn), .dest = (where) }
-#define NN_OPT_FLAG(nm, h, where) { .name = (nm), .help = (h), .flag = (where) }
-#define NN_OPT_TEXT(nm, h, fn) { .name = (nm), .help = (h), .text = (fn) }
-#define NN_OPT_SET(v, n) \
-    { .name = "--set", .arg = "SECTION.KEY=VALUE", \
-      .help = "override a config key (repeatable)", .list = (v), .count = (n) }
+#define NN_OPT_VALUE(nm, a, h, where)                           \
+    {                                                           \
+        .name = (nm), .arg = (a), .help = (h), .value = (where) \
+    }
+#define NN_OPT_PARSE(nm, a, h, fn, where)                                     \
+    {                                                                         \
+        .name = (nm), .arg = (a), .help = (h), .parse = (fn), .dest = (where) \
+    }
+#define NN_OPT_FLAG(nm, h, where)                  \
+    {                                              \
+        .name = (nm), .help = (h), .flag = (where) \
+    }
+#define NN_OPT_TEXT(nm, h, fn)                  \
+    {                                           \
+        .name = (nm), .help = (h), .text = (fn) \
+    }
+#define NN_OPT_SET(v, n)                                                                           \
+    {                                                                                              \
+        .name = "--set", .arg = "SECTION.KEY=VALUE", .help = "override a config key (repeatable)", \
+        .list = (v), .count = (n)                                                                  \
+    }
 
 /* A command line to parse: the command, its options, and where its
  * positional arguments go. */
@@ -117,12 +129,12 @@ void nn_tools_trainer_free(nn_trainer *t); /* NULL-safe */
 
 typedef struct nn_eval_options {
     const char *checkpoint;
-    const char *data;               /* "test" (default), "valid", "train", a .mat file,
+    const char *data; /* "test" (default), "valid", "train", a .mat file,
                                        an .h5 data set file (its test split),
                                        or "IMAGES,LABELS" (IDX files) */
     const char *const *overrides;
     int n_overrides;
-    const char *pca;                /* autoencoders: a pca.h5 whose reconstructions join the
+    const char *pca; /* autoencoders: a pca.h5 whose reconstructions join the
                                        figure (NULL: none) */
 } nn_eval_options;
 
@@ -144,10 +156,10 @@ typedef struct nn_ocr_options {
     const char *checkpoint;
     const char *const *images;
     int n_images;
-    const char *truth;     /* transcript file, or NULL */
-    const char *boxes;     /* PNG path (a name per image when there are several), or NULL */
-    const char *data;      /* data set override, or NULL */
-    int word_rule;         /* 1 by default */
+    const char *truth; /* transcript file, or NULL */
+    const char *boxes; /* PNG path (a name per image when there are several), or NULL */
+    const char *data;  /* data set override, or NULL */
+    int word_rule;     /* 1 by default */
 } nn_ocr_options;
 
 /* Read every image and print its text to out ([name] headers and '#'

@@ -39,10 +39,7 @@ int nn_make_dirs(const char *path, int parent_only, nn_error *err)
     }
 }
 
-size_t nn_round16(size_t n)
-{
-    return (n + 15) / 16 * 16;
-}
+size_t nn_round16(size_t n) { return (n + 15) / 16 * 16; }
 
 int nn_edit_distance_case(const char *a, const char *b, int ignore_case)
 {
@@ -73,7 +70,4 @@ int nn_edit_distance_case(const char *a, const char *b, int ignore_case)
     return d;
 }
 
-int nn_edit_distance(const char *a, const char *b)
-{
-    return nn_edit_distance_case(a, b, 0);
-}
+int nn_edit_distance(const char *a, const char *b) { return nn_edit_distance_case(a, b, 0); }

@@ -91,10 +91,10 @@ int nn_dataset_limit(nn_dataset *d, size_t limit, uint64_t seed, nn_error *err)
         return NN_OK;
     const size_t n = d->n;
     const size_t K = d->labels && d->num_classes > 0 ? (size_t)d->num_classes : 1;
-    size_t *count = nn_calloc(K, sizeof *count, err);  /* [K] samples per class */
-    size_t *quota = nn_calloc(K, sizeof *quota, err);  /* [K] samples to keep */
-    size_t *perm = nn_malloc(n * sizeof *perm, err);   /* [n] */
-    uint8_t *keep = nn_calloc(n, 1, err);              /* [n] */
+    size_t *count = nn_calloc(K, sizeof *count, err); /* [K] samples per class */
+    size_t *quota = nn_calloc(K, sizeof *quota, err); /* [K] samples to keep */
+    size_t *perm = nn_malloc(n * sizeof *perm, err);  /* [n] */
+    uint8_t *keep = nn_calloc(n, 1, err);             /* [n] */
     int rc = count && quota && perm && keep ? NN_OK : (err ? err->code : NN_E_NOMEM);
     if (!rc) {
         for (size_t i = 0; i < n; ++i)

@@ -9,7 +9,7 @@
 
 /* Scopes: "data", "train", "layer" (keys of every layer) or a layer type
  * (the `type =` values, from the layer registry, nn_layer_ops_at). */
-#define NN_SCOPE_DATA "data"
+#define NN_SCOPE_DATA  "data"
 #define NN_SCOPE_TRAIN "train"
 #define NN_SCOPE_LAYER "layer"
 

@@ -118,7 +118,7 @@ static int resolve_input(nn_ini *ini, nn_config *cfg, const nn_ini_section *s, i
         }
     }
     if (ts && L->n_inputs < ts->min_inputs)
-        return nn_ini_fail_entry(ini, e ? e : &(nn_ini_entry){.line = s->line},
+        return nn_ini_fail_entry(ini, e ? e : &(nn_ini_entry){ .line = s->line },
                                  "[%s] type %s needs at least %d inputs: write input = a, b",
                                  L->name, L->type, ts->min_inputs);
     if (ts && L->n_inputs > ts->max_inputs)
@@ -155,7 +155,7 @@ static int interpret_layer(nn_ini *ini, nn_config *cfg, const nn_ini_section *s,
         nn_ini_defaults(&nn_cfg_rules, L->type, L))
         return nn_ini_fail_line(ini, 0, "internal error: a default of [%s] does not convert",
                                 L->type);
-    const char *scopes[2] = {NN_SCOPE_LAYER, L->type};
+    const char *scopes[2] = { NN_SCOPE_LAYER, L->type };
     char kind[2 * NN_NAME_LEN + 32];
     snprintf(kind, sizeof kind, "[%s] is a %s layer", s->name, L->type);
     if ((rc = nn_ini_apply(ini, s, scopes, 2, L, kind)))
@@ -182,8 +182,9 @@ static int ends_with(const char *path, const char *ext)
 
 static int check_data(nn_ini *ini, const nn_ini_section *s, nn_data_config *d)
 {
-    static const char *const pairs[3][2] = {
-        {"train", "train_labels"}, {"valid", "valid_labels"}, {"test", "test_labels"}};
+    static const char *const pairs[3][2] = { { "train", "train_labels" },
+                                             { "valid", "valid_labels" },
+                                             { "test", "test_labels" } };
     if (!nn_ini_entry_find(s, "train"))
         return nn_ini_fail_line(ini, s->line, "[data] needs 'train =' (the training set file)");
     int chose = d->format == NN_FORMAT_AUTO;
@@ -278,8 +279,8 @@ static int resolve_freeze(nn_ini *ini, nn_config *cfg, const nn_ini_section *s)
             for (int i = 0; i < cfg->n_layers; i++)
                 nn_ini_match_try(&m, cfg->layers[i].name);
             char hint[NN_NAME_LEN + 32];
-            return nn_ini_fail_entry(ini, e, "[train] freeze = %s: no layer [%s]%s", e->value,
-                                     name, nn_ini_match_hint(&m, hint, sizeof hint));
+            return nn_ini_fail_entry(ini, e, "[train] freeze = %s: no layer [%s]%s", e->value, name,
+                                     nn_ini_match_hint(&m, hint, sizeof hint));
         }
         const nn_layer_ops *ts = nn_layer_ops_find(cfg->layers[j].type);
         if (ts && !ts->has_params)
@@ -376,8 +377,7 @@ static int interpret(nn_ini *ini, void *ctx)
     if (!(flags & NN_CONFIG_NO_FILE_CHECK)) {
         if ((rc = nn_ini_check_files(ini, data, NN_SCOPE_DATA, &cfg->data)))
             return rc;
-        if (!no_init_from &&
-            (rc = nn_ini_check_files(ini, train, NN_SCOPE_TRAIN, &cfg->train)))
+        if (!no_init_from && (rc = nn_ini_check_files(ini, train, NN_SCOPE_TRAIN, &cfg->train)))
             return rc;
     }
     return check_line_lengths(ini, cfg);
@@ -403,7 +403,7 @@ int nn_config_parse_flags(nn_config *cfg, const char *path, const char *text,
     memcpy(cfg->path, path, strlen(path) + 1);
     if (!text)
         return nn_fail(err, NN_E_CONFIG, "%s: no config text", path);
-    parse_job job = {cfg, flags};
+    parse_job job = { cfg, flags };
     int rc = nn_ini_run(&nn_cfg_rules, cfg->path, text, overrides, n_overrides, interpret, &job,
                         &cfg->text, err);
     if (rc != NN_OK)
@@ -445,8 +445,10 @@ int nn_read_text_file(const char *path, char **text, nn_error *err)
             char *b = cap > NN_TEXT_FILE_MAX ? NULL : realloc(buf, 2 * cap);
             if (!b) {
                 rc = cap > NN_TEXT_FILE_MAX
-                         ? nn_fail(err, NN_E_CONFIG, "%s: too large for a config file "
-                                   "(more than %d bytes)", path, NN_TEXT_FILE_MAX)
+                         ? nn_fail(err, NN_E_CONFIG,
+                                   "%s: too large for a config file "
+                                   "(more than %d bytes)",
+                                   path, NN_TEXT_FILE_MAX)
                          : nn_fail(err, NN_E_NOMEM, "%s: out of memory reading it", path);
                 break;
             }
@@ -462,8 +464,8 @@ int nn_read_text_file(const char *path, char **text, nn_error *err)
         rc = nn_fail(err, NN_E_CONFIG, "%s: read error: %s", path, strerror(errno));
     fclose(f);
     if (rc == NN_OK && len > NN_TEXT_FILE_MAX)
-        rc = nn_fail(err, NN_E_CONFIG, "%s: too large for a config file (more than %d bytes)",
-                     path, NN_TEXT_FILE_MAX);
+        rc = nn_fail(err, NN_E_CONFIG, "%s: too large for a config file (more than %d bytes)", path,
+                     NN_TEXT_FILE_MAX);
     if (rc == NN_OK && memchr(buf, '\0', len))
         rc = nn_fail(err, NN_E_CONFIG, "%s: not a text file (NUL byte at offset %zu)", path,
                      (size_t)((char *)memchr(buf, '\0', len) - buf));

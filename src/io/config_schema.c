@@ -23,22 +23,30 @@ static const char *layer_type_at(int i)
 
 /* ---- enum names, indexed by the C enum value ------------------------------ */
 
-static const char *const format_names[] = {
-    [NN_FORMAT_AUTO] = "auto", [NN_FORMAT_IDX] = "idx", [NN_FORMAT_MAT] = "mat",
-    [NN_FORMAT_H5] = "h5", NULL};
+static const char *const format_names[] = { [NN_FORMAT_AUTO] = "auto",
+                                            [NN_FORMAT_IDX] = "idx",
+                                            [NN_FORMAT_MAT] = "mat",
+                                            [NN_FORMAT_H5] = "h5",
+                                            NULL };
 static const char *const loss_names[] = {
-    [NN_LOSS_CROSS_ENTROPY] = "cross_entropy", [NN_LOSS_MSE] = "mse", NULL};
+    [NN_LOSS_CROSS_ENTROPY] = "cross_entropy", [NN_LOSS_MSE] = "mse", NULL
+};
 static const char *const optimizer_names[] = {
-    [NN_OPT_SGD] = "sgd", [NN_OPT_MOMENTUM] = "momentum", [NN_OPT_ADAM] = "adam", NULL};
+    [NN_OPT_SGD] = "sgd", [NN_OPT_MOMENTUM] = "momentum", [NN_OPT_ADAM] = "adam", NULL
+};
 static const char *const schedule_names[] = {
-    [NN_SCHED_CONSTANT] = "constant", [NN_SCHED_STEP] = "step", [NN_SCHED_COSINE] = "cosine", NULL};
+    [NN_SCHED_CONSTANT] = "constant", [NN_SCHED_STEP] = "step", [NN_SCHED_COSINE] = "cosine", NULL
+};
 static const char *const target_names[] = {
-    [NN_TARGET_LABELS] = "labels", [NN_TARGET_INPUT] = "input", NULL};
+    [NN_TARGET_LABELS] = "labels", [NN_TARGET_INPUT] = "input", NULL
+};
 static const char *const activation_names[] = {
     [NN_ACT_LINEAR] = "linear", [NN_ACT_SIGMOID] = "sigmoid", [NN_ACT_TANH] = "tanh",
-    [NN_ACT_RELU] = "relu", [NN_ACT_SOFTMAX] = "softmax", NULL};
+    [NN_ACT_RELU] = "relu",     [NN_ACT_SOFTMAX] = "softmax", NULL
+};
 static const char *const init_names[] = {
-    [NN_INIT_XAVIER] = "xavier", [NN_INIT_HE] = "he", [NN_INIT_ZEROS] = "zeros", NULL};
+    [NN_INIT_XAVIER] = "xavier", [NN_INIT_HE] = "he", [NN_INIT_ZEROS] = "zeros", NULL
+};
 
 /* NN_KEY_ENUM and NN_KEY_BOOL fields are stored as int. */
 _Static_assert(sizeof(nn_data_format) == sizeof(int), "enum size");
@@ -57,178 +65,184 @@ _Static_assert(sizeof(nn_target_kind) == sizeof(int), "enum size");
 
 static const nn_key_spec keys[] = {
     /* [data] */
-    {"data", "format", NN_KEY_ENUM, D(format), 0, format_names, NN_NO_RANGE, "auto", NULL, 0,
-     .doc = "file format of every data file; `auto`: `mat` when `train` ends in `.mat`, `h5` "
-            "when it ends in `.h5`, else `idx`"},
-    {"data", "train", NN_KEY_DATAFILE, D(train), 0, NULL, NN_NO_RANGE, NULL, NULL, 1,
-     .doc = "training set: IDX images (`.gz` allowed), a MATLAB `.mat` file with images and "
-            "labels, or an nntrain data set file (`.h5`, made by `nntrain prep`; its `train` "
-            "split)"},
-    {"data", "train_labels", NN_KEY_DATAFILE, D(train_labels), 0, NULL, NN_NO_RANGE, NULL, "none",
-     0, .doc = "IDX labels of `train` (idx: required; mat, h5: not allowed)"},
-    {"data", "valid", NN_KEY_DATAFILE, D(valid), 0, NULL, NN_NO_RANGE, NULL, "none", 0,
-     .doc = "validation set, same format as `train` (h5: the file's `valid` split; the same file "
-            "as `train` is fine)"},
-    {"data", "valid_labels", NN_KEY_DATAFILE, D(valid_labels), 0, NULL, NN_NO_RANGE, NULL, "none",
-     0, .doc = "IDX labels of `valid` (idx with `valid`: required)"},
-    {"data", "test", NN_KEY_DATAFILE, D(test), 0, NULL, NN_NO_RANGE, NULL, "none", 0,
-     .doc = "test set, same format as `train` (h5: the file's `test` split); evaluated once "
-            "after training"},
-    {"data", "test_labels", NN_KEY_DATAFILE, D(test_labels), 0, NULL, NN_NO_RANGE, NULL, "none", 0,
-     .doc = "IDX labels of `test` (idx with `test`: required)"},
-    {"data", "valid_fraction", NN_KEY_FLOAT, D(valid_fraction), 0, NULL, NN_IN_CLOSED_OPEN(0, 1),
-     "0.1", NULL, 0, .doc = "fraction of `train` held out for validation (0: none); not allowed "
-                            "with `valid`"},
-    {"data", "limit", NN_KEY_U64, D(limit), 0, NULL, NN_NO_RANGE, "0", NULL, 0,
-     .doc = "train on N samples of the training set only, after the validation split (0: all); "
-            "for quick experiments. The N are drawn at random from `[train] seed`, stratified by "
-            "class: each class keeps its share of N, rounded down or up (the leftover samples go "
-            "to the classes with the largest fractions, ties drawn from the seed), so a file "
-            "sorted by class keeps all its classes, not the first few. The kept samples stay in "
-            "file order; every rank and rank count gets the same ones"},
-    {"data", "augment_shift", NN_KEY_FLOAT, D(augment_shift), 0, NULL, NN_IN_CLOSED_OPEN(0, 64),
-     "0", NULL, 0, .doc = "training images only: shift each by a random offset of up to this "
-                          "many pixels in x and in y"},
-    {"data", "augment_rotate", NN_KEY_FLOAT, D(augment_rotate), 0, NULL, NN_IN_CLOSED(0, 180), "0",
-     NULL, 0, .doc = "training images only: rotate each by a random angle of up to this many "
-                     "degrees either way"},
-    {"data", "augment_scale", NN_KEY_FLOAT, D(augment_scale), 0, NULL, NN_IN_CLOSED_OPEN(0, 1), "0",
-     NULL, 0, .doc = "training images only: scale each by a random factor in [1 - s, 1 + s] "
-                     "(about its centre)"},
-    {"data", "transpose", NN_KEY_BOOL, D(transpose), 0, NULL, NN_NO_RANGE, "false", NULL, 0,
-     .doc = "transpose each image (EMNIST stores images transposed)"},
-    {"data", "invert", NN_KEY_BOOL, D(invert), 0, NULL, NN_NO_RANGE, "false", NULL, 0,
-     .doc = "replace each pixel x by 1 - x (flip ink polarity)"},
-    {"data", "classes", NN_KEY_NAMES, offsetof(nn_data_config, class_names), NN_MAX_CLASSES,
-     offsetof(nn_data_config, n_class_names), NULL, NN_NO_RANGE, NULL, "label numbers", 0,
-     .doc = "class names in label order, comma-separated, at most 31 characters each (for "
-            "confusion matrices and OCR output)"},
+    { "data", "format", NN_KEY_ENUM, D(format), 0, format_names, NN_NO_RANGE, "auto", NULL, 0,
+      .doc = "file format of every data file; `auto`: `mat` when `train` ends in `.mat`, `h5` "
+             "when it ends in `.h5`, else `idx`" },
+    { "data", "train", NN_KEY_DATAFILE, D(train), 0, NULL, NN_NO_RANGE, NULL, NULL, 1,
+      .doc = "training set: IDX images (`.gz` allowed), a MATLAB `.mat` file with images and "
+             "labels, or an nntrain data set file (`.h5`, made by `nntrain prep`; its `train` "
+             "split)" },
+    { "data", "train_labels", NN_KEY_DATAFILE, D(train_labels), 0, NULL, NN_NO_RANGE, NULL, "none",
+      0, .doc = "IDX labels of `train` (idx: required; mat, h5: not allowed)" },
+    { "data", "valid", NN_KEY_DATAFILE, D(valid), 0, NULL, NN_NO_RANGE, NULL, "none", 0,
+      .doc = "validation set, same format as `train` (h5: the file's `valid` split; the same file "
+             "as `train` is fine)" },
+    { "data", "valid_labels", NN_KEY_DATAFILE, D(valid_labels), 0, NULL, NN_NO_RANGE, NULL, "none",
+      0, .doc = "IDX labels of `valid` (idx with `valid`: required)" },
+    { "data", "test", NN_KEY_DATAFILE, D(test), 0, NULL, NN_NO_RANGE, NULL, "none", 0,
+      .doc = "test set, same format as `train` (h5: the file's `test` split); evaluated once "
+             "after training" },
+    { "data", "test_labels", NN_KEY_DATAFILE, D(test_labels), 0, NULL, NN_NO_RANGE, NULL, "none", 0,
+      .doc = "IDX labels of `test` (idx with `test`: required)" },
+    { "data", "valid_fraction", NN_KEY_FLOAT, D(valid_fraction), 0, NULL, NN_IN_CLOSED_OPEN(0, 1),
+      "0.1", NULL, 0,
+      .doc = "fraction of `train` held out for validation (0: none); not allowed "
+             "with `valid`" },
+    { "data", "limit", NN_KEY_U64, D(limit), 0, NULL, NN_NO_RANGE, "0", NULL, 0,
+      .doc = "train on N samples of the training set only, after the validation split (0: all); "
+             "for quick experiments. The N are drawn at random from `[train] seed`, stratified by "
+             "class: each class keeps its share of N, rounded down or up (the leftover samples go "
+             "to the classes with the largest fractions, ties drawn from the seed), so a file "
+             "sorted by class keeps all its classes, not the first few. The kept samples stay in "
+             "file order; every rank and rank count gets the same ones" },
+    { "data", "augment_shift", NN_KEY_FLOAT, D(augment_shift), 0, NULL, NN_IN_CLOSED_OPEN(0, 64),
+      "0", NULL, 0,
+      .doc = "training images only: shift each by a random offset of up to this "
+             "many pixels in x and in y" },
+    { "data", "augment_rotate", NN_KEY_FLOAT, D(augment_rotate), 0, NULL, NN_IN_CLOSED(0, 180), "0",
+      NULL, 0,
+      .doc = "training images only: rotate each by a random angle of up to this many "
+             "degrees either way" },
+    { "data", "augment_scale", NN_KEY_FLOAT, D(augment_scale), 0, NULL, NN_IN_CLOSED_OPEN(0, 1),
+      "0", NULL, 0,
+      .doc = "training images only: scale each by a random factor in [1 - s, 1 + s] "
+             "(about its centre)" },
+    { "data", "transpose", NN_KEY_BOOL, D(transpose), 0, NULL, NN_NO_RANGE, "false", NULL, 0,
+      .doc = "transpose each image (EMNIST stores images transposed)" },
+    { "data", "invert", NN_KEY_BOOL, D(invert), 0, NULL, NN_NO_RANGE, "false", NULL, 0,
+      .doc = "replace each pixel x by 1 - x (flip ink polarity)" },
+    { "data", "classes", NN_KEY_NAMES, offsetof(nn_data_config, class_names), NN_MAX_CLASSES,
+      offsetof(nn_data_config, n_class_names), NULL, NN_NO_RANGE, NULL, "label numbers", 0,
+      .doc = "class names in label order, comma-separated, at most 31 characters each (for "
+             "confusion matrices and OCR output)" },
 
     /* [train] */
-    {"train", "epochs", NN_KEY_INT, T(epochs), 0, NULL, NN_GE(1), "10", NULL, 0,
-     .doc = "passes over the training set"},
-    {"train", "batch_size", NN_KEY_INT, T(batch_size), 0, NULL, NN_GE(1), "32", NULL, 0,
-     .doc = "GLOBAL minibatch size, split across MPI ranks (results do not depend on the rank "
-            "count)"},
-    {"train", "loss", NN_KEY_ENUM, T(loss), 0, loss_names, NN_NO_RANGE, "cross_entropy", NULL, 0,
-     .doc = "loss function (cross_entropy expects a softmax output layer)"},
-    {"train", "optimizer", NN_KEY_ENUM, T(optimizer), 0, optimizer_names, NN_NO_RANGE, "sgd", NULL,
-     0, .doc = "update rule"},
-    {"train", "lr", NN_KEY_FLOAT, T(lr), 0, NULL, NN_GT(0), "0.01", NULL, 0,
-     .doc = "learning rate (initial value when a schedule is used)"},
-    {"train", "momentum", NN_KEY_FLOAT, T(momentum), 0, NULL, NN_IN_CLOSED_OPEN(0, 1), "0.9", NULL,
-     0, .doc = "momentum coefficient (optimizer = momentum)"},
-    {"train", "beta1", NN_KEY_FLOAT, T(beta1), 0, NULL, NN_IN_CLOSED_OPEN(0, 1), "0.9", NULL, 0,
-     .doc = "Adam: decay of the first-moment average"},
-    {"train", "beta2", NN_KEY_FLOAT, T(beta2), 0, NULL, NN_IN_CLOSED_OPEN(0, 1), "0.999", NULL, 0,
-     .doc = "Adam: decay of the second-moment average"},
-    {"train", "eps", NN_KEY_FLOAT, T(eps), 0, NULL, NN_GT(0), "1e-8", NULL, 0,
-     .doc = "Adam: added to the root of the second moment"},
-    {"train", "weight_decay", NN_KEY_FLOAT, T(weight_decay), 0, NULL, NN_GE(0), "0", NULL, 0,
-     .doc = "L2 penalty on weights (not biases)"},
-    {"train", "schedule", NN_KEY_ENUM, T(schedule), 0, schedule_names, NN_NO_RANGE, "constant",
-     NULL, 0, .doc = "learning-rate schedule over epochs"},
-    {"train", "step_epochs", NN_KEY_INT, T(step_epochs), 0, NULL, NN_GE(1), "10", NULL, 0,
-     .doc = "schedule = step: multiply lr by `gamma` every this many epochs"},
-    {"train", "gamma", NN_KEY_FLOAT, T(gamma), 0, NULL, NN_IN_OPEN_CLOSED(0, 1), "0.1", NULL, 0,
-     .doc = "schedule = step: factor applied to lr"},
-    {"train", "min_lr", NN_KEY_FLOAT, T(min_lr), 0, NULL, NN_GE(0), "0", NULL, 0,
-     .doc = "schedule = cosine: lr at the last epoch"},
-    {"train", "seed", NN_KEY_U64, T(seed), 0, NULL, NN_NO_RANGE, "1", NULL, 0,
-     .doc = "seed of every random choice (init, shuffle, validation split)"},
-    {"train", "threads", NN_KEY_INT, T(threads), 0, NULL, NN_GE(0), "0", NULL, 0,
-     .doc = "threads per rank; 0: OMP_NUM_THREADS, else 1"},
-    {"train", "checkpoint_every", NN_KEY_INT, T(checkpoint_every), 0, NULL, NN_GE(1), "1", NULL, 0,
-     .doc = "write a checkpoint every this many epochs"},
-    {"train", "keep_checkpoints", NN_KEY_INT, T(keep_checkpoints), 0, NULL,
-     NN_IN_CLOSED(1, NN_CKPT_MAX_KEEP), "2", NULL, 0,
-     .doc = "checkpoints kept in `out`: the latest (`checkpoint.h5`) and the ones before it "
-            "(`checkpoint.1.h5` the previous, then `checkpoint.2.h5` ...); `--resume auto` takes "
-            "the newest that verifies"},
-    {"train", "out", NN_KEY_PATH, T(out), 0, NULL, NN_NO_RANGE, NULL,
-     "`runs/<config file name without .ini>`", 0,
-     .doc = "output folder: checkpoints, metrics, figures"},
-    {"train", "shuffle", NN_KEY_BOOL, T(shuffle), 0, NULL, NN_NO_RANGE, "true", NULL, 0,
-     .doc = "reshuffle the training set every epoch"},
-    {"train", "target", NN_KEY_ENUM, T(target), 0, target_names, NN_NO_RANGE, "labels", NULL, 0,
-     .doc = "what the output should equal: the class `labels`, or the `input` image itself (an "
-            "autoencoder: needs `loss = mse` and as many outputs as input pixels; reports PSNR "
-            "instead of accuracy, see docs/autoencoder-pca.md)"},
-    {"train", "init_from", NN_KEY_DATAFILE, T(init_from), 0, NULL, NN_NO_RANGE, NULL, "none", 0,
-     .doc = "fine-tuning: a checkpoint whose weights start this run, copied by layer name where "
-            "the shapes match (the rest is initialised as usual); ignored when resuming"},
-    {"train", "freeze", NN_KEY_TEXT, T(freeze), 0, NULL, NN_NO_RANGE, NULL, "none", 0,
-     .doc = "layers (comma-separated) whose parameters stay fixed: no update, no weight decay",
-     .what = "layer names"},
+    { "train", "epochs", NN_KEY_INT, T(epochs), 0, NULL, NN_GE(1), "10", NULL, 0,
+      .doc = "passes over the training set" },
+    { "train", "batch_size", NN_KEY_INT, T(batch_size), 0, NULL, NN_GE(1), "32", NULL, 0,
+      .doc = "GLOBAL minibatch size, split across MPI ranks (results do not depend on the rank "
+             "count)" },
+    { "train", "loss", NN_KEY_ENUM, T(loss), 0, loss_names, NN_NO_RANGE, "cross_entropy", NULL, 0,
+      .doc = "loss function (cross_entropy expects a softmax output layer)" },
+    { "train", "optimizer", NN_KEY_ENUM, T(optimizer), 0, optimizer_names, NN_NO_RANGE, "sgd", NULL,
+      0, .doc = "update rule" },
+    { "train", "lr", NN_KEY_FLOAT, T(lr), 0, NULL, NN_GT(0), "0.01", NULL, 0,
+      .doc = "learning rate (initial value when a schedule is used)" },
+    { "train", "momentum", NN_KEY_FLOAT, T(momentum), 0, NULL, NN_IN_CLOSED_OPEN(0, 1), "0.9", NULL,
+      0, .doc = "momentum coefficient (optimizer = momentum)" },
+    { "train", "beta1", NN_KEY_FLOAT, T(beta1), 0, NULL, NN_IN_CLOSED_OPEN(0, 1), "0.9", NULL, 0,
+      .doc = "Adam: decay of the first-moment average" },
+    { "train", "beta2", NN_KEY_FLOAT, T(beta2), 0, NULL, NN_IN_CLOSED_OPEN(0, 1), "0.999", NULL, 0,
+      .doc = "Adam: decay of the second-moment average" },
+    { "train", "eps", NN_KEY_FLOAT, T(eps), 0, NULL, NN_GT(0), "1e-8", NULL, 0,
+      .doc = "Adam: added to the root of the second moment" },
+    { "train", "weight_decay", NN_KEY_FLOAT, T(weight_decay), 0, NULL, NN_GE(0), "0", NULL, 0,
+      .doc = "L2 penalty on weights (not biases)" },
+    { "train", "schedule", NN_KEY_ENUM, T(schedule), 0, schedule_names, NN_NO_RANGE, "constant",
+      NULL, 0, .doc = "learning-rate schedule over epochs" },
+    { "train", "step_epochs", NN_KEY_INT, T(step_epochs), 0, NULL, NN_GE(1), "10", NULL, 0,
+      .doc = "schedule = step: multiply lr by `gamma` every this many epochs" },
+    { "train", "gamma", NN_KEY_FLOAT, T(gamma), 0, NULL, NN_IN_OPEN_CLOSED(0, 1), "0.1", NULL, 0,
+      .doc = "schedule = step: factor applied to lr" },
+    { "train", "min_lr", NN_KEY_FLOAT, T(min_lr), 0, NULL, NN_GE(0), "0", NULL, 0,
+      .doc = "schedule = cosine: lr at the last epoch" },
+    { "train", "seed", NN_KEY_U64, T(seed), 0, NULL, NN_NO_RANGE, "1", NULL, 0,
+      .doc = "seed of every random choice (init, shuffle, validation split)" },
+    { "train", "threads", NN_KEY_INT, T(threads), 0, NULL, NN_GE(0), "0", NULL, 0,
+      .doc = "threads per rank; 0: OMP_NUM_THREADS, else 1" },
+    { "train", "checkpoint_every", NN_KEY_INT, T(checkpoint_every), 0, NULL, NN_GE(1), "1", NULL, 0,
+      .doc = "write a checkpoint every this many epochs" },
+    { "train", "keep_checkpoints", NN_KEY_INT, T(keep_checkpoints), 0, NULL,
+      NN_IN_CLOSED(1, NN_CKPT_MAX_KEEP), "2", NULL, 0,
+      .doc = "checkpoints kept in `out`: the latest (`checkpoint.h5`) and the ones before it "
+             "(`checkpoint.1.h5` the previous, then `checkpoint.2.h5` ...); `--resume auto` takes "
+             "the newest that verifies" },
+    { "train", "out", NN_KEY_PATH, T(out), 0, NULL, NN_NO_RANGE, NULL,
+      "`runs/<config file name without .ini>`", 0,
+      .doc = "output folder: checkpoints, metrics, figures" },
+    { "train", "shuffle", NN_KEY_BOOL, T(shuffle), 0, NULL, NN_NO_RANGE, "true", NULL, 0,
+      .doc = "reshuffle the training set every epoch" },
+    { "train", "target", NN_KEY_ENUM, T(target), 0, target_names, NN_NO_RANGE, "labels", NULL, 0,
+      .doc = "what the output should equal: the class `labels`, or the `input` image itself (an "
+             "autoencoder: needs `loss = mse` and as many outputs as input pixels; reports PSNR "
+             "instead of accuracy, see docs/autoencoder-pca.md)" },
+    { "train", "init_from", NN_KEY_DATAFILE, T(init_from), 0, NULL, NN_NO_RANGE, NULL, "none", 0,
+      .doc = "fine-tuning: a checkpoint whose weights start this run, copied by layer name where "
+             "the shapes match (the rest is initialised as usual); ignored when resuming" },
+    { "train", "freeze", NN_KEY_TEXT, T(freeze), 0, NULL, NN_NO_RANGE, NULL, "none", 0,
+      .doc = "layers (comma-separated) whose parameters stay fixed: no update, no weight decay",
+      .what = "layer names" },
 
     /* every layer */
-    {"layer", "type", NN_KEY_WORD, L(type), 0, NULL, NN_NO_RANGE, NULL, NULL, 1,
-     .doc = "kind of layer (see below)",
-     .what = "layer type", .choice_at = layer_type_at},
-    {"layer", "input", NN_KEY_TEXT, L(input), 0, NULL, NN_NO_RANGE, NULL, "the previous layer", 0,
-     .doc = "earlier layer(s) whose output feeds this one, comma-separated (`add` and `concat` "
-            "take several); `input`: the network input",
-     .what = "layer names"},
+    { "layer", "type", NN_KEY_WORD, L(type), 0, NULL, NN_NO_RANGE, NULL, NULL, 1,
+      .doc = "kind of layer (see below)", .what = "layer type", .choice_at = layer_type_at },
+    { "layer", "input", NN_KEY_TEXT, L(input), 0, NULL, NN_NO_RANGE, NULL, "the previous layer", 0,
+      .doc = "earlier layer(s) whose output feeds this one, comma-separated (`add` and `concat` "
+             "take several); `input`: the network input",
+      .what = "layer names" },
 
     /* type = dense */
-    {"dense", "units", NN_KEY_INT, L(units), 0, NULL, NN_GE(1), NULL, NULL, 1,
-     .doc = "number of outputs"},
-    {"dense", "activation", NN_KEY_ENUM, L(activation), 0, activation_names, NN_NO_RANGE, "linear",
-     NULL, 0, .doc = "applied to W x + b"},
-    {"dense", "init", NN_KEY_ENUM, L(init), 0, init_names, NN_NO_RANGE, "xavier", NULL, 0,
-     .doc = "weight initialisation (biases start at 0)"},
+    { "dense", "units", NN_KEY_INT, L(units), 0, NULL, NN_GE(1), NULL, NULL, 1,
+      .doc = "number of outputs" },
+    { "dense", "activation", NN_KEY_ENUM, L(activation), 0, activation_names, NN_NO_RANGE, "linear",
+      NULL, 0, .doc = "applied to W x + b" },
+    { "dense", "init", NN_KEY_ENUM, L(init), 0, init_names, NN_NO_RANGE, "xavier", NULL, 0,
+      .doc = "weight initialisation (biases start at 0)" },
 
     /* type = conv */
-    {"conv", "filters", NN_KEY_INT, L(filters), 0, NULL, NN_GE(1), NULL, NULL, 1,
-     .doc = "number of output channels"},
-    {"conv", "size", NN_KEY_INT, L(size), 0, NULL, NN_GE(1), "3", NULL, 0,
-     .doc = "kernel side (size x size)"},
-    {"conv", "stride", NN_KEY_INT, L(stride), 0, NULL, NN_GE(1), "1", NULL, 0,
-     .doc = "step between kernel positions"},
-    {"conv", "padding", NN_KEY_INT, L(padding), 0, NULL, NN_GE(0), "0", NULL, 0,
-     .doc = "zero rows and columns added on each side (size 3, padding 1 keeps H x W at stride 1)"},
-    {"conv", "bias", NN_KEY_BOOL, L(bias), 0, NULL, NN_NO_RANGE, "true", NULL, 0,
-     .doc = "add a learned bias per filter (false before a batchnorm, which has its own shift)"},
-    {"conv", "activation", NN_KEY_ENUM, L(activation), 0, activation_names, NN_NO_RANGE, "linear",
-     NULL, 0, .doc = "applied to the convolution plus bias (softmax: over all outputs of a "
-                     "sample)"},
-    {"conv", "init", NN_KEY_ENUM, L(init), 0, init_names, NN_NO_RANGE, "he", NULL, 0,
-     .doc = "weight initialisation, fans = channels x size^2 (biases start at 0)"},
+    { "conv", "filters", NN_KEY_INT, L(filters), 0, NULL, NN_GE(1), NULL, NULL, 1,
+      .doc = "number of output channels" },
+    { "conv", "size", NN_KEY_INT, L(size), 0, NULL, NN_GE(1), "3", NULL, 0,
+      .doc = "kernel side (size x size)" },
+    { "conv", "stride", NN_KEY_INT, L(stride), 0, NULL, NN_GE(1), "1", NULL, 0,
+      .doc = "step between kernel positions" },
+    { "conv", "padding", NN_KEY_INT, L(padding), 0, NULL, NN_GE(0), "0", NULL, 0,
+      .doc =
+          "zero rows and columns added on each side (size 3, padding 1 keeps H x W at stride 1)" },
+    { "conv", "bias", NN_KEY_BOOL, L(bias), 0, NULL, NN_NO_RANGE, "true", NULL, 0,
+      .doc = "add a learned bias per filter (false before a batchnorm, which has its own shift)" },
+    { "conv", "activation", NN_KEY_ENUM, L(activation), 0, activation_names, NN_NO_RANGE, "linear",
+      NULL, 0,
+      .doc = "applied to the convolution plus bias (softmax: over all outputs of a "
+             "sample)" },
+    { "conv", "init", NN_KEY_ENUM, L(init), 0, init_names, NN_NO_RANGE, "he", NULL, 0,
+      .doc = "weight initialisation, fans = channels x size^2 (biases start at 0)" },
 
     /* pooling */
-    {"maxpool", "size", NN_KEY_INT, L(size), 0, NULL, NN_GE(1), "2", NULL, 0,
-     .doc = "window side"},
-    {"maxpool", "stride", NN_KEY_INT, L(stride), 0, NULL, NN_GE(0), "0", NULL, 0,
-     .doc = "step between windows; 0: the window side (windows do not overlap)"},
-    {"maxpool", "padding", NN_KEY_INT, L(padding), 0, NULL, NN_GE(0), "0", NULL, 0,
-     .doc = "rows and columns added on each side; they never win the maximum"},
-    {"avgpool", "size", NN_KEY_INT, L(size), 0, NULL, NN_GE(1), "2", NULL, 0,
-     .doc = "window side"},
-    {"avgpool", "stride", NN_KEY_INT, L(stride), 0, NULL, NN_GE(0), "0", NULL, 0,
-     .doc = "step between windows; 0: the window side (windows do not overlap)"},
-    {"avgpool", "padding", NN_KEY_INT, L(padding), 0, NULL, NN_GE(0), "0", NULL, 0,
-     .doc = "zero rows and columns added on each side (counted in the average)"},
+    { "maxpool", "size", NN_KEY_INT, L(size), 0, NULL, NN_GE(1), "2", NULL, 0,
+      .doc = "window side" },
+    { "maxpool", "stride", NN_KEY_INT, L(stride), 0, NULL, NN_GE(0), "0", NULL, 0,
+      .doc = "step between windows; 0: the window side (windows do not overlap)" },
+    { "maxpool", "padding", NN_KEY_INT, L(padding), 0, NULL, NN_GE(0), "0", NULL, 0,
+      .doc = "rows and columns added on each side; they never win the maximum" },
+    { "avgpool", "size", NN_KEY_INT, L(size), 0, NULL, NN_GE(1), "2", NULL, 0,
+      .doc = "window side" },
+    { "avgpool", "stride", NN_KEY_INT, L(stride), 0, NULL, NN_GE(0), "0", NULL, 0,
+      .doc = "step between windows; 0: the window side (windows do not overlap)" },
+    { "avgpool", "padding", NN_KEY_INT, L(padding), 0, NULL, NN_GE(0), "0", NULL, 0,
+      .doc = "zero rows and columns added on each side (counted in the average)" },
 
     /* type = batchnorm */
-    {"batchnorm", "momentum", NN_KEY_FLOAT, L(bn_momentum), 0, NULL, NN_IN_OPEN_CLOSED(0, 1), "0.1",
-     NULL, 0, .doc = "weight of each training batch in the running mean and variance used for "
-                     "evaluation"},
-    {"batchnorm", "eps", NN_KEY_FLOAT, L(bn_eps), 0, NULL, NN_GT(0), "1e-5", NULL, 0,
-     .doc = "added to the variance before its square root"},
-    {"batchnorm", "activation", NN_KEY_ENUM, L(activation), 0, activation_names, NN_NO_RANGE,
-     "linear", NULL, 0, .doc = "applied to gamma x_hat + beta"},
+    { "batchnorm", "momentum", NN_KEY_FLOAT, L(bn_momentum), 0, NULL, NN_IN_OPEN_CLOSED(0, 1),
+      "0.1", NULL, 0,
+      .doc = "weight of each training batch in the running mean and variance used for "
+             "evaluation" },
+    { "batchnorm", "eps", NN_KEY_FLOAT, L(bn_eps), 0, NULL, NN_GT(0), "1e-5", NULL, 0,
+      .doc = "added to the variance before its square root" },
+    { "batchnorm", "activation", NN_KEY_ENUM, L(activation), 0, activation_names, NN_NO_RANGE,
+      "linear", NULL, 0, .doc = "applied to gamma x_hat + beta" },
 
     /* type = dropout */
-    {"dropout", "rate", NN_KEY_FLOAT, L(rate), 0, NULL, NN_IN_CLOSED_OPEN(0, 1), "0.5", NULL, 0,
-     .doc = "probability of zeroing each value in training (the rest are scaled by 1 / (1 - "
-            "rate))"},
+    { "dropout", "rate", NN_KEY_FLOAT, L(rate), 0, NULL, NN_IN_CLOSED_OPEN(0, 1), "0.5", NULL, 0,
+      .doc = "probability of zeroing each value in training (the rest are scaled by 1 / (1 - "
+             "rate))" },
 
     /* type = add */
-    {"add", "activation", NN_KEY_ENUM, L(activation), 0, activation_names, NN_NO_RANGE, "linear",
-     NULL, 0, .doc = "applied to the sum (relu for a ResNet block)"},
+    { "add", "activation", NN_KEY_ENUM, L(activation), 0, activation_names, NN_NO_RANGE, "linear",
+      NULL, 0, .doc = "applied to the sum (relu for a ResNet block)" },
 };
 
-static const char *const fixed_sections[] = {NN_SCOPE_DATA, NN_SCOPE_TRAIN, NULL};
+static const char *const fixed_sections[] = { NN_SCOPE_DATA, NN_SCOPE_TRAIN, NULL };
 
 static const char *bad_section(const char *name, char *buf, size_t n)
 {
@@ -268,7 +282,8 @@ const nn_ini_rules nn_cfg_rules = {
 
 static void put_intro(nn_ini_doc *t)
 {
-    nn_ini_put(t,
+    nn_ini_put(
+        t,
         "# nntrain configuration reference\n"
         "\n"
         "<!-- Generated from the key table in src/io/config_schema.c and the layer kinds\n"
@@ -335,9 +350,10 @@ const char *nn_config_reference(void)
     static char buf[32768];
     if (buf[0])
         return buf;
-    nn_ini_doc t = {buf, sizeof buf, 0};
+    nn_ini_doc t = { buf, sizeof buf, 0 };
     put_intro(&t);
-    nn_ini_put(&t, "\n## [data]\n\nThe data files. IDX files (MNIST, EMNIST) come as image and "
+    nn_ini_put(&t,
+               "\n## [data]\n\nThe data files. IDX files (MNIST, EMNIST) come as image and "
                "label files;\n`.mat` files (NIST36) hold both, and so do `.h5` data set files "
                "made by\n`nntrain prep` (one file with `train`, `valid` and `test` splits; see\n"
                "[dataset-format.md](dataset-format.md)).\n\n");

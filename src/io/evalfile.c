@@ -62,7 +62,7 @@ static int write_names(hid_t fid, const char *file, const nn_eval_result *r, nn_
 /* The root attributes besides the format, for the writer and the reader. */
 #define F(member, kind) NN_H5_FIELD(#member, nn_eval_result, member, kind)
 static const nn_h5_field ATTRS[] = {
-    F(split, NN_H5_TEXT), F(checkpoint, NN_H5_TEXT), F(loss, NN_H5_DOUBLE),
+    F(split, NN_H5_TEXT),      F(checkpoint, NN_H5_TEXT), F(loss, NN_H5_DOUBLE),
     F(accuracy, NN_H5_DOUBLE), F(count, NN_H5_INT64),
 };
 #undef F
@@ -78,7 +78,7 @@ static int fill_eval(hid_t fid, const char *path, void *ctx, nn_error *err)
     hsize_t dims[2] = { (hsize_t)K, (hsize_t)K };
     if (!rc)
         rc = nn_h5_write_array(fid, path, "/confusion", H5T_STD_I64LE, H5T_NATIVE_INT64, 2, dims,
-                           r->confusion, err);
+                               r->confusion, err);
     double *per = rc ? NULL : nn_malloc((size_t)K * sizeof *per, err);
     if (!rc && !per)
         rc = NN_E_NOMEM;
@@ -86,7 +86,7 @@ static int fill_eval(hid_t fid, const char *path, void *ctx, nn_error *err)
         for (int k = 0; k < K; k++)
             per[k] = nn_eval_class_accuracy(r, k);
         rc = nn_h5_write_array(fid, path, "/per_class_accuracy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                           1, dims, per, err);
+                               1, dims, per, err);
     }
     free(per);
     if (!rc)
@@ -112,8 +112,8 @@ static int read_dataset(hid_t fid, const char *file, const char *name, hid_t mty
     if (space < 0 || H5Sget_simple_extent_ndims(space) != rank ||
         H5Sget_simple_extent_dims(space, have, NULL) < 0 || have[0] != want[0] ||
         (rank == 2 && have[1] != want[1]))
-        rc = nn_fail(err, NN_E_FORMAT, "%s: %s is missing or does not have %d classes", file,
-                     name, (int)want[0]);
+        rc = nn_fail(err, NN_E_FORMAT, "%s: %s is missing or does not have %d classes", file, name,
+                     (int)want[0]);
     else if (H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
         char what[300];
         snprintf(what, sizeof what, "dataset %s", name);
@@ -189,7 +189,10 @@ int nn_eval_load(const char *path, nn_eval_result *r, nn_error *err)
 
 /* ---- printing ---------------------------------------------------------------- */
 
-typedef struct pair { int64_t n; int t, p; } pair;
+typedef struct pair {
+    int64_t n;
+    int t, p;
+} pair;
 
 static int by_count_desc(const void *a, const void *b)
 {
@@ -204,7 +207,8 @@ void nn_eval_print(const nn_eval_result *r, FILE *f, int top)
             (long long)r->count);
     fprintf(f, "per-class accuracy:");
     for (int k = 0; k < K; k++)
-        fprintf(f, "%s %s %.3f", k % 8 ? "" : "\n ", r->class_names[k], nn_eval_class_accuracy(r, k));
+        fprintf(f, "%s %s %.3f", k % 8 ? "" : "\n ", r->class_names[k],
+                nn_eval_class_accuracy(r, k));
     fprintf(f, "\n");
     pair *pairs = malloc((size_t)K * K * sizeof *pairs);
     if (!pairs)

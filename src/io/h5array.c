@@ -20,8 +20,8 @@ int nn_h5_write_array(hid_t fid, const char *file, const char *name, hid_t ftype
     hid_t dcpl = empty ? H5P_DEFAULT : nn_h5_checked_dcpl(file, name, rank, dims, elem, err);
     if (dcpl < 0)
         return err ? err->code : NN_E_IO;
-    int rc = nn_h5_write_dataset(fid, file, name, ftype, mtype, rank, dims, 0, dcpl, buf, NULL,
-                                 err);
+    int rc =
+        nn_h5_write_dataset(fid, file, name, ftype, mtype, rank, dims, 0, dcpl, buf, NULL, err);
     if (!empty)
         nn_h5_close(&dcpl);
     return rc;
@@ -49,9 +49,8 @@ static int shape_of(hid_t dset, const char *file, const char *name, int rank, hs
     return rc;
 }
 
-int nn_h5_read_array(hid_t fid, const char *file, const char *name, H5T_class_t want,
-                     hid_t mtype, size_t elem, int rank, hsize_t *dims, void **buf,
-                     nn_error *err)
+int nn_h5_read_array(hid_t fid, const char *file, const char *name, H5T_class_t want, hid_t mtype,
+                     size_t elem, int rank, hsize_t *dims, void **buf, nn_error *err)
 {
     *buf = NULL;
     int e = nn_h5_path_exists(fid, name);

@@ -20,10 +20,7 @@ void nn_h5_quiet_begin(nn_h5_quiet *q)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-void nn_h5_quiet_end(const nn_h5_quiet *q)
-{
-    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
+void nn_h5_quiet_end(const nn_h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
 
 typedef struct innermost {
     char text[320];
@@ -99,7 +96,7 @@ static void append_tail(nn_error *err, const char *tail)
 
 int nn_h5_fail(nn_error *err, int code, const char *fmt, ...)
 {
-    innermost in = {.found = 0};
+    innermost in = { .found = 0 };
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost, &in);
     int damaged = stack_has_checksum_error();
     if (!err)
@@ -197,12 +194,24 @@ static uint32_t lookup3(const uint8_t *k, size_t length)
         a += k[0] + ((uint32_t)k[1] << 8) + ((uint32_t)k[2] << 16) + ((uint32_t)k[3] << 24);
         b += k[4] + ((uint32_t)k[5] << 8) + ((uint32_t)k[6] << 16) + ((uint32_t)k[7] << 24);
         c += k[8] + ((uint32_t)k[9] << 8) + ((uint32_t)k[10] << 16) + ((uint32_t)k[11] << 24);
-        a -= c; a ^= ROT32(c, 4); c += b;
-        b -= a; b ^= ROT32(a, 6); a += c;
-        c -= b; c ^= ROT32(b, 8); b += a;
-        a -= c; a ^= ROT32(c, 16); c += b;
-        b -= a; b ^= ROT32(a, 19); a += c;
-        c -= b; c ^= ROT32(b, 4); b += a;
+        a -= c;
+        a ^= ROT32(c, 4);
+        c += b;
+        b -= a;
+        b ^= ROT32(a, 6);
+        a += c;
+        c -= b;
+        c ^= ROT32(b, 8);
+        b += a;
+        a -= c;
+        a ^= ROT32(c, 16);
+        c += b;
+        b -= a;
+        b ^= ROT32(a, 19);
+        a += c;
+        c -= b;
+        c ^= ROT32(b, 4);
+        b += a;
     }
     switch (length) {
     case 12: c += (uint32_t)k[11] << 24; /* fall through */
@@ -219,13 +228,20 @@ static uint32_t lookup3(const uint8_t *k, size_t length)
     case 1: a += k[0]; break;
     case 0: return c;
     }
-    c ^= b; c -= ROT32(b, 14);
-    a ^= c; a -= ROT32(c, 11);
-    b ^= a; b -= ROT32(a, 25);
-    c ^= b; c -= ROT32(b, 16);
-    a ^= c; a -= ROT32(c, 4);
-    b ^= a; b -= ROT32(a, 14);
-    c ^= b; c -= ROT32(b, 24);
+    c ^= b;
+    c -= ROT32(b, 14);
+    a ^= c;
+    a -= ROT32(c, 11);
+    b ^= a;
+    b -= ROT32(a, 25);
+    c ^= b;
+    c -= ROT32(b, 16);
+    a ^= c;
+    a -= ROT32(c, 4);
+    b ^= a;
+    b -= ROT32(a, 14);
+    c ^= b;
+    c -= ROT32(b, 24);
     return c;
 }
 #undef ROT32
@@ -342,8 +358,7 @@ int nn_h5_save_atomic_commit(const char *path, size_t size_hint, nn_h5_fill_fn f
     if (rc == NN_OK && commit)
         rc = commit(path, tmp, commit_ctx, err);
     else if (rc == NN_OK && rename(tmp, path) != 0)
-        rc = nn_fail(err, NN_E_IO, "%s: cannot rename %s over it: %s", path, tmp,
-                     strerror(errno));
+        rc = nn_fail(err, NN_E_IO, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
     if (rc != NN_OK) {
         unlink(tmp);
         return rc;
@@ -393,15 +408,15 @@ int nn_h5_check_format(hid_t fid, const char *file, const char *expected, int ma
     if (rc)
         return rc;
     if (strcmp(fmt, expected) != 0) {
-        rc = nn_fail(err, NN_E_FORMAT, "%s: format attribute is '%.200s', expected '%s'", file,
-                     fmt, expected);
+        rc = nn_fail(err, NN_E_FORMAT, "%s: format attribute is '%.200s', expected '%s'", file, fmt,
+                     expected);
         free(fmt);
         return rc;
     }
     free(fmt);
     int v = 0;
-    rc = nn_h5_attr_read_scalar(fid, file, "/", "format_version", H5T_INTEGER, H5T_NATIVE_INT,
-                                &v, err);
+    rc = nn_h5_attr_read_scalar(fid, file, "/", "format_version", H5T_INTEGER, H5T_NATIVE_INT, &v,
+                                err);
     if (rc)
         return rc;
     if (v > max_version)
@@ -425,8 +440,8 @@ int nn_h5_open_format(const char *file, const char *format, int max_version, int
     return rc;
 }
 
-int nn_h5_load(const char *path, const char *format, int max_version, nn_h5_read_fn read,
-               void *ctx, nn_error *err)
+int nn_h5_load(const char *path, const char *format, int max_version, nn_h5_read_fn read, void *ctx,
+               nn_error *err)
 {
     nn_h5_quiet q;
     nn_h5_quiet_begin(&q);
@@ -474,15 +489,14 @@ hid_t nn_h5_checked_dcpl(const char *file, const char *name, int rank, const hsi
 }
 
 int nn_h5_write_dataset(hid_t loc, const char *file, const char *name, hid_t ftype, hid_t mtype,
-                        int rank, const hsize_t *dims, int extendible, hid_t dcpl,
-                        const void *buf, hid_t *dset, nn_error *err)
+                        int rank, const hsize_t *dims, int extendible, hid_t dcpl, const void *buf,
+                        hid_t *dset, nn_error *err)
 {
     hsize_t maxdims[H5S_MAX_RANK];
     for (int d = 0; d < rank && d < H5S_MAX_RANK; d++)
         maxdims[d] = d == 0 ? H5S_UNLIMITED : dims[d];
     hid_t space = H5Screate_simple(rank, dims, extendible ? maxdims : NULL);
-    hid_t ds = space < 0 ? -1
-                         : H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    hid_t ds = space < 0 ? -1 : H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     int rc = NN_OK;
     if (ds < 0)
         rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create dataset %s", file, name);
@@ -550,7 +564,8 @@ static int make_group(hid_t fid, const char *file, const char *prefix, nn_error 
         if (t != H5I_GROUP)
             return nn_fail(err, NN_E_STATE,
                            "%s: cannot create group %s: a dataset of that name exists "
-                           "(two tensor names clash)", file, prefix);
+                           "(two tensor names clash)",
+                           file, prefix);
         return NN_OK;
     }
     hid_t g = H5Gcreate2(fid, prefix, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -630,13 +645,12 @@ int nn_h5_attr_write_str(hid_t obj, const char *file, const char *objname, const
     return rc;
 }
 
-int nn_h5_write_format(hid_t fid, const char *file, const char *format, int version,
-                       nn_error *err)
+int nn_h5_write_format(hid_t fid, const char *file, const char *format, int version, nn_error *err)
 {
     int rc = nn_h5_attr_write_str(fid, file, "/", "format", format, err);
     if (rc == NN_OK)
-        rc = nn_h5_attr_write(fid, file, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT,
-                              1, 1, &version, err);
+        rc = nn_h5_attr_write(fid, file, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, 1, 1,
+                              &version, err);
     return rc;
 }
 
@@ -661,11 +675,11 @@ static int attr_open(hid_t obj, const char *file, const char *objname, const cha
     hssize_t n = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
     int rc = NN_OK;
     if (space < 0)
-        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name,
-                        objname);
+        rc =
+            nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name, objname);
     else if (n != 1)
-        rc = nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s has %lld values, expected 1",
-                     file, name, objname, (long long)n);
+        rc = nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s has %lld values, expected 1", file,
+                     name, objname, (long long)n);
     nn_h5_close(&space);
     if (rc == NN_OK)
         *type = H5Aget_type(*attr);
@@ -688,8 +702,8 @@ int nn_h5_attr_read_scalar(hid_t obj, const char *file, const char *objname, con
         goto out;
     }
     if (H5Aread(attr, mtype, buf) < 0)
-        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name,
-                        objname);
+        rc =
+            nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name, objname);
 out:
     nn_h5_close(&type);
     nn_h5_close(&attr);
@@ -710,9 +724,10 @@ int nn_h5_attr_read_str(hid_t obj, const char *file, const char *objname, const 
         goto out;
     }
     if (H5Tis_variable_str(type) != 0) {
-        rc = nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s is a variable-length string; "
-                     "nntrain files hold fixed-length strings (damaged or foreign file)", file,
-                     name, objname);
+        rc = nn_fail(err, NN_E_FORMAT,
+                     "%s: attribute %s of %s is a variable-length string; "
+                     "nntrain files hold fixed-length strings (damaged or foreign file)",
+                     file, name, objname);
         goto out;
     }
     size_t size = H5Tget_size(type);
@@ -720,16 +735,16 @@ int nn_h5_attr_read_str(hid_t obj, const char *file, const char *objname, const 
     char *s = size > ((size_t)1 << 26) ? NULL : nn_malloc(size + 1, err);
     if (!s) {
         rc = size > ((size_t)1 << 26)
-                 ? nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s claims %zu bytes", file,
-                           name, objname, size)
+                 ? nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s claims %zu bytes", file, name,
+                           objname, size)
                  : NN_E_NOMEM;
         goto out;
     }
     /* the same character set as the file's (HDF5 converts neither way) */
     if (mem < 0 || H5Tset_size(mem, size + 1) < 0 || H5Tset_strpad(mem, H5T_STR_NULLTERM) < 0 ||
         H5Tset_cset(mem, H5Tget_cset(type)) < 0 || H5Aread(attr, mem, s) < 0) {
-        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name,
-                        objname);
+        rc =
+            nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name, objname);
         free(s);
         goto out;
     }
@@ -747,8 +762,7 @@ out:
 /* ---- attribute tables ----------------------------------------------------- */
 
 /* The file type, memory type, class and C size of a numeric kind. */
-static int kind_types(nn_h5_kind kind, hid_t *ftype, hid_t *mtype, H5T_class_t *cls,
-                      size_t *size)
+static int kind_types(nn_h5_kind kind, hid_t *ftype, hid_t *mtype, H5T_class_t *cls, size_t *size)
 {
     switch (kind) {
     case NN_H5_INT:
@@ -763,8 +777,7 @@ static int kind_types(nn_h5_kind kind, hid_t *ftype, hid_t *mtype, H5T_class_t *
     case NN_H5_DOUBLE:
         *ftype = H5T_IEEE_F64LE, *mtype = H5T_NATIVE_DOUBLE, *cls = H5T_FLOAT, *size = 8;
         return 1;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -800,8 +813,8 @@ int nn_h5_fields_write(hid_t obj, const char *file, const char *objname, const n
     return rc;
 }
 
-int nn_h5_fields_read(hid_t obj, const char *file, const char *objname, const nn_h5_field *f,
-                      int n, void *base, nn_error *err)
+int nn_h5_fields_read(hid_t obj, const char *file, const char *objname, const nn_h5_field *f, int n,
+                      void *base, nn_error *err)
 {
     int rc = NN_OK;
     for (int i = 0; i < n && rc == NN_OK; i++) {

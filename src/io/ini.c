@@ -332,8 +332,8 @@ static int syntax_error(nn_ini *ini, const char *text, int line)
                             (int)(len > 80 ? 80 : len), s);
 }
 
-static int read_sections(nn_ini *ini, const nn_ini_rules *rules, const char *path,
-                         const char *text, nn_error *err)
+static int read_sections(nn_ini *ini, const nn_ini_rules *rules, const char *path, const char *text,
+                         nn_error *err)
 {
     memset(ini, 0, sizeof *ini);
     ini->rules = rules;
@@ -478,8 +478,8 @@ static size_t var_name(const char *d)
 }
 
 /* The entry's value with every ${NAME} replaced by the environment variable. */
-static int expand(nn_ini *ini, const nn_ini_section *s, const nn_ini_entry *e,
-                  const nn_key_spec *k, char **out)
+static int expand(nn_ini *ini, const nn_ini_section *s, const nn_ini_entry *e, const nn_key_spec *k,
+                  char **out)
 {
     char *buf = NULL;
     size_t len = 0, cap = 0;
@@ -552,8 +552,8 @@ int nn_ini_set(nn_ini *ini, const nn_ini_section *s, const nn_ini_entry *e, cons
     if (!v[0])
         rc = nn_ini_fail_entry(ini, e, "[%s] %s has no value", s->name, e->key);
     else if (bad)
-        rc = nn_ini_fail_entry(ini, e, "[%s] %s = '%s' %s: checkpoints could not store it",
-                               s->name, e->key, v, bad);
+        rc = nn_ini_fail_entry(ini, e, "[%s] %s = '%s' %s: checkpoints could not store it", s->name,
+                               e->key, v, bad);
     else if (nn_ini_convert(k, v, base, why, sizeof why))
         rc = nn_ini_fail_entry(ini, e, "[%s] %s = %s: %s", s->name, e->key, v, why);
     free(v);
@@ -602,8 +602,8 @@ static int unknown_key(nn_ini *ini, const nn_ini_section *s, const nn_ini_entry 
                              s->name, r->keys_doc);
 }
 
-int nn_ini_apply(nn_ini *ini, const nn_ini_section *s, const char *const *scopes, int n,
-                 void *base, const char *kind)
+int nn_ini_apply(nn_ini *ini, const nn_ini_section *s, const char *const *scopes, int n, void *base,
+                 const char *kind)
 {
     for (int i = 0; i < s->n; i++) {
         const nn_key_spec *k = NULL;

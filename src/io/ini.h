@@ -51,32 +51,32 @@ typedef enum {
 enum { NN_RANGE_LO = 1, NN_RANGE_LO_OPEN = 2, NN_RANGE_HI = 4, NN_RANGE_HI_OPEN = 8 };
 
 /* For key tables: a field's offset and size, and the range columns. */
-#define NN_FIELD(T, f) offsetof(T, f), sizeof(((T *)0)->f)
-#define NN_NO_RANGE 0, 0, 0
-#define NN_GE(x) NN_RANGE_LO, (x), 0                                  /* >= x */
-#define NN_GT(x) NN_RANGE_LO_OPEN, (x), 0                             /* > x */
-#define NN_IN_CLOSED(a, b) NN_RANGE_LO | NN_RANGE_HI, (a), (b)        /* [a, b] */
+#define NN_FIELD(T, f)          offsetof(T, f), sizeof(((T *)0)->f)
+#define NN_NO_RANGE             0, 0, 0
+#define NN_GE(x)                NN_RANGE_LO, (x), 0                      /* >= x */
+#define NN_GT(x)                NN_RANGE_LO_OPEN, (x), 0                 /* > x */
+#define NN_IN_CLOSED(a, b)      NN_RANGE_LO | NN_RANGE_HI, (a), (b)      /* [a, b] */
 #define NN_IN_CLOSED_OPEN(a, b) NN_RANGE_LO | NN_RANGE_HI_OPEN, (a), (b) /* [a, b) */
 #define NN_IN_OPEN_CLOSED(a, b) NN_RANGE_LO_OPEN | NN_RANGE_HI, (a), (b) /* (a, b] */
 
 typedef struct nn_key_spec {
-    const char *scope;           /* the kind of section the key belongs to */
+    const char *scope; /* the kind of section the key belongs to */
     const char *key;
     nn_key_type type;
-    size_t offset;               /* the field in the scope's struct */
-    size_t size;                 /* its size (strings), or the most names (NN_KEY_NAMES) */
-    size_t count_offset;         /* NN_KEY_NAMES: the int field counting the names */
-    const char *const *choices;  /* NN_KEY_ENUM: NULL-terminated */
-    int range;                   /* NN_RANGE_* */
+    size_t offset;              /* the field in the scope's struct */
+    size_t size;                /* its size (strings), or the most names (NN_KEY_NAMES) */
+    size_t count_offset;        /* NN_KEY_NAMES: the int field counting the names */
+    const char *const *choices; /* NN_KEY_ENUM: NULL-terminated */
+    int range;                  /* NN_RANGE_* */
     double lo, hi;
-    const char *def;             /* default, converted like a value ("": empty text); NULL: none */
-    const char *def_doc;         /* the reference's default column when def is NULL */
-    int required;                /* the section must give it (nn_ini_missing) */
-    const char *doc;             /* one line for the reference */
+    const char *def;     /* default, converted like a value ("": empty text); NULL: none */
+    const char *def_doc; /* the reference's default column when def is NULL */
+    int required;        /* the section must give it (nn_ini_missing) */
+    const char *doc;     /* one line for the reference */
     /* rarely needed, set by name: */
-    const char *what;            /* NN_KEY_TEXT, NN_KEY_WORD: what the value is ("layer type") */
+    const char *what; /* NN_KEY_TEXT, NN_KEY_WORD: what the value is ("layer type") */
     const char *(*choice_at)(int i); /* NN_KEY_WORD: the i-th allowed value, NULL past the end */
-    int first;                   /* NN_KEY_ENUM: the value stored for choices[0] */
+    int first;                       /* NN_KEY_ENUM: the value stored for choices[0] */
 } nn_key_spec;
 
 typedef struct nn_ini nn_ini;
@@ -91,13 +91,13 @@ typedef struct nn_ini_rules {
      * numbered thing (a layer, a source): at most max_others of them. */
     const char *const *fixed;
     int max_others;
-    const char *others;          /* "layers": for "too many layers (at most 256)" */
-    const char *no_first;        /* nn_ini_check_sections: the message when fixed[0] is absent */
-    const char *no_others;       /* and when there is no other section */
-    const char *before_any;      /* where a key before any section belongs */
-    const char *keys_doc;        /* what lists the keys ("nntrain --help-config") */
-    const char *set_example;     /* a good --set argument ("train.lr=0.1") */
-    const char *set_note;        /* after "--set x.k=v: no section [x] in file": why */
+    const char *others;      /* "layers": for "too many layers (at most 256)" */
+    const char *no_first;    /* nn_ini_check_sections: the message when fixed[0] is absent */
+    const char *no_others;   /* and when there is no other section */
+    const char *before_any;  /* where a key before any section belongs */
+    const char *keys_doc;    /* what lists the keys ("nntrain --help-config") */
+    const char *set_example; /* a good --set argument ("train.lr=0.1") */
+    const char *set_note;    /* after "--set x.k=v: no section [x] in file": why */
     /* A client's own rule on a section name (NULL: none): a message, or NULL. */
     const char *(*bad_section)(const char *name, char *buf, size_t n);
     /* How "it is a key of %s" names a scope ("conv layers"); NULL: it does not. */
@@ -106,15 +106,15 @@ typedef struct nn_ini_rules {
 
 typedef struct nn_ini_entry {
     char *key;
-    char *value;                 /* as written: ${VAR} not yet expanded */
-    int line;                    /* line in the file; 0 when it came from --set */
-    const char *origin;          /* the --set argument it came from, or NULL */
+    char *value;        /* as written: ${VAR} not yet expanded */
+    int line;           /* line in the file; 0 when it came from --set */
+    const char *origin; /* the --set argument it came from, or NULL */
 } nn_ini_entry;
 
 typedef struct nn_ini_section {
     char name[NN_NAME_LEN];
-    int line;                    /* header line; 0 when --set made the section */
-    int fixed;                   /* one of rules->fixed */
+    int line;  /* header line; 0 when --set made the section */
+    int fixed; /* one of rules->fixed */
     nn_ini_entry *e;
     int n, cap;
 } nn_ini_section;
@@ -123,9 +123,9 @@ struct nn_ini {
     const nn_ini_rules *rules;
     const char *path;
     nn_error *err;
-    nn_ini_section *sec;         /* in file order */
+    nn_ini_section *sec; /* in file order */
     int n_sec, cap_sec;
-    int n_others;                /* sections that are not fixed */
+    int n_others; /* sections that are not fixed */
     /* the reader's state */
     const char *p;
     int line, max_line, cur, code, fail_line;
@@ -157,15 +157,15 @@ const nn_key_spec *nn_ini_key(const nn_ini_rules *rules, const char *scope, cons
  * convert (a bug in the table). */
 int nn_ini_defaults(const nn_ini_rules *rules, const char *scope, void *base);
 /* Expand, check and store one entry of s through k into base. */
-int nn_ini_set(nn_ini *ini, const nn_ini_section *s, const nn_ini_entry *e,
-               const nn_key_spec *k, void *base);
+int nn_ini_set(nn_ini *ini, const nn_ini_section *s, const nn_ini_entry *e, const nn_key_spec *k,
+               void *base);
 /* Every entry of s through the keys of scopes[0..n) into base. An unknown
  * key is reported with the other scope it belongs to when kind is not NULL
  * and rules->scope_noun names that scope ("it is a key of conv layers",
  * then ", and <kind>" unless kind is ""), else with a close key of scopes,
  * else with rules->keys_doc. */
-int nn_ini_apply(nn_ini *ini, const nn_ini_section *s, const char *const *scopes, int n,
-                 void *base, const char *kind);
+int nn_ini_apply(nn_ini *ini, const nn_ini_section *s, const char *const *scopes, int n, void *base,
+                 const char *kind);
 /* The file has the section fixed[0] and at least one other ("file: " and
  * rules->no_first or no_others when not). */
 int nn_ini_check_sections(nn_ini *ini);

@@ -188,8 +188,8 @@ static int convert_float(const nn_key_spec *k, const char *value, double *dst, c
 
 static int convert_bool(const char *value, int *dst, char *buf, size_t n)
 {
-    static const char *const yes[] = {"true", "yes", "on", "1"};
-    static const char *const no[] = {"false", "no", "off", "0"};
+    static const char *const yes[] = { "true", "yes", "on", "1" };
+    static const char *const no[] = { "false", "no", "off", "0" };
     for (int i = 0; i < 4; i++) {
         if (strcasecmp(value, yes[i]) == 0)
             return *dst = 1, 0;
@@ -289,14 +289,10 @@ int nn_ini_convert(const nn_key_spec *k, const char *value, void *base, char *bu
     if (value[0] == '\0')
         return why(buf, n, "no value");
     switch (k->type) {
-    case NN_KEY_INT:
-        return convert_int(k, value, (int *)(void *)field, buf, n);
-    case NN_KEY_U64:
-        return convert_u64(value, (uint64_t *)(void *)field, buf, n);
-    case NN_KEY_FLOAT:
-        return convert_float(k, value, (double *)(void *)field, buf, n);
-    case NN_KEY_BOOL:
-        return convert_bool(value, (int *)(void *)field, buf, n);
+    case NN_KEY_INT: return convert_int(k, value, (int *)(void *)field, buf, n);
+    case NN_KEY_U64: return convert_u64(value, (uint64_t *)(void *)field, buf, n);
+    case NN_KEY_FLOAT: return convert_float(k, value, (double *)(void *)field, buf, n);
+    case NN_KEY_BOOL: return convert_bool(value, (int *)(void *)field, buf, n);
     case NN_KEY_ENUM: {
         int v;
         if (convert_enum(k, value, &v, buf, n))
@@ -304,15 +300,12 @@ int nn_ini_convert(const nn_key_spec *k, const char *value, void *base, char *bu
         memcpy(field, &v, sizeof v); /* enum fields are int-sized (checked by the clients) */
         return 0;
     }
-    case NN_KEY_WORD:
-        return convert_word(k, value, field, buf, n);
+    case NN_KEY_WORD: return convert_word(k, value, field, buf, n);
     case NN_KEY_TEXT:
     case NN_KEY_PATH:
     case NN_KEY_DATAFILE:
-    case NN_KEY_INPATH:
-        return copy_string(k, value, field, buf, n);
-    case NN_KEY_NAMES:
-        return convert_names(k, value, base, buf, n);
+    case NN_KEY_INPATH: return copy_string(k, value, field, buf, n);
+    case NN_KEY_NAMES: return convert_names(k, value, base, buf, n);
     }
     return why(buf, n, "internal error: unknown key type");
 }
@@ -386,9 +379,7 @@ int nn_ini_format(const nn_key_spec *k, const void *base, char *buf, size_t n)
     case NN_KEY_TEXT:
     case NN_KEY_PATH:
     case NN_KEY_DATAFILE:
-    case NN_KEY_INPATH:
-        w = snprintf(buf, n, "%s", field);
-        break;
+    case NN_KEY_INPATH: w = snprintf(buf, n, "%s", field); break;
     case NN_KEY_NAMES: {
         int count;
         memcpy(&count, (const char *)base + k->count_offset, sizeof count);
@@ -423,11 +414,15 @@ void nn_ini_put(nn_ini_doc *d, const char *fmt, ...)
 /* The reference's type column: "int >= 1", "`sgd`, `adam`", "path". */
 static const char *type_text(const nn_key_spec *k, char *buf, size_t n)
 {
-    static const char *const names[] = {
-        [NN_KEY_INT] = "int", [NN_KEY_U64] = "unsigned 64-bit int", [NN_KEY_FLOAT] = "float",
-        [NN_KEY_BOOL] = "bool", [NN_KEY_TEXT] = "text", [NN_KEY_PATH] = "path",
-        [NN_KEY_DATAFILE] = "path of a readable file", [NN_KEY_INPATH] = "path of a file or folder",
-        [NN_KEY_NAMES] = "list of names"};
+    static const char *const names[] = { [NN_KEY_INT] = "int",
+                                         [NN_KEY_U64] = "unsigned 64-bit int",
+                                         [NN_KEY_FLOAT] = "float",
+                                         [NN_KEY_BOOL] = "bool",
+                                         [NN_KEY_TEXT] = "text",
+                                         [NN_KEY_PATH] = "path",
+                                         [NN_KEY_DATAFILE] = "path of a readable file",
+                                         [NN_KEY_INPATH] = "path of a file or folder",
+                                         [NN_KEY_NAMES] = "list of names" };
     if (k->type == NN_KEY_ENUM || k->type == NN_KEY_WORD)
         return list_choices(k, "`", "`", ", ", ", ", buf, n);
     char r[64];

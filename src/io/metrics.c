@@ -26,26 +26,26 @@
 
 typedef struct field {
     const char *name;
-    size_t offset;       /* in nn_epoch_metrics */
-    int is_int;          /* int64 (the epoch) rather than float64 */
-    const char *about;   /* "description" attribute, for h5dump readers */
+    size_t offset;     /* in nn_epoch_metrics */
+    int is_int;        /* int64 (the epoch) rather than float64 */
+    const char *about; /* "description" attribute, for h5dump readers */
 } field;
 
 static const field FIELDS[] = {
-    {"epoch", offsetof(nn_epoch_metrics, epoch), 1, "epoch number (1-based)"},
-    {"train_loss", offsetof(nn_epoch_metrics, train_loss), 0, "mean training loss"},
-    {"train_acc", offsetof(nn_epoch_metrics, train_acc), 0, "training accuracy (0..1)"},
-    {"valid_loss", offsetof(nn_epoch_metrics, valid_loss), 0,
-     "mean validation loss (NaN: no validation set)"},
-    {"valid_acc", offsetof(nn_epoch_metrics, valid_acc), 0,
-     "validation accuracy (0..1; NaN: no validation set)"},
-    {"lr", offsetof(nn_epoch_metrics, lr), 0, "learning rate at the end of the epoch"},
-    {"seconds", offsetof(nn_epoch_metrics, seconds), 0,
-     "wall time of the epoch in seconds (training + validation)"},
-    {"samples_per_sec", offsetof(nn_epoch_metrics, samples_per_sec), 0,
-     "training samples per second over all ranks"},
-    {"valid_psnr", offsetof(nn_epoch_metrics, valid_psnr), 0,
-     "mean validation PSNR in dB, images in [0,1] (NaN: not an autoencoder)"},
+    { "epoch", offsetof(nn_epoch_metrics, epoch), 1, "epoch number (1-based)" },
+    { "train_loss", offsetof(nn_epoch_metrics, train_loss), 0, "mean training loss" },
+    { "train_acc", offsetof(nn_epoch_metrics, train_acc), 0, "training accuracy (0..1)" },
+    { "valid_loss", offsetof(nn_epoch_metrics, valid_loss), 0,
+      "mean validation loss (NaN: no validation set)" },
+    { "valid_acc", offsetof(nn_epoch_metrics, valid_acc), 0,
+      "validation accuracy (0..1; NaN: no validation set)" },
+    { "lr", offsetof(nn_epoch_metrics, lr), 0, "learning rate at the end of the epoch" },
+    { "seconds", offsetof(nn_epoch_metrics, seconds), 0,
+      "wall time of the epoch in seconds (training + validation)" },
+    { "samples_per_sec", offsetof(nn_epoch_metrics, samples_per_sec), 0,
+      "training samples per second over all ranks" },
+    { "valid_psnr", offsetof(nn_epoch_metrics, valid_psnr), 0,
+      "mean validation PSNR in dB, images in [0,1] (NaN: not an autoencoder)" },
 };
 #define N_FIELDS ((int)(sizeof FIELDS / sizeof FIELDS[0]))
 /* Fields from this index on were added later: files without them still
@@ -109,8 +109,7 @@ static int save(const nn_metrics *m, nn_error *err)
 
 /* Check dataset i is 1-D, extendible and of the right kind; *rows receives
  * its length. */
-static int check_field(hid_t dset, const char *path, const field *f, hsize_t *rows,
-                       nn_error *err)
+static int check_field(hid_t dset, const char *path, const field *f, hsize_t *rows, nn_error *err)
 {
     hid_t space = H5Dget_space(dset), type = H5Dget_type(dset);
     hsize_t dims[H5S_MAX_RANK], maxdims[H5S_MAX_RANK];
@@ -142,7 +141,8 @@ static int read_field(hid_t fid, const char *path, const field *f, nn_epoch_metr
                       int64_t *n, nn_error *err)
 {
     int e = nn_h5_path_exists(fid, f->name);
-    if (e == 0 && f - FIELDS >= FIRST_OPTIONAL && *n >= 0) { /* an older file: the column reads as NaN */
+    if (e == 0 && f - FIELDS >= FIRST_OPTIONAL &&
+        *n >= 0) { /* an older file: the column reads as NaN */
         const double nan = NAN;
         for (int64_t r = 0; r < *n; r++)
             memcpy((char *)&(*rows)[r] + f->offset, &nan, 8);
@@ -188,8 +188,7 @@ static int read_file(const char *path, nn_epoch_metrics **rows, int64_t *count, 
     hid_t fid = -1;
     nn_h5_quiet q;
     nn_h5_quiet_begin(&q);
-    int rc = nn_h5_open_format(path, NN_METRICS_FORMAT, NN_METRICS_FORMAT_VERSION, NULL, &fid,
-                               err);
+    int rc = nn_h5_open_format(path, NN_METRICS_FORMAT, NN_METRICS_FORMAT_VERSION, NULL, &fid, err);
     for (int i = 0; rc == NN_OK && i < N_FIELDS; i++)
         rc = read_field(fid, path, &FIELDS[i], rows, count, err);
     nn_h5_close(&fid);

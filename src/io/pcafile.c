@@ -67,26 +67,25 @@ static int fill_pca(hid_t fid, const char *path, void *ctx, nn_error *err)
     hsize_t d1[1] = { (hsize_t)m->dim }, d2[2] = { (hsize_t)m->kmax, (hsize_t)m->dim };
     hsize_t nk[1] = { (hsize_t)m->n_k };
     if (!rc)
-        rc = nn_h5_write_array(fid, path, "/mean", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, d1,
-                               m->mean, err);
+        rc = nn_h5_write_array(fid, path, "/mean", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, d1, m->mean,
+                               err);
     if (!rc)
         rc = nn_h5_write_array(fid, path, "/components", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, d2,
                                m->components, err);
     if (!rc)
-        rc = nn_h5_write_array(fid, path, "/eigenvalues", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
-                               d1, m->eigenvalues, err);
+        rc = nn_h5_write_array(fid, path, "/eigenvalues", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, d1,
+                               m->eigenvalues, err);
     int64_t params[NN_PCA_MAX_K];
     for (int i = 0; i < m->n_k; i++)
         params[i] = m->k[i] * m->dim;
     if (!rc && m->n_k > 0)
-        rc = nn_h5_write_array(fid, path, "/k", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, nk, m->k,
-                               err);
+        rc = nn_h5_write_array(fid, path, "/k", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, nk, m->k, err);
     if (!rc && m->n_k > 0)
         rc = nn_h5_write_array(fid, path, "/projection_rank", H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
                                nk, m->proj_rank, err);
     if (!rc && m->n_k > 0)
-        rc = nn_h5_write_array(fid, path, "/params", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, nk,
-                               params, err);
+        rc = nn_h5_write_array(fid, path, "/params", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, nk, params,
+                               err);
     if (!rc && m->n_k > 0)
         rc = nn_h5_write_array(fid, path, "/valid_psnr", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, nk,
                                m->valid_psnr, err);
@@ -118,16 +117,15 @@ static int read_results(hid_t fid, const char *path, nn_pca_model *m, nn_error *
         hsize_t dims[1];
         void *buf = NULL;
         rc = nn_h5_read_array(fid, path, names[i], is_int ? H5T_INTEGER : H5T_FLOAT,
-                              is_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, 8, 1, dims, &buf,
-                              err);
+                              is_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, 8, 1, dims, &buf, err);
         if (!rc && i == 0 && dims[0] > NN_PCA_MAX_K)
             rc = nn_fail(err, NN_E_FORMAT, "%s: /k has %llu entries (at most %d)", path,
                          (unsigned long long)dims[0], NN_PCA_MAX_K);
         if (!rc && i == 0)
             m->n_k = (int)dims[0];
         if (!rc && dims[0] != (hsize_t)m->n_k)
-            rc = nn_fail(err, NN_E_FORMAT, "%s: %s has %llu entries but /k has %d", path,
-                         names[i], (unsigned long long)dims[0], m->n_k);
+            rc = nn_fail(err, NN_E_FORMAT, "%s: %s has %llu entries but /k has %d", path, names[i],
+                         (unsigned long long)dims[0], m->n_k);
         if (!rc)
             memcpy(dst[i], buf, (size_t)m->n_k * 8);
         free(buf);
@@ -142,22 +140,23 @@ static int read_results(hid_t fid, const char *path, nn_pca_model *m, nn_error *
 static int read_arrays(hid_t fid, const char *path, nn_pca_model *m, nn_error *err)
 {
     hsize_t dm[1], dc[2], de[1];
-    int rc = nn_h5_read_array(fid, path, "/mean", H5T_FLOAT, H5T_NATIVE_FLOAT, sizeof(float), 1,
-                              dm, (void **)&m->mean, err);
+    int rc = nn_h5_read_array(fid, path, "/mean", H5T_FLOAT, H5T_NATIVE_FLOAT, sizeof(float), 1, dm,
+                              (void **)&m->mean, err);
     if (!rc)
-        rc = nn_h5_read_array(fid, path, "/components", H5T_FLOAT, H5T_NATIVE_FLOAT,
-                              sizeof(float), 2, dc, (void **)&m->components, err);
+        rc = nn_h5_read_array(fid, path, "/components", H5T_FLOAT, H5T_NATIVE_FLOAT, sizeof(float),
+                              2, dc, (void **)&m->components, err);
     if (!rc)
         rc = nn_h5_read_array(fid, path, "/eigenvalues", H5T_FLOAT, H5T_NATIVE_DOUBLE,
                               sizeof(double), 1, de, (void **)&m->eigenvalues, err);
     if (!rc && (dc[1] != dm[0] || de[0] != dm[0] || dc[0] > dm[0]))
-        rc = nn_fail(err, NN_E_FORMAT, "%s: shapes disagree: /mean %llu, /components %llux%llu, "
-                     "/eigenvalues %llu", path, (unsigned long long)dm[0],
-                     (unsigned long long)dc[0], (unsigned long long)dc[1],
-                     (unsigned long long)de[0]);
+        rc = nn_fail(err, NN_E_FORMAT,
+                     "%s: shapes disagree: /mean %llu, /components %llux%llu, "
+                     "/eigenvalues %llu",
+                     path, (unsigned long long)dm[0], (unsigned long long)dc[0],
+                     (unsigned long long)dc[1], (unsigned long long)de[0]);
     if (!rc && (m->height < 1 || m->width < 1 || m->height * m->width != (int64_t)dm[0]))
-        rc = nn_fail(err, NN_E_FORMAT, "%s: height x width = %lld x %lld is not %llu pixels",
-                     path, (long long)m->height, (long long)m->width, (unsigned long long)dm[0]);
+        rc = nn_fail(err, NN_E_FORMAT, "%s: height x width = %lld x %lld is not %llu pixels", path,
+                     (long long)m->height, (long long)m->width, (unsigned long long)dm[0]);
     if (!rc) {
         m->dim = (int64_t)dm[0];
         m->kmax = (int64_t)dc[0];

@@ -19,8 +19,9 @@ void nn_recon_free(nn_recon_result *r)
 /* The root attributes besides the format, for the writer and the reader. */
 #define F(member, kind) NN_H5_FIELD(#member, nn_recon_result, member, kind)
 static const nn_h5_field ATTRS[] = {
-    F(split, NN_H5_TEXT), F(checkpoint, NN_H5_TEXT), F(loss, NN_H5_DOUBLE), F(psnr, NN_H5_DOUBLE),
-    F(count, NN_H5_INT64), F(code_width, NN_H5_INT64), F(params, NN_H5_INT64),
+    F(split, NN_H5_TEXT),   F(checkpoint, NN_H5_TEXT), F(loss, NN_H5_DOUBLE),
+    F(psnr, NN_H5_DOUBLE),  F(count, NN_H5_INT64),     F(code_width, NN_H5_INT64),
+    F(params, NN_H5_INT64),
 };
 #undef F
 #define N_ATTRS ((int)(sizeof ATTRS / sizeof ATTRS[0]))
@@ -52,8 +53,8 @@ static int read_recon(hid_t fid, const char *path, int version, void *ctx, nn_er
     int rc = nn_h5_fields_read(fid, path, "/", ATTRS, N_ATTRS, r, err);
     hsize_t dims[1] = { 0 };
     if (!rc && r->count > 0)
-        rc = nn_h5_read_array(fid, path, "/psnr", H5T_FLOAT, H5T_NATIVE_DOUBLE, sizeof(double),
-                              1, dims, (void **)&r->image_psnr, err);
+        rc = nn_h5_read_array(fid, path, "/psnr", H5T_FLOAT, H5T_NATIVE_DOUBLE, sizeof(double), 1,
+                              dims, (void **)&r->image_psnr, err);
     if (!rc && r->count > 0 && dims[0] != (hsize_t)r->count)
         rc = nn_fail(err, NN_E_FORMAT, "%s: /psnr has %llu values but count is %lld", path,
                      (unsigned long long)dims[0], (long long)r->count);

@@ -61,8 +61,8 @@ static void avgpool_forward(nn_layer *l, const float *const *inputs, float *out,
     nn_pool_forward(l, inputs[0], out, B, average_planes, 0);
 }
 
-static void avgpool_backward(nn_layer *l, const float *const *inputs, const float *out,
-                             float *dout, float *const *dins, int B, const nn_ctx *ctx)
+static void avgpool_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
+                             float *const *dins, int B, const nn_ctx *ctx)
 {
     (void)inputs, (void)out, (void)ctx;
     nn_pool_backward(l, dout, dins, B, spread_planes);

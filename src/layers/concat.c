@@ -28,16 +28,16 @@ static void concat_forward(nn_layer *l, const float *const *inputs, float *out, 
     }
 }
 
-static void concat_backward(nn_layer *l, const float *const *inputs, const float *out,
-                            float *dout, float *const *dins, int B, const nn_ctx *ctx)
+static void concat_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
+                            float *const *dins, int B, const nn_ctx *ctx)
 {
     (void)inputs, (void)out, (void)ctx;
     for (int k = 0, offset = 0; k < l->n_inputs; offset += (int)l->in_dims[k], ++k) {
         if (!dins[k])
             continue;
         for (int b = 0; b < B; ++b)
-            nn_grad_put(dins[k] + (size_t)b * l->in_dims[k],
-                        dout + (size_t)b * l->out_dim + offset, l->in_dims[k], l->din_add[k]);
+            nn_grad_put(dins[k] + (size_t)b * l->in_dims[k], dout + (size_t)b * l->out_dim + offset,
+                        l->in_dims[k], l->din_add[k]);
     }
 }
 

@@ -34,13 +34,13 @@ static void dense_forward(nn_layer *l, const float *const *inputs, float *out, i
      * one pass over Y instead of a separate bias pass. */
     for (int r = 0; r < B; ++r)
         memcpy(out + (size_t)r * n_out, b, n_out * sizeof(float));
-    nn_gemm(1.0f, nn_mat_rm((float *)in, B, (long)n_in), nn_mat_rm((float *)W, (long)n_in, (long)n_out),
-            1.0f, nn_mat_rm(out, B, (long)n_out));
+    nn_gemm(1.0f, nn_mat_rm((float *)in, B, (long)n_in),
+            nn_mat_rm((float *)W, (long)n_in, (long)n_out), 1.0f, nn_mat_rm(out, B, (long)n_out));
     nn_activation_forward(l->cfg->activation, out, (size_t)B, n_out);
 }
 
-static void dense_backward(nn_layer *l, const float *const *inputs, const float *out,
-                           float *dout, float *const *dins, int B, const nn_ctx *ctx)
+static void dense_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
+                           float *const *dins, int B, const nn_ctx *ctx)
 {
     (void)ctx;
     const float *in = inputs[0]; /* [B, in] */

@@ -53,8 +53,8 @@ static void dropout_forward(nn_layer *l, const float *const *inputs, float *out,
         nn_grad_put(out, inputs[0], (size_t)B * l->in_dim, 0);
 }
 
-static void dropout_backward(nn_layer *l, const float *const *inputs, const float *out,
-                             float *dout, float *const *dins, int B, const nn_ctx *ctx)
+static void dropout_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
+                             float *const *dins, int B, const nn_ctx *ctx)
 {
     (void)inputs, (void)out;
     if (!dins[0])

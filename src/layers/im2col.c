@@ -106,8 +106,8 @@ static void same_walk(const nn_conv_geom *g, const float *x, float *dx, float *c
 /* Plain loops, not memcpy/memset: rows are a few dozen floats, where call
  * overhead would dominate. c [wo] = xr [w] at ow * s + shift for ow in
  * [lo, hi), zero elsewhere. */
-static void gather_row(float *restrict c, const float *restrict xr, int lo, int hi, int wo,
-                       int s, int shift)
+static void gather_row(float *restrict c, const float *restrict xr, int lo, int hi, int wo, int s,
+                       int shift)
 {
     for (int ow = 0; ow < lo; ++ow)
         c[ow] = 0.0f;

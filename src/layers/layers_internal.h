@@ -55,8 +55,10 @@ static inline int nn_merge_check(const nn_layer *l, int k, int whole, const char
     char na[NN_NAME_LEN], nb[NN_NAME_LEN], ta[64], tb[64];
     nn_layer_input_name(l, 0, na, sizeof na);
     nn_layer_input_name(l, k, nb, sizeof nb);
-    return nn_fail(err, NN_E_CONFIG, "[%s] cannot %s [%s] (%s) and [%s] (%s): %s needs inputs of "
-                   "one %s", l->cfg->name, verb, na, nn_shape_text(a, ta, sizeof ta), nb,
+    return nn_fail(err, NN_E_CONFIG,
+                   "[%s] cannot %s [%s] (%s) and [%s] (%s): %s needs inputs of "
+                   "one %s",
+                   l->cfg->name, verb, na, nn_shape_text(a, ta, sizeof ta), nb,
                    nn_shape_text(b, tb, sizeof tb), l->ops->type, what);
 }
 
@@ -81,15 +83,15 @@ int nn_pool_setup(nn_layer *l, nn_error *err);
 /* The window geometry of a pooling layer (after nn_pool_setup). */
 typedef struct nn_pool_geom {
     int h, w, k, s, p, ho, wo;
-    size_t in_plane, out_plane;    /* h w and ho wo: one channel plane */
+    size_t in_plane, out_plane; /* h w and ho wo: one channel plane */
 } nn_pool_geom;
 nn_pool_geom nn_pool_geometry(const nn_layer *l);
 
 /* Rows [*r0, *r1) and columns [*c0, *c1) of the input under window (i, j),
  * clipped to the image (padding never takes part). Inline: it runs once
  * per output value. */
-static inline void nn_pool_window(const nn_pool_geom *g, int i, int j, int *r0, int *r1,
-                                  int *c0, int *c1)
+static inline void nn_pool_window(const nn_pool_geom *g, int i, int j, int *r0, int *r1, int *c0,
+                                  int *c1)
 {
     const int r = i * g->s - g->p, c = j * g->s - g->p;
     *r0 = r < 0 ? 0 : r;
@@ -119,9 +121,9 @@ void nn_pool_backward(nn_layer *l, const float *dout, float *const *dins, int B,
 
 /* The geometry of a convolution window over one image. */
 typedef struct nn_conv_geom {
-    int c, h, w;        /* input channels and size */
-    int k, s, p;        /* kernel side, stride, padding */
-    int ho, wo;         /* output size */
+    int c, h, w; /* input channels and size */
+    int k, s, p; /* kernel side, stride, padding */
+    int ho, wo;  /* output size */
 } nn_conv_geom;
 
 /* col [c*k*k, ho*wo] = the input patches of x [c, h, w] (im2col): row

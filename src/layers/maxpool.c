@@ -51,7 +51,7 @@ static void max2x2_pairs(const float *restrict v, const int32_t *restrict vi, fl
 
 static void max2x2(const float *x, float *y, int32_t *at, const nn_pool_geom *g, float *scratch)
 {
-    float *v = scratch;                                        /* [Ho, 2 Wo] */
+    float *v = scratch;                                             /* [Ho, 2 Wo] */
     int32_t *vi = (int32_t *)(void *)(scratch + 2 * g->ho * g->wo); /* [Ho, 2 Wo] */
     for (int i = 0; i < g->ho; ++i) {
         const float *r0 = x + (size_t)(2 * i) * g->w;
@@ -126,8 +126,8 @@ static void maxpool_forward(nn_layer *l, const float *const *inputs, float *out,
     nn_pool_forward(l, inputs[0], out, B, max_planes, 4 * g.out_plane);
 }
 
-static void maxpool_backward(nn_layer *l, const float *const *inputs, const float *out,
-                             float *dout, float *const *dins, int B, const nn_ctx *ctx)
+static void maxpool_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
+                             float *const *dins, int B, const nn_ctx *ctx)
 {
     (void)inputs, (void)out, (void)ctx;
     nn_pool_backward(l, dout, dins, B, route_planes);

@@ -22,8 +22,8 @@ int nn_pool_setup(nn_layer *l, nn_error *err)
     const int wo = nn_window_count(in.w, c->size, s, c->padding);
     if (ho < 1 || wo < 1) {
         char t[64];
-        return nn_fail(err, NN_E_CONFIG, "[%s] a %d x %d window does not fit its %s input",
-                       c->name, c->size, c->size, nn_shape_text(in, t, sizeof t));
+        return nn_fail(err, NN_E_CONFIG, "[%s] a %d x %d window does not fit its %s input", c->name,
+                       c->size, c->size, nn_shape_text(in, t, sizeof t));
     }
     l->out_shape = (nn_shape){ in.c, ho, wo };
     return NN_OK;
@@ -32,8 +32,13 @@ int nn_pool_setup(nn_layer *l, nn_error *err)
 nn_pool_geom nn_pool_geometry(const nn_layer *l)
 {
     const nn_layer_config *c = l->cfg;
-    nn_pool_geom g = { l->in_shape.h, l->in_shape.w, c->size, stride_of(c), c->padding,
-                       l->out_shape.h, l->out_shape.w,
+    nn_pool_geom g = { l->in_shape.h,
+                       l->in_shape.w,
+                       c->size,
+                       stride_of(c),
+                       c->padding,
+                       l->out_shape.h,
+                       l->out_shape.w,
                        (size_t)l->in_shape.h * l->in_shape.w,
                        (size_t)l->out_shape.h * l->out_shape.w };
     return g;

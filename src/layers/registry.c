@@ -12,8 +12,8 @@ extern const nn_layer_ops nn_dense_ops, nn_conv_ops, nn_maxpool_ops, nn_avgpool_
     nn_concat_ops;
 
 static const nn_layer_ops *const kinds[] = {
-    &nn_dense_ops,   &nn_conv_ops,    &nn_maxpool_ops, &nn_avgpool_ops, &nn_global_avgpool_ops,
-    &nn_batchnorm_ops, &nn_dropout_ops, &nn_flatten_ops, &nn_add_ops,   &nn_concat_ops,
+    &nn_dense_ops,     &nn_conv_ops,    &nn_maxpool_ops, &nn_avgpool_ops, &nn_global_avgpool_ops,
+    &nn_batchnorm_ops, &nn_dropout_ops, &nn_flatten_ops, &nn_add_ops,     &nn_concat_ops,
 };
 
 const nn_layer_ops *nn_layer_ops_find(const char *type)

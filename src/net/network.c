@@ -65,7 +65,8 @@ static int wire_layers(nn_network *net, int *consumers, nn_error *err)
     }
     for (int i = 0; i < net->n_layers - 1; ++i)
         if (consumers[i] == 0) {
-            nn_fail(err, NN_E_CONFIG, "[%s] feeds no layer: every layer but the last must be "
+            nn_fail(err, NN_E_CONFIG,
+                    "[%s] feeds no layer: every layer but the last must be "
                     "the input of a later one (the last is the network's output)",
                     net->layers[i].cfg->name);
             return layer_fail(net, &net->layers[i], err);
@@ -138,8 +139,10 @@ static int setup_layers(nn_network *net, nn_error *err)
         }
         if ((!l->ops->forward || !l->ops->backward) &&
             (l->n_inputs != 1 || l->out_dim != l->in_dim)) { /* see nn_layer_ops */
-            nn_fail(err, NN_E_STATE, "[%s] a %s layer copies its input, so it needs one input "
-                    "of its output's size", l->cfg->name, l->cfg->type);
+            nn_fail(err, NN_E_STATE,
+                    "[%s] a %s layer copies its input, so it needs one input "
+                    "of its output's size",
+                    l->cfg->name, l->cfg->type);
             return layer_fail(net, l, err);
         }
         for (int p = 0; p < l->n_params; ++p) {
@@ -156,7 +159,6 @@ static int setup_layers(nn_network *net, nn_error *err)
     point_params(net);
     return NN_OK;
 }
-
 
 static int allocate(nn_network *net, nn_error *err)
 {

@@ -100,8 +100,7 @@ static void input_text(const nn_network *net, const nn_layer *l, char *buf, size
 
 void nn_network_summary(const nn_network *net, FILE *f)
 {
-    fprintf(f, "%-16s %-14s %-10s %-16s %12s\n", "layer", "type", "activation", "output",
-            "params");
+    fprintf(f, "%-16s %-14s %-10s %-16s %12s\n", "layer", "type", "activation", "output", "params");
     fprintf(f, "%-16s %-14s %-10s %4d x %3d x %3d %12s\n", "(input)", "", "", net->in_shape.c,
             net->in_shape.h, net->in_shape.w, "");
     size_t total = 0;
@@ -115,8 +114,8 @@ void nn_network_summary(const nn_network *net, FILE *f)
         char inputs[NN_MAX_INPUTS * (NN_NAME_LEN + 2) + 4];
         input_text(net, l, inputs, sizeof inputs);
         const char *act = l->ops->has_activation ? nn_activation_name(l->cfg->activation) : "";
-        fprintf(f, "%-16s %-14s %-10s %4d x %3d x %3d %12zu %s\n", l->cfg->name, l->cfg->type,
-                act, l->out_shape.c, l->out_shape.h, l->out_shape.w, n, inputs);
+        fprintf(f, "%-16s %-14s %-10s %4d x %3d x %3d %12zu %s\n", l->cfg->name, l->cfg->type, act,
+                l->out_shape.c, l->out_shape.h, l->out_shape.w, n, inputs);
     }
     fprintf(f, "%-16s %55zu\n", "total", total);
 }

@@ -31,10 +31,7 @@ void nn_optim_free(nn_optimizer *opt)
     opt->m = opt->v = NULL;
 }
 
-int nn_optim_state_count(const nn_optimizer *opt)
-{
-    return (opt->m != NULL) + (opt->v != NULL);
-}
+int nn_optim_state_count(const nn_optimizer *opt) { return (opt->m != NULL) + (opt->v != NULL); }
 
 int nn_floats_finite(const float *x, size_t n)
 {
@@ -56,8 +53,8 @@ int nn_optim_state_finite(const nn_optimizer *opt)
            (!opt->v || nn_floats_finite(opt->v, opt->n));
 }
 
-static void update_tensor(nn_optimizer *opt, const nn_param *p, float *w, const float *g,
-                          float lr, float c1, float c2)
+static void update_tensor(nn_optimizer *opt, const nn_param *p, float *w, const float *g, float lr,
+                          float c1, float c2)
 {
     const size_t n = p->size;
     const float wd = p->decay ? (float)opt->weight_decay : 0.0f;
@@ -105,17 +102,15 @@ void nn_optim_step(nn_optimizer *opt, nn_network *net, double lr, int64_t t)
         for (int k = 0; k < l->n_params; ++k)
             if (l->params[k].update) /* not frozen, not layer state */
                 update_tensor(opt, &l->params[k], l->params[k].value, l->params[k].grad, (float)lr,
-                          c1, c2);
+                              c1, c2);
     }
 }
 
 double nn_lr_at(const nn_train_config *tc, int64_t epoch, int64_t step, int64_t steps_per_epoch)
 {
     switch (tc->schedule) {
-    case NN_SCHED_CONSTANT:
-        break;
-    case NN_SCHED_STEP:
-        return tc->lr * pow(tc->gamma, (double)(epoch / tc->step_epochs));
+    case NN_SCHED_CONSTANT: break;
+    case NN_SCHED_STEP: return tc->lr * pow(tc->gamma, (double)(epoch / tc->step_epochs));
     case NN_SCHED_COSINE: {
         double total = (double)tc->epochs * (double)steps_per_epoch;
         double t = total > 0 ? ((double)epoch * steps_per_epoch + step) / total : 0.0;

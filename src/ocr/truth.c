@@ -91,8 +91,7 @@ static void count(const char *s, const char *keep, int *lines, int *words)
     }
 }
 
-void nn_ocr_score_text(const char *found, const char *expected, const char *keep,
-                       nn_ocr_score *s)
+void nn_ocr_score_text(const char *found, const char *expected, const char *keep, nn_ocr_score *s)
 {
     memset(s, 0, sizeof *s);
     char *a = compact(found, keep), *b = compact(expected, keep);

@@ -9,17 +9,17 @@
 #include "nn/plot.h"
 #include "plot/plot_internal.h"
 
-#define LABEL_W 260   /* pixels left of the grid for the row labels */
-#define TOP_H 110     /* title, subtitle and column labels */
-#define MARGIN 16
-#define GAP 6
+#define LABEL_W 260 /* pixels left of the grid for the row labels */
+#define TOP_H   110 /* title, subtitle and column labels */
+#define MARGIN  16
+#define GAP     6
 
 typedef struct rows_fig {
     const char *title;
     const nn_image_rows *g;
-    int tile;                      /* tile side in page pixels */
-    int width, height;             /* page */
-    PLFLT ***img;                  /* img[r*cols + c]: the tile as a PLplot matrix */
+    int tile;          /* tile side in page pixels */
+    int width, height; /* page */
+    PLFLT ***img;      /* img[r*cols + c]: the tile as a PLplot matrix */
 } rows_fig;
 
 static void draw_tile(const rows_fig *f, int r, int c)
@@ -43,8 +43,8 @@ static int draw_rows(void *ctx, const char *png_path, nn_error *err)
     snprintf(t, sizeof t, "%d x %d pixels each, grey scale 0 (black) to 1 (white)", g->h, g->w);
     plptex(f->width / 2.0, f->height - 58, 1.0, 0.0, 0.5, t);
     for (int c = 0; g->col_labels && c < g->cols; c++)
-        plptex(LABEL_W + c * (f->tile + GAP) + f->tile / 2.0, f->height - TOP_H + 10, 1.0, 0.0,
-               0.5, nn_plot_text(t, sizeof t, g->col_labels[c]));
+        plptex(LABEL_W + c * (f->tile + GAP) + f->tile / 2.0, f->height - TOP_H + 10, 1.0, 0.0, 0.5,
+               nn_plot_text(t, sizeof t, g->col_labels[c]));
     plschr(0.0, 0.8);
     for (int r = 0; g->row_labels && r < g->rows; r++) {
         plcol0(NN_COL_FG);
@@ -68,8 +68,8 @@ static int check_rows(const char *png_path, const nn_image_rows *g, nn_error *er
     if (!g || !g->pixels)
         return nn_fail(err, NN_E_STATE, "%s: no images given", png_path);
     if (g->rows < 1 || g->rows > NN_IMAGE_ROWS_MAX || g->cols < 1 || g->cols > NN_IMAGE_COLS_MAX)
-        return nn_fail(err, NN_E_STATE, "%s: %d x %d images (1..%d rows, 1..%d columns)",
-                       png_path, g->rows, g->cols, NN_IMAGE_ROWS_MAX, NN_IMAGE_COLS_MAX);
+        return nn_fail(err, NN_E_STATE, "%s: %d x %d images (1..%d rows, 1..%d columns)", png_path,
+                       g->rows, g->cols, NN_IMAGE_ROWS_MAX, NN_IMAGE_COLS_MAX);
     if (g->h < 1 || g->w < 1 || g->h > 256 || g->w > 256)
         return nn_fail(err, NN_E_STATE, "%s: images of %d x %d pixels (1..256 a side)", png_path,
                        g->h, g->w);
@@ -98,7 +98,7 @@ int nn_plot_image_rows(const char *png_path, const char *title, const nn_image_r
     int rc = check_rows(png_path, g, err);
     if (rc != NN_OK)
         return rc;
-    rows_fig f = {.title = title, .g = g};
+    rows_fig f = { .title = title, .g = g };
     int avail = (1400 - LABEL_W - MARGIN) / g->cols - GAP;
     f.tile = avail < 96 ? avail : 96;
     f.tile = f.tile < 16 ? 16 : f.tile;

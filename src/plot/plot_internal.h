@@ -19,14 +19,14 @@
 #include "nn/error.h"
 
 /* Page sizes in pixels of each kind of figure. */
-#define NN_PLOT_CURVES_W 900
-#define NN_PLOT_CURVES_H 600
-#define NN_PLOT_TRAINING_W 1400
-#define NN_PLOT_TRAINING_H 600
+#define NN_PLOT_CURVES_W    900
+#define NN_PLOT_CURVES_H    600
+#define NN_PLOT_TRAINING_W  1400
+#define NN_PLOT_TRAINING_H  600
 #define NN_PLOT_CONFUSION_W 1000
 #define NN_PLOT_CONFUSION_H 900
-#define NN_PLOT_WEIGHTS_W 900
-#define NN_PLOT_WEIGHTS_H 940
+#define NN_PLOT_WEIGHTS_W   900
+#define NN_PLOT_WEIGHTS_H   940
 
 /* Colour map 0 as set up by nn_plot_render: 0 is the white background,
  * 1 and 15 black (axes, text), 2..11 ten distinct curve colours (the
@@ -45,8 +45,8 @@ typedef int (*nn_plot_draw_fn)(void *ctx, const char *png_path, nn_error *err);
 
 /* Write one width x height PNG at png_path drawn by draw(ctx). On any error
  * the (partial) file is removed and err names png_path. */
-int nn_plot_render(const char *png_path, int width, int height, nn_plot_draw_fn draw,
-                   void *ctx, nn_error *err);
+int nn_plot_render(const char *png_path, int width, int height, nn_plot_draw_fn draw, void *ctx,
+                   nn_error *err);
 
 /* Check the common arguments (a non-empty path) of every figure. */
 int nn_plot_check_path(const char *png_path, nn_error *err);
@@ -55,8 +55,8 @@ int nn_plot_check_path(const char *png_path, nn_error *err);
  * epochs, units): 1 <= n <= max (max < 0: no upper limit). NN_E_STATE
  * "<png>: <figure> needs <name> >= 1, got <n>" or "<png>: <figure> with
  * <name> = <n>: at most <max> fit in one figure". */
-int nn_plot_check_count(const char *png_path, const char *figure, const char *name, int n,
-                        int max, nn_error *err);
+int nn_plot_check_count(const char *png_path, const char *figure, const char *name, int n, int max,
+                        nn_error *err);
 
 /* Start drawing on the whole page: world coordinates [0, w] x [0, h], the
  * foreground colour, and the title centred at height y in characters

@@ -11,14 +11,14 @@
 typedef struct weight_fig {
     const char *title;
     int h, w, units, cols, rows, gap;
-    PLFLT ***tile;                   /* tile[j][x][h-1-y]: unit j's pixel (y, x) in [0,1] */
+    PLFLT ***tile; /* tile[j][x][h-1-y]: unit j's pixel (y, x) in [0,1] */
 } weight_fig;
 
 /* The box (normalised page coordinates) the grid must fit in. */
-#define BOX_LEFT 0.03
-#define BOX_RIGHT 0.97
+#define BOX_LEFT   0.03
+#define BOX_RIGHT  0.97
 #define BOX_BOTTOM 0.02
-#define BOX_TOP 0.9
+#define BOX_TOP    0.9
 
 /* Grid size in image pixels (tiles and the gaps between them). */
 static PLFLT grid_w(const weight_fig *f, int cols)
@@ -67,8 +67,10 @@ static int draw_weights(void *ctx, const char *png_path, nn_error *err)
     char t[512];
     nn_plot_page_title(f->title, 1.0, 1.0, 0.962, 1.1);
     plschr(0.0, 0.75);
-    snprintf(t, sizeof t, "%d units of %d x %d, each scaled to its own range: black = min, "
-             "white = max", f->units, f->h, f->w);
+    snprintf(t, sizeof t,
+             "%d units of %d x %d, each scaled to its own range: black = min, "
+             "white = max",
+             f->units, f->h, f->w);
     plptex(0.5, 0.928, 1.0, 0.0, 0.5, t);
 
     /* the grid, centred under the titles, as large as the box allows */
@@ -92,8 +94,8 @@ static int check_weights(const char *png_path, const float *W, int h, int w, int
     if (rc != NN_OK)
         return rc;
     if (h < 1 || w < 1)
-        return nn_fail(err, NN_E_STATE, "%s: weight images need h, w >= 1, got %d x %d",
-                       png_path, h, w);
+        return nn_fail(err, NN_E_STATE, "%s: weight images need h, w >= 1, got %d x %d", png_path,
+                       h, w);
     if ((long long)h * w > 1 << 20)
         return nn_fail(err, NN_E_STATE, "%s: weight images of %d x %d pixels are too large",
                        png_path, h, w);
@@ -129,7 +131,7 @@ int nn_plot_weight_grid(const char *png_path, const char *title, const float *W,
     int rc = check_weights(png_path, W, h, w, units, err);
     if (rc != NN_OK)
         return rc;
-    weight_fig f = {.title = title, .h = h, .w = w, .units = units};
+    weight_fig f = { .title = title, .h = h, .w = w, .units = units };
     f.gap = (h > w ? h : w) >= 12 ? (h > w ? h : w) / 12 : 1;
     f.cols = best_cols(&f);
     f.rows = (units + f.cols - 1) / f.cols;

@@ -24,8 +24,8 @@ static const char *dims_text(const nn_named_tensor *t, char *buf, size_t n)
     size_t used = 0;
     buf[0] = '\0';
     for (int d = 0; d < t->rank && used < n; ++d) {
-        int w = snprintf(buf + used, n - used, "%s%llu", d ? "x" : "",
-                         (unsigned long long)t->dims[d]);
+        int w =
+            snprintf(buf + used, n - used, "%s%llu", d ? "x" : "", (unsigned long long)t->dims[d]);
         used += w > 0 ? (size_t)w : 0;
     }
     return buf;

@@ -8,13 +8,12 @@
 
 int nn_trainer_is_recon(const nn_trainer *t) { return t->cfg.train.target == NN_TARGET_INPUT; }
 
-void nn_trainer_batch_loss(const nn_trainer *t, const float *out, const float *x,
-                           const int32_t *y, int B, float scale, float *dout,
-                           int *dout_is_preact, nn_loss_sums *sums)
+void nn_trainer_batch_loss(const nn_trainer *t, const float *out, const float *x, const int32_t *y,
+                           int B, float scale, float *dout, int *dout_is_preact, nn_loss_sums *sums)
 {
     if (!nn_trainer_is_recon(t)) {
-        nn_loss_eval(t->cfg.train.loss, out, y, B, (int)t->net.out_dim, scale, dout,
-                     dout_is_preact, sums);
+        nn_loss_eval(t->cfg.train.loss, out, y, B, (int)t->net.out_dim, scale, dout, dout_is_preact,
+                     sums);
         return;
     }
     nn_recon_sums r = { 0, 0, 0 };

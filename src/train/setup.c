@@ -21,8 +21,8 @@ static int load_config(nn_trainer *t, const nn_run_options *opts, nn_error *err)
     /* A checkpoint's own config: the weights come from that checkpoint, not
      * from the run it was fine-tuned from. */
     unsigned flags = opts->config_text ? NN_CONFIG_NO_INIT_FROM : 0;
-    rc = nn_config_parse_flags(&t->cfg, opts->config_path, text, opts->overrides,
-                               opts->n_overrides, flags, err);
+    rc = nn_config_parse_flags(&t->cfg, opts->config_path, text, opts->overrides, opts->n_overrides,
+                               flags, err);
     free(text);
     return nn_dist_vote(rc, err); /* the same on every rank: rank 0 speaks */
 }
@@ -39,8 +39,9 @@ int nn_trainer_load_file(const nn_data_config *dc, const char *images, const cha
     memset(out, 0, sizeof *out);
     nn_data_format f = dc->format;
     if (f == NN_FORMAT_AUTO)
-        f = ends_with(images, ".mat") ? NN_FORMAT_MAT
-            : ends_with(images, ".h5") ? NN_FORMAT_H5 : NN_FORMAT_IDX;
+        f = ends_with(images, ".mat")  ? NN_FORMAT_MAT
+            : ends_with(images, ".h5") ? NN_FORMAT_H5
+                                       : NN_FORMAT_IDX;
     int rc = f == NN_FORMAT_MAT  ? nn_mat_load(out, images, err)
              : f == NN_FORMAT_H5 ? nn_h5data_load(out, images, split, err)
                                  : nn_idx_load(out, images, labels, err);
@@ -65,8 +66,8 @@ static int check_compatible(const nn_dataset *a, const nn_dataset *b, const char
     if (a->dim != b->dim || a->num_classes < b->num_classes)
         return nn_fail(err, NN_E_FORMAT,
                        "%s set: %zu pixels and %d classes do not match the training set "
-                       "(%zu pixels, %d classes)", what, b->dim, b->num_classes, a->dim,
-                       a->num_classes);
+                       "(%zu pixels, %d classes)",
+                       what, b->dim, b->num_classes, a->dim, a->num_classes);
     return NN_OK;
 }
 
@@ -79,7 +80,8 @@ static int load_data(nn_trainer *t, nn_error *err)
         t->train = all;
         rc = nn_trainer_load_file(dc, dc->valid, dc->valid_labels, "valid", &t->valid, err);
     } else if (!rc && dc->valid_fraction > 0) {
-        rc = nn_dataset_split(&t->train, &t->valid, &all, dc->valid_fraction, t->cfg.train.seed, err);
+        rc = nn_dataset_split(&t->train, &t->valid, &all, dc->valid_fraction, t->cfg.train.seed,
+                              err);
         nn_dataset_free(&all);
     } else if (!rc) {
         t->train = all;
@@ -103,18 +105,19 @@ static int check_output(nn_trainer *t, nn_error *err)
     if (t->cfg.train.target == NN_TARGET_INPUT && t->net.out_dim != t->net.in_dim)
         return nn_fail(err, NN_E_CONFIG,
                        "%s:%d: [%s] has %zu outputs but target = input needs one per input "
-                       "pixel (%zu)", t->cfg.path, out->cfg->line, out->cfg->name,
-                       t->net.out_dim, t->net.in_dim);
+                       "pixel (%zu)",
+                       t->cfg.path, out->cfg->line, out->cfg->name, t->net.out_dim, t->net.in_dim);
     if (t->cfg.train.target == NN_TARGET_INPUT)
         return NN_OK;
     if ((int)t->net.out_dim != t->train.num_classes)
-        return nn_fail(err, NN_E_CONFIG,
-                       "%s:%d: [%s] has %zu outputs but the data have %d classes", t->cfg.path,
-                       out->cfg->line, out->cfg->name, t->net.out_dim, t->train.num_classes);
+        return nn_fail(err, NN_E_CONFIG, "%s:%d: [%s] has %zu outputs but the data have %d classes",
+                       t->cfg.path, out->cfg->line, out->cfg->name, t->net.out_dim,
+                       t->train.num_classes);
     if (t->cfg.train.loss == NN_LOSS_CROSS_ENTROPY && out->cfg->activation != NN_ACT_SOFTMAX)
         return nn_fail(err, NN_E_CONFIG,
                        "%s:%d: [%s] loss = cross_entropy needs activation = softmax on the "
-                       "last layer", t->cfg.path, out->cfg->line, out->cfg->name);
+                       "last layer",
+                       t->cfg.path, out->cfg->line, out->cfg->name);
     return NN_OK;
 }
 

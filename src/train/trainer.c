@@ -161,7 +161,8 @@ static int save_checkpoint(nn_trainer *t, nn_error *err)
         return nn_trainer_save(t, err);
     int rc = nn_fail(err, NN_E_DIVERGED,
                      "not writing %s: the weights or optimizer state are not finite (after "
-                     "%lld steps of training)", t->ckpt_path, (long long)t->global_step);
+                     "%lld steps of training)",
+                     t->ckpt_path, (long long)t->global_step);
     return nn_dist_vote(rc, err);
 }
 
@@ -171,10 +172,11 @@ static int fail_diverged(const nn_trainer *t, bad_state bad, nn_error *err)
     const int saved = access(t->ckpt_path, F_OK) == 0;
     return nn_fail(err, NN_E_DIVERGED,
                    "training diverged: %s not finite at epoch %lld, step %lld (learning rate "
-                   "%g); stopped without saving. %s %s", bad_state_text(bad),
-                   (long long)t->epoch + 1, (long long)t->step + 1, t->lr,
+                   "%g); stopped without saving. %s %s",
+                   bad_state_text(bad), (long long)t->epoch + 1, (long long)t->step + 1, t->lr,
                    saved ? "The last good checkpoint, unchanged, is"
-                         : "No checkpoint had been written yet to", saved ? t->ckpt_path : t->run_dir);
+                         : "No checkpoint had been written yet to",
+                   saved ? t->ckpt_path : t->run_dir);
 }
 
 static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *err)
@@ -218,8 +220,8 @@ static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *
 int nn_trainer_run_epoch(nn_trainer *t, nn_error *err)
 {
     if (t->cfg.train.shuffle)
-        nn_rng_permutation(t->cfg.train.seed, nn_rng_stream("shuffle", (uint64_t)t->epoch),
-                           t->perm, t->train.n);
+        nn_rng_permutation(t->cfg.train.seed, nn_rng_stream("shuffle", (uint64_t)t->epoch), t->perm,
+                           t->train.n);
     else
         for (size_t i = 0; i < t->train.n; ++i)
             t->perm[i] = i;
@@ -248,8 +250,8 @@ int nn_trainer_run_epoch(nn_trainer *t, nn_error *err)
     if (!rc && stop) {
         if (t->dist.rank == 0)
             printf("stop requested by signal: checkpoint %s written at epoch %lld, step %lld; "
-                   "resume with --resume\n", t->ckpt_path, (long long)t->epoch + 1,
-                   (long long)t->step);
+                   "resume with --resume\n",
+                   t->ckpt_path, (long long)t->epoch + 1, (long long)t->step);
         return NN_STOPPED;
     }
     return rc;
@@ -292,9 +294,8 @@ void nn_trainer_print_header(const nn_trainer *t)
         return;
     printf("nntrain %s: %s, %d rank(s) x %d thread(s), BLIS kernels '%s'\n", NN_VERSION,
            t->cfg.path, t->dist.size, nn_get_threads(), nn_blas_kernels());
-    printf("data: %zu train, %zu valid, %zu test samples of %d x %d x %d, %d classes\n",
-           t->train.n, t->valid.n, t->test.n, t->train.c, t->train.h, t->train.w,
-           t->train.num_classes);
+    printf("data: %zu train, %zu valid, %zu test samples of %d x %d x %d, %d classes\n", t->train.n,
+           t->valid.n, t->test.n, t->train.c, t->train.h, t->train.w, t->train.num_classes);
     nn_network_summary(&t->net, stdout);
     if (t->cfg.train.n_freeze > 0) {
         printf("frozen (no updates; batch norm uses its running statistics):");

@@ -22,10 +22,8 @@ static int same_value(const nn_key_spec *k, const void *a, const void *b)
     switch (k->type) {
     case NN_KEY_INT:
     case NN_KEY_BOOL:
-    case NN_KEY_ENUM:
-        return memcmp(fa, fb, sizeof(int)) == 0;
-    case NN_KEY_U64:
-        return memcmp(fa, fb, sizeof(uint64_t)) == 0;
+    case NN_KEY_ENUM: return memcmp(fa, fb, sizeof(int)) == 0;
+    case NN_KEY_U64: return memcmp(fa, fb, sizeof(uint64_t)) == 0;
     case NN_KEY_FLOAT: {
         double x, y;
         memcpy(&x, fa, sizeof x);
@@ -36,15 +34,14 @@ static int same_value(const nn_key_spec *k, const void *a, const void *b)
     case NN_KEY_TEXT:
     case NN_KEY_PATH:
     case NN_KEY_DATAFILE:
-    case NN_KEY_INPATH:
-        return strncmp(fa, fb, k->size) == 0;
+    case NN_KEY_INPATH: return strncmp(fa, fb, k->size) == 0;
     case NN_KEY_NAMES: { /* a malloc'ed array of names, counted by an int */
         int na, nb;
         memcpy(&na, (const char *)a + k->count_offset, sizeof na);
         memcpy(&nb, (const char *)b + k->count_offset, sizeof nb);
         if (na != nb)
             return 0;
-        const char (*xa)[NN_INI_NAME_LEN], (*xb)[NN_INI_NAME_LEN];
+        const char(*xa)[NN_INI_NAME_LEN], (*xb)[NN_INI_NAME_LEN];
         memcpy(&xa, fa, sizeof xa);
         memcpy(&xb, fb, sizeof xb);
         for (int i = 0; i < na; i++)
@@ -58,8 +55,7 @@ static int same_value(const nn_key_spec *k, const void *a, const void *b)
 
 /* NULL when a and b are the same config, else which field differs (path,
  * text and each layer's line number differ by design). */
-static const char *config_difference(const nn_config *a, const nn_config *b, char *what,
-                                     size_t n)
+static const char *config_difference(const nn_config *a, const nn_config *b, char *what, size_t n)
 {
     for (int i = 0; i < nn_cfg_rules.n_keys; i++) {
         const nn_key_spec *k = &nn_cfg_rules.keys[i];
@@ -94,8 +90,8 @@ static const char *config_difference(const nn_config *a, const nn_config *b, cha
 
 static void mismatch(const char *what, const char *text, const char *resolved, const char *twice)
 {
-    fprintf(stderr, "config round trip: %s differs\n--- input\n%s\n--- resolved\n%s\n", what,
-            text, resolved);
+    fprintf(stderr, "config round trip: %s differs\n--- input\n%s\n--- resolved\n%s\n", what, text,
+            resolved);
     if (twice)
         fprintf(stderr, "--- resolved again\n%s\n", twice);
     abort();

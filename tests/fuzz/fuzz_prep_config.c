@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(text, data, size);
     text[size] = '\0';
-    const char *overrides[2] = {"output.seed=7", "output.per_class=5"};
+    const char *overrides[2] = { "output.seed=7", "output.per_class=5" };
     int n = (int)(size % 3);
     nn_error err;
     setenv("NNTRAIN_DATA", "/tmp", 0);

@@ -19,31 +19,31 @@
 
 #define PREP_MAX_SOURCES 32
 #define PREP_MAX_CLASSES 256
-#define PREP_NAME_LEN NN_CLASS_NAME_LEN
+#define PREP_NAME_LEN    NN_CLASS_NAME_LEN
 
 typedef enum { PREP_IDX, PREP_MAT, PREP_FOLDER } prep_type;
 typedef enum { PREP_SPLIT_AUTO = -1, PREP_TRAIN = 0, PREP_VALID = 1, PREP_TEST = 2 } prep_split;
 
 typedef struct prep_source {
-    char name[NN_NAME_LEN];      /* the section name */
-    int line;                    /* its header line, for messages */
-    int type;                    /* prep_type */
-    char images[NN_PATH_LEN];    /* idx: images file */
-    char labels[NN_PATH_LEN];    /* idx: labels file */
-    char path[NN_PATH_LEN];      /* mat: the file; folder: the folder */
+    char name[NN_NAME_LEN];         /* the section name */
+    int line;                       /* its header line, for messages */
+    int type;                       /* prep_type */
+    char images[NN_PATH_LEN];       /* idx: images file */
+    char labels[NN_PATH_LEN];       /* idx: labels file */
+    char path[NN_PATH_LEN];         /* mat: the file; folder: the folder */
     char (*classes)[PREP_NAME_LEN]; /* [n_classes] idx/mat: names of labels 0..n-1 (malloc'ed) */
     int n_classes;
-    int ink;                     /* nn_ink */
-    int split;                   /* prep_split */
-    char writer[256];            /* folder: regex whose first group names the writer */
+    int ink;          /* nn_ink */
+    int split;        /* prep_split */
+    char writer[256]; /* folder: regex whose first group names the writer */
     int has_writer;
     regex_t writer_re;
-    int transpose;               /* idx/mat: transpose each image */
+    int transpose; /* idx/mat: transpose each image */
 } prep_source;
 
 typedef struct prep_config {
     char path[NN_PATH_LEN];
-    char *text;                  /* the config file's text, stored in the output */
+    char *text; /* the config file's text, stored in the output */
     char out[NN_PATH_LEN];
     char description[512];
     char (*classes)[PREP_NAME_LEN]; /* [n_classes] output order (malloc'ed); none: the default */
@@ -51,12 +51,12 @@ typedef struct prep_config {
     nn_glyph_params glyph;
     double valid_fraction, test_fraction;
     uint64_t seed;
-    int per_class;               /* training samples per class (0: as they come) */
-    int eval_per_class;          /* cap on validation/test samples per class (0: none) */
-    double augment_prob;         /* chance that a kept training sample is distorted */
-    int augment_max;             /* distorted copies of one sample at most */
+    int per_class;       /* training samples per class (0: as they come) */
+    int eval_per_class;  /* cap on validation/test samples per class (0: none) */
+    double augment_prob; /* chance that a kept training sample is distorted */
+    int augment_max;     /* distorted copies of one sample at most */
     double rotate, shear, aspect, stroke_jitter; /* distortion ranges */
-    prep_source *src;            /* [n_src] (malloc'ed), in file order */
+    prep_source *src;                            /* [n_src] (malloc'ed), in file order */
     int n_src;
 } prep_config;
 
@@ -72,20 +72,20 @@ const char *prep_config_reference(void);
 /* ---- samples ------------------------------------------------------------------ */
 
 typedef struct prep_item {
-    int source;          /* index into cfg->src */
-    int index;           /* sample in the source's data set, or file number */
-    int label;           /* output class */
-    int split;           /* PREP_TRAIN/VALID/TEST */
-    uint32_t augment;    /* 0: as it is; k > 0: distorted copy number k */
+    int source;       /* index into cfg->src */
+    int index;        /* sample in the source's data set, or file number */
+    int label;        /* output class */
+    int split;        /* PREP_TRAIN/VALID/TEST */
+    uint32_t augment; /* 0: as it is; k > 0: distorted copy number k */
 } prep_item;
 
 typedef struct prep_data {
-    nn_dataset sets[PREP_MAX_SOURCES];   /* idx/mat sources, loaded */
-    char **files[PREP_MAX_SOURCES];      /* folder sources: file paths */
-    char **file_class[PREP_MAX_SOURCES]; /* and their class (the sub-folder) */
-    char **file_writer[PREP_MAX_SOURCES];/* and their writer, or NULL */
+    nn_dataset sets[PREP_MAX_SOURCES];    /* idx/mat sources, loaded */
+    char **files[PREP_MAX_SOURCES];       /* folder sources: file paths */
+    char **file_class[PREP_MAX_SOURCES];  /* and their class (the sub-folder) */
+    char **file_writer[PREP_MAX_SOURCES]; /* and their writer, or NULL */
     int n_files[PREP_MAX_SOURCES];
-    prep_item *items;                    /* every sample of every source */
+    prep_item *items; /* every sample of every source */
     int n_items, cap_items;
     int skipped_class[PREP_MAX_SOURCES]; /* samples of classes not in [output] classes */
     char class_names[PREP_MAX_CLASSES][PREP_NAME_LEN];
@@ -107,8 +107,7 @@ int prep_ink(const prep_config *cfg, const prep_data *d, const prep_item *it, PI
              nn_error *err);
 /* Draw item (as it is, or distorted when it->augment) from its ink as a
  * glyph of cfg->glyph.size^2 bytes (ink 255). */
-int prep_draw(const prep_config *cfg, PIX *ink, const prep_item *it, uint8_t *out,
-              nn_error *err);
+int prep_draw(const prep_config *cfg, PIX *ink, const prep_item *it, uint8_t *out, nn_error *err);
 
 /* ---- split, balance, augment ---------------------------------------------------- */
 

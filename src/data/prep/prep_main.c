@@ -18,11 +18,11 @@ static double now(void)
 }
 
 typedef struct split_out {
-    nn_dataset set;         /* u8 glyphs, labels, class names */
-    int32_t *source;        /* [n] */
-    int distorted;          /* samples that are distorted */
-    int blank;              /* samples dropped: no ink or unreadable */
-    int shortfall;          /* classes left under per_class */
+    nn_dataset set;  /* u8 glyphs, labels, class names */
+    int32_t *source; /* [n] */
+    int distorted;   /* samples that are distorted */
+    int blank;       /* samples dropped: no ink or unreadable */
+    int shortfall;   /* classes left under per_class */
     char first_blank[NN_ERR_MSG_LEN];
 } split_out;
 
@@ -54,7 +54,7 @@ static int number_samples(const prep_item *items, int n, int *uid, int *first)
     if (!k)
         return -1;
     for (int i = 0; i < n; i++)
-        k[i] = (sample_key){(uint64_t)items[i].source << 32 | (uint32_t)items[i].index, i};
+        k[i] = (sample_key){ (uint64_t)items[i].source << 32 | (uint32_t)items[i].index, i };
     qsort(k, (size_t)n, sizeof *k, by_key);
     int u = -1;
     for (int i = 0; i < n; i++) {
@@ -88,7 +88,7 @@ static int read_inks(const prep_config *cfg, const prep_data *d, const prep_item
                      const int *first_item, int n_uid, PIX **inks, split_out *o, nn_error *err)
 {
     int fatal = NN_OK;
-    nn_error first = {0};
+    nn_error first = { 0 };
 #pragma omp parallel for schedule(dynamic, 8)
     for (int u = 0; u < n_uid; u++) {
         int stop;
@@ -96,7 +96,7 @@ static int read_inks(const prep_config *cfg, const prep_data *d, const prep_item
         stop = fatal;
         if (stop)
             continue;
-        nn_error e = {0};
+        nn_error e = { 0 };
         int rc = prep_ink(cfg, d, &items[first_item[u]], &inks[u], &e);
         if (rc)
             note(rc, &e, o, &fatal, &first);
@@ -108,12 +108,13 @@ static int read_inks(const prep_config *cfg, const prep_data *d, const prep_item
 
 /* Draw the glyphs of items [n] into o; samples that are not glyphs (no ink,
  * an unreadable image) are dropped and counted, other errors stop. */
-static int render_split(const prep_config *cfg, const prep_data *d, const prep_item *items,
-                        int n, split_out *o, nn_error *err)
+static int render_split(const prep_config *cfg, const prep_data *d, const prep_item *items, int n,
+                        split_out *o, nn_error *err)
 {
     const size_t dim = (size_t)cfg->glyph.size * (size_t)cfg->glyph.size, rows = n > 0 ? n : 1;
-    o->set = (nn_dataset){.c = 1, .h = cfg->glyph.size, .w = cfg->glyph.size, .dim = dim,
-                          .num_classes = d->n_classes};
+    o->set = (nn_dataset){
+        .c = 1, .h = cfg->glyph.size, .w = cfg->glyph.size, .dim = dim, .num_classes = d->n_classes
+    };
     o->set.u8 = nn_malloc(rows * dim, err);
     o->set.labels = o->set.u8 ? nn_malloc(rows * sizeof(int32_t), err) : NULL;
     o->source = o->set.labels ? nn_malloc(rows * sizeof(int32_t), err) : NULL;
@@ -124,7 +125,7 @@ static int render_split(const prep_config *cfg, const prep_data *d, const prep_i
     PIX **inks = n_uid >= 0 ? nn_calloc((size_t)n_uid + 1, sizeof *inks, err) : NULL;
     int rc = inks ? read_inks(cfg, d, items, first_item, n_uid, inks, o, err) : NN_E_NOMEM;
     int fatal = NN_OK;
-    nn_error first = {0};
+    nn_error first = { 0 };
 #pragma omp parallel for schedule(dynamic, 16)
     for (int i = 0; i < (rc ? 0 : n); i++) {
         int stop;
@@ -132,7 +133,7 @@ static int render_split(const prep_config *cfg, const prep_data *d, const prep_i
         stop = fatal;
         if (stop || !inks[uid[i]])
             continue; /* a sample without ink was counted when read */
-        nn_error e = {0};
+        nn_error e = { 0 };
         int r = prep_draw(cfg, inks[uid[i]], &items[i], o->set.u8 + (size_t)i * dim, &e);
         if (r)
             note(r, &e, o, &fatal, &first);
@@ -175,19 +176,19 @@ static int set_class_names(const prep_data *d, nn_dataset *set, nn_error *err)
 
 static void print_sources(const prep_config *cfg, const prep_data *d, FILE *out)
 {
-    static const char *const types[] = {"idx", "mat", "folder"};
+    static const char *const types[] = { "idx", "mat", "folder" };
     fprintf(out, "sources (samples available per split before selection):\n");
     for (int si = 0; si < cfg->n_src; si++) {
         const prep_source *s = &cfg->src[si];
-        int per[3] = {0, 0, 0};
+        int per[3] = { 0, 0, 0 };
         for (int i = 0; i < d->n_items; i++)
             if (d->items[i].source == si)
                 per[d->items[i].split]++;
         const char *how = s->split != PREP_SPLIT_AUTO ? "all to one split"
-                          : s->has_writer           ? "by writer"
-                                                    : "by sample, at random";
-        fprintf(out, "  [%s] %s: train %d, valid %d, test %d (%s)", s->name, types[s->type],
-                per[0], per[1], per[2], how);
+                          : s->has_writer             ? "by writer"
+                                                      : "by sample, at random";
+        fprintf(out, "  [%s] %s: train %d, valid %d, test %d (%s)", s->name, types[s->type], per[0],
+                per[1], per[2], how);
         if (d->skipped_class[si])
             fprintf(out, "; %d samples of other classes skipped", d->skipped_class[si]);
         fprintf(out, "\n");
@@ -212,8 +213,10 @@ static void print_split(const char *name, const split_out *o, int n_classes, FIL
     fprintf(out, "  %-5s %7zu samples (%d distorted), %d to %d per class\n", name, o->set.n,
             o->distorted, lo, hi);
     if (o->shortfall)
-        fprintf(out, "        %d classes stay under per_class (augment_max copies of each "
-                "sample at most)\n", o->shortfall);
+        fprintf(out,
+                "        %d classes stay under per_class (augment_max copies of each "
+                "sample at most)\n",
+                o->shortfall);
     if (o->blank)
         fprintf(out, "        %d samples dropped (no ink or unreadable); first: %s\n", o->blank,
                 o->first_blank);
@@ -226,18 +229,23 @@ static int write_file(const prep_config *cfg, split_out *o, nn_error *err)
     const char *sources[PREP_MAX_SOURCES];
     for (int si = 0; si < cfg->n_src; si++)
         sources[si] = cfg->src[si].name;
-    const nn_h5data_param params[] = {
-        {"size", cfg->glyph.size}, {"supersample", cfg->glyph.supersample},
-        {"margin", cfg->glyph.margin}, {"stroke", cfg->glyph.stroke},
-        {"ink_value", 255}, {"glyph_version", 1}};
+    const nn_h5data_param params[] = { { "size", cfg->glyph.size },
+                                       { "supersample", cfg->glyph.supersample },
+                                       { "margin", cfg->glyph.margin },
+                                       { "stroke", cfg->glyph.stroke },
+                                       { "ink_value", 255 },
+                                       { "glyph_version", 1 } };
     char desc[sizeof cfg->description + NN_PATH_LEN];
     if (cfg->description[0])
         snprintf(desc, sizeof desc, "%s", cfg->description);
     else
         snprintf(desc, sizeof desc, "made by nntrain prep from %s", cfg->path);
-    nn_h5data_contents c = {.source_names = sources, .n_sources = cfg->n_src, .params = params,
-                            .n_params = (int)(sizeof params / sizeof params[0]),
-                            .description = desc, .config_text = cfg->text};
+    nn_h5data_contents c = { .source_names = sources,
+                             .n_sources = cfg->n_src,
+                             .params = params,
+                             .n_params = (int)(sizeof params / sizeof params[0]),
+                             .description = desc,
+                             .config_text = cfg->text };
     for (int s = 0; s < NN_H5DATA_SPLITS; s++) {
         c.split[s] = &o[s].set;
         c.source[s] = o[s].source;
@@ -270,8 +278,10 @@ static int run(const prep_config *cfg, FILE *out, nn_error *err)
         free(items);
     }
     if (!rc && o[PREP_TRAIN].set.n == 0)
-        rc = nn_fail(err, NN_E_FORMAT, "%s: no training samples (check the fractions and the "
-                     "sources' split keys)", cfg->path);
+        rc = nn_fail(err, NN_E_FORMAT,
+                     "%s: no training samples (check the fractions and the "
+                     "sources' split keys)",
+                     cfg->path);
     if (!rc)
         rc = write_file(cfg, o, err);
     if (!rc) {
@@ -289,8 +299,8 @@ static int run(const prep_config *cfg, FILE *out, nn_error *err)
     return rc;
 }
 
-int nn_prep_main(const char *config_path, const char *const *overrides, int n_overrides,
-                 FILE *out, nn_error *err)
+int nn_prep_main(const char *config_path, const char *const *overrides, int n_overrides, FILE *out,
+                 nn_error *err)
 {
     char *text = NULL;
     int rc = nn_read_text_file(config_path, &text, err);

@@ -19,8 +19,8 @@ static int cmp_str(const void *a, const void *b)
 
 static int is_image_name(const char *name)
 {
-    static const char *const ext[] = {".png", ".jpg", ".jpeg", ".pgm", ".pnm", ".ppm", ".bmp",
-                                      ".tif", ".tiff", ".gif", ".webp"};
+    static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".pgm", ".pnm", ".ppm",
+                                       ".bmp", ".tif", ".tiff", ".gif", ".webp" };
     const char *dot = strrchr(name, '.');
     for (size_t i = 0; dot && i < sizeof ext / sizeof ext[0]; i++)
         if (!strcasecmp(dot, ext[i]))
@@ -124,8 +124,8 @@ static int list_source_folder(const prep_source *s, int si, prep_data *d, nn_err
     int n_classes = 0, cap = 0;
     int rc = list_folder(s->path, 1, &classes, &n_classes, err);
     if (!rc && n_classes == 0)
-        rc = nn_fail(err, NN_E_FORMAT, "[%s] %s: no sub-folders (expected one per class)",
-                     s->name, s->path);
+        rc = nn_fail(err, NN_E_FORMAT, "[%s] %s: no sub-folders (expected one per class)", s->name,
+                     s->path);
     for (int c = 0; !rc && c < n_classes; c++) {
         char sub[NN_PATH_LEN * 2];
         snprintf(sub, sizeof sub, "%.*s/%.*s", NN_PATH_LEN - 1, s->path, NN_PATH_LEN - 2,
@@ -139,7 +139,8 @@ static int list_source_folder(const prep_source *s, int si, prep_data *d, nn_err
             if (path)
                 snprintf(path, len, "%s/%s", sub, files[f]);
             if (s->has_writer && !(writer = writer_of(s, files[f])))
-                rc = nn_fail(err, NN_E_CONFIG, "[%s] writer = %s does not match %s (every file "
+                rc = nn_fail(err, NN_E_CONFIG,
+                             "[%s] writer = %s does not match %s (every file "
                              "of a source with a writer pattern must say who wrote it)",
                              s->name, s->writer, path ? path : files[f]);
             if (!rc && (!path || !cls || add_file(d, si, &cap, path, cls, writer)))
@@ -279,7 +280,7 @@ int prep_sources_load(const prep_config *cfg, prep_data *d, nn_error *err)
             if (k < 0)
                 d->skipped_class[si]++;
             else
-                rc = add_item(d, (prep_item){.source = si, .index = i, .label = k}, err);
+                rc = add_item(d, (prep_item){ .source = si, .index = i, .label = k }, err);
         }
     if (!rc && d->n_items == 0)
         rc = nn_fail(err, NN_E_FORMAT, "%s: the sources hold no sample of the [output] classes",
@@ -360,8 +361,7 @@ int prep_ink(const prep_config *cfg, const prep_data *d, const prep_item *it, PI
     return rc;
 }
 
-int prep_draw(const prep_config *cfg, PIX *ink, const prep_item *it, uint8_t *out,
-              nn_error *err)
+int prep_draw(const prep_config *cfg, PIX *ink, const prep_item *it, uint8_t *out, nn_error *err)
 {
     if (!it->augment)
         return nn_glyph_draw(ink, &cfg->glyph, out, err);

@@ -15,10 +15,7 @@ uint64_t prep_mix(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-double prep_uniform(uint64_t *state)
-{
-    return (double)(prep_mix(state) >> 11) * 0x1.0p-53;
-}
+double prep_uniform(uint64_t *state) { return (double)(prep_mix(state) >> 11) * 0x1.0p-53; }
 
 uint64_t prep_hash(uint64_t seed, const char *s)
 {
@@ -47,7 +44,7 @@ void prep_assign_splits(const prep_config *cfg, prep_data *d)
             snprintf(key, sizeof key, "%s/sample/%d", s->name, it->index);
         uint64_t h = prep_hash(cfg->seed, key);
         double u = prep_uniform(&h);
-        it->split = u < cfg->test_fraction                        ? PREP_TEST
+        it->split = u < cfg->test_fraction                         ? PREP_TEST
                     : u < cfg->test_fraction + cfg->valid_fraction ? PREP_VALID
                                                                    : PREP_TRAIN;
     }
@@ -65,13 +62,13 @@ static void shuffle_items(prep_item *v, int n, uint64_t *state)
 }
 
 /* Pick this class's items for split s into out [*n ...]. */
-static void select_class(const prep_config *cfg, prep_item *have, int count, int s,
-                         uint64_t *state, prep_item *out, int *n, int *shortfall)
+static void select_class(const prep_config *cfg, prep_item *have, int count, int s, uint64_t *state,
+                         prep_item *out, int *n, int *shortfall)
 {
     shuffle_items(have, count, state);
     if (s != PREP_TRAIN) {
-        int keep = cfg->eval_per_class > 0 && count > cfg->eval_per_class ? cfg->eval_per_class
-                                                                          : count;
+        int keep =
+            cfg->eval_per_class > 0 && count > cfg->eval_per_class ? cfg->eval_per_class : count;
         memcpy(out + *n, have, (size_t)keep * sizeof *have);
         *n += keep;
         return;
