@@ -19,11 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/blas.h"
-#include "nn/loss.h"
+#include "nn/core.h"
 #include "nn/network.h"
-#include "nn/optim.h"
-#include "nn/rng.h"
 
 typedef struct options {
     const char *config;
@@ -74,21 +71,23 @@ static double sgemm_gflops(int n)
     return best;
 }
 
-/* Per layer, the smallest forward / backward / product time of any step. */
-typedef struct best_times {
-    double fwd[NN_MAX_LAYERS], bwd[NN_MAX_LAYERS], gemm[NN_MAX_LAYERS], flops[NN_MAX_LAYERS];
-} best_times;
+/* Of one layer, the smallest forward / backward / product time of any step. */
+typedef struct best_time {
+    double fwd, bwd, gemm, flops;
+} best_time;
 
-static void take_step_times(nn_network *net, best_times *b, int first)
+/* best: [n_layers] */
+static void take_step_times(nn_network *net, best_time *best, int first)
 {
     for (int i = 0; i < net->n_layers; ++i) {
         nn_layer *l = &net->layers[i];
-        if (first || l->fwd_seconds < b->fwd[i])
-            b->fwd[i] = l->fwd_seconds;
-        if (first || l->bwd_seconds < b->bwd[i])
-            b->bwd[i] = l->bwd_seconds;
-        if (first || l->gemm_seconds < b->gemm[i])
-            b->gemm[i] = l->gemm_seconds, b->flops[i] = l->gemm_flops;
+        best_time *b = &best[i];
+        if (first || l->fwd_seconds < b->fwd)
+            b->fwd = l->fwd_seconds;
+        if (first || l->bwd_seconds < b->bwd)
+            b->bwd = l->bwd_seconds;
+        if (first || l->gemm_seconds < b->gemm)
+            b->gemm = l->gemm_seconds, b->flops = l->gemm_flops;
         l->fwd_seconds = l->bwd_seconds = l->gemm_flops = l->gemm_seconds = 0;
     }
 }
@@ -102,7 +101,7 @@ int main(int argc, char **argv)
         return 2;
     }
     static nn_config cfg;
-    static nn_network net;
+    nn_network net;
     nn_error err = { 0 };
     char *text = NULL;
     nn_optimizer opt;
@@ -124,12 +123,16 @@ int main(int argc, char **argv)
     float *x = nn_alloc_floats((size_t)o.batch * net.in_dim, &err);
     int32_t *y = calloc((size_t)o.batch, sizeof *y);
     size_t *ids = calloc((size_t)o.batch, sizeof *ids);
+    best_time *best = calloc((size_t)net.n_layers, sizeof *best);
+    if (!x || !y || !ids || !best) {
+        fprintf(stderr, "nn_profile: out of memory\n");
+        return 1;
+    }
     for (size_t i = 0; i < (size_t)o.batch * net.in_dim; ++i)
         x[i] = nn_rng_uniform(3, 4, i);
     for (int i = 0; i < o.batch; ++i)
         y[i] = i % (int)net.out_dim, ids[i] = (size_t)i;
     nn_ctx ctx = { 1, 1, 0, ids, NULL };
-    static best_times best;
     double total = 1e30;
     net.profile = 1;
     for (int s = -5; s < o.steps; ++s) { /* 5 warm-up steps */
@@ -137,13 +140,13 @@ int main(int argc, char **argv)
         const float *out = nn_network_forward_ctx(&net, x, o.batch, &ctx);
         nn_layer *last = nn_network_output_layer(&net);
         nn_loss_sums sums = { 0, 0, 0 };
-        nn_loss_eval(cfg.train.loss, out, y, o.batch, (int)net.out_dim, 1.0f / o.batch,
-                     last->dout, &last->dout_is_preact, &sums);
+        nn_loss_eval(cfg.train.loss, out, y, o.batch, (int)net.out_dim, 1.0f / o.batch, last->dout,
+                     &last->dout_is_preact, &sums);
         nn_network_backward(&net, x, o.batch, &ctx);
         nn_optim_step(&opt, &net, cfg.train.lr, s + 6);
         const double dt = omp_get_wtime() - t0;
         total = s >= 0 && dt < total ? dt : total;
-        take_step_times(&net, &best, s <= 0);
+        take_step_times(&net, best, s <= 0);
     }
     printf("nn_profile %s: batch %d, %d thread(s), input %dx%dx%d, %d steps, BLIS '%s'%s\n",
            o.config, o.batch, o.threads, o.in.c, o.in.h, o.in.w, o.steps, nn_blas_kernels(),
@@ -153,14 +156,14 @@ int main(int argc, char **argv)
     double conv_flops = 0, conv_sec = 0, layers = 0;
     for (int i = 0; i < net.n_layers; ++i) {
         const nn_layer *l = &net.layers[i];
-        const double f = best.fwd[i] * 1e3, b = best.bwd[i] * 1e3;
+        const double f = best[i].fwd * 1e3, b = best[i].bwd * 1e3;
         layers += f + b;
         printf("%-14s %-10s %10.3f %10.3f", l->cfg->name, l->cfg->type, f, b);
-        if (best.gemm[i] > 0)
-            printf(" %12.1f", best.flops[i] / best.gemm[i] / 1e9);
+        if (best[i].gemm > 0)
+            printf(" %12.1f", best[i].flops / best[i].gemm / 1e9);
         printf("\n");
         if (strcmp(l->cfg->type, "conv") == 0)
-            conv_flops += best.flops[i], conv_sec += best.gemm[i];
+            conv_flops += best[i].flops, conv_sec += best[i].gemm;
     }
     printf("fastest step: %.3f ms (sum of the layers' fastest: %.3f), %.0f samples/s\n",
            total * 1e3, layers, o.batch / total);
@@ -168,12 +171,13 @@ int main(int argc, char **argv)
         /* gemm_seconds add up the time of every thread: GFLOP/s per thread */
         const double g = conv_flops / conv_sec / 1e9;
         printf("conv GEMMs: %.1f GFLOP/s per thread = %.0f%% of the 1-thread sgemm peak; "
-               "they take %.0f%% of the step\n", g, 100.0 * g / peak1,
-               100.0 * conv_sec / o.threads / total);
+               "they take %.0f%% of the step\n",
+               g, 100.0 * g / peak1, 100.0 * conv_sec / o.threads / total);
     }
     nn_free_aligned(x);
     free(y);
     free(ids);
+    free(best);
     nn_optim_free(&opt);
     nn_network_free(&net);
     nn_config_free(&cfg);

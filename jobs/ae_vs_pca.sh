@@ -2,7 +2,7 @@
 # Autoencoder against PCA at several code sizes k, on one config's data.
 # For each k the autoencoder config is trained with every hidden layer
 # (AE_LAYERS, default "enc1 code dec1") set to k units (1024-k-k-k-1024 for
-# the homework's 1024-32-32-32-1024) and evaluated on the validation set;
+# the reference 1024-32-32-32-1024) and evaluated on the validation set;
 # PCA is fitted once for all k. Then: the PSNR-against-k figure and table,
 # and the reconstruction figure of the k = 32 autoencoder next to PCA's.
 #

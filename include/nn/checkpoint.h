@@ -18,6 +18,8 @@
  * Format 1 (older nntrain) stored contiguous tensors without checksums; it is
  * still read, but damage to it cannot be detected.
  * Full description with an h5dump excerpt: docs/checkpoint-format.md.
+ *
+ * Module io (src/io, nn_io); see config.h for what io may call.
  */
 #ifndef NN_CHECKPOINT_H
 #define NN_CHECKPOINT_H
@@ -27,44 +29,44 @@
 
 #include "nn/error.h"
 
-#define NN_CKPT_FORMAT "nntrain-checkpoint"
+#define NN_CKPT_FORMAT         "nntrain-checkpoint"
 #define NN_CKPT_FORMAT_VERSION 2
 /* The first format whose tensors carry checksums. */
 #define NN_CKPT_CHECKSUM_VERSION 2
 /* Most checkpoints kept by nn_checkpoint_save_keep (the latest included). */
-#define NN_CKPT_MAX_KEEP 100
+#define NN_CKPT_MAX_KEEP   100
 #define NN_TENSOR_NAME_LEN 128
 #define NN_TENSOR_MAX_RANK 4
 
 typedef struct nn_named_tensor {
-    char name[NN_TENSOR_NAME_LEN];          /* dataset path, e.g. "model/fc1/W": '/'-separated,
+    char name[NN_TENSOR_NAME_LEN];     /* dataset path, e.g. "model/fc1/W": '/'-separated,
                                                no empty, "." or ".." parts; a leading '/' is
                                                allowed; unique (and no name is a prefix
                                                group of another, e.g. "a/b" and "a/b/c") */
-    int rank;                               /* 1..NN_TENSOR_MAX_RANK */
-    uint64_t dims[NN_TENSOR_MAX_RANK];      /* row-major shape */
-    float *data;                            /* prod(dims) floats, owned by the caller */
+    int rank;                          /* 1..NN_TENSOR_MAX_RANK */
+    uint64_t dims[NN_TENSOR_MAX_RANK]; /* row-major shape */
+    float *data;                       /* prod(dims) floats, owned by the caller */
 } nn_named_tensor;
 
 typedef struct nn_checkpoint {
-    nn_named_tensor *tensors;   /* owned by the caller */
+    nn_named_tensor *tensors; /* owned by the caller */
     int n_tensors;
-    int64_t epoch;              /* epochs completed */
-    int64_t step;               /* steps completed inside the current epoch */
-    int64_t global_step;        /* steps completed since the start of training */
+    int64_t epoch;       /* epochs completed */
+    int64_t step;        /* steps completed inside the current epoch */
+    int64_t global_step; /* steps completed since the start of training */
     uint64_t seed;
-    int world_size;             /* ranks that wrote it (informational) */
-    double lr;                  /* learning rate of the last step */
-    const char *config_text;    /* save: borrowed; load: not touched */
+    int world_size;          /* ranks that wrote it (informational) */
+    double lr;               /* learning rate of the last step */
+    const char *config_text; /* save: borrowed; load: not touched */
     const char *config_path;
-    int format_version;         /* load: the file's format_version; save: ignored */
+    int format_version; /* load: the file's format_version; save: ignored */
 } nn_checkpoint;
 
 /* What nn_checkpoint_verify found. */
 typedef struct nn_checkpoint_info {
     int format_version;
-    int n_tensors;              /* datasets read in full */
-    int n_checksummed;          /* of those, stored with a checksum (format 2: all) */
+    int n_tensors;     /* datasets read in full */
+    int n_checksummed; /* of those, stored with a checksum (format 2: all) */
     int64_t epoch, step, global_step;
 } nn_checkpoint_info;
 

@@ -4,7 +4,12 @@
  *
  * Every problem is reported as "file:line: message" (or "--set k=v: message"
  * for command-line overrides) with code NN_E_CONFIG, before any work starts.
- * The full key reference is nn_config_reference() and the README. */
+ * The full key reference is nn_config_reference() and the README.
+ *
+ * Module io (src/io, nn_io): the INI engine and the training config,
+ * checkpoints (checkpoint.h) and the run files (runfiles.h). May call: core,
+ * layers (the registry of kinds), HDF5, inih.
+ */
 #ifndef NN_CONFIG_H
 #define NN_CONFIG_H
 
@@ -12,13 +17,20 @@
 
 #include "nn/error.h"
 
-#define NN_NAME_LEN 64
-#define NN_PATH_LEN 1024
-#define NN_MAX_LAYERS 256
-#define NN_MAX_INPUTS 8             /* layers feeding one layer (add, concat) */
-#define NN_LAYER_LIST_LEN 1024      /* a comma-separated list of layer names (lines are shorter) */
+#define NN_NAME_LEN       64
+#define NN_PATH_LEN       1024
+#define NN_MAX_LAYERS     256  /* layers in one network, at most */
+#define NN_MAX_CLASSES    256  /* names in [data] classes, at most */
+#define NN_MAX_INPUTS     8    /* layers feeding one layer (add, concat) */
+#define NN_LAYER_LIST_LEN 1024 /* a comma-separated list of layer names (lines are shorter) */
 
-typedef enum { NN_ACT_LINEAR, NN_ACT_SIGMOID, NN_ACT_TANH, NN_ACT_RELU, NN_ACT_SOFTMAX } nn_activation;
+typedef enum {
+    NN_ACT_LINEAR,
+    NN_ACT_SIGMOID,
+    NN_ACT_TANH,
+    NN_ACT_RELU,
+    NN_ACT_SOFTMAX
+} nn_activation;
 /* NN_INIT_CONST is internal (batch-norm scales and running variances start
  * at a constant), not a config choice. */
 typedef enum { NN_INIT_XAVIER, NN_INIT_HE, NN_INIT_ZEROS, NN_INIT_CONST } nn_init_kind;
@@ -36,17 +48,17 @@ typedef struct nn_data_config {
     char train_labels[NN_PATH_LEN]; /* train_labels = labels file (idx only) */
     char valid[NN_PATH_LEN];        /* valid / valid_labels: optional */
     char valid_labels[NN_PATH_LEN];
-    char test[NN_PATH_LEN];         /* test / test_labels: optional */
+    char test[NN_PATH_LEN]; /* test / test_labels: optional */
     char test_labels[NN_PATH_LEN];
-    double valid_fraction;          /* valid_fraction = 0.1: carved from train when no valid file */
-    uint64_t limit;                 /* limit = 0: use only the first N training samples (0: all) */
-    int transpose;                  /* transpose = false: transpose each image (EMNIST) */
-    int invert;                     /* invert = false: x -> 1 - x (flip ink polarity) */
-    int n_class_names;              /* classes = A, B, ... (optional) */
-    char class_names[NN_MAX_LAYERS][32];
-    double augment_shift;           /* augment_shift = 0: random shift of training images, pixels */
-    double augment_rotate;          /* augment_rotate = 0: random rotation, degrees */
-    double augment_scale;           /* augment_scale = 0: random scale in [1 - s, 1 + s] */
+    double valid_fraction;   /* valid_fraction = 0.1: carved from train when no valid file */
+    uint64_t limit;          /* limit = 0: use only the first N training samples (0: all) */
+    int transpose;           /* transpose = false: transpose each image (EMNIST) */
+    int invert;              /* invert = false: x -> 1 - x (flip ink polarity) */
+    int n_class_names;       /* classes = A, B, ... (optional) */
+    char (*class_names)[32]; /* [n_class_names], malloc'ed */
+    double augment_shift;    /* augment_shift = 0: random shift of training images, pixels */
+    double augment_rotate;   /* augment_rotate = 0: random rotation, degrees */
+    double augment_scale;    /* augment_scale = 0: random scale in [1 - s, 1 + s] */
 } nn_data_config;
 
 typedef struct nn_train_config {
@@ -73,37 +85,43 @@ typedef struct nn_train_config {
                                        (copied by layer name where shapes match); "" none */
     char freeze[NN_LAYER_LIST_LEN]; /* freeze = layer, layer, ...: parameters kept fixed */
     int n_freeze;                   /* resolved by the parser: */
-    int freeze_index[NN_MAX_LAYERS]; /* indices of those layers in nn_config.layers */
+    int *freeze_index;              /* [n_freeze] indices of those layers in nn_config.layers,
+                                       malloc'ed */
 } nn_train_config;
 
 typedef struct nn_layer_config {
-    char name[NN_NAME_LEN];         /* the section name */
-    char type[NN_NAME_LEN];         /* type = dense|conv|maxpool|... */
-    int line;                       /* line of the section header "[name]", for messages */
-    int units;                      /* units = N (dense): required */
-    nn_activation activation;       /* activation = linear|sigmoid|tanh|relu|softmax (linear) */
-    nn_init_kind init;              /* init = xavier|he|zeros (xavier; conv: he) */
-    int filters;                    /* conv: output channels (required) */
-    int size;                       /* conv, pooling: window side */
-    int stride;                     /* conv (1), pooling (0 = size) */
-    int padding;                    /* conv, pooling: zero rows/columns added on each side */
-    int bias;                       /* conv: has a bias (true) */
-    double rate;                    /* dropout: probability of dropping a value */
-    double bn_momentum;             /* batchnorm: weight of a batch in the running statistics */
-    double bn_eps;                  /* batchnorm: added to the variance */
-    char input[NN_MAX_INPUTS * (NN_NAME_LEN + 2)]; /* input = earlier layer name(s), comma-separated (default:
+    char name[NN_NAME_LEN];   /* the section name */
+    char type[NN_NAME_LEN];   /* type = dense|conv|maxpool|... */
+    int line;                 /* line of the section header "[name]", for messages */
+    int units;                /* units = N (dense): required */
+    nn_activation activation; /* activation = linear|sigmoid|tanh|relu|softmax (linear) */
+    nn_init_kind init;        /* init = xavier|he|zeros (xavier; conv: he) */
+    int filters;              /* conv: output channels (required) */
+    int size;                 /* conv, pooling: window side */
+    int stride;               /* conv (1), pooling (0 = size) */
+    int padding;              /* conv, pooling: zero rows/columns added on each side */
+    int bias;                 /* conv: has a bias (true) */
+    double rate;              /* dropout: probability of dropping a value */
+    double bn_momentum;       /* batchnorm: weight of a batch in the running statistics */
+    double bn_eps;            /* batchnorm: added to the variance */
+    char input[NN_MAX_INPUTS *
+               (NN_NAME_LEN + 2)]; /* input = earlier layer name(s), comma-separated (default:
                                        the previous layer); after parsing, the names as
                                        resolved, "" for a layer reading only the network input */
-    int n_inputs;                   /* >= 1 */
-    int input_index[NN_MAX_INPUTS]; /* indices of those layers in nn_config.layers, -1 = network input */
+    int n_inputs;                  /* >= 1 */
+    int input_index
+        [NN_MAX_INPUTS]; /* indices of those layers in nn_config.layers, -1 = network input */
 } nn_layer_config;
 
+/* The arrays (layers, class names, frozen layers) are malloc'ed to the size
+ * the file asks for; nn_config_free releases them. A copy of the struct
+ * shares them (copy it only to read). */
 typedef struct nn_config {
-    char path[NN_PATH_LEN];         /* file the config came from */
-    char *text;                     /* the file's text (malloc'ed), stored in checkpoints */
+    char path[NN_PATH_LEN]; /* file the config came from */
+    char *text;             /* the file's text (malloc'ed), stored in checkpoints */
     nn_data_config data;
     nn_train_config train;
-    nn_layer_config layers[NN_MAX_LAYERS];
+    nn_layer_config *layers; /* [n_layers], in file order */
     int n_layers;
 } nn_config;
 
@@ -112,8 +130,9 @@ typedef struct nn_config {
  * variable (an unset variable is an error). Checks that every input data file
  * named exists and is readable. cfg->text becomes a copy of text.
  * Returns NN_OK or NN_E_CONFIG with "file:line: message" (NN_E_NOMEM when out
- * of memory). On failure cfg->text is NULL; nn_config_free(cfg) is safe after
- * success and failure alike. Not thread-safe (call it once, from main). */
+ * of memory). On failure cfg holds nothing (cfg->text and cfg->layers are
+ * NULL); nn_config_free(cfg) is safe after success and failure alike, and
+ * twice. Not thread-safe (call it once, from main). */
 int nn_config_parse(nn_config *cfg, const char *path, const char *text,
                     const char *const *overrides, int n_overrides, nn_error *err);
 

@@ -1,11 +1,16 @@
 /* One dataset type for every source: N images of shape C x H x W with an
  * integer class label each. Pixels are kept as loaded (uint8 or float32) and
  * turned into float32 only when a batch is gathered, so MNIST costs 47 MB in
- * memory, not 188 MB. */
+ * memory, not 188 MB.
+ *
+ * Module data (src/data, nn_data): data sets and their readers. May call:
+ * core, io (HDF5 helpers, config types), matio, zlib.
+ */
 #ifndef NN_DATASET_H
 #define NN_DATASET_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "nn/error.h"
@@ -13,12 +18,12 @@
 #define NN_CLASS_NAME_LEN 32
 
 typedef struct nn_dataset {
-    size_t n;              /* number of samples */
-    int c, h, w;           /* image shape; dim = c*h*w */
+    size_t n;    /* number of samples */
+    int c, h, w; /* image shape; dim = c*h*w */
     size_t dim;
-    uint8_t *u8;           /* [n, dim] bytes, scaled by 1/255 when gathered; or NULL */
-    float *f32;            /* [n, dim] floats, used as they are; or NULL */
-    int32_t *labels;       /* [n], each in [0, num_classes) */
+    uint8_t *u8;     /* [n, dim] bytes, scaled by 1/255 when gathered; or NULL */
+    float *f32;      /* [n, dim] floats, used as they are; or NULL */
+    int32_t *labels; /* [n], each in [0, num_classes) */
     int num_classes;
     char (*class_names)[NN_CLASS_NAME_LEN]; /* [num_classes], e.g. "A".."Z","0".."9" */
 } nn_dataset;
@@ -36,10 +41,9 @@ void nn_dataset_free(nn_dataset *d);
  * Errors: NN_E_IO (cannot open/read), NN_E_FORMAT (wrong magic, sizes beyond
  * 2^31 samples or 4096 pixels a side, truncated, trailing data, corrupt gzip,
  * label and image counts differ), NN_E_CONFIG (a path missing). */
-int nn_idx_load(nn_dataset *out, const char *images_path, const char *labels_path,
-                nn_error *err);
+int nn_idx_load(nn_dataset *out, const char *images_path, const char *labels_path, nn_error *err);
 
-/* The homework's MATLAB files: a variable "<split>_data" (N x 1024, double or
+/* The NIST36/NIST26 MATLAB files: a variable "<split>_data" (N x 1024, double or
  * single, each row a column-major 32x32 glyph) and "<split>_labels" (N x K
  * one-hot). The split prefix is found in the file (exactly one *_data and its
  * matching *_labels). Glyphs are transposed to row-major so they are upright.
@@ -74,15 +78,14 @@ int nn_dataset_limit(nn_dataset *d, size_t limit, uint64_t seed, nn_error *err);
 void nn_dataset_transpose(nn_dataset *d);
 
 /* Replace class names (e.g. from the config); count must equal num_classes. */
-int nn_dataset_set_class_names(nn_dataset *d, const char *const *names, int count,
-                               nn_error *err);
+int nn_dataset_set_class_names(nn_dataset *d, const char *const *names, int count, nn_error *err);
 
 /* Copy samples idx[0..count) into x [count, dim] as float32 (bytes / 255,
  * floats as stored; multiplied by -1 and shifted by +1 when invert is set, so
  * ink/background polarity can be flipped) and their labels into y [count]
  * (y may be NULL). Every idx must be < d->n (checked only by assert). */
-void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count, int invert,
-                       float *x, int32_t *y);
+void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count, int invert, float *x,
+                       int32_t *y);
 
 /* nntrain's own HDF5 data set files, written by `nntrain prep` (layout in
  * docs/dataset-format.md): root attributes format = "nntrain-dataset" and
@@ -92,9 +95,9 @@ void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count, int
  * optionally source int32 [N] (index into /sources) and /preprocess, a group
  * whose float64 attributes record how the glyphs were made. Pixels stay in
  * u8 (gathered as bytes / 255). */
-#define NN_H5DATA_FORMAT "nntrain-dataset"
+#define NN_H5DATA_FORMAT  "nntrain-dataset"
 #define NN_H5DATA_VERSION 1
-#define NN_H5DATA_SPLITS 3 /* train, valid, test */
+#define NN_H5DATA_SPLITS  3 /* train, valid, test */
 
 /* Load split ("train", "valid" or "test") of path into *out. Errors:
  * NN_E_IO (missing, unreadable), NN_E_FORMAT (not HDF5, not this format or a
@@ -109,7 +112,7 @@ int nn_h5data_load(nn_dataset *out, const char *path, const char *split, nn_erro
 int nn_h5data_load_header(nn_dataset *out, const char *path, const char *split, nn_error *err);
 
 typedef struct nn_h5data_param {
-    const char *name;   /* attribute name under /preprocess */
+    const char *name; /* attribute name under /preprocess */
     double value;
 } nn_h5data_param;
 
@@ -119,10 +122,10 @@ typedef struct nn_h5data_contents {
     const int32_t *source[NN_H5DATA_SPLITS];   /* [n] index into source_names, or NULL */
     const char *const *source_names;           /* [n_sources] */
     int n_sources;
-    const nn_h5data_param *params;             /* [n_params], written under /preprocess */
+    const nn_h5data_param *params; /* [n_params], written under /preprocess */
     int n_params;
-    const char *description;                   /* root attribute; may be NULL */
-    const char *config_text;                   /* root attribute "config"; may be NULL */
+    const char *description; /* root attribute; may be NULL */
+    const char *config_text; /* root attribute "config"; may be NULL */
 } nn_h5data_contents;
 
 /* Write a data set file atomically (a temporary, then rename): images
@@ -159,5 +162,18 @@ static inline int nn_augment_active(const nn_augment *a)
  * sample move together. scratch holds [c * h * w] floats. */
 void nn_augment_images(float *x, size_t count, int c, int h, int w, const size_t *ids,
                        const nn_augment *a, uint64_t seed, int64_t epoch, float *scratch);
+
+/* ---- building data sets (`nntrain prep`; src/data/prep, library nn_prep) - */
+
+/* Build an .h5 data set file from the sources a prep config names (see
+ * docs/ocr.md for the keys), printing a summary to out. Config errors are
+ * "file:line: message" with NN_E_CONFIG. */
+int nn_prep_main(const char *config_path, const char *const *overrides, int n_overrides, FILE *out,
+                 nn_error *err);
+
+/* The prep config's key reference as Markdown, generated from the key table
+ * that drives the parser (`nntrain prep --help-config`; docs/ocr.md quotes it
+ * and a test checks that it does). Static storage. */
+const char *nn_prep_reference(void);
 
 #endif

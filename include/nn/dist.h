@@ -1,9 +1,14 @@
 /* Everything MPI. No other module calls MPI: the trainer sees ranks, sums,
- * broadcasts and one "did every rank succeed?" vote. */
+ * broadcasts and one "did every rank succeed?" vote.
+ *
+ * Module dist (src/dist, nn_dist). May call: core and MPI.
+ */
 #ifndef NN_DIST_H
 #define NN_DIST_H
 
 #include <stddef.h>
+
+#include "nn/error.h"
 
 typedef struct nn_dist {
     int rank, size;
@@ -31,6 +36,12 @@ void nn_dist_bcast(void *buf, size_t bytes, int root);
 /* Broadcast a malloc'ed string from root; other ranks get a malloc'ed copy
  * in *text (their old value is ignored). Returns 0, or -1 if out of memory. */
 int nn_dist_bcast_string(char **text, int root);
+
+/* Agree on an error across ranks: returns the largest code any rank has (0
+ * when all are fine). When every rank has the same error, rank 0 alone
+ * keeps the message; a rank whose error rank 0 did not share keeps its own,
+ * and ranks without one get an empty message with the code. Collective. */
+int nn_dist_vote(int code, nn_error *err);
 
 /* End every rank now (a last resort for errors that cannot be agreed on). */
 void nn_dist_abort(int status);

@@ -2,7 +2,11 @@
  * turning each into a network input (the same glyph preprocessing the data
  * set preparation applies, so training and OCR see alike glyphs), reading
  * them with a trained network, and scoring the text against a transcript.
- * Leptonica images appear as struct Pix (Leptonica's PIX). */
+ * Leptonica images appear as struct Pix (Leptonica's PIX).
+ *
+ * Module ocr (src/ocr, nn_ocr). May call: net, data, io, core and Leptonica;
+ * not train, plot or analysis.
+ */
 #ifndef NN_OCR_H
 #define NN_OCR_H
 
@@ -16,10 +20,10 @@ struct Pix;
 /* ---- glyphs: one character image -> size x size network input -------------- */
 
 typedef struct nn_glyph_params {
-    int size;          /* output side in pixels (32) */
-    int supersample;   /* the glyph is drawn on a size*supersample canvas, then averaged down (4) */
-    double margin;     /* empty border on each side, in output pixels (2) */
-    double stroke;     /* > 0: thin the ink to a skeleton and redraw it this wide, as a fraction of
+    int size;        /* output side in pixels (32) */
+    int supersample; /* the glyph is drawn on a size*supersample canvas, then averaged down (4) */
+    double margin;   /* empty border on each side, in output pixels (2) */
+    double stroke;   /* > 0: thin the ink to a skeleton and redraw it this wide, as a fraction of
                           the glyph's longer side (0.1); 0: keep the strokes as they are */
 } nn_glyph_params;
 
@@ -44,6 +48,12 @@ int nn_glyph_from_mask(struct Pix *mask, const nn_glyph_params *p, uint8_t *out,
 int nn_glyph_ink(struct Pix *mask, const nn_glyph_params *p, struct Pix **ink, nn_error *err);
 int nn_glyph_draw(struct Pix *ink, const nn_glyph_params *p, uint8_t *out, nn_error *err);
 
+/* A binary mask scaled to w x h through grey (area averaging down, linear
+ * interpolation up, threshold at half): thin strokes survive, staircases
+ * are smoothed (the data-set builder's size augmentation uses it too).
+ * NULL when out of memory. */
+struct Pix *nn_mask_scale(struct Pix *mask, int w, int h);
+
 /* Ink polarity of a data set image. */
 typedef enum { NN_INK_AUTO, NN_INK_DARK, NN_INK_LIGHT } nn_ink;
 
@@ -67,22 +77,22 @@ int nn_exif_orientation(const uint8_t *bytes, size_t n);
 struct Pix *nn_exif_apply(struct Pix *pix, int o);
 
 typedef struct nn_ocr_char {
-    int x, y, w, h;        /* the character's ink box in page pixels */
-    int line;              /* line number, 0 = top */
-    int space_before;      /* a word space precedes it on its line */
-    struct Pix *mask;      /* w x h, 1 bpp, its ink only (owned) */
+    int x, y, w, h;   /* the character's ink box in page pixels */
+    int line;         /* line number, 0 = top */
+    int space_before; /* a word space precedes it on its line */
+    struct Pix *mask; /* w x h, 1 bpp, its ink only (owned) */
 } nn_ocr_char;
 
 typedef struct nn_ocr_page {
     int width, height;
-    nn_ocr_char *chars;    /* reading order: line by line, left to right */
+    nn_ocr_char *chars; /* reading order: line by line, left to right */
     int n_chars;
     int n_lines;
-    double stroke_px;      /* estimated stroke width of the ink */
-    double char_height;    /* median character height */
-    int threshold;         /* ink contrast threshold used (0..255) */
-    int n_small, n_large;  /* components dropped as too small (dots, specks) / too large */
-    int n_merged;          /* pieces merged into the character above or below them */
+    double stroke_px;     /* estimated stroke width of the ink */
+    double char_height;   /* median character height */
+    int threshold;        /* ink contrast threshold used (0..255) */
+    int n_small, n_large; /* components dropped as too small (dots, specks) / too large */
+    int n_merged;         /* pieces merged into the character above or below them */
 } nn_ocr_page;
 
 /* Find the characters of a grey page (see docs/ocr.md for the method; all
@@ -133,20 +143,17 @@ int nn_ocr_recognize(nn_ocr_model *m, const nn_ocr_page *page, int word_rule, ch
 
 /* ---- scoring against a transcript -------------------------------------------------- */
 
-/* Levenshtein distance between a and b. */
-int nn_edit_distance(const char *a, const char *b);
-
 /* The expected text of image (matched by file name without folders) in a
  * transcript with [name] headers, '#' comment lines and one line of text
- * per line of handwriting ($NNTRAIN_DATA/hw5_images/GROUND_TRUTH.txt).
+ * per line of handwriting (the format of the test photos' GROUND_TRUTH.txt).
  * *text: the lines joined by '\n' (malloc'ed), or NULL when the file has
  * no [name] section for the image (not an error). */
 int nn_truth_read(const char *path, const char *image, char **text, nn_error *err);
 
 typedef struct nn_ocr_score {
-    int edits;             /* edit distance between the compared strings */
-    int length;            /* characters in the expected string */
-    double accuracy;       /* 1 - edits / length */
+    int edits;       /* edit distance between the compared strings */
+    int length;      /* characters in the expected string */
+    double accuracy; /* 1 - edits / length */
     int lines, lines_expected;
     int words, words_expected;
 } nn_ocr_score;
@@ -155,8 +162,7 @@ typedef struct nn_ocr_score {
  * with spaces, line ends and characters outside keep (the model's classes:
  * a NUL-terminated list of single characters; NULL keeps all) removed;
  * line and word counts as they are. */
-void nn_ocr_score_text(const char *found, const char *expected, const char *keep,
-                       nn_ocr_score *s);
+void nn_ocr_score_text(const char *found, const char *expected, const char *keep, nn_ocr_score *s);
 
 /* ---- the boxes figure --------------------------------------------------------------- */
 
@@ -167,34 +173,6 @@ int nn_ocr_draw_boxes(const char *path, struct Pix *gray8, const nn_ocr_page *pa
                       const char *const *labels, int max_side, nn_error *err);
 
 /* ---- the `nntrain ocr` command -------------------------------------------------------- */
-
-typedef struct nn_ocr_options {
-    const char *checkpoint;
-    const char *const *images;
-    int n_images;
-    const char *truth;     /* transcript file, or NULL */
-    const char *boxes;     /* PNG path (a name per image when there are several), or NULL */
-    const char *data;      /* data set override, or NULL */
-    int word_rule;         /* 1 by default */
-} nn_ocr_options;
-
-/* Read every image and print its text to out ([name] headers and '#'
- * comment lines with counts and scores, the transcript format). Errors
- * stop at the first image that fails, naming it. */
-int nn_ocr_main(const nn_ocr_options *o, FILE *out, nn_error *err);
-
-/* ---- data set preparation (`nntrain prep`) -------------------------------------------- */
-
-/* Build an .h5 data set file from the sources a prep config names (see
- * docs/ocr.md for the keys), printing a summary to out. Config errors are
- * "file:line: message" with NN_E_CONFIG. */
-int nn_prep_main(const char *config_path, const char *const *overrides, int n_overrides,
-                 FILE *out, nn_error *err);
-
-/* The prep config's key reference as Markdown, generated from the key table
- * that drives the parser (`nntrain prep --help-config`; docs/ocr.md quotes it
- * and a test checks that it does). Static storage. */
-const char *nn_prep_reference(void);
 
 /* Internal to the ocr module but shared with its tests: capture Leptonica's
  * messages (it would print them) so errors can quote them. */

@@ -1,4 +1,4 @@
-#include "nn/blas.h"
+#include "nn/core.h"
 
 #include <assert.h>
 #include <blis.h>
@@ -25,9 +25,8 @@ static void gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c, rntm_t *
         scale_c(beta, c);
         return;
     }
-    bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, c.rows, c.cols, a.cols,
-                 &alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
-                 &beta, c.data, c.rs, c.cs, NULL, rntm);
+    bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, c.rows, c.cols, a.cols, &alpha, a.data, a.rs,
+                 a.cs, b.data, b.rs, b.cs, &beta, c.data, c.rs, c.cs, NULL, rntm);
 }
 
 void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)

@@ -1,4 +1,4 @@
-#include "nn/blas64.h"
+#include "nn/core.h"
 
 #include <blis.h>
 

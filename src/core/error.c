@@ -5,15 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-int nn_fail(nn_error *err, int code, const char *fmt, ...)
+int nn_vfail(nn_error *err, int code, const char *fmt, va_list ap)
 {
     if (err) {
-        va_list ap;
-        va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
         err->code = code;
     }
+    return code;
+}
+
+int nn_fail(nn_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    nn_vfail(err, code, fmt, ap);
+    va_end(ap);
     return code;
 }
 

@@ -1,4 +1,4 @@
-#include "nn/rng.h"
+#include "nn/core.h"
 
 static uint64_t mix64(uint64_t z)
 {

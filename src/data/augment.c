@@ -3,8 +3,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "data_internal.h"
-#include "nn/rng.h"
+#include "data/data_internal.h"
+#include "nn/core.h"
 
 /* The affine map from an output pixel back to where it samples the input:
  * src = A (dst - centre - t) + centre, A = rotation(-angle) / scale. */
@@ -34,8 +34,7 @@ static affine draw(const nn_augment *a, uint64_t key, size_t id)
 static inline int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 /* out [h, w] = in [h, w] sampled through m, bilinear, clamped to the edge. */
-static void warp_plane(float *restrict out, const float *restrict in, int h, int w,
-                       const affine *m)
+static void warp_plane(float *restrict out, const float *restrict in, int h, int w, const affine *m)
 {
     const float cy = 0.5f * (float)(h - 1), cx = 0.5f * (float)(w - 1);
     for (int r = 0; r < h; ++r) {

@@ -10,7 +10,7 @@
 /* Caps on what a file may announce. Anything beyond them is a corrupt or
  * hostile header, not a data set, and is refused before memory is sized. */
 #define NN_DATA_MAX_SAMPLES (1ull << 31)
-#define NN_DATA_MAX_SIDE 4096
+#define NN_DATA_MAX_SIDE    4096
 #define NN_DATA_MAX_CLASSES 65536
 
 /* *out = a * b; returns 0 when the product does not fit in size_t. */

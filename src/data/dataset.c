@@ -1,5 +1,5 @@
 /* The dataset type's life cycle: allocation, class names, free. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +20,10 @@ int nn_data_alloc_samples(nn_dataset *d, int as_bytes, nn_error *err)
 {
     size_t values, bytes; /* bytes: the float32 size, so gathering can never overflow */
     if (!nn_data_mul(d->n, d->dim, &values) || !nn_data_mul(values, sizeof(float), &bytes))
-        return nn_fail(err, NN_E_NOMEM, "%zu samples of %zu values do not fit in memory",
-                       d->n, d->dim);
+        return nn_fail(err, NN_E_NOMEM, "%zu samples of %zu values do not fit in memory", d->n,
+                       d->dim);
     if (as_bytes)
-        d->u8 = nn_malloc(values, err);     /* [n, dim] */
+        d->u8 = nn_malloc(values, err); /* [n, dim] */
     else
         d->f32 = nn_alloc_floats(values, err); /* [n, dim], 64-byte aligned */
     d->labels = (d->u8 || d->f32) ? nn_malloc(d->n * sizeof(int32_t), err) : NULL; /* [n] */
@@ -47,21 +47,19 @@ int nn_data_number_classes(nn_dataset *d, nn_error *err)
     return NN_OK;
 }
 
-int nn_dataset_set_class_names(nn_dataset *d, const char *const *names, int count,
-                               nn_error *err)
+int nn_dataset_set_class_names(nn_dataset *d, const char *const *names, int count, nn_error *err)
 {
     if (count != d->num_classes)
-        return nn_fail(err, NN_E_CONFIG, "%d class names given but the data have %d classes",
-                       count, d->num_classes);
+        return nn_fail(err, NN_E_CONFIG, "%d class names given but the data have %d classes", count,
+                       d->num_classes);
     for (int k = 0; k < count; k++) {
         size_t len = names[k] ? strlen(names[k]) : 0;
         if (len == 0 || len >= NN_CLASS_NAME_LEN)
-            return nn_fail(err, NN_E_CONFIG,
-                           "class name %d is %s (a name has 1 to %d characters)", k,
-                           len ? "too long" : "empty", NN_CLASS_NAME_LEN - 1);
+            return nn_fail(err, NN_E_CONFIG, "class name %d is %s (a name has 1 to %d characters)",
+                           k, len ? "too long" : "empty", NN_CLASS_NAME_LEN - 1);
     }
     /* Build the new table first so d is unchanged when allocation fails. */
-    char (*fresh)[NN_CLASS_NAME_LEN] = nn_calloc((unsigned long long)count, NN_CLASS_NAME_LEN, err);
+    char(*fresh)[NN_CLASS_NAME_LEN] = nn_calloc((unsigned long long)count, NN_CLASS_NAME_LEN, err);
     if (!fresh)
         return err ? err->code : NN_E_NOMEM;
     for (int k = 0; k < count; k++)

@@ -1,5 +1,5 @@
 /* Batch assembly: the hot path that turns stored samples into float32. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <assert.h>
 #include <string.h>
@@ -7,8 +7,8 @@
 /* x[j] = scale * src[j] + shift, a straight loop the compiler vectorises.
  * With scale = 1/255 and shift = 0 this is exactly src * (1/255.0f);
  * with -1/255 and 1 it is exactly 1 - src/255 (negation is exact). */
-static void bytes_to_floats(float *restrict x, const uint8_t *restrict src, size_t n,
-                            float scale, float shift)
+static void bytes_to_floats(float *restrict x, const uint8_t *restrict src, size_t n, float scale,
+                            float shift)
 {
     for (size_t j = 0; j < n; j++)
         x[j] = (float)src[j] * scale + shift;
@@ -20,8 +20,8 @@ static void floats_inverted(float *restrict x, const float *restrict src, size_t
         x[j] = 1.0f - src[j];
 }
 
-void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count, int invert,
-                       float *x, int32_t *y)
+void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count, int invert, float *x,
+                       int32_t *y)
 {
     const size_t dim = d->dim;
     const float scale = invert ? -1.0f / 255.0f : 1.0f / 255.0f;

@@ -2,7 +2,7 @@
  * docs/dataset-format.md). Every size is checked before memory is sized
  * from it: a forged or damaged header ends in a message, not a giant
  * allocation or a crash. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <hdf5.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 
 const char *nn_h5data_split_name(int i)
 {
-    static const char *const names[NN_H5DATA_SPLITS] = {"train", "valid", "test"};
+    static const char *const names[NN_H5DATA_SPLITS] = { "train", "valid", "test" };
     return i >= 0 && i < NN_H5DATA_SPLITS ? names[i] : "?";
 }
 
@@ -48,8 +48,8 @@ static int open_dataset(hid_t fid, const char *file, const char *name, hid_t *ds
     int r = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
     int rc = NN_OK;
     if (r < 1 || r > 4 || H5Sget_simple_extent_dims(space, dims, NULL) < 0)
-        rc = nn_fail(err, NN_E_FORMAT, "%s: /%s has %d dimensions (expected 1 to 4)", file, name,
-                     r);
+        rc =
+            nn_fail(err, NN_E_FORMAT, "%s: /%s has %d dimensions (expected 1 to 4)", file, name, r);
     *rank = r;
     nn_h5_close(&space);
     if (rc)
@@ -77,7 +77,7 @@ static int check_int_type(hid_t dset, const char *file, const char *name, size_t
 static hsize_t chunks_expected(hid_t dset)
 {
     hid_t dcpl = H5Dget_create_plist(dset), space = H5Dget_space(dset);
-    hsize_t dims[4] = {0}, chunk[4] = {0}, n = 0;
+    hsize_t dims[4] = { 0 }, chunk[4] = { 0 }, n = 0;
     if (dcpl >= 0 && space >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED) {
         int rank = H5Sget_simple_extent_ndims(space);
         if (rank >= 1 && rank <= 4 && H5Pget_chunk(dcpl, rank, chunk) == rank &&
@@ -106,12 +106,13 @@ static int check_storage(hid_t dset, const char *file, const char *name, size_t 
         nn_h5_close(&space);
     } else {
         H5D_space_status_t status;
-        complete = H5Dget_space_status(dset, &status) >= 0 &&
-                   status == H5D_SPACE_STATUS_ALLOCATED;
+        complete = H5Dget_space_status(dset, &status) >= 0 && status == H5D_SPACE_STATUS_ALLOCATED;
     }
     if (!complete || stored == 0 || bytes / MAX_DEFLATE_RATIO > stored)
-        return nn_fail(err, NN_E_FORMAT, "%s: /%s claims %zu bytes but stores %llu (damaged or "
-                       "incomplete file)", file, name, bytes, (unsigned long long)stored);
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: /%s claims %zu bytes but stores %llu (damaged or "
+                       "incomplete file)",
+                       file, name, bytes, (unsigned long long)stored);
     return NN_OK;
 }
 
@@ -119,7 +120,7 @@ static int check_storage(hid_t dset, const char *file, const char *name, size_t 
 static int read_classes(hid_t fid, const char *file, nn_dataset *out, nn_error *err)
 {
     hid_t dset, str = -1, space = -1;
-    hsize_t dims[4] = {0};
+    hsize_t dims[4] = { 0 };
     int rank = 0;
     int rc = open_dataset(fid, file, "classes", &dset, &rank, dims, err);
     if (rc)
@@ -133,16 +134,17 @@ static int read_classes(hid_t fid, const char *file, nn_dataset *out, nn_error *
     nn_h5_close(&t);
     if (!is_fstr || width < 1 || width > 4096 || rank != 1 || dims[0] < 1 ||
         dims[0] > NN_DATA_MAX_CLASSES)
-        rc = nn_fail(err, NN_E_FORMAT, "%s: /classes must be 1 to %d fixed-length strings",
-                     file, NN_DATA_MAX_CLASSES);
+        rc = nn_fail(err, NN_E_FORMAT, "%s: /classes must be 1 to %d fixed-length strings", file,
+                     NN_DATA_MAX_CLASSES);
     char *packed = rc ? NULL : nn_calloc(dims[0], width + 1, err);
     char *names[NN_DATA_MAX_CLASSES];
     if (!rc && !packed)
         rc = NN_E_NOMEM;
     if (!rc) {
         str = H5Tcopy(H5T_C_S1);
-        if (str < 0 || H5Tset_size(str, width + 1) < 0 || H5Tset_strpad(str, H5T_STR_NULLTERM) < 0 ||
-            H5Tset_cset(str, cset) < 0 || H5Dread(dset, str, H5S_ALL, H5S_ALL, H5P_DEFAULT, packed) < 0)
+        if (str < 0 || H5Tset_size(str, width + 1) < 0 ||
+            H5Tset_strpad(str, H5T_STR_NULLTERM) < 0 || H5Tset_cset(str, cset) < 0 ||
+            H5Dread(dset, str, H5S_ALL, H5S_ALL, H5P_DEFAULT, packed) < 0)
             rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read /classes", file);
         for (hsize_t k = 0; !rc && k < dims[0]; k++)
             names[k] = packed + k * (width + 1);
@@ -174,15 +176,19 @@ static int images_shape(hid_t dset, const char *file, const char *name, int rank
     if (rc)
         return rc;
     if (rank != 3 && rank != 4)
-        return nn_fail(err, NN_E_FORMAT, "%s: /%s must be [N, H, W] or [N, C, H, W] (it has %d "
-                       "dimensions)", file, name, rank);
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: /%s must be [N, H, W] or [N, C, H, W] (it has %d "
+                       "dimensions)",
+                       file, name, rank);
     hsize_t c = rank == 4 ? dims[1] : 1, h = dims[rank - 2], w = dims[rank - 1];
     if (dims[0] < 1 || dims[0] > NN_DATA_MAX_SAMPLES || c < 1 || c > 64 || h < 1 ||
         h > NN_DATA_MAX_SIDE || w < 1 || w > NN_DATA_MAX_SIDE) {
         char shape[96];
         nn_h5_format_shape(shape, sizeof shape, rank, dims);
-        return nn_fail(err, NN_E_FORMAT, "%s: /%s has shape %s (N 1 to 2^31, C 1 to 64, sides 1 "
-                       "to %d)", file, name, shape, NN_DATA_MAX_SIDE);
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: /%s has shape %s (N 1 to 2^31, C 1 to 64, sides 1 "
+                       "to %d)",
+                       file, name, shape, NN_DATA_MAX_SIDE);
     }
     out->n = (size_t)dims[0];
     out->c = (int)c;
@@ -193,8 +199,8 @@ static int images_shape(hid_t dset, const char *file, const char *name, int rank
 }
 
 /* Read the images into out->u8 and the labels into out->labels. */
-static int read_samples(hid_t img, hid_t lab, const char *file, const char *split,
-                        nn_dataset *out, nn_error *err)
+static int read_samples(hid_t img, hid_t lab, const char *file, const char *split, nn_dataset *out,
+                        nn_error *err)
 {
     size_t bytes;
     if (!nn_data_mul(out->n, out->dim, &bytes))
@@ -234,7 +240,7 @@ static int read_split(hid_t fid, const char *file, const char *split, int with_s
     snprintf(iname, sizeof iname, "%s/images", split);
     snprintf(lname, sizeof lname, "%s/labels", split);
     hid_t img = -1, lab = -1;
-    hsize_t idims[4] = {0}, ldims[4] = {0};
+    hsize_t idims[4] = { 0 }, ldims[4] = { 0 };
     int irank = 0, lrank = 0;
     int rc = open_dataset(fid, file, iname, &img, &irank, idims, err);
     if (!rc)
@@ -262,9 +268,7 @@ static int load(nn_dataset *out, const char *path, const char *split, int with_s
     nn_h5_quiet q;
     nn_h5_quiet_begin(&q);
     hid_t fid = -1;
-    int rc = nn_h5_open(path, H5F_ACC_RDONLY, &fid, err);
-    if (!rc)
-        rc = nn_h5_check_format(fid, path, NN_H5DATA_FORMAT, NN_H5DATA_VERSION, NULL, err);
+    int rc = nn_h5_open_format(path, NN_H5DATA_FORMAT, NN_H5DATA_VERSION, NULL, &fid, err);
     if (!rc)
         rc = read_classes(fid, path, out, err);
     if (!rc)
@@ -292,12 +296,12 @@ int nn_h5data_read_params(const char *path, const char *const *names, double *va
     nn_h5_quiet q;
     nn_h5_quiet_begin(&q);
     hid_t fid = -1, grp = -1;
-    int rc = nn_h5_open(path, H5F_ACC_RDONLY, &fid, err);
-    if (!rc)
-        rc = nn_h5_check_format(fid, path, NN_H5DATA_FORMAT, NN_H5DATA_VERSION, NULL, err);
+    int rc = nn_h5_open_format(path, NN_H5DATA_FORMAT, NN_H5DATA_VERSION, NULL, &fid, err);
     if (!rc && nn_h5_path_exists(fid, "preprocess") <= 0)
-        rc = nn_fail(err, NN_E_FORMAT, "%s: no /preprocess group (the file does not say how its "
-                     "glyphs were made)", path);
+        rc = nn_fail(err, NN_E_FORMAT,
+                     "%s: no /preprocess group (the file does not say how its "
+                     "glyphs were made)",
+                     path);
     if (!rc && (grp = H5Gopen2(fid, "preprocess", H5P_DEFAULT)) < 0)
         rc = nn_h5_fail(err, NN_E_FORMAT, "%s: /preprocess is not a group", path);
     for (int i = 0; !rc && i < n; i++)

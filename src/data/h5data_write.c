@@ -1,6 +1,6 @@
 /* Writing nntrain's HDF5 data set files (layout in include/nn/dataset.h and
  * docs/dataset-format.md), atomically through nn_h5_save_atomic. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <hdf5.h>
 #include <stdlib.h>
@@ -8,9 +8,9 @@
 
 #include "io/h5util.h"
 
-#define CHUNK_SAMPLES 1024 /* images per chunk: ~1 MiB of 32x32 glyphs */
-#define CHUNK_LABELS 65536 /* labels per chunk: 256 KiB */
-#define DEFLATE_LEVEL 4    /* most of level 9's gain at a fraction of its time */
+#define CHUNK_SAMPLES 1024  /* images per chunk: ~1 MiB of 32x32 glyphs */
+#define CHUNK_LABELS  65536 /* labels per chunk: 256 KiB */
+#define DEFLATE_LEVEL 4     /* most of level 9's gain at a fraction of its time */
 
 enum { PLAIN = 0, DEFLATE = 1 };
 
@@ -23,9 +23,10 @@ static int write_dataset(hid_t fid, const char *file, const char *name, hid_t ft
                          int rank, const hsize_t *dims, hsize_t chunk0, int deflate,
                          const void *buf, nn_error *err)
 {
-    hid_t space = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    int rc = space < 0 || dcpl < 0 ? nn_h5_fail(err, NN_E_IO, "%s: cannot describe /%s", file, name)
-                                   : NN_OK;
+    char path[80];
+    snprintf(path, sizeof path, "/%s", name);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int rc = dcpl < 0 ? nn_h5_fail(err, NN_E_IO, "%s: cannot describe %s", file, path) : NN_OK;
     if (!rc && chunk0 > 0) {
         hsize_t chunk[4];
         for (int d = 0; d < rank; d++)
@@ -33,23 +34,19 @@ static int write_dataset(hid_t fid, const char *file, const char *name, hid_t ft
         chunk[0] = chunk0 < dims[0] ? chunk0 : dims[0];
         if (H5Pset_chunk(dcpl, rank, chunk) < 0 ||
             (deflate && H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0) || H5Pset_fletcher32(dcpl) < 0)
-            rc = nn_h5_fail(err, NN_E_IO, "%s: cannot set up chunks for /%s", file, name);
+            rc = nn_h5_fail(err, NN_E_IO, "%s: cannot set up chunks for %s", file, path);
     }
-    hid_t dset = -1;
-    if (!rc && (dset = H5Dcreate2(fid, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create /%s", file, name);
-    if (!rc && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot write /%s", file, name);
-    nn_h5_close(&dset);
+    if (!rc)
+        rc =
+            nn_h5_write_dataset(fid, file, path, ftype, mtype, rank, dims, 0, dcpl, buf, NULL, err);
     nn_h5_close(&dcpl);
-    nn_h5_close(&space);
     return rc;
 }
 
 /* Fixed-length strings, as long as the longest (never variable-length: see
  * nn_h5_fixed_utf8). */
-static int write_strings(hid_t fid, const char *file, const char *name, const char *const *s,
-                         int n, nn_error *err)
+static int write_strings(hid_t fid, const char *file, const char *name, const char *const *s, int n,
+                         nn_error *err)
 {
     size_t width = 1;
     for (int i = 0; i < n; i++)
@@ -60,7 +57,7 @@ static int write_strings(hid_t fid, const char *file, const char *name, const ch
     for (int i = 0; i < n; i++)
         memcpy(packed + (size_t)i * width, s[i], strlen(s[i]));
     hid_t str = nn_h5_fixed_utf8(width);
-    hsize_t dims[1] = {(hsize_t)n};
+    hsize_t dims[1] = { (hsize_t)n };
     int rc = str < 0 ? nn_h5_fail(err, NN_E_IO, "%s: cannot create a string type", file)
                      : write_dataset(fid, file, name, str, str, 1, dims, 0, PLAIN, packed, err);
     nn_h5_close(&str);
@@ -90,13 +87,13 @@ static int write_split(hid_t fid, const char *file, int s, const nn_h5data_conte
     if (g < 0)
         return nn_h5_fail(err, NN_E_IO, "%s: cannot create group /%s", file, split);
     H5Gclose(g);
-    hsize_t idims[4] = {d->n, (hsize_t)d->c, (hsize_t)d->h, (hsize_t)d->w};
+    hsize_t idims[4] = { d->n, (hsize_t)d->c, (hsize_t)d->h, (hsize_t)d->w };
     if (d->c == 1) /* [N, H, W]: what h5py and MATLAB users expect of grey glyphs */
         idims[1] = (hsize_t)d->h, idims[2] = (hsize_t)d->w;
     snprintf(name, sizeof name, "%s/images", split);
     int rc = write_dataset(fid, file, name, H5T_STD_U8LE, H5T_NATIVE_UINT8, d->c == 1 ? 3 : 4,
                            idims, CHUNK_SAMPLES, DEFLATE, d->u8, err);
-    hsize_t n[1] = {d->n};
+    hsize_t n[1] = { d->n };
     snprintf(name, sizeof name, "%s/labels", split);
     if (!rc)
         rc = write_dataset(fid, file, name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, n, CHUNK_LABELS,
@@ -122,11 +119,7 @@ static int write_params(hid_t fid, const char *file, const nn_h5data_contents *c
 static int fill(hid_t fid, const char *path, void *ctx, nn_error *err)
 {
     const nn_h5data_contents *c = ctx;
-    int version = NN_H5DATA_VERSION;
-    int rc = nn_h5_attr_write_str(fid, path, "/", "format", NN_H5DATA_FORMAT, err);
-    if (!rc)
-        rc = nn_h5_attr_write(fid, path, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, 1,
-                              1, &version, err);
+    int rc = nn_h5_write_format(fid, path, NN_H5DATA_FORMAT, NN_H5DATA_VERSION, err);
     if (!rc)
         rc = nn_h5_attr_write_str(fid, path, "/", "nntrain_version", NN_VERSION, err);
     if (!rc)
@@ -157,14 +150,17 @@ static int check_contents(const char *path, const nn_h5data_contents *c, nn_erro
             continue;
         if (!d->u8 || !d->labels || !d->class_names || d->c != t->c || d->h != t->h ||
             d->w != t->w || d->num_classes != t->num_classes)
-            return nn_fail(err, NN_E_STATE, "%s: the %s split does not match the training split "
-                           "(shape, classes, or pixels not stored as bytes)", path,
-                           nn_h5data_split_name(s));
+            return nn_fail(err, NN_E_STATE,
+                           "%s: the %s split does not match the training split "
+                           "(shape, classes, or pixels not stored as bytes)",
+                           path, nn_h5data_split_name(s));
         for (size_t i = 0; i < d->n; i++)
             if (d->labels[i] < 0 || d->labels[i] >= d->num_classes ||
                 (c->source[s] && (c->source[s][i] < 0 || c->source[s][i] >= c->n_sources)))
-                return nn_fail(err, NN_E_STATE, "%s: %s sample %zu has label %d or source out of "
-                               "range", path, nn_h5data_split_name(s), i, (int)d->labels[i]);
+                return nn_fail(err, NN_E_STATE,
+                               "%s: %s sample %zu has label %d or source out of "
+                               "range",
+                               path, nn_h5data_split_name(s), i, (int)d->labels[i]);
     }
     return NN_OK;
 }
@@ -178,9 +174,5 @@ int nn_h5data_save(const char *path, const nn_h5data_contents *c, nn_error *err)
     for (int s = 0; s < NN_H5DATA_SPLITS; s++)
         if (c->split[s])
             hint += c->split[s]->n * (c->split[s]->dim / 2 + 8); /* compressed glyphs */
-    nn_h5_quiet q;
-    nn_h5_quiet_begin(&q);
-    rc = nn_h5_save_atomic(path, hint, fill, (void *)c, err);
-    nn_h5_quiet_end(&q);
-    return rc;
+    return nn_h5_save_atomic(path, hint, fill, (void *)c, err);
 }

@@ -6,7 +6,7 @@
  * of dimensions), NN big-endian uint32 sizes, then the elements. The file must
  * hold exactly that many bytes: fewer is a truncated download, more means the
  * header does not describe the file. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@
 #define IDX_IMAGES 0x00000803u /* uint8 [N, H, W] */
 #define IDX_LABELS 0x00000801u /* uint8 [N] */
 
-#define GZ_CHUNK (1u << 30)    /* gzread counts are unsigned int */
+#define GZ_CHUNK     (1u << 30) /* gzread counts are unsigned int */
 #define FIRST_BUFFER (1u << 24) /* body buffer start size; grows by doubling */
 
 static uint32_t be32(const uint8_t *p)
@@ -34,8 +34,10 @@ static const char *idx_kind(uint32_t magic, char *buf, size_t len)
         return "an IDX label file";
     if ((magic >> 16) != 0)
         return "not an IDX file";
-    snprintf(buf, len, "an IDX file of element type 0x%02x with %u dimensions; "
-             "only uint8 (0x08) images and labels are read", (magic >> 8) & 0xffu, magic & 0xffu);
+    snprintf(buf, len,
+             "an IDX file of element type 0x%02x with %u dimensions; "
+             "only uint8 (0x08) images and labels are read",
+             (magic >> 8) & 0xffu, magic & 0xffu);
     return buf;
 }
 
@@ -139,8 +141,8 @@ static int grow(uint8_t **buf, size_t *cap, size_t want, nn_error *err)
  * instead of being sized from the header, so a header announcing terabytes
  * ends in a "truncated" message, not a giant allocation. shape and what
  * describe the expected content for that message. */
-static int read_body(gzFile f, const char *path, size_t want, const char *shape,
-                     const char *what, uint8_t **out, nn_error *err)
+static int read_body(gzFile f, const char *path, size_t want, const char *shape, const char *what,
+                     uint8_t **out, nn_error *err)
 {
     size_t cap = want < FIRST_BUFFER ? want : FIRST_BUFFER, have = 0;
     uint8_t *buf = nn_malloc(cap, err);
@@ -159,8 +161,8 @@ static int read_body(gzFile f, const char *path, size_t want, const char *shape,
     }
     if (!rc && have < want)
         rc = nn_fail(err, NN_E_FORMAT,
-                     "%s: truncated: header says %s but the file holds %zu bytes of %s%s",
-                     path, shape, have, what, gz_short_note(f));
+                     "%s: truncated: header says %s but the file holds %zu bytes of %s%s", path,
+                     shape, have, what, gz_short_note(f));
     if (rc) {
         free(buf);
         return rc;
@@ -182,8 +184,8 @@ static int check_end(gzFile f, const char *path, const char *content, nn_error *
         return gz_fail(f, path, err);
     if (extra)
         return nn_fail(err, NN_E_FORMAT,
-                       "%s: %llu bytes of trailing data after the %s the header announces",
-                       path, extra, content);
+                       "%s: %llu bytes of trailing data after the %s the header announces", path,
+                       extra, content);
     return NN_OK;
 }
 
@@ -236,8 +238,7 @@ static int set_labels(nn_dataset *d, const uint8_t *labels, nn_error *err)
     return nn_data_number_classes(d, err);
 }
 
-int nn_idx_load(nn_dataset *out, const char *images_path, const char *labels_path,
-                nn_error *err)
+int nn_idx_load(nn_dataset *out, const char *images_path, const char *labels_path, nn_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!images_path || !*images_path)
@@ -245,14 +246,14 @@ int nn_idx_load(nn_dataset *out, const char *images_path, const char *labels_pat
     if (!labels_path || !*labels_path)
         return nn_fail(err, NN_E_CONFIG, "%s: an IDX images file needs its labels file",
                        images_path);
-    uint32_t idims[3] = {0}, ldims[1] = {0};
+    uint32_t idims[3] = { 0 }, ldims[1] = { 0 };
     uint8_t *labels = NULL; /* [n] */
     int rc = idx_read(images_path, IDX_IMAGES, 3, idims, &out->u8, err);
     if (!rc)
         rc = idx_read(labels_path, IDX_LABELS, 1, ldims, &labels, err);
     if (!rc && ldims[0] != idims[0])
-        rc = nn_fail(err, NN_E_FORMAT, "%s: labels count %u != images count %u in %s",
-                     labels_path, ldims[0], idims[0], images_path);
+        rc = nn_fail(err, NN_E_FORMAT, "%s: labels count %u != images count %u in %s", labels_path,
+                     ldims[0], idims[0], images_path);
     if (!rc) {
         out->n = idims[0];
         out->c = 1;

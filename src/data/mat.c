@@ -1,8 +1,8 @@
-/* The homework's MATLAB files, read with matio: "<split>_data" [N, D] with
+/* The NIST36/NIST26 MATLAB files, read with matio: "<split>_data" [N, D] with
  * each row a column-major side x side glyph (D = side^2), and
  * "<split>_labels" [N, K] one-hot. MATLAB stores matrices column-major, so
  * element (i, j) of an N x D variable is data[i + j * N]. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <float.h>
 #include <math.h>
@@ -12,7 +12,7 @@
 #include <matio.h>
 
 #define NAME_MAX_LEN 128 /* MATLAB names have at most 63 characters */
-#define LIST_LEN 256     /* variable list quoted in messages */
+#define LIST_LEN     256 /* variable list quoted in messages */
 
 /* matio reports problems only through its log (a cut-short variable is a
  * mere warning, and its data are then partly garbage), so every warning or
@@ -23,8 +23,8 @@ static _Thread_local int matio_complaints;
 
 static void matio_log(int level, char *message)
 {
-    if (!(level & ((MATIO_LOG_LEVEL_ERROR) | (MATIO_LOG_LEVEL_CRITICAL) |
-                   (MATIO_LOG_LEVEL_WARNING))))
+    if (!(level &
+          ((MATIO_LOG_LEVEL_ERROR) | (MATIO_LOG_LEVEL_CRITICAL) | (MATIO_LOG_LEVEL_WARNING))))
         return;
     if (matio_complaints++ == 0)
         snprintf(matio_msg, sizeof matio_msg, "%s", message ? message : "(no message)");
@@ -80,7 +80,8 @@ static int find_vars(mat_t *mat, const char *path, char *data, char *labels, nn_
     if (n_data != 1)
         return nn_fail(err, NN_E_FORMAT,
                        "%s: %d variables named <split>_data (expected exactly one); "
-                       "variables: %s", path, n_data, list[0] ? list : "none");
+                       "variables: %s",
+                       path, n_data, list[0] ? list : "none");
     snprintf(labels, NAME_MAX_LEN, "%.*s_labels", (int)(strlen(data) - 5), data);
     Mat_Rewind(mat);
     while (!has_labels && (v = Mat_VarReadNextInfo(mat)) != NULL) {
@@ -88,24 +89,22 @@ static int find_vars(mat_t *mat, const char *path, char *data, char *labels, nn_
         Mat_VarFree(v);
     }
     if (!has_labels)
-        return nn_fail(err, NN_E_FORMAT, "%s: has %s but no %s; variables: %s", path, data,
-                       labels, list);
+        return nn_fail(err, NN_E_FORMAT, "%s: has %s but no %s; variables: %s", path, data, labels,
+                       list);
     return NN_OK;
 }
 
 static const char *class_name(enum matio_classes c)
 {
-    static const char *const names[] = {
-        "empty", "cell", "struct", "object", "char", "sparse", "double", "single", "int8",
-        "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "function", "opaque"};
+    static const char *const names[] = { "empty",  "cell",     "struct", "object", "char",
+                                         "sparse", "double",   "single", "int8",   "uint8",
+                                         "int16",  "uint16",   "int32",  "uint32", "int64",
+                                         "uint64", "function", "opaque" };
     return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "unknown";
 }
 
 /* A variable's name for messages (matio may leave it unset). */
-static const char *vname(const matvar_t *v)
-{
-    return v->name ? v->name : "(unnamed)";
-}
+static const char *vname(const matvar_t *v) { return v->name ? v->name : "(unnamed)"; }
 
 static int is_real_numeric(const matvar_t *v)
 {
@@ -114,17 +113,20 @@ static int is_real_numeric(const matvar_t *v)
 
 /* v (its header, or the whole variable) must be a real numeric N x M
  * matrix of at most max_values values. */
-static int check_matrix(const matvar_t *v, const char *path, uint64_t max_values,
-                        nn_error *err)
+static int check_matrix(const matvar_t *v, const char *path, uint64_t max_values, nn_error *err)
 {
     size_t elems = 0;
     if (v->rank != 2 || !v->dims || !is_real_numeric(v))
-        return nn_fail(err, NN_E_FORMAT, "%s: %s must be a real numeric matrix (it is a "
-                       "%d-dimensional %s%s array)", path, vname(v), v->rank,
-                       v->isComplex ? "complex " : "", class_name(v->class_type));
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: %s must be a real numeric matrix (it is a "
+                       "%d-dimensional %s%s array)",
+                       path, vname(v), v->rank, v->isComplex ? "complex " : "",
+                       class_name(v->class_type));
     if (!nn_data_mul(v->dims[0], v->dims[1], &elems) || elems > max_values)
-        return nn_fail(err, NN_E_FORMAT, "%s: corrupt: %s claims %zu x %zu values, more than "
-                       "the file can hold", path, vname(v), v->dims[0], v->dims[1]);
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: corrupt: %s claims %zu x %zu values, more than "
+                       "the file can hold",
+                       path, vname(v), v->dims[0], v->dims[1]);
     return NN_OK;
 }
 
@@ -151,8 +153,8 @@ static int read_matrix(mat_t *mat, const char *path, const char *name, uint64_t 
              (!v->data || (size_t)v->data_size != Mat_SizeOfClass(v->class_type) ||
               !nn_data_mul(v->dims[0] * v->dims[1], Mat_SizeOfClass(v->class_type), &bytes) ||
               v->nbytes < bytes))
-        rc = nn_fail(err, NN_E_FORMAT, "%s: %s: %zu x %zu values announced but not delivered",
-                     path, name, v->dims[0], v->dims[1]);
+        rc = nn_fail(err, NN_E_FORMAT, "%s: %s: %zu x %zu values announced but not delivered", path,
+                     name, v->dims[0], v->dims[1]);
     if (rc) {
         Mat_VarFree(v);
         return rc;
@@ -167,15 +169,15 @@ static double elem(const matvar_t *v, size_t i)
     switch (v->class_type) {
     case MAT_C_DOUBLE: return ((const double *)v->data)[i];
     case MAT_C_SINGLE: return ((const float *)v->data)[i];
-    case MAT_C_INT8:   return ((const int8_t *)v->data)[i];
-    case MAT_C_UINT8:  return ((const uint8_t *)v->data)[i];
-    case MAT_C_INT16:  return ((const int16_t *)v->data)[i];
+    case MAT_C_INT8: return ((const int8_t *)v->data)[i];
+    case MAT_C_UINT8: return ((const uint8_t *)v->data)[i];
+    case MAT_C_INT16: return ((const int16_t *)v->data)[i];
     case MAT_C_UINT16: return ((const uint16_t *)v->data)[i];
-    case MAT_C_INT32:  return ((const int32_t *)v->data)[i];
+    case MAT_C_INT32: return ((const int32_t *)v->data)[i];
     case MAT_C_UINT32: return ((const uint32_t *)v->data)[i];
-    case MAT_C_INT64:  return (double)((const int64_t *)v->data)[i];
+    case MAT_C_INT64: return (double)((const int64_t *)v->data)[i];
     case MAT_C_UINT64: return (double)((const uint64_t *)v->data)[i];
-    default:           return 0; /* excluded by is_real_numeric */
+    default: return 0; /* excluded by is_real_numeric */
     }
 }
 
@@ -185,12 +187,13 @@ static int glyph_shape(const matvar_t *x, const char *path, size_t *side, nn_err
     size_t n = x->dims[0], d = x->dims[1];
     size_t s = (size_t)llround(sqrt((double)d));
     if (n == 0 || n > NN_DATA_MAX_SAMPLES)
-        return nn_fail(err, NN_E_FORMAT, "%s: %s has %zu rows (expected 1 to 2^31 samples)",
-                       path, vname(x), n);
+        return nn_fail(err, NN_E_FORMAT, "%s: %s has %zu rows (expected 1 to 2^31 samples)", path,
+                       vname(x), n);
     if (d == 0 || s * s != d || s > NN_DATA_MAX_SIDE)
-        return nn_fail(err, NN_E_FORMAT, "%s: %s rows have %zu values, not a square image of "
-                       "at most %d x %d (e.g. 1024 = 32 x 32)", path, vname(x), d,
-                       NN_DATA_MAX_SIDE, NN_DATA_MAX_SIDE);
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: %s rows have %zu values, not a square image of "
+                       "at most %d x %d (e.g. 1024 = 32 x 32)",
+                       path, vname(x), d, NN_DATA_MAX_SIDE, NN_DATA_MAX_SIDE);
     *side = s;
     return NN_OK;
 }
@@ -203,8 +206,10 @@ static int check_values(const matvar_t *x, const char *path, nn_error *err)
     for (size_t i = 0; i < total; i++) {
         double v = elem(x, i);
         if (!(fabs(v) <= FLT_MAX))
-            return nn_fail(err, NN_E_FORMAT, "%s: %s row %zu (0-based) holds %g, which is not "
-                           "a finite float", path, vname(x), i % n, v);
+            return nn_fail(err, NN_E_FORMAT,
+                           "%s: %s row %zu (0-based) holds %g, which is not "
+                           "a finite float",
+                           path, vname(x), i % n, v);
     }
     return NN_OK;
 }
@@ -224,8 +229,7 @@ static void glyphs_to_row_major(float *dst, const matvar_t *x, size_t side)
 }
 
 /* labels [n] = argmax of each row of the one-hot y [n, k]. */
-static int labels_from_one_hot(int32_t *labels, const matvar_t *y, const char *path,
-                               nn_error *err)
+static int labels_from_one_hot(int32_t *labels, const matvar_t *y, const char *path, nn_error *err)
 {
     size_t n = y->dims[0], k = y->dims[1];
     for (size_t i = 0; i < n; i++) {
@@ -239,8 +243,10 @@ static int labels_from_one_hot(int32_t *labels, const matvar_t *y, const char *p
             }
         }
         if (labels[i] < 0)
-            return nn_fail(err, NN_E_FORMAT, "%s: %s row %zu (0-based) has no positive entry "
-                           "(expected one-hot labels)", path, vname(y), i);
+            return nn_fail(err, NN_E_FORMAT,
+                           "%s: %s row %zu (0-based) has no positive entry "
+                           "(expected one-hot labels)",
+                           path, vname(y), i);
     }
     return NN_OK;
 }
@@ -269,12 +275,16 @@ static int convert(nn_dataset *out, const matvar_t *x, const matvar_t *y, const 
         return nn_fail(err, NN_E_FORMAT, "%s: %s has %zu rows but %s has %zu", path, vname(x),
                        x->dims[0], vname(y), y->dims[0]);
     if (y->dims[1] == 0 || y->dims[1] > NN_DATA_MAX_CLASSES)
-        return nn_fail(err, NN_E_FORMAT, "%s: %s has %zu columns (expected 1 to %d classes)",
-                       path, vname(y), y->dims[1], NN_DATA_MAX_CLASSES);
+        return nn_fail(err, NN_E_FORMAT, "%s: %s has %zu columns (expected 1 to %d classes)", path,
+                       vname(y), y->dims[1], NN_DATA_MAX_CLASSES);
     if ((rc = check_values(x, path, err)))
         return rc;
-    *out = (nn_dataset){.n = x->dims[0], .c = 1, .h = (int)side, .w = (int)side,
-                        .dim = side * side, .num_classes = (int)y->dims[1]};
+    *out = (nn_dataset){ .n = x->dims[0],
+                         .c = 1,
+                         .h = (int)side,
+                         .w = (int)side,
+                         .dim = side * side,
+                         .num_classes = (int)y->dims[1] };
     if ((rc = nn_data_alloc_samples(out, 0, err)))
         return rc;
     glyphs_to_row_major(out->f32, x, side);

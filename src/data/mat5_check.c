@@ -14,7 +14,7 @@
  * proves the file ends exactly where its last element does; inflating each
  * compressed element to its end (into a scratch buffer, discarding the
  * output) makes zlib verify its checksum and length. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,8 +23,8 @@
 #include <sys/types.h>
 #include <zlib.h>
 
-#define MAT5_HEADER 128
-#define MI_MATRIX 14     /* uncompressed variable, padded to 8 bytes */
+#define MAT5_HEADER   128
+#define MI_MATRIX     14 /* uncompressed variable, padded to 8 bytes */
 #define MI_COMPRESSED 15 /* zlib-compressed variable, not padded */
 
 #define HEAD 512 /* bytes of a variable kept for nn_mat5_check_var */
@@ -50,7 +50,7 @@ static int check_compressed(FILE *f, const char *path, int k, uint32_t bytes, in
 {
     enum { CHUNK = 1 << 16 };
     uint8_t *in = nn_malloc(2 * CHUNK, err), *out = in + CHUNK; /* [CHUNK] each */
-    z_stream z = {0};
+    z_stream z = { 0 };
     if (!in)
         return err ? err->code : NN_E_NOMEM;
     if (inflateInit(&z) != Z_OK) {
@@ -83,10 +83,11 @@ static int check_compressed(FILE *f, const char *path, int k, uint32_t bytes, in
             break; /* all input used, stream not finished */
     }
     unsigned long long extra = z.avail_in + left;
-    const char *why = read_failed ? strerror(errno)
+    const char *why = read_failed           ? strerror(errno)
                       : zrc == Z_STREAM_END ? NULL
-                      : z.msg ? z.msg
-                      : zrc == Z_BUF_ERROR ? "the zlib stream ends early" : "zlib error";
+                      : z.msg               ? z.msg
+                      : zrc == Z_BUF_ERROR  ? "the zlib stream ends early"
+                                            : "zlib error";
     inflateEnd(&z);
     free(in);
     if (read_failed)
@@ -95,14 +96,17 @@ static int check_compressed(FILE *f, const char *path, int k, uint32_t bytes, in
         return nn_fail(err, NN_E_FORMAT, "%s: corrupt: compressed variable %d: %s", path, k + 1,
                        why);
     if (extra)
-        return nn_fail(err, NN_E_FORMAT, "%s: corrupt: compressed variable %d has %llu bytes "
-                       "after its zlib stream", path, k + 1, extra);
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: corrupt: compressed variable %d has %llu bytes "
+                       "after its zlib stream",
+                       path, k + 1, extra);
     uint64_t announced = produced >= 8 ? 8 + (uint64_t)nn_data_rd32(head + 4, big_endian) : 0;
     if (produced < 8 || nn_data_rd32(head, big_endian) != MI_MATRIX || produced < announced ||
         produced > announced + 7)
-        return nn_fail(err, NN_E_FORMAT, "%s: corrupt: compressed variable %d inflates to "
-                       "%llu bytes that do not hold one variable", path, k + 1,
-                       (unsigned long long)produced);
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: corrupt: compressed variable %d inflates to "
+                       "%llu bytes that do not hold one variable",
+                       path, k + 1, (unsigned long long)produced);
     *inflated = produced;
     size_t avail = produced < sizeof head ? (size_t)produced : sizeof head;
     return nn_mat5_check_var(head + 8, avail - 8, announced - 8, big_endian, path, k, err);
@@ -123,8 +127,8 @@ static int check_plain(FILE *f, const char *path, int k, uint32_t bytes, int big
 
 /* Walk the tags from byte 128 to the end of a file of size bytes; *content
  * = the bytes of all variables, once inflated. */
-static int walk_elements(FILE *f, const char *path, off_t size, int big_endian,
-                         uint64_t *content, nn_error *err)
+static int walk_elements(FILE *f, const char *path, off_t size, int big_endian, uint64_t *content,
+                         nn_error *err)
 {
     *content = 0;
     off_t at = MAT5_HEADER;
@@ -141,13 +145,14 @@ static int walk_elements(FILE *f, const char *path, off_t size, int big_endian,
         if (type != MI_MATRIX && type != MI_COMPRESSED)
             return nn_fail(err, NN_E_FORMAT,
                            "%s: corrupt: element %d at byte %lld has type %u (expected a "
-                           "variable, type 14 or 15)", path, k + 1, (long long)at, type);
+                           "variable, type 14 or 15)",
+                           path, k + 1, (long long)at, type);
         off_t end = at + 8 + (off_t)bytes;
         if (end > size)
             return nn_fail(err, NN_E_FORMAT,
                            "%s: truncated: variable %d at byte %lld announces %u bytes but "
-                           "only %lld remain", path, k + 1, (long long)at, bytes,
-                           (long long)(size - at - 8));
+                           "only %lld remain",
+                           path, k + 1, (long long)at, bytes, (long long)(size - at - 8));
         uint64_t inflated = bytes;
         int rc = type == MI_COMPRESSED
                      ? check_compressed(f, path, k, bytes, big_endian, &inflated, err)
@@ -170,19 +175,22 @@ static int check_header(const uint8_t *h, size_t got, const char *path, int *big
     if (got == 0)
         return nn_fail(err, NN_E_FORMAT, "%s: empty file (expected a MATLAB .mat file)", path);
     if (got < MAT5_HEADER)
-        return nn_fail(err, NN_E_FORMAT, looks_matlab
-                       ? "%s: truncated: %zu bytes, less than the 128-byte MAT-file header"
-                       : "%s: not a MATLAB .mat file (%zu bytes, less than a MAT-file header)",
+        return nn_fail(err, NN_E_FORMAT,
+                       looks_matlab
+                           ? "%s: truncated: %zu bytes, less than the 128-byte MAT-file header"
+                           : "%s: not a MATLAB .mat file (%zu bytes, less than a MAT-file header)",
                        path, got);
     unsigned version = header_version(h, big_endian);
     if (version == 0x0200)
-        return nn_fail(err, NN_E_FORMAT, "%s: a MAT v7.3 (HDF5) file, which is not read; "
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: a MAT v7.3 (HDF5) file, which is not read; "
                        "re-save it as v7 (MATLAB: save(name, ..., '-v7'); Python: "
-                       "scipy.io.savemat)", path);
+                       "scipy.io.savemat)",
+                       path);
     if (version != 0x0100)
-        return nn_fail(err, NN_E_FORMAT, "%s: not a MATLAB .mat file of version 5 to 7 (%s)",
-                       path, looks_matlab ? "unknown MAT-file version"
-                                          : "no MAT-file header; v4 files are not read");
+        return nn_fail(err, NN_E_FORMAT, "%s: not a MATLAB .mat file of version 5 to 7 (%s)", path,
+                       looks_matlab ? "unknown MAT-file version"
+                                    : "no MAT-file header; v4 files are not read");
     return NN_OK;
 }
 

@@ -1,7 +1,7 @@
 /* Deterministic train/validation split. The permutation comes from a small
  * splitmix64 stream kept here so the data module needs no other module's
  * RNG: the same seed gives the same split on every rank and every machine. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -42,11 +42,15 @@ static void shuffle(size_t *perm, size_t n, uint64_t seed)
 }
 
 /* out = the samples of all whose pick[] equals want, in their original order. */
-static int copy_picked(nn_dataset *out, const nn_dataset *all, const uint8_t *pick,
-                       uint8_t want, size_t count, nn_error *err)
+static int copy_picked(nn_dataset *out, const nn_dataset *all, const uint8_t *pick, uint8_t want,
+                       size_t count, nn_error *err)
 {
-    *out = (nn_dataset){.n = count, .c = all->c, .h = all->h, .w = all->w, .dim = all->dim,
-                        .num_classes = all->num_classes};
+    *out = (nn_dataset){ .n = count,
+                         .c = all->c,
+                         .h = all->h,
+                         .w = all->w,
+                         .dim = all->dim,
+                         .num_classes = all->num_classes };
     if (nn_data_alloc_samples(out, all->u8 != NULL, err))
         return err ? err->code : NN_E_NOMEM;
     if (nn_data_number_classes(out, err)) {
@@ -79,11 +83,10 @@ int nn_dataset_split(nn_dataset *train, nn_dataset *valid, const nn_dataset *all
                        valid_fraction);
     size_t n_valid = (size_t)llround(valid_fraction * (double)all->n);
     if (n_valid == 0 || n_valid >= all->n)
-        return nn_fail(err, NN_E_CONFIG,
-                       "valid_fraction = %g of %zu samples leaves %s set empty", valid_fraction,
-                       all->n, n_valid == 0 ? "the validation" : "the training");
-    size_t *perm = nn_malloc(all->n * sizeof *perm, err);  /* [n] */
-    uint8_t *pick = nn_calloc(all->n, 1, err);             /* [n], 1 = validation */
+        return nn_fail(err, NN_E_CONFIG, "valid_fraction = %g of %zu samples leaves %s set empty",
+                       valid_fraction, all->n, n_valid == 0 ? "the validation" : "the training");
+    size_t *perm = nn_malloc(all->n * sizeof *perm, err); /* [n] */
+    uint8_t *pick = nn_calloc(all->n, 1, err);            /* [n], 1 = validation */
     int rc = (perm && pick) ? NN_OK : (err ? err->code : NN_E_NOMEM);
     if (!rc) {
         /* The first n_valid entries of the permutation go to validation; both

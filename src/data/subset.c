@@ -10,12 +10,12 @@
  * in a permutation of all n drawn from the seed. Everything is drawn from
  * (seed, sample index, class), never from the rank: every rank keeps the same
  * subset whatever the number of ranks. */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/rng.h"
+#include "nn/core.h"
 
 typedef struct class_rank {
     size_t cls;
@@ -91,10 +91,10 @@ int nn_dataset_limit(nn_dataset *d, size_t limit, uint64_t seed, nn_error *err)
         return NN_OK;
     const size_t n = d->n;
     const size_t K = d->labels && d->num_classes > 0 ? (size_t)d->num_classes : 1;
-    size_t *count = nn_calloc(K, sizeof *count, err);  /* [K] samples per class */
-    size_t *quota = nn_calloc(K, sizeof *quota, err);  /* [K] samples to keep */
-    size_t *perm = nn_malloc(n * sizeof *perm, err);   /* [n] */
-    uint8_t *keep = nn_calloc(n, 1, err);              /* [n] */
+    size_t *count = nn_calloc(K, sizeof *count, err); /* [K] samples per class */
+    size_t *quota = nn_calloc(K, sizeof *quota, err); /* [K] samples to keep */
+    size_t *perm = nn_malloc(n * sizeof *perm, err);  /* [n] */
+    uint8_t *keep = nn_calloc(n, 1, err);             /* [n] */
     int rc = count && quota && perm && keep ? NN_OK : (err ? err->code : NN_E_NOMEM);
     if (!rc) {
         for (size_t i = 0; i < n; ++i)

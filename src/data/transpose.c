@@ -1,6 +1,6 @@
 /* In-place transposition of every image (EMNIST stores its glyphs
  * transposed relative to MNIST). */
-#include "data_internal.h"
+#include "data/data_internal.h"
 
 #include <string.h>
 
@@ -31,7 +31,7 @@ static void transpose_rect(unsigned char *img, size_t es, size_t h, size_t w)
     size_t m = h * w - 1;
     for (size_t start = 1; start < m; start++) {
         size_t k = (start * w) % m;
-        while (k > start)              /* not yet known to be the cycle's smallest */
+        while (k > start) /* not yet known to be the cycle's smallest */
             k = (k * w) % m;
         if (k < start)
             continue;

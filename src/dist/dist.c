@@ -96,3 +96,18 @@ int nn_dist_bcast_string(char **text, int root)
 void nn_dist_abort(int status) { MPI_Abort(MPI_COMM_WORLD, status); }
 
 double nn_dist_wtime(void) { return MPI_Wtime(); }
+
+int nn_dist_vote(int code, nn_error *err)
+{
+    int worst = nn_dist_max_int(code);
+    if (!worst)
+        return NN_OK;
+    /* Most errors hit every rank alike (the same file, the same config):
+     * then rank 0 alone reports it. A rank whose error rank 0 did not share
+     * keeps its message, which main prints with the rank's number. */
+    int root_code = code;
+    nn_dist_bcast(&root_code, sizeof root_code, 0);
+    if (!code || (root_code && nn_dist_rank() != 0))
+        nn_fail(err, code ? code : worst, "%s", "");
+    return worst;
+}

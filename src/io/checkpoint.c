@@ -30,13 +30,15 @@ static int tensor_path(const char *file, const nn_named_tensor *t, char *full, s
 {
     const char *name = t->name;
     if (memchr(name, '\0', NN_TENSOR_NAME_LEN) == NULL)
-        return nn_fail(err, NN_E_STATE, "%s: tensor name '%.40s...' is not terminated within "
-                       "%d characters", file, name, NN_TENSOR_NAME_LEN);
+        return nn_fail(err, NN_E_STATE,
+                       "%s: tensor name '%.40s...' is not terminated within "
+                       "%d characters",
+                       file, name, NN_TENSOR_NAME_LEN);
     const char *p = name[0] == '/' ? name + 1 : name;
     const char *why = NULL;
     if (*p == '\0')
         why = "it is empty";
-    for (const char *c = p; !why && *c; ) {
+    for (const char *c = p; !why && *c;) {
         const char *end = strchr(c, '/');
         size_t n = end ? (size_t)(end - c) : strlen(c);
         if (n == 0)
@@ -60,8 +62,8 @@ static int check_tensor(const char *file, const nn_named_tensor *t, nn_error *er
     if (rc)
         return rc;
     if (t->rank < 1 || t->rank > NN_TENSOR_MAX_RANK)
-        return nn_fail(err, NN_E_STATE, "%s: tensor %s has rank %d, expected 1..%d", file,
-                       t->name, t->rank, NN_TENSOR_MAX_RANK);
+        return nn_fail(err, NN_E_STATE, "%s: tensor %s has rank %d, expected 1..%d", file, t->name,
+                       t->rank, NN_TENSOR_MAX_RANK);
     for (int i = 0; i < t->rank; i++)
         if (t->dims[i] == 0)
             return nn_fail(err, NN_E_STATE, "%s: tensor %s has a zero dimension", file, t->name);
@@ -94,8 +96,17 @@ static int check_save_args(const char *path, const nn_checkpoint *ck, nn_error *
 
 /* ---- writing -------------------------------------------------------------- */
 
-static int write_root_attrs(hid_t fid, const char *file, const nn_checkpoint *ck,
-                            nn_error *err)
+/* The numeric root attributes (the training cursor), for the writer and
+ * the reader. */
+#define F(member, kind) NN_H5_FIELD(#member, nn_checkpoint, member, kind)
+static const nn_h5_field SCALARS[] = {
+    F(epoch, NN_H5_INT64), F(step, NN_H5_INT64),     F(global_step, NN_H5_INT64),
+    F(seed, NN_H5_UINT64), F(world_size, NN_H5_INT), F(lr, NN_H5_DOUBLE),
+};
+#undef F
+#define N_SCALARS ((int)(sizeof SCALARS / sizeof SCALARS[0]))
+
+static int write_root_attrs(hid_t fid, const char *file, const nn_checkpoint *ck, nn_error *err)
 {
     unsigned maj, min, rel;
     char h5ver[64];
@@ -103,33 +114,18 @@ static int write_root_attrs(hid_t fid, const char *file, const nn_checkpoint *ck
         snprintf(h5ver, sizeof h5ver, "unknown");
     else
         snprintf(h5ver, sizeof h5ver, "%u.%u.%u", maj, min, rel);
-    int version = NN_CKPT_FORMAT_VERSION;
-    int rc;
-#define ATTR(name, ft, mt, ptr)                                                            \
-    do {                                                                                   \
-        if ((rc = nn_h5_attr_write(fid, file, "/", name, ft, mt, 1, 1, ptr, err)))         \
-            return rc;                                                                     \
-    } while (0)
-#define SATTR(name, value)                                                                 \
-    do {                                                                                   \
-        if ((rc = nn_h5_attr_write_str(fid, file, "/", name, value, err)))                 \
-            return rc;                                                                     \
-    } while (0)
-    SATTR("format", NN_CKPT_FORMAT);
-    ATTR("format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version);
-    SATTR("nntrain_version", NN_VERSION);
-    SATTR("hdf5_version", h5ver);
-    ATTR("epoch", H5T_STD_I64LE, H5T_NATIVE_INT64, &ck->epoch);
-    ATTR("step", H5T_STD_I64LE, H5T_NATIVE_INT64, &ck->step);
-    ATTR("global_step", H5T_STD_I64LE, H5T_NATIVE_INT64, &ck->global_step);
-    ATTR("seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &ck->seed);
-    ATTR("world_size", H5T_STD_I32LE, H5T_NATIVE_INT, &ck->world_size);
-    ATTR("lr", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &ck->lr);
-    SATTR("config", ck->config_text);
-    SATTR("config_path", ck->config_path);
-#undef ATTR
-#undef SATTR
-    return NN_OK;
+    int rc = nn_h5_write_format(fid, file, NN_CKPT_FORMAT, NN_CKPT_FORMAT_VERSION, err);
+    if (rc == NN_OK)
+        rc = nn_h5_attr_write_str(fid, file, "/", "nntrain_version", NN_VERSION, err);
+    if (rc == NN_OK)
+        rc = nn_h5_attr_write_str(fid, file, "/", "hdf5_version", h5ver, err);
+    if (rc == NN_OK)
+        rc = nn_h5_fields_write(fid, file, "/", SCALARS, N_SCALARS, ck, err);
+    if (rc == NN_OK)
+        rc = nn_h5_attr_write_str(fid, file, "/", "config", ck->config_text, err);
+    if (rc == NN_OK)
+        rc = nn_h5_attr_write_str(fid, file, "/", "config_path", ck->config_path, err);
+    return rc;
 }
 
 /* One float32 dataset (chunked, a Fletcher32 checksum per chunk, never
@@ -147,31 +143,16 @@ static int write_tensor(hid_t fid, const char *file, const nn_named_tensor *t, n
         dims[i] = (hsize_t)t->dims[i];
         shape[i] = (int64_t)t->dims[i];
     }
-    hid_t space = H5Screate_simple(t->rank, dims, NULL), dset = -1, dcpl = -1;
-    if (space < 0) {
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create the dataspace of %s", file, full);
-        goto out;
-    }
-    dcpl = nn_h5_checked_dcpl(file, full, t->rank, dims, sizeof(float), err);
-    if (dcpl < 0) {
-        rc = err ? err->code : NN_E_IO;
-        goto out;
-    }
-    dset = H5Dcreate2(fid, full, H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (dset < 0) {
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create dataset %s", file, full);
-        goto out;
-    }
-    if (H5Dwrite(dset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->data) < 0) {
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot write dataset %s", file, full);
-        goto out;
-    }
-    rc = nn_h5_attr_write(dset, file, full, "shape", H5T_STD_I64LE, H5T_NATIVE_INT64,
-                          (hsize_t)t->rank, 0, shape, err);
-out:
+    hid_t dcpl = nn_h5_checked_dcpl(file, full, t->rank, dims, sizeof(float), err), dset = -1;
+    if (dcpl < 0)
+        return err ? err->code : NN_E_IO;
+    rc = nn_h5_write_dataset(fid, file, full, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, t->rank, dims, 0,
+                             dcpl, t->data, &dset, err);
+    if (rc == NN_OK)
+        rc = nn_h5_attr_write(dset, file, full, "shape", H5T_STD_I64LE, H5T_NATIVE_INT64,
+                              (hsize_t)t->rank, 0, shape, err);
     nn_h5_close(&dset);
     nn_h5_close(&dcpl);
-    nn_h5_close(&space);
     return rc;
 }
 
@@ -327,8 +308,7 @@ static int read_tensor(hid_t fid, const char *file, nn_named_tensor *t, nn_error
     }
     hsize_t have[H5S_MAX_RANK], want[NN_TENSOR_MAX_RANK];
     int rank = H5Sget_simple_extent_ndims(space);
-    if (rank < 0 || rank > H5S_MAX_RANK ||
-        H5Sget_simple_extent_dims(space, have, NULL) < 0) {
+    if (rank < 0 || rank > H5S_MAX_RANK || H5Sget_simple_extent_dims(space, have, NULL) < 0) {
         rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read the shape of %s", file, full);
         goto out;
     }
@@ -341,8 +321,8 @@ static int read_tensor(hid_t fid, const char *file, nn_named_tensor *t, nn_error
         char hs[128], ws[128];
         nn_h5_format_shape(hs, sizeof hs, rank, have);
         nn_h5_format_shape(ws, sizeof ws, t->rank, want);
-        rc = nn_fail(err, NN_E_FORMAT, "%s: dataset %s has shape %s, expected %s", file, full,
-                     hs, ws);
+        rc = nn_fail(err, NN_E_FORMAT, "%s: dataset %s has shape %s, expected %s", file, full, hs,
+                     ws);
         goto out;
     }
     if (H5Tget_class(type) != H5T_FLOAT) {
@@ -362,20 +342,7 @@ out:
 
 static int read_scalars(hid_t fid, const char *file, nn_checkpoint *ck, nn_error *err)
 {
-    int rc;
-#define READ(name, cls, mt, ptr)                                                           \
-    do {                                                                                   \
-        if ((rc = nn_h5_attr_read_scalar(fid, file, "/", name, cls, mt, ptr, err)))        \
-            return rc;                                                                     \
-    } while (0)
-    READ("epoch", H5T_INTEGER, H5T_NATIVE_INT64, &ck->epoch);
-    READ("step", H5T_INTEGER, H5T_NATIVE_INT64, &ck->step);
-    READ("global_step", H5T_INTEGER, H5T_NATIVE_INT64, &ck->global_step);
-    READ("seed", H5T_INTEGER, H5T_NATIVE_UINT64, &ck->seed);
-    READ("world_size", H5T_INTEGER, H5T_NATIVE_INT, &ck->world_size);
-    READ("lr", H5T_FLOAT, H5T_NATIVE_DOUBLE, &ck->lr);
-#undef READ
-    return NN_OK;
+    return nn_h5_fields_read(fid, file, "/", SCALARS, N_SCALARS, ck, err);
 }
 
 /* Open a checkpoint read-only and check its format attributes; *version
@@ -384,12 +351,7 @@ static int open_checkpoint(const char *path, hid_t *fid, int *version, nn_error 
 {
     if (!path || !*path)
         return nn_fail(err, NN_E_STATE, "checkpoint load: no file name");
-    int rc = nn_h5_open(path, H5F_ACC_RDONLY, fid, err);
-    if (rc == NN_OK)
-        rc = nn_h5_check_format(*fid, path, NN_CKPT_FORMAT, NN_CKPT_FORMAT_VERSION, version, err);
-    if (rc != NN_OK)
-        nn_h5_close(fid);
-    return rc;
+    return nn_h5_open_format(path, NN_CKPT_FORMAT, NN_CKPT_FORMAT_VERSION, version, fid, err);
 }
 
 /* ---- verifying ------------------------------------------------------------ */
@@ -400,7 +362,7 @@ typedef struct name_list {
     char (*names)[NN_TENSOR_NAME_LEN];
     int n, cap;
     int nomem;
-    const char *odd;      /* why the walk stopped early, or NULL */
+    const char *odd; /* why the walk stopped early, or NULL */
     char odd_name[NN_TENSOR_NAME_LEN];
 } name_list;
 
@@ -453,15 +415,19 @@ static int check_shape_attr(hid_t dset, const char *file, const char *full, int 
     if (n < 0) {
         rc = nn_h5_read_fail(err, NN_E_FORMAT, file, what);
     } else if (n != rank) {
-        rc = nn_fail(err, NN_E_FORMAT, "%s: dataset %s: its shape attribute has %lld values "
-                     "for %d dimensions", file, full, (long long)n, rank);
+        rc = nn_fail(err, NN_E_FORMAT,
+                     "%s: dataset %s: its shape attribute has %lld values "
+                     "for %d dimensions",
+                     file, full, (long long)n, rank);
     } else if (H5Aread(attr, H5T_NATIVE_INT64, shape) < 0) {
         rc = nn_h5_read_fail(err, NN_E_FORMAT, file, what);
     } else {
         for (int i = 0; i < rank && rc == NN_OK; i++)
             if (shape[i] < 0 || (hsize_t)shape[i] != dims[i])
-                rc = nn_fail(err, NN_E_FORMAT, "%s: dataset %s: its shape attribute does not "
-                             "match its dimensions", file, full);
+                rc = nn_fail(err, NN_E_FORMAT,
+                             "%s: dataset %s: its shape attribute does not "
+                             "match its dimensions",
+                             file, full);
     }
     nn_h5_close(&space);
     nn_h5_close(&attr);
@@ -472,7 +438,7 @@ typedef struct verifier {
     const char *file;
     int version;
     hsize_t file_bytes;
-    float *buf;           /* scratch for one tensor */
+    float *buf; /* scratch for one tensor */
     size_t buf_count;
     nn_checkpoint_info *info;
 } verifier;
@@ -511,7 +477,8 @@ static int verify_dataset(verifier *v, hid_t dset, const char *full, nn_error *e
         goto out;
     }
     if (!has && v->version >= NN_CKPT_CHECKSUM_VERSION) {
-        rc = nn_fail(err, NN_E_FORMAT, "%s: dataset %s has no checksum (every tensor of a "
+        rc = nn_fail(err, NN_E_FORMAT,
+                     "%s: dataset %s has no checksum (every tensor of a "
                      "format %d checkpoint has one; was the file rewritten by another tool?)",
                      v->file, full, v->version);
         goto out;
@@ -573,9 +540,11 @@ static int verify_root(hid_t fid, const char *file, nn_checkpoint_info *info, nn
     if (rc)
         return rc;
     if (ck.epoch < 0 || ck.step < 0 || ck.global_step < 0 || ck.world_size < 1)
-        return nn_fail(err, NN_E_FORMAT, "%s: impossible cursor (epoch %lld, step %lld, global "
-                       "step %lld, %d ranks): the file is damaged", file, (long long)ck.epoch,
-                       (long long)ck.step, (long long)ck.global_step, ck.world_size);
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: impossible cursor (epoch %lld, step %lld, global "
+                       "step %lld, %d ranks): the file is damaged",
+                       file, (long long)ck.epoch, (long long)ck.step, (long long)ck.global_step,
+                       ck.world_size);
     info->epoch = ck.epoch;
     info->step = ck.step;
     info->global_step = ck.global_step;

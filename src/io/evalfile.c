@@ -1,5 +1,5 @@
-/* Reading and writing eval_<split>.h5 (layout in include/nn/evalfile.h). */
-#include "nn/evalfile.h"
+/* Reading and writing eval_<split>.h5 (layout in include/nn/runfiles.h). */
+#include "nn/runfiles.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -59,32 +59,26 @@ static int write_names(hid_t fid, const char *file, const nn_eval_result *r, nn_
     return rc;
 }
 
+/* The root attributes besides the format, for the writer and the reader. */
+#define F(member, kind) NN_H5_FIELD(#member, nn_eval_result, member, kind)
+static const nn_h5_field ATTRS[] = {
+    F(split, NN_H5_TEXT),      F(checkpoint, NN_H5_TEXT), F(loss, NN_H5_DOUBLE),
+    F(accuracy, NN_H5_DOUBLE), F(count, NN_H5_INT64),
+};
+#undef F
+#define N_ATTRS ((int)(sizeof ATTRS / sizeof ATTRS[0]))
+
 static int fill_eval(hid_t fid, const char *path, void *ctx, nn_error *err)
 {
     const nn_eval_result *r = ctx;
     const int K = r->num_classes;
-    int version = NN_EVAL_FORMAT_VERSION;
-    int rc = nn_h5_attr_write_str(fid, path, "/", "format", NN_EVAL_FORMAT, err);
+    int rc = nn_h5_write_format(fid, path, NN_EVAL_FORMAT, NN_EVAL_FORMAT_VERSION, err);
     if (!rc)
-        rc = nn_h5_attr_write(fid, path, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, 1,
-                              1, &version, err);
-    if (!rc)
-        rc = nn_h5_attr_write_str(fid, path, "/", "split", r->split, err);
-    if (!rc)
-        rc = nn_h5_attr_write_str(fid, path, "/", "checkpoint", r->checkpoint, err);
-    if (!rc)
-        rc = nn_h5_attr_write(fid, path, "/", "loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 1,
-                              &r->loss, err);
-    if (!rc)
-        rc = nn_h5_attr_write(fid, path, "/", "accuracy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
-                              1, &r->accuracy, err);
-    if (!rc)
-        rc = nn_h5_attr_write(fid, path, "/", "count", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, 1,
-                              &r->count, err);
+        rc = nn_h5_fields_write(fid, path, "/", ATTRS, N_ATTRS, r, err);
     hsize_t dims[2] = { (hsize_t)K, (hsize_t)K };
     if (!rc)
         rc = nn_h5_write_array(fid, path, "/confusion", H5T_STD_I64LE, H5T_NATIVE_INT64, 2, dims,
-                           r->confusion, err);
+                               r->confusion, err);
     double *per = rc ? NULL : nn_malloc((size_t)K * sizeof *per, err);
     if (!rc && !per)
         rc = NN_E_NOMEM;
@@ -92,7 +86,7 @@ static int fill_eval(hid_t fid, const char *path, void *ctx, nn_error *err)
         for (int k = 0; k < K; k++)
             per[k] = nn_eval_class_accuracy(r, k);
         rc = nn_h5_write_array(fid, path, "/per_class_accuracy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                           1, dims, per, err);
+                               1, dims, per, err);
     }
     free(per);
     if (!rc)
@@ -102,12 +96,8 @@ static int fill_eval(hid_t fid, const char *path, void *ctx, nn_error *err)
 
 int nn_eval_save(const char *path, const nn_eval_result *r, nn_error *err)
 {
-    nn_h5_quiet q;
-    nn_h5_quiet_begin(&q);
     size_t hint = 8192 + (size_t)r->num_classes * r->num_classes * 8 + r->num_classes * 64;
-    int rc = nn_h5_save_atomic(path, hint, fill_eval, (void *)r, err);
-    nn_h5_quiet_end(&q);
-    return rc;
+    return nn_h5_save_atomic(path, hint, fill_eval, (void *)r, err);
 }
 
 /* ---- reading ---------------------------------------------------------------- */
@@ -122,8 +112,8 @@ static int read_dataset(hid_t fid, const char *file, const char *name, hid_t mty
     if (space < 0 || H5Sget_simple_extent_ndims(space) != rank ||
         H5Sget_simple_extent_dims(space, have, NULL) < 0 || have[0] != want[0] ||
         (rank == 2 && have[1] != want[1]))
-        rc = nn_fail(err, NN_E_FORMAT, "%s: %s is missing or does not have %d classes", file,
-                     name, (int)want[0]);
+        rc = nn_fail(err, NN_E_FORMAT, "%s: %s is missing or does not have %d classes", file, name,
+                     (int)want[0]);
     else if (H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
         char what[300];
         snprintf(what, sizeof what, "dataset %s", name);
@@ -170,42 +160,12 @@ static int read_class_count(hid_t fid, const char *file, int *K, nn_error *err)
     return rc;
 }
 
-static int read_attrs(hid_t fid, const char *path, nn_eval_result *r, nn_error *err)
+static int read_eval(hid_t fid, const char *path, int version, void *ctx, nn_error *err)
 {
-    char *split = NULL, *ckpt = NULL;
-    int rc = nn_h5_attr_read_str(fid, path, "/", "split", &split, err);
-    if (!rc)
-        rc = nn_h5_attr_read_str(fid, path, "/", "checkpoint", &ckpt, err);
-    if (!rc)
-        rc = nn_h5_attr_read_scalar(fid, path, "/", "loss", H5T_FLOAT, H5T_NATIVE_DOUBLE,
-                                    &r->loss, err);
-    if (!rc)
-        rc = nn_h5_attr_read_scalar(fid, path, "/", "accuracy", H5T_FLOAT, H5T_NATIVE_DOUBLE,
-                                    &r->accuracy, err);
-    if (!rc)
-        rc = nn_h5_attr_read_scalar(fid, path, "/", "count", H5T_INTEGER, H5T_NATIVE_INT64,
-                                    &r->count, err);
-    if (!rc) {
-        snprintf(r->split, sizeof r->split, "%s", split);
-        snprintf(r->checkpoint, sizeof r->checkpoint, "%s", ckpt);
-    }
-    free(split);
-    free(ckpt);
-    return rc;
-}
-
-int nn_eval_load(const char *path, nn_eval_result *r, nn_error *err)
-{
-    memset(r, 0, sizeof *r);
-    nn_h5_quiet q;
-    nn_h5_quiet_begin(&q);
-    hid_t fid = -1;
+    nn_eval_result *r = ctx;
+    (void)version;
     int K = 0;
-    int rc = nn_h5_open(path, H5F_ACC_RDONLY, &fid, err);
-    if (!rc)
-        rc = nn_h5_check_format(fid, path, NN_EVAL_FORMAT, NN_EVAL_FORMAT_VERSION, NULL, err);
-    if (!rc)
-        rc = read_class_count(fid, path, &K, err);
+    int rc = read_class_count(fid, path, &K, err);
     if (!rc)
         rc = nn_eval_alloc(r, K, err);
     if (!rc) {
@@ -215,17 +175,24 @@ int nn_eval_load(const char *path, nn_eval_result *r, nn_error *err)
     if (!rc)
         rc = read_names(fid, path, r, err);
     if (!rc)
-        rc = read_attrs(fid, path, r, err);
+        rc = nn_h5_fields_read(fid, path, "/", ATTRS, N_ATTRS, r, err);
     if (rc)
         nn_eval_free(r);
-    nn_h5_close(&fid);
-    nn_h5_quiet_end(&q);
     return rc;
+}
+
+int nn_eval_load(const char *path, nn_eval_result *r, nn_error *err)
+{
+    memset(r, 0, sizeof *r);
+    return nn_h5_load(path, NN_EVAL_FORMAT, NN_EVAL_FORMAT_VERSION, read_eval, r, err);
 }
 
 /* ---- printing ---------------------------------------------------------------- */
 
-typedef struct pair { int64_t n; int t, p; } pair;
+typedef struct pair {
+    int64_t n;
+    int t, p;
+} pair;
 
 static int by_count_desc(const void *a, const void *b)
 {
@@ -240,7 +207,8 @@ void nn_eval_print(const nn_eval_result *r, FILE *f, int top)
             (long long)r->count);
     fprintf(f, "per-class accuracy:");
     for (int k = 0; k < K; k++)
-        fprintf(f, "%s %s %.3f", k % 8 ? "" : "\n ", r->class_names[k], nn_eval_class_accuracy(r, k));
+        fprintf(f, "%s %s %.3f", k % 8 ? "" : "\n ", r->class_names[k],
+                nn_eval_class_accuracy(r, k));
     fprintf(f, "\n");
     pair *pairs = malloc((size_t)K * K * sizeof *pairs);
     if (!pairs)

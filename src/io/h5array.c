@@ -20,14 +20,8 @@ int nn_h5_write_array(hid_t fid, const char *file, const char *name, hid_t ftype
     hid_t dcpl = empty ? H5P_DEFAULT : nn_h5_checked_dcpl(file, name, rank, dims, elem, err);
     if (dcpl < 0)
         return err ? err->code : NN_E_IO;
-    hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t dset = space < 0 ? -1
-                           : H5Dcreate2(fid, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    int rc = NN_OK;
-    if (dset < 0 || H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot write %s", file, name);
-    nn_h5_close(&dset);
-    nn_h5_close(&space);
+    int rc =
+        nn_h5_write_dataset(fid, file, name, ftype, mtype, rank, dims, 0, dcpl, buf, NULL, err);
     if (!empty)
         nn_h5_close(&dcpl);
     return rc;
@@ -55,9 +49,8 @@ static int shape_of(hid_t dset, const char *file, const char *name, int rank, hs
     return rc;
 }
 
-int nn_h5_read_array(hid_t fid, const char *file, const char *name, H5T_class_t want,
-                     hid_t mtype, size_t elem, int rank, hsize_t *dims, void **buf,
-                     nn_error *err)
+int nn_h5_read_array(hid_t fid, const char *file, const char *name, H5T_class_t want, hid_t mtype,
+                     size_t elem, int rank, hsize_t *dims, void **buf, nn_error *err)
 {
     *buf = NULL;
     int e = nn_h5_path_exists(fid, name);

@@ -20,8 +20,7 @@ int nn_h5_write_array(hid_t fid, const char *file, const char *name, hid_t ftype
  * damaged file cannot make it allocate more). NN_E_FORMAT on a missing or
  * mismatched dataset, or a checksum mismatch ("<file>: dataset <name>:
  * checksum mismatch (the file is damaged)"). */
-int nn_h5_read_array(hid_t fid, const char *file, const char *name, H5T_class_t want,
-                     hid_t mtype, size_t elem, int rank, hsize_t *dims, void **buf,
-                     nn_error *err);
+int nn_h5_read_array(hid_t fid, const char *file, const char *name, H5T_class_t want, hid_t mtype,
+                     size_t elem, int rank, hsize_t *dims, void **buf, nn_error *err);
 
 #endif

@@ -20,10 +20,7 @@ void nn_h5_quiet_begin(nn_h5_quiet *q)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-void nn_h5_quiet_end(const nn_h5_quiet *q)
-{
-    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
+void nn_h5_quiet_end(const nn_h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
 
 typedef struct innermost {
     char text[320];
@@ -84,26 +81,39 @@ static int stack_has_checksum_error(void)
     return found;
 }
 
+/* Append tail to err's message, cutting the message short where both do
+ * not fit: the tail says what went wrong. */
+static void append_tail(nn_error *err, const char *tail)
+{
+    size_t n = strlen(err->msg), t = strlen(tail);
+    if (t > sizeof err->msg - 1)
+        t = sizeof err->msg - 1;
+    if (n + t > sizeof err->msg - 1)
+        n = sizeof err->msg - 1 - t;
+    memcpy(err->msg + n, tail, t);
+    err->msg[n + t] = '\0';
+}
+
 int nn_h5_fail(nn_error *err, int code, const char *fmt, ...)
 {
-    innermost in = {.found = 0};
+    innermost in = { .found = 0 };
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost, &in);
     int damaged = stack_has_checksum_error();
     if (!err)
         return code;
-    char head[NN_ERR_MSG_LEN];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(head, sizeof head, fmt, ap);
+    nn_vfail(err, damaged ? NN_E_FORMAT : code, fmt, ap);
     va_end(ap);
-    if (damaged)
-        return nn_fail(err, NN_E_FORMAT, "%.*s: " NN_H5_DAMAGED, (int)(sizeof head - 64), head);
-    if (in.found) {
+    char tail[sizeof in.text + 16] = "";
+    if (damaged) {
+        snprintf(tail, sizeof tail, ": " NN_H5_DAMAGED);
+    } else if (in.found) {
         tidy_detail(in.text, sizeof in.text);
-        return nn_fail(err, code, "%.*s (HDF5: %s)", (int)(sizeof head - sizeof in.text - 16),
-                       head, in.text);
+        snprintf(tail, sizeof tail, " (HDF5: %s)", in.text);
     }
-    return nn_fail(err, code, "%s", head);
+    append_tail(err, tail);
+    return err->code;
 }
 
 int nn_h5_read_fail(nn_error *err, int code, const char *file, const char *what)
@@ -184,12 +194,24 @@ static uint32_t lookup3(const uint8_t *k, size_t length)
         a += k[0] + ((uint32_t)k[1] << 8) + ((uint32_t)k[2] << 16) + ((uint32_t)k[3] << 24);
         b += k[4] + ((uint32_t)k[5] << 8) + ((uint32_t)k[6] << 16) + ((uint32_t)k[7] << 24);
         c += k[8] + ((uint32_t)k[9] << 8) + ((uint32_t)k[10] << 16) + ((uint32_t)k[11] << 24);
-        a -= c; a ^= ROT32(c, 4); c += b;
-        b -= a; b ^= ROT32(a, 6); a += c;
-        c -= b; c ^= ROT32(b, 8); b += a;
-        a -= c; a ^= ROT32(c, 16); c += b;
-        b -= a; b ^= ROT32(a, 19); a += c;
-        c -= b; c ^= ROT32(b, 4); b += a;
+        a -= c;
+        a ^= ROT32(c, 4);
+        c += b;
+        b -= a;
+        b ^= ROT32(a, 6);
+        a += c;
+        c -= b;
+        c ^= ROT32(b, 8);
+        b += a;
+        a -= c;
+        a ^= ROT32(c, 16);
+        c += b;
+        b -= a;
+        b ^= ROT32(a, 19);
+        a += c;
+        c -= b;
+        c ^= ROT32(b, 4);
+        b += a;
     }
     switch (length) {
     case 12: c += (uint32_t)k[11] << 24; /* fall through */
@@ -206,13 +228,20 @@ static uint32_t lookup3(const uint8_t *k, size_t length)
     case 1: a += k[0]; break;
     case 0: return c;
     }
-    c ^= b; c -= ROT32(b, 14);
-    a ^= c; a -= ROT32(c, 11);
-    b ^= a; b -= ROT32(a, 25);
-    c ^= b; c -= ROT32(b, 16);
-    a ^= c; a -= ROT32(c, 4);
-    b ^= a; b -= ROT32(a, 14);
-    c ^= b; c -= ROT32(b, 24);
+    c ^= b;
+    c -= ROT32(b, 14);
+    a ^= c;
+    a -= ROT32(c, 11);
+    b ^= a;
+    b -= ROT32(a, 25);
+    c ^= b;
+    c -= ROT32(b, 16);
+    a ^= c;
+    a -= ROT32(c, 4);
+    b ^= a;
+    b -= ROT32(a, 14);
+    c ^= b;
+    c -= ROT32(b, 24);
     return c;
 }
 #undef ROT32
@@ -329,8 +358,7 @@ int nn_h5_save_atomic_commit(const char *path, size_t size_hint, nn_h5_fill_fn f
     if (rc == NN_OK && commit)
         rc = commit(path, tmp, commit_ctx, err);
     else if (rc == NN_OK && rename(tmp, path) != 0)
-        rc = nn_fail(err, NN_E_IO, "%s: cannot rename %s over it: %s", path, tmp,
-                     strerror(errno));
+        rc = nn_fail(err, NN_E_IO, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
     if (rc != NN_OK) {
         unlink(tmp);
         return rc;
@@ -380,15 +408,15 @@ int nn_h5_check_format(hid_t fid, const char *file, const char *expected, int ma
     if (rc)
         return rc;
     if (strcmp(fmt, expected) != 0) {
-        rc = nn_fail(err, NN_E_FORMAT, "%s: format attribute is '%.200s', expected '%s'", file,
-                     fmt, expected);
+        rc = nn_fail(err, NN_E_FORMAT, "%s: format attribute is '%.200s', expected '%s'", file, fmt,
+                     expected);
         free(fmt);
         return rc;
     }
     free(fmt);
     int v = 0;
-    rc = nn_h5_attr_read_scalar(fid, file, "/", "format_version", H5T_INTEGER, H5T_NATIVE_INT,
-                                &v, err);
+    rc = nn_h5_attr_read_scalar(fid, file, "/", "format_version", H5T_INTEGER, H5T_NATIVE_INT, &v,
+                                err);
     if (rc)
         return rc;
     if (v > max_version)
@@ -399,6 +427,32 @@ int nn_h5_check_format(hid_t fid, const char *file, const char *expected, int ma
     if (version)
         *version = v;
     return NN_OK;
+}
+
+int nn_h5_open_format(const char *file, const char *format, int max_version, int *version,
+                      hid_t *fid, nn_error *err)
+{
+    int rc = nn_h5_open(file, H5F_ACC_RDONLY, fid, err);
+    if (rc == NN_OK)
+        rc = nn_h5_check_format(*fid, file, format, max_version, version, err);
+    if (rc != NN_OK)
+        nn_h5_close(fid);
+    return rc;
+}
+
+int nn_h5_load(const char *path, const char *format, int max_version, nn_h5_read_fn read, void *ctx,
+               nn_error *err)
+{
+    nn_h5_quiet q;
+    nn_h5_quiet_begin(&q);
+    hid_t fid = -1;
+    int version = 0;
+    int rc = nn_h5_open_format(path, format, max_version, &version, &fid, err);
+    if (rc == NN_OK)
+        rc = read(fid, path, version, ctx, err);
+    nn_h5_close(&fid);
+    nn_h5_quiet_end(&q);
+    return rc;
 }
 
 /* ---- checksummed datasets ------------------------------------------------ */
@@ -432,6 +486,28 @@ hid_t nn_h5_checked_dcpl(const char *file, const char *name, int rank, const hsi
         return -1;
     }
     return dcpl;
+}
+
+int nn_h5_write_dataset(hid_t loc, const char *file, const char *name, hid_t ftype, hid_t mtype,
+                        int rank, const hsize_t *dims, int extendible, hid_t dcpl, const void *buf,
+                        hid_t *dset, nn_error *err)
+{
+    hsize_t maxdims[H5S_MAX_RANK];
+    for (int d = 0; d < rank && d < H5S_MAX_RANK; d++)
+        maxdims[d] = d == 0 ? H5S_UNLIMITED : dims[d];
+    hid_t space = H5Screate_simple(rank, dims, extendible ? maxdims : NULL);
+    hid_t ds = space < 0 ? -1 : H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    int rc = NN_OK;
+    if (ds < 0)
+        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create dataset %s", file, name);
+    else if (buf && H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot write dataset %s", file, name);
+    nn_h5_close(&space);
+    if (rc != NN_OK || !dset)
+        nn_h5_close(&ds);
+    if (dset)
+        *dset = ds;
+    return rc;
 }
 
 int nn_h5_has_checksum(hid_t dset)
@@ -488,7 +564,8 @@ static int make_group(hid_t fid, const char *file, const char *prefix, nn_error 
         if (t != H5I_GROUP)
             return nn_fail(err, NN_E_STATE,
                            "%s: cannot create group %s: a dataset of that name exists "
-                           "(two tensor names clash)", file, prefix);
+                           "(two tensor names clash)",
+                           file, prefix);
         return NN_OK;
     }
     hid_t g = H5Gcreate2(fid, prefix, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -523,31 +600,22 @@ int nn_h5_attr_write(hid_t obj, const char *file, const char *objname, const cha
                      hid_t ftype, hid_t mtype, hsize_t n, int scalar, const void *buf,
                      nn_error *err)
 {
+    /* Each step runs only when the one before worked, so the step that
+     * failed made the last HDF5 call and its error is still on the stack. */
     hid_t space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
-    hid_t attr = -1;
-    int rc = NN_OK;
-    if (space < 0) {
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create a dataspace for attribute %s of %s",
-                        file, name, objname);
-        goto out;
-    }
-    attr = H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr < 0) {
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create attribute %s of %s", file, name,
-                        objname);
-        goto out;
-    }
-    if (H5Awrite(attr, mtype, buf) < 0)
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot write attribute %s of %s", file, name,
-                        objname);
-out:
+    hid_t attr = space < 0 ? -1 : H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    const char *failed = space < 0                        ? "create a dataspace for"
+                         : attr < 0                       ? "create"
+                         : H5Awrite(attr, mtype, buf) < 0 ? "write"
+                                                          : NULL;
+    int rc = failed ? nn_h5_fail(err, NN_E_IO, "%s: cannot %s attribute %s of %s", file, failed,
+                                 name, objname)
+                    : NN_OK;
     nn_h5_close(&attr);
     nn_h5_close(&space);
     return rc;
 }
 
-/* Variable-length UTF-8: any length (the text lives in the global heap, not
- * in the 64 KiB object header), and h5py reads it back as a str. */
 /* A fixed-length, NUL-terminated UTF-8 string type of `size` bytes. Strings
  * are never variable-length: those live in HDF5's global heap, and HDF5
  * 1.10.8 loops forever on a damaged global heap (found by
@@ -577,11 +645,22 @@ int nn_h5_attr_write_str(hid_t obj, const char *file, const char *objname, const
     return rc;
 }
 
-/* Open attribute name of obj; NN_E_FORMAT when it is missing. */
-static int attr_open(hid_t obj, const char *file, const char *objname, const char *name,
-                     hid_t *attr, nn_error *err)
+int nn_h5_write_format(hid_t fid, const char *file, const char *format, int version, nn_error *err)
 {
-    *attr = -1;
+    int rc = nn_h5_attr_write_str(fid, file, "/", "format", format, err);
+    if (rc == NN_OK)
+        rc = nn_h5_attr_write(fid, file, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, 1, 1,
+                              &version, err);
+    return rc;
+}
+
+/* Open attribute name of obj, which must hold exactly one element (a scalar
+ * or a 1-element array), and its type; NN_E_FORMAT when it is missing or
+ * holds more. On failure both handles are closed (-1). */
+static int attr_open(hid_t obj, const char *file, const char *objname, const char *name,
+                     hid_t *attr, hid_t *type, nn_error *err)
+{
+    *attr = *type = -1;
     htri_t has = H5Aexists(obj, name);
     if (has < 0)
         return nn_h5_fail(err, NN_E_FORMAT, "%s: cannot look up attribute %s of %s", file, name,
@@ -592,36 +671,30 @@ static int attr_open(hid_t obj, const char *file, const char *objname, const cha
     if (*attr < 0)
         return nn_h5_fail(err, NN_E_FORMAT, "%s: cannot open attribute %s of %s", file, name,
                           objname);
-    return NN_OK;
-}
-
-/* The attribute holds exactly one element (scalar or a 1-element array). */
-static int attr_one_element(hid_t attr, const char *file, const char *objname, const char *name,
-                            nn_error *err)
-{
-    hid_t space = H5Aget_space(attr);
+    hid_t space = H5Aget_space(*attr);
+    hssize_t n = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+    int rc = NN_OK;
     if (space < 0)
-        return nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name,
-                          objname);
-    hssize_t n = H5Sget_simple_extent_npoints(space);
-    H5Sclose(space);
-    if (n != 1)
-        return nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s has %lld values, expected 1",
-                       file, name, objname, (long long)n);
-    return NN_OK;
+        rc =
+            nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name, objname);
+    else if (n != 1)
+        rc = nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s has %lld values, expected 1", file,
+                     name, objname, (long long)n);
+    nn_h5_close(&space);
+    if (rc == NN_OK)
+        *type = H5Aget_type(*attr);
+    if (rc != NN_OK)
+        nn_h5_close(attr);
+    return rc;
 }
 
 int nn_h5_attr_read_scalar(hid_t obj, const char *file, const char *objname, const char *name,
                            H5T_class_t want, hid_t mtype, void *buf, nn_error *err)
 {
-    hid_t attr, type = -1;
-    int rc = attr_open(obj, file, objname, name, &attr, err);
+    hid_t attr, type;
+    int rc = attr_open(obj, file, objname, name, &attr, &type, err);
     if (rc)
         return rc;
-    rc = attr_one_element(attr, file, objname, name, err);
-    if (rc)
-        goto out;
-    type = H5Aget_type(attr);
     H5T_class_t cls = type < 0 ? H5T_NO_CLASS : H5Tget_class(type);
     if (cls != want && !(want == H5T_FLOAT && cls == H5T_INTEGER)) {
         rc = nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s is not %s", file, name, objname,
@@ -629,8 +702,8 @@ int nn_h5_attr_read_scalar(hid_t obj, const char *file, const char *objname, con
         goto out;
     }
     if (H5Aread(attr, mtype, buf) < 0)
-        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name,
-                        objname);
+        rc =
+            nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name, objname);
 out:
     nn_h5_close(&type);
     nn_h5_close(&attr);
@@ -641,23 +714,20 @@ int nn_h5_attr_read_str(hid_t obj, const char *file, const char *objname, const 
                         char **out, nn_error *err)
 {
     *out = NULL;
-    hid_t attr, type = -1, mem = -1;
-    int rc = attr_open(obj, file, objname, name, &attr, err);
+    hid_t attr, type, mem = -1;
+    int rc = attr_open(obj, file, objname, name, &attr, &type, err);
     if (rc)
         return rc;
-    rc = attr_one_element(attr, file, objname, name, err);
-    if (rc)
-        goto out;
-    type = H5Aget_type(attr);
     if (type < 0 || H5Tget_class(type) != H5T_STRING) {
         rc = nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s is not a string", file, name,
                      objname);
         goto out;
     }
     if (H5Tis_variable_str(type) != 0) {
-        rc = nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s is a variable-length string; "
-                     "nntrain files hold fixed-length strings (damaged or foreign file)", file,
-                     name, objname);
+        rc = nn_fail(err, NN_E_FORMAT,
+                     "%s: attribute %s of %s is a variable-length string; "
+                     "nntrain files hold fixed-length strings (damaged or foreign file)",
+                     file, name, objname);
         goto out;
     }
     size_t size = H5Tget_size(type);
@@ -665,16 +735,16 @@ int nn_h5_attr_read_str(hid_t obj, const char *file, const char *objname, const 
     char *s = size > ((size_t)1 << 26) ? NULL : nn_malloc(size + 1, err);
     if (!s) {
         rc = size > ((size_t)1 << 26)
-                 ? nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s claims %zu bytes", file,
-                           name, objname, size)
+                 ? nn_fail(err, NN_E_FORMAT, "%s: attribute %s of %s claims %zu bytes", file, name,
+                           objname, size)
                  : NN_E_NOMEM;
         goto out;
     }
     /* the same character set as the file's (HDF5 converts neither way) */
     if (mem < 0 || H5Tset_size(mem, size + 1) < 0 || H5Tset_strpad(mem, H5T_STR_NULLTERM) < 0 ||
         H5Tset_cset(mem, H5Tget_cset(type)) < 0 || H5Aread(attr, mem, s) < 0) {
-        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name,
-                        objname);
+        rc =
+            nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read attribute %s of %s", file, name, objname);
         free(s);
         goto out;
     }
@@ -686,6 +756,81 @@ out:
     nn_h5_close(&mem);
     nn_h5_close(&type);
     nn_h5_close(&attr);
+    return rc;
+}
+
+/* ---- attribute tables ----------------------------------------------------- */
+
+/* The file type, memory type, class and C size of a numeric kind. */
+static int kind_types(nn_h5_kind kind, hid_t *ftype, hid_t *mtype, H5T_class_t *cls, size_t *size)
+{
+    switch (kind) {
+    case NN_H5_INT:
+        *ftype = H5T_STD_I32LE, *mtype = H5T_NATIVE_INT, *cls = H5T_INTEGER, *size = sizeof(int);
+        return 1;
+    case NN_H5_INT64:
+        *ftype = H5T_STD_I64LE, *mtype = H5T_NATIVE_INT64, *cls = H5T_INTEGER, *size = 8;
+        return 1;
+    case NN_H5_UINT64:
+        *ftype = H5T_STD_U64LE, *mtype = H5T_NATIVE_UINT64, *cls = H5T_INTEGER, *size = 8;
+        return 1;
+    case NN_H5_DOUBLE:
+        *ftype = H5T_IEEE_F64LE, *mtype = H5T_NATIVE_DOUBLE, *cls = H5T_FLOAT, *size = 8;
+        return 1;
+    default: return 0;
+    }
+}
+
+/* The types of a numeric table entry; NN_E_STATE when its size does not
+ * fit its kind (a table written wrongly). */
+static int field_types(const char *file, const nn_h5_field *f, hid_t *ftype, hid_t *mtype,
+                       H5T_class_t *cls, nn_error *err)
+{
+    size_t size = 0;
+    if (!kind_types(f->kind, ftype, mtype, cls, &size) || size != f->size)
+        return nn_fail(err, NN_E_STATE, "%s: attribute %s: %zu bytes do not fit kind %d", file,
+                       f->name, f->size, (int)f->kind);
+    return NN_OK;
+}
+
+int nn_h5_fields_write(hid_t obj, const char *file, const char *objname, const nn_h5_field *f,
+                       int n, const void *base, nn_error *err)
+{
+    int rc = NN_OK;
+    for (int i = 0; i < n && rc == NN_OK; i++) {
+        const char *member = (const char *)base + f[i].offset;
+        hid_t ftype = -1, mtype = -1;
+        H5T_class_t cls = H5T_NO_CLASS;
+        if (f[i].kind != NN_H5_TEXT)
+            rc = field_types(file, &f[i], &ftype, &mtype, &cls, err);
+        if (rc == NN_OK && f[i].kind != NN_H5_TEXT)
+            rc = nn_h5_attr_write(obj, file, objname, f[i].name, ftype, mtype, 1, 1, member, err);
+        else if (rc == NN_OK && !memchr(member, '\0', f[i].size))
+            rc = nn_fail(err, NN_E_STATE, "%s: attribute %s is not terminated", file, f[i].name);
+        else if (rc == NN_OK)
+            rc = nn_h5_attr_write_str(obj, file, objname, f[i].name, member, err);
+    }
+    return rc;
+}
+
+int nn_h5_fields_read(hid_t obj, const char *file, const char *objname, const nn_h5_field *f, int n,
+                      void *base, nn_error *err)
+{
+    int rc = NN_OK;
+    for (int i = 0; i < n && rc == NN_OK; i++) {
+        char *member = (char *)base + f[i].offset, *text = NULL;
+        hid_t ftype = -1, mtype = -1;
+        H5T_class_t cls = H5T_NO_CLASS;
+        if (f[i].kind != NN_H5_TEXT)
+            rc = field_types(file, &f[i], &ftype, &mtype, &cls, err);
+        if (rc == NN_OK && f[i].kind != NN_H5_TEXT)
+            rc = nn_h5_attr_read_scalar(obj, file, objname, f[i].name, cls, mtype, member, err);
+        else if (rc == NN_OK)
+            rc = nn_h5_attr_read_str(obj, file, objname, f[i].name, &text, err);
+        if (rc == NN_OK && text)
+            snprintf(member, f[i].size, "%s", text);
+        free(text);
+    }
     return rc;
 }
 

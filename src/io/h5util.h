@@ -7,6 +7,7 @@
 #define NN_IO_H5UTIL_H
 
 #include <hdf5.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nn/error.h"
@@ -23,8 +24,7 @@ void nn_h5_quiet_end(const nn_h5_quiet *q);
 
 /* Like nn_fail, and appends ": <innermost HDF5 error>" when the HDF5 error
  * stack holds one. Call it right after the failing HDF5 call. */
-int nn_h5_fail(nn_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int nn_h5_fail(nn_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The tail of every message about a checksum mismatch. */
 #define NN_H5_DAMAGED "checksum mismatch (the file is damaged)"
@@ -79,6 +79,23 @@ int nn_h5_open(const char *file, unsigned flags, hid_t *fid, nn_error *err);
 int nn_h5_check_format(hid_t fid, const char *file, const char *expected, int max_version,
                        int *version, nn_error *err);
 
+/* nn_h5_open (read-only) and nn_h5_check_format in one; *fid is closed
+ * (-1) on failure. */
+int nn_h5_open_format(const char *file, const char *format, int max_version, int *version,
+                      hid_t *fid, nn_error *err);
+
+/* Read a file of one format, the counterpart of nn_h5_save_atomic: with
+ * HDF5's error printing off, open path read-only, check its format
+ * attributes, call read(fid, path, format_version, ctx), close the file.
+ * read reports its own errors (naming path). */
+typedef int (*nn_h5_read_fn)(hid_t fid, const char *path, int version, void *ctx, nn_error *err);
+int nn_h5_load(const char *path, const char *format, int max_version, nn_h5_read_fn read, void *ctx,
+               nn_error *err);
+
+/* The root attributes "format" (a string) and "format_version" (int32) that
+ * every nntrain file starts with. */
+int nn_h5_write_format(hid_t fid, const char *file, const char *format, int version, nn_error *err);
+
 /* Dataset creation properties for a dataset nntrain reads back as trusted
  * numbers: chunked (the whole dataset, or pieces of at most
  * NN_H5_CHUNK_BYTES) with HDF5's Fletcher32 checksum on every chunk, which
@@ -91,6 +108,16 @@ hid_t nn_h5_checked_dcpl(const char *file, const char *name, int rank, const hsi
 /* Is an open dataset stored with the Fletcher32 filter? 1 yes, 0 no, < 0
  * HDF5 error. */
 int nn_h5_has_checksum(hid_t dset);
+
+/* Create dataset name (relative to loc) of file type ftype and shape
+ * dims[rank] (dimension 0 unlimited when extendible) with creation
+ * properties dcpl (H5P_DEFAULT: contiguous), and write buf (memory type
+ * mtype) into all of it; buf NULL writes nothing. *dset receives the open
+ * dataset, for attributes (close it with nn_h5_close); dset NULL closes it.
+ * NN_E_IO naming file and dataset on failure. */
+int nn_h5_write_dataset(hid_t loc, const char *file, const char *name, hid_t ftype, hid_t mtype,
+                        int rank, const hsize_t *dims, int extendible, hid_t dcpl, const void *buf,
+                        hid_t *dset, nn_error *err);
 
 /* Does "/a/b/c" exist (every component)? 1 yes, 0 no, < 0 HDF5 error. */
 int nn_h5_path_exists(hid_t loc, const char *path);
@@ -113,6 +140,36 @@ int nn_h5_attr_write(hid_t obj, const char *file, const char *objname, const cha
                      nn_error *err);
 int nn_h5_attr_write_str(hid_t obj, const char *file, const char *objname, const char *name,
                          const char *value, nn_error *err);
+
+/* Attributes that hold members of a struct, described once in a table for
+ * the writer and the reader of a file: a number of the kind's C type, or
+ * NN_H5_TEXT, a char array (written up to its NUL as a fixed-length
+ * string, read back cut to fit the array). */
+typedef enum nn_h5_kind {
+    NN_H5_TEXT,
+    NN_H5_INT,    /* int, stored as int32 */
+    NN_H5_INT64,  /* int64_t */
+    NN_H5_UINT64, /* uint64_t */
+    NN_H5_DOUBLE, /* double, stored as float64 */
+} nn_h5_kind;
+typedef struct nn_h5_field {
+    const char *name; /* of the attribute */
+    nn_h5_kind kind;
+    size_t offset, size; /* of the member */
+} nn_h5_field;
+#define NN_H5_FIELD(name, type, member, kind)                               \
+    {                                                                       \
+        (name), (kind), offsetof(type, member), sizeof(((type *)0)->member) \
+    }
+
+/* Write (create) or read the n attributes of table f on obj, in order, from
+ * or into the struct at base; stops at the first error. Reading: a missing
+ * attribute or one of another kind is NN_E_FORMAT (an integer reads as a
+ * double). */
+int nn_h5_fields_write(hid_t obj, const char *file, const char *objname, const nn_h5_field *f,
+                       int n, const void *base, nn_error *err);
+int nn_h5_fields_read(hid_t obj, const char *file, const char *objname, const nn_h5_field *f, int n,
+                      void *base, nn_error *err);
 
 /* Read a numeric scalar attribute converted to mtype; the stored type must
  * be of class want (H5T_INTEGER or H5T_FLOAT). Missing: NN_E_FORMAT. */

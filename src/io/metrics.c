@@ -9,12 +9,13 @@
  * held open, so h5dump/h5py can read it while training runs (HDF5 1.10
  * locks files open for writing), and a write error cannot strand a file
  * handle inside HDF5. The layout is the same. */
-#include "nn/metrics.h"
+#include "nn/runfiles.h"
 
 #include <errno.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,26 +26,26 @@
 
 typedef struct field {
     const char *name;
-    size_t offset;       /* in nn_epoch_metrics */
-    int is_int;          /* int64 (the epoch) rather than float64 */
-    const char *about;   /* "description" attribute, for h5dump readers */
+    size_t offset;     /* in nn_epoch_metrics */
+    int is_int;        /* int64 (the epoch) rather than float64 */
+    const char *about; /* "description" attribute, for h5dump readers */
 } field;
 
 static const field FIELDS[] = {
-    {"epoch", offsetof(nn_epoch_metrics, epoch), 1, "epoch number (1-based)"},
-    {"train_loss", offsetof(nn_epoch_metrics, train_loss), 0, "mean training loss"},
-    {"train_acc", offsetof(nn_epoch_metrics, train_acc), 0, "training accuracy (0..1)"},
-    {"valid_loss", offsetof(nn_epoch_metrics, valid_loss), 0,
-     "mean validation loss (NaN: no validation set)"},
-    {"valid_acc", offsetof(nn_epoch_metrics, valid_acc), 0,
-     "validation accuracy (0..1; NaN: no validation set)"},
-    {"lr", offsetof(nn_epoch_metrics, lr), 0, "learning rate at the end of the epoch"},
-    {"seconds", offsetof(nn_epoch_metrics, seconds), 0,
-     "wall time of the epoch in seconds (training + validation)"},
-    {"samples_per_sec", offsetof(nn_epoch_metrics, samples_per_sec), 0,
-     "training samples per second over all ranks"},
-    {"valid_psnr", offsetof(nn_epoch_metrics, valid_psnr), 0,
-     "mean validation PSNR in dB, images in [0,1] (NaN: not an autoencoder)"},
+    { "epoch", offsetof(nn_epoch_metrics, epoch), 1, "epoch number (1-based)" },
+    { "train_loss", offsetof(nn_epoch_metrics, train_loss), 0, "mean training loss" },
+    { "train_acc", offsetof(nn_epoch_metrics, train_acc), 0, "training accuracy (0..1)" },
+    { "valid_loss", offsetof(nn_epoch_metrics, valid_loss), 0,
+      "mean validation loss (NaN: no validation set)" },
+    { "valid_acc", offsetof(nn_epoch_metrics, valid_acc), 0,
+      "validation accuracy (0..1; NaN: no validation set)" },
+    { "lr", offsetof(nn_epoch_metrics, lr), 0, "learning rate at the end of the epoch" },
+    { "seconds", offsetof(nn_epoch_metrics, seconds), 0,
+      "wall time of the epoch in seconds (training + validation)" },
+    { "samples_per_sec", offsetof(nn_epoch_metrics, samples_per_sec), 0,
+      "training samples per second over all ranks" },
+    { "valid_psnr", offsetof(nn_epoch_metrics, valid_psnr), 0,
+      "mean validation PSNR in dB, images in [0,1] (NaN: not an autoencoder)" },
 };
 #define N_FIELDS ((int)(sizeof FIELDS / sizeof FIELDS[0]))
 /* Fields from this index on were added later: files without them still
@@ -66,48 +67,33 @@ static hid_t mem_type(const field *f) { return f->is_int ? H5T_NATIVE_INT64 : H5
 static int write_field(hid_t fid, const char *path, const field *f, const nn_epoch_metrics *rows,
                        size_t n, nn_error *err)
 {
-    hsize_t dims = n, unlimited = H5S_UNLIMITED, chunk = CHUNK_ROWS;
-    hid_t space = H5Screate_simple(1, &dims, &unlimited);
+    hsize_t dims = n, chunk = CHUNK_ROWS;
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), dset = -1;
     char *col = nn_malloc(n * 8 + 8, err); /* int64 or double per row */
+    char name[64];
+    snprintf(name, sizeof name, "/%s", f->name);
     int rc = NN_OK;
-    if (!col) {
+    if (!col)
         rc = NN_E_NOMEM;
-        goto out;
-    }
-    for (size_t r = 0; r < n; r++)
+    for (size_t r = 0; col && r < n; r++)
         memcpy(col + r * 8, (const char *)&rows[r] + f->offset, 8);
-    if (space < 0 || dcpl < 0 || H5Pset_chunk(dcpl, 1, &chunk) < 0 ||
-        H5Pset_fletcher32(dcpl) < 0) {
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot set up dataset /%s", path, f->name);
-        goto out;
-    }
-    dset = H5Dcreate2(fid, f->name, file_type(f), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (dset < 0) {
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create dataset /%s", path, f->name);
-        goto out;
-    }
-    if (n > 0 && H5Dwrite(dset, mem_type(f), H5S_ALL, H5S_ALL, H5P_DEFAULT, col) < 0) {
-        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot write dataset /%s", path, f->name);
-        goto out;
-    }
-    rc = nn_h5_attr_write_str(dset, path, f->name, "description", f->about, err);
-out:
+    if (!rc && (dcpl < 0 || H5Pset_chunk(dcpl, 1, &chunk) < 0 || H5Pset_fletcher32(dcpl) < 0))
+        rc = nn_h5_fail(err, NN_E_IO, "%s: cannot set up dataset %s", path, name);
+    if (!rc)
+        rc = nn_h5_write_dataset(fid, path, name, file_type(f), mem_type(f), 1, &dims, 1, dcpl,
+                                 n > 0 ? col : NULL, &dset, err);
+    if (!rc)
+        rc = nn_h5_attr_write_str(dset, path, f->name, "description", f->about, err);
     free(col);
     nn_h5_close(&dset);
     nn_h5_close(&dcpl);
-    nn_h5_close(&space);
     return rc;
 }
 
 static int fill_metrics(hid_t fid, const char *path, void *ctx, nn_error *err)
 {
     const nn_metrics *m = ctx;
-    int version = NN_METRICS_FORMAT_VERSION;
-    int rc = nn_h5_attr_write_str(fid, path, "/", "format", NN_METRICS_FORMAT, err);
-    if (rc == NN_OK)
-        rc = nn_h5_attr_write(fid, path, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT,
-                              1, 1, &version, err);
+    int rc = nn_h5_write_format(fid, path, NN_METRICS_FORMAT, NN_METRICS_FORMAT_VERSION, err);
     for (int i = 0; rc == NN_OK && i < N_FIELDS; i++)
         rc = write_field(fid, path, &FIELDS[i], m->rows, m->n, err);
     return rc;
@@ -123,8 +109,7 @@ static int save(const nn_metrics *m, nn_error *err)
 
 /* Check dataset i is 1-D, extendible and of the right kind; *rows receives
  * its length. */
-static int check_field(hid_t dset, const char *path, const field *f, hsize_t *rows,
-                       nn_error *err)
+static int check_field(hid_t dset, const char *path, const field *f, hsize_t *rows, nn_error *err)
 {
     hid_t space = H5Dget_space(dset), type = H5Dget_type(dset);
     hsize_t dims[H5S_MAX_RANK], maxdims[H5S_MAX_RANK];
@@ -156,7 +141,8 @@ static int read_field(hid_t fid, const char *path, const field *f, nn_epoch_metr
                       int64_t *n, nn_error *err)
 {
     int e = nn_h5_path_exists(fid, f->name);
-    if (e == 0 && f - FIELDS >= FIRST_OPTIONAL && *n >= 0) { /* an older file: the column reads as NaN */
+    if (e == 0 && f - FIELDS >= FIRST_OPTIONAL &&
+        *n >= 0) { /* an older file: the column reads as NaN */
         const double nan = NAN;
         for (int64_t r = 0; r < *n; r++)
             memcpy((char *)&(*rows)[r] + f->offset, &nan, 8);
@@ -202,10 +188,7 @@ static int read_file(const char *path, nn_epoch_metrics **rows, int64_t *count, 
     hid_t fid = -1;
     nn_h5_quiet q;
     nn_h5_quiet_begin(&q);
-    int rc = nn_h5_open(path, H5F_ACC_RDONLY, &fid, err);
-    if (rc == NN_OK)
-        rc = nn_h5_check_format(fid, path, NN_METRICS_FORMAT, NN_METRICS_FORMAT_VERSION, NULL,
-                                err);
+    int rc = nn_h5_open_format(path, NN_METRICS_FORMAT, NN_METRICS_FORMAT_VERSION, NULL, &fid, err);
     for (int i = 0; rc == NN_OK && i < N_FIELDS; i++)
         rc = read_field(fid, path, &FIELDS[i], rows, count, err);
     nn_h5_close(&fid);

@@ -160,8 +160,7 @@ void nn_activation_forward(nn_activation act, float *x, size_t rows, size_t cols
     }
 }
 
-void nn_activation_backward(nn_activation act, const float *y, float *dy, size_t rows,
-                            size_t cols)
+void nn_activation_backward(nn_activation act, const float *y, float *dy, size_t rows, size_t cols)
 {
     const size_t n = rows * cols;
     if (act == NN_ACT_LINEAR)

@@ -1,21 +1,13 @@
 /* Element-wise sum of two or more inputs of one shape, then an activation:
  * a residual connection y = act(x0 + x1 + ...). Backward hands dL/d(sum) to
  * every input. */
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 static int add_setup(nn_layer *l, nn_error *err)
 {
-    for (int k = 1; k < l->n_inputs; ++k) {
-        const nn_shape a = l->in_shapes[0], b = l->in_shapes[k];
-        if (a.c != b.c || a.h != b.h || a.w != b.w) {
-            char na[NN_NAME_LEN], nb[NN_NAME_LEN], ta[64], tb[64];
-            nn_layer_input_name(l, 0, na, sizeof na);
-            nn_layer_input_name(l, k, nb, sizeof nb);
-            return nn_fail(err, NN_E_CONFIG, "[%s] cannot add [%s] (%s) and [%s] (%s): add "
-                           "needs inputs of one shape", l->cfg->name, na,
-                           nn_shape_text(a, ta, sizeof ta), nb, nn_shape_text(b, tb, sizeof tb));
-        }
-    }
+    for (int k = 1; k < l->n_inputs; ++k)
+        if (nn_merge_check(l, k, 1, "add", "shape", err))
+            return NN_E_CONFIG;
     l->out_shape = l->in_shape;
     return NN_OK;
 }
@@ -44,6 +36,8 @@ static void add_backward(nn_layer *l, const float *const *inputs, const float *o
 
 const nn_layer_ops nn_add_ops = {
     .type = "add",
+    .doc = "Element-wise sum of two or more inputs of the same shape (a residual "
+           "connection, Darknet's [shortcut]): `input = a, b`.",
     .min_inputs = 2,
     .max_inputs = NN_MAX_INPUTS,
     .has_activation = 1,

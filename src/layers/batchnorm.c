@@ -17,7 +17,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 enum { P_GAMMA, P_BETA, P_MEAN, P_VAR };
 
@@ -188,8 +188,14 @@ static void bn_backward(nn_layer *l, const float *const *inputs, const float *ou
 
 const nn_layer_ops nn_batchnorm_ops = {
     .type = "batchnorm",
+    .doc = "Batch normalization per channel (per feature for vectors): in training, "
+           "`x_hat` uses the mean and variance of the global batch (summed over all "
+           "ranks, so the result does not depend on the rank count) and updates running "
+           "statistics; in evaluation it uses those. Parameters `gamma` (starts at 1), "
+           "`beta` (0); `running_mean`, `running_var` are kept in checkpoints.",
     .min_inputs = 1,
     .max_inputs = 1,
+    .has_params = 1,
     .has_activation = 1,
     .setup = bn_setup,
     .forward = bn_forward,

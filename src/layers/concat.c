@@ -1,22 +1,15 @@
 /* Concatenation along channels: inputs [B, C_k, H, W] -> y [B, sum C_k, H, W].
  * In NCHW each sample's channels are one contiguous block, so sample b of
  * input k is a contiguous run of y's row b: copies forward, slices back. */
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 static int concat_setup(nn_layer *l, nn_error *err)
 {
     int c = 0;
     for (int k = 0; k < l->n_inputs; ++k) {
-        const nn_shape a = l->in_shapes[0], b = l->in_shapes[k];
-        if (a.h != b.h || a.w != b.w) {
-            char na[NN_NAME_LEN], nb[NN_NAME_LEN], ta[64], tb[64];
-            nn_layer_input_name(l, 0, na, sizeof na);
-            nn_layer_input_name(l, k, nb, sizeof nb);
-            return nn_fail(err, NN_E_CONFIG, "[%s] cannot concatenate [%s] (%s) and [%s] (%s): "
-                           "concat needs inputs of one height and width", l->cfg->name, na,
-                           nn_shape_text(a, ta, sizeof ta), nb, nn_shape_text(b, tb, sizeof tb));
-        }
-        c += b.c;
+        if (nn_merge_check(l, k, 0, "concatenate", "height and width", err))
+            return NN_E_CONFIG;
+        c += l->in_shapes[k].c;
     }
     l->out_shape = (nn_shape){ c, l->in_shape.h, l->in_shape.w };
     return NN_OK;
@@ -35,21 +28,24 @@ static void concat_forward(nn_layer *l, const float *const *inputs, float *out, 
     }
 }
 
-static void concat_backward(nn_layer *l, const float *const *inputs, const float *out,
-                            float *dout, float *const *dins, int B, const nn_ctx *ctx)
+static void concat_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
+                            float *const *dins, int B, const nn_ctx *ctx)
 {
     (void)inputs, (void)out, (void)ctx;
     for (int k = 0, offset = 0; k < l->n_inputs; offset += (int)l->in_dims[k], ++k) {
         if (!dins[k])
             continue;
         for (int b = 0; b < B; ++b)
-            nn_grad_put(dins[k] + (size_t)b * l->in_dims[k],
-                        dout + (size_t)b * l->out_dim + offset, l->in_dims[k], l->din_add[k]);
+            nn_grad_put(dins[k] + (size_t)b * l->in_dims[k], dout + (size_t)b * l->out_dim + offset,
+                        l->in_dims[k], l->din_add[k]);
     }
 }
 
 const nn_layer_ops nn_concat_ops = {
     .type = "concat",
+    .doc = "Concatenation of two or more inputs along channels (a skip connection, "
+           "Darknet's [route]): inputs C1 x H x W, C2 x H x W, ... -> (C1 + C2 + ...) x H "
+           "x W. No keys besides `type` and `input`.",
     .min_inputs = 2,
     .max_inputs = NN_MAX_INPUTS,
     .setup = concat_setup,

@@ -27,8 +27,8 @@
 #include <omp.h>
 #include <string.h>
 
-#include "layers_internal.h"
-#include "nn/blas.h"
+#include "layers/layers_internal.h"
+#include "nn/core.h"
 
 enum { GROUP_MAX = 4 };
 #define GROUP_CACHE_FLOATS (256u * 1024u) /* col of a group: at most ~1 MB */
@@ -41,8 +41,8 @@ typedef struct conv_ws {
 static nn_conv_geom geom(const nn_layer *l)
 {
     const nn_layer_config *c = l->cfg;
-    nn_conv_geom g = { l->in_shape.c, l->in_shape.h, l->in_shape.w, c->size, c->stride,
-                       c->padding, l->out_shape.h, l->out_shape.w };
+    nn_conv_geom g = { l->in_shape.c, l->in_shape.h, l->in_shape.w,  c->size,
+                       c->stride,     c->padding,    l->out_shape.h, l->out_shape.w };
     return g;
 }
 
@@ -70,13 +70,11 @@ static int group_size(const nn_layer *l)
 
 static int dw_transposed(const nn_layer *l) { return patch_len(l) > 16; }
 
-static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
-
 static size_t ws_floats_per_thread(const nn_layer *l)
 {
     const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
     const size_t ld = (size_t)group_size(l) * out_plane(l);
-    return round16(K * ld) + round16(F * ld) + round16(F * K + F);
+    return nn_round16(K * ld) + nn_round16(F * ld) + nn_round16(F * K + F);
 }
 
 static conv_ws thread_ws(const nn_layer *l, int t)
@@ -85,8 +83,8 @@ static conv_ws thread_ws(const nn_layer *l, int t)
     const size_t ld = (size_t)group_size(l) * out_plane(l);
     conv_ws w;
     w.col = l->ws + (size_t)t * ws_floats_per_thread(l);
-    w.z = w.col + round16(K * ld);
-    w.dw = w.z + round16(F * ld);
+    w.z = w.col + nn_round16(K * ld);
+    w.dw = w.z + nn_round16(F * ld);
     w.db = w.dw + F * K;
     return w;
 }
@@ -101,9 +99,10 @@ static int conv_setup(nn_layer *l, nn_error *err)
         return nn_fail(err, NN_E_CONFIG, "[%s] filters, size and stride must be >= 1", c->name);
     if (ho < 1 || wo < 1) {
         char t[64];
-        return nn_fail(err, NN_E_CONFIG, "[%s] a %d x %d kernel does not fit its %s input "
-                       "with padding %d", c->name, c->size, c->size,
-                       nn_shape_text(in, t, sizeof t), c->padding);
+        return nn_fail(err, NN_E_CONFIG,
+                       "[%s] a %d x %d kernel does not fit its %s input "
+                       "with padding %d",
+                       c->name, c->size, c->size, nn_shape_text(in, t, sizeof t), c->padding);
     }
     l->out_shape = (nn_shape){ c->filters, ho, wo };
     const uint64_t F = (uint64_t)c->filters, k = (uint64_t)c->size;
@@ -163,7 +162,7 @@ static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *
     else
         z = (nn_mat){ w->z, F, n * HW, ld, 1 };
     conv_gemm(l, nn_mat_rm((float *)W, F, K), col, 0.0f, z);
-    for (int i = 0; i < n; ++i) { /* plus bias, activation */
+    for (int i = 0; i < n; ++i) {                        /* plus bias, activation */
         float *yb = out + (size_t)(b0 + i) * l->out_dim; /* [F, HW] */
         for (long f = 0; f < F; ++f) {
             const float *zr = z.data + f * z.rs + i * HW;
@@ -233,8 +232,8 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
     for (int i = 0; i < n; ++i) { /* dL/dZ, bias sums, and the group's dZ and col */
         float *dz = dout + (size_t)(b0 + i) * l->out_dim; /* [F, HW], dL/dZ in place */
         if (!l->dout_is_preact)
-            nn_activation_backward(l->cfg->activation, out + (size_t)(b0 + i) * l->out_dim, dz,
-                                   1, l->out_dim);
+            nn_activation_backward(l->cfg->activation, out + (size_t)(b0 + i) * l->out_dim, dz, 1,
+                                   l->out_dim);
         for (long f = 0; f < F; ++f) {
             float s = 0.0f;
 #pragma omp simd reduction(+ : s)
@@ -263,7 +262,7 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
     if (!dx)
         return;
     nn_mat wt = nn_mat_t(nn_mat_rm((float *)W, F, K)); /* W^T [K, F] */
-    if (pointwise) { /* dx_b [C, HW] (+)= W^T . dZ */
+    if (pointwise) {                                   /* dx_b [C, HW] (+)= W^T . dZ */
         conv_gemm(l, wt, dz, add ? 1.0f : 0.0f, nn_mat_rm(dx + (size_t)b0 * l->in_dim, K, HW));
         return;
     }
@@ -297,8 +296,13 @@ static void conv_backward(nn_layer *l, const float *const *inputs, const float *
 
 const nn_layer_ops nn_conv_ops = {
     .type = "conv",
+    .doc = "2-D convolution (cross-correlation, as in PyTorch) of C x H x W inputs with "
+           "`filters` kernels of C x `size` x `size`; output `filters` x H' x W' with "
+           "H' = (H + 2 padding - size) / stride + 1. Weights `W` are stored "
+           "[filters, C, size, size], biases `b` [filters].",
     .min_inputs = 1,
     .max_inputs = 1,
+    .has_params = 1,
     .has_activation = 1,
     .setup = conv_setup,
     .forward = conv_forward,

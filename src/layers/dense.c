@@ -5,7 +5,7 @@
  * dW = X^T . dZ need no copies: BLIS reads X^T through swapped strides. */
 #include <string.h>
 
-#include "nn/blas.h"
+#include "nn/core.h"
 #include "nn/layer.h"
 
 static int dense_setup(nn_layer *l, nn_error *err)
@@ -34,13 +34,13 @@ static void dense_forward(nn_layer *l, const float *const *inputs, float *out, i
      * one pass over Y instead of a separate bias pass. */
     for (int r = 0; r < B; ++r)
         memcpy(out + (size_t)r * n_out, b, n_out * sizeof(float));
-    nn_gemm(1.0f, nn_mat_rm((float *)in, B, (long)n_in), nn_mat_rm((float *)W, (long)n_in, (long)n_out),
-            1.0f, nn_mat_rm(out, B, (long)n_out));
+    nn_gemm(1.0f, nn_mat_rm((float *)in, B, (long)n_in),
+            nn_mat_rm((float *)W, (long)n_in, (long)n_out), 1.0f, nn_mat_rm(out, B, (long)n_out));
     nn_activation_forward(l->cfg->activation, out, (size_t)B, n_out);
 }
 
-static void dense_backward(nn_layer *l, const float *const *inputs, const float *out,
-                           float *dout, float *const *dins, int B, const nn_ctx *ctx)
+static void dense_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
+                           float *const *dins, int B, const nn_ctx *ctx)
 {
     (void)ctx;
     const float *in = inputs[0]; /* [B, in] */
@@ -70,8 +70,11 @@ static void dense_backward(nn_layer *l, const float *const *inputs, const float 
 
 const nn_layer_ops nn_dense_ops = {
     .type = "dense",
+    .doc = "Fully connected: `y = activation(W x + b)`, W is `units` x inputs (the input is "
+           "flattened).",
     .min_inputs = 1,
     .max_inputs = 1,
+    .has_params = 1,
     .has_activation = 1,
     .setup = dense_setup,
     .forward = dense_forward,

@@ -5,8 +5,8 @@
  * recomputed in backward instead of stored. */
 #include <stdio.h>
 
-#include "layers_internal.h"
-#include "nn/rng.h"
+#include "layers/layers_internal.h"
+#include "nn/core.h"
 
 static int dropout_setup(nn_layer *l, nn_error *err)
 {
@@ -53,8 +53,8 @@ static void dropout_forward(nn_layer *l, const float *const *inputs, float *out,
         nn_grad_put(out, inputs[0], (size_t)B * l->in_dim, 0);
 }
 
-static void dropout_backward(nn_layer *l, const float *const *inputs, const float *out,
-                             float *dout, float *const *dins, int B, const nn_ctx *ctx)
+static void dropout_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
+                             float *const *dins, int B, const nn_ctx *ctx)
 {
     (void)inputs, (void)out;
     if (!dins[0])
@@ -67,6 +67,9 @@ static void dropout_backward(nn_layer *l, const float *const *inputs, const floa
 
 const nn_layer_ops nn_dropout_ops = {
     .type = "dropout",
+    .doc = "Inverted dropout: in training each value is zeroed with probability `rate`; "
+           "which ones is a function of (seed, epoch, sample index), never of the rank. "
+           "Evaluation passes values through.",
     .min_inputs = 1,
     .max_inputs = 1,
     .setup = dropout_setup,

@@ -1,5 +1,5 @@
 /* Global average pooling: y [B, C, 1, 1], y[b,c] = mean of x[b,c] [H, W]. */
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 static int gap_setup(nn_layer *l, nn_error *err)
 {
@@ -45,6 +45,8 @@ static void gap_backward(nn_layer *l, const float *const *inputs, const float *o
 
 const nn_layer_ops nn_global_avgpool_ops = {
     .type = "global_avgpool",
+    .doc = "Mean of each channel over all positions: C x H x W -> C x 1 x 1. "
+           "No keys besides `type` and `input`.",
     .min_inputs = 1,
     .max_inputs = 1,
     .setup = gap_setup,

@@ -1,10 +1,15 @@
 /* im2col and its adjoint for 2-D convolutions: the patch matrix that turns a
  * convolution into one matrix product (W [filters, c*k*k] . col). Rows are
  * contiguous runs of an input row when the stride is 1, so the common case
- * is memcpy / a vectorised add with zero edges. */
+ * is memcpy / a vectorised add with zero edges.
+ *
+ * im2col (x given: col = the patches of x) and its adjoint (dx given:
+ * dx += col's entries at the positions im2col read them from) visit the
+ * same places, so one walk over col's rows serves both, with a small kernel
+ * for each direction. */
 #include <string.h>
 
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 /* Output columns [lo, hi) whose input column ow*s - p + kw lies inside [0, w). */
 static void valid_cols(const nn_conv_geom *g, int kw, int *lo, int *hi)
@@ -25,7 +30,8 @@ static void valid_cols(const nn_conv_geom *g, int kw, int *lo, int *hi)
  * [oh0, oh1), then zeros for the rows above and below and for the columns
  * outside [lo, hi) (which the flat copy filled from neighbouring rows). The
  * copy reads only inside the plane: it runs from the first valid position
- * to the last. */
+ * to the last. The adjoint drops col's entries at padding positions (they
+ * are zeroed first: col is scratch then), then adds the same span back. */
 static int is_same(const nn_conv_geom *g)
 {
     return g->s == 1 && g->k == 2 * g->p + 1 && g->ho == g->h && g->wo == g->w;
@@ -37,137 +43,139 @@ static void same_rows(const nn_conv_geom *g, int kh, int *oh0, int *oh1)
     *oh1 = g->h + g->p - kh < g->h ? g->h + g->p - kh : g->h;
 }
 
-static void im2col_same(const nn_conv_geom *g, const float *x, float *col, size_t ld)
+/* row [n] = plane shifted by off over [first, last), zero elsewhere. */
+static void shifted_copy(float *restrict row, const float *restrict plane, long off, long first,
+                         long last, long n)
+{
+    for (long o = 0; o < first; ++o)
+        row[o] = 0.0f;
+    for (long o = first; o < last; ++o)
+        row[o] = plane[o + off];
+    for (long o = last; o < n; ++o)
+        row[o] = 0.0f;
+}
+
+/* The adjoint over [first, last): plane[o + off] += row[o]. */
+static void shifted_add(float *restrict plane, const float *restrict row, long off, long first,
+                        long last)
+{
+    for (long o = first; o < last; ++o)
+        plane[o + off] += row[o];
+}
+
+/* Zero row's entries [0, lo) and [hi, w) of output rows [oh0, oh1): the
+ * columns in the padding. */
+static void zero_side_columns(float *row, int w, int oh0, int oh1, int lo, int hi)
+{
+    for (int oh = oh0; oh < oh1; ++oh) {
+        for (int ow = 0; ow < lo; ++ow)
+            row[(size_t)oh * w + ow] = 0.0f;
+        for (int ow = hi; ow < w; ++ow)
+            row[(size_t)oh * w + ow] = 0.0f;
+    }
+}
+
+static void same_walk(const nn_conv_geom *g, const float *x, float *dx, float *col, size_t ld)
 {
     const int k = g->k, p = g->p, w = g->w;
     const size_t n = (size_t)g->h * w;
     for (int ci = 0; ci < g->c; ++ci)
         for (int kh = 0; kh < k; ++kh)
             for (int kw = 0; kw < k; ++kw) {
-                float *restrict dst = col + ((size_t)(ci * k + kh) * k + kw) * ld; /* [h, w] */
-                const float *restrict plane = x + (size_t)ci * n;
+                float *row = col + ((size_t)(ci * k + kh) * k + kw) * ld; /* [h, w] */
                 int lo, hi, oh0, oh1;
                 valid_cols(g, kw, &lo, &hi);
                 same_rows(g, kh, &oh0, &oh1);
                 if (oh0 >= oh1 || lo >= hi) { /* the whole row lies in the padding */
-                    memset(dst, 0, n * sizeof(float));
+                    if (x)
+                        memset(row, 0, n * sizeof(float));
                     continue;
                 }
                 const long off = (long)(kh - p) * w + (kw - p);
                 const long first = (long)oh0 * w + lo, last = (long)(oh1 - 1) * w + hi;
-                for (long o = 0; o < first; ++o)
-                    dst[o] = 0.0f;
-                for (long o = first; o < last; ++o)
-                    dst[o] = plane[o + off];
-                for (long o = last; o < (long)n; ++o)
-                    dst[o] = 0.0f;
-                for (int oh = oh0; oh < oh1; ++oh) { /* columns in the padding */
-                    for (int ow = 0; ow < lo; ++ow)
-                        dst[(size_t)oh * w + ow] = 0.0f;
-                    for (int ow = hi; ow < w; ++ow)
-                        dst[(size_t)oh * w + ow] = 0.0f;
+                if (x) {
+                    shifted_copy(row, x + (size_t)ci * n, off, first, last, (long)n);
+                    zero_side_columns(row, w, oh0, oh1, lo, hi);
+                } else {
+                    zero_side_columns(row, w, oh0, oh1, lo, hi);
+                    shifted_add(dx + (size_t)ci * n, row, off, first, last);
                 }
             }
 }
 
-/* The adjoint of im2col_same. dcol's entries at padding positions must be
- * dropped, not added to a neighbouring row's pixel: they are zeroed first
- * (dcol is scratch), then one flat add covers the valid rows. */
-static void col2im_same(const nn_conv_geom *g, float *dcol, size_t ld, float *dx)
+/* Plain loops, not memcpy/memset: rows are a few dozen floats, where call
+ * overhead would dominate. c [wo] = xr [w] at ow * s + shift for ow in
+ * [lo, hi), zero elsewhere. */
+static void gather_row(float *restrict c, const float *restrict xr, int lo, int hi, int wo, int s,
+                       int shift)
 {
-    const int k = g->k, p = g->p, w = g->w;
-    const size_t n = (size_t)g->h * w;
+    for (int ow = 0; ow < lo; ++ow)
+        c[ow] = 0.0f;
+    if (s == 1) {
+#pragma omp simd
+        for (int ow = lo; ow < hi; ++ow)
+            c[ow] = xr[ow + shift];
+    } else {
+        for (int ow = lo; ow < hi; ++ow)
+            c[ow] = xr[ow * s + shift];
+    }
+    for (int ow = hi; ow < wo; ++ow)
+        c[ow] = 0.0f;
+}
+
+/* The adjoint over [lo, hi): dxr[ow * s + shift] += c[ow]. */
+static void scatter_row(float *restrict dxr, const float *restrict c, int lo, int hi, int s,
+                        int shift)
+{
+    if (s == 1) {
+#pragma omp simd
+        for (int ow = lo; ow < hi; ++ow)
+            dxr[ow + shift] += c[ow];
+    } else {
+        for (int ow = lo; ow < hi; ++ow)
+            dxr[ow * s + shift] += c[ow];
+    }
+}
+
+/* Any stride and padding, one output row at a time. */
+static void general_walk(const nn_conv_geom *g, const float *x, float *dx, float *col, size_t ld)
+{
+    const int k = g->k, s = g->s, p = g->p, wo = g->wo;
     for (int ci = 0; ci < g->c; ++ci)
         for (int kh = 0; kh < k; ++kh)
             for (int kw = 0; kw < k; ++kw) {
-                float *restrict src = dcol + ((size_t)(ci * k + kh) * k + kw) * ld;
-                float *restrict plane = dx + (size_t)ci * n;
-                int lo, hi, oh0, oh1;
+                float *row = col + ((size_t)(ci * k + kh) * k + kw) * ld; /* [ho, wo] */
+                int lo, hi;
                 valid_cols(g, kw, &lo, &hi);
-                same_rows(g, kh, &oh0, &oh1);
-                if (oh0 >= oh1 || lo >= hi)
-                    continue;
-                for (int oh = oh0; oh < oh1; ++oh) {
-                    for (int ow = 0; ow < lo; ++ow)
-                        src[(size_t)oh * w + ow] = 0.0f;
-                    for (int ow = hi; ow < w; ++ow)
-                        src[(size_t)oh * w + ow] = 0.0f;
+                for (int oh = 0; oh < g->ho; ++oh) {
+                    float *c = row + (size_t)oh * wo;
+                    const int ih = oh * s - p + kh;
+                    if (ih < 0 || ih >= g->h) { /* in the padding */
+                        if (x)
+                            memset(c, 0, (size_t)wo * sizeof(float));
+                        continue;
+                    }
+                    const size_t at = ((size_t)ci * g->h + ih) * g->w; /* input row [w] */
+                    if (x)
+                        gather_row(c, x + at, lo, hi, wo, s, kw - p);
+                    else
+                        scatter_row(dx + at, c, lo, hi, s, kw - p);
                 }
-                const long off = (long)(kh - p) * w + (kw - p);
-                const long first = (long)oh0 * w + lo, last = (long)(oh1 - 1) * w + hi;
-                for (long o = first; o < last; ++o)
-                    plane[o + off] += src[o];
             }
 }
 
 void nn_im2col(const nn_conv_geom *g, const float *x, float *col, size_t ld)
 {
-    if (is_same(g)) {
-        im2col_same(g, x, col, ld);
-        return;
-    }
-    const int k = g->k, s = g->s, p = g->p, wo = g->wo;
-    for (int ci = 0; ci < g->c; ++ci)
-        for (int kh = 0; kh < k; ++kh)
-            for (int kw = 0; kw < k; ++kw) {
-                float *dst = col + ((size_t)(ci * k + kh) * k + kw) * ld; /* [ho, wo] */
-                int lo, hi;
-                valid_cols(g, kw, &lo, &hi);
-                for (int oh = 0; oh < g->ho; ++oh) {
-                    float *d = dst + (size_t)oh * wo;
-                    const int ih = oh * s - p + kh;
-                    if (ih < 0 || ih >= g->h) {
-                        memset(d, 0, (size_t)wo * sizeof(float));
-                        continue;
-                    }
-                    const float *src = x + ((size_t)ci * g->h + ih) * g->w; /* [w] */
-                    const int shift = kw - p;
-                    /* Plain loops, not memcpy/memset: rows are a few dozen
-                     * floats, where call overhead would dominate. */
-                    for (int ow = 0; ow < lo; ++ow)
-                        d[ow] = 0.0f;
-                    if (s == 1) {
-#pragma omp simd
-                        for (int ow = lo; ow < hi; ++ow)
-                            d[ow] = src[ow + shift];
-                    } else {
-                        for (int ow = lo; ow < hi; ++ow)
-                            d[ow] = src[ow * s + shift];
-                    }
-                    for (int ow = hi; ow < wo; ++ow)
-                        d[ow] = 0.0f;
-                }
-            }
+    if (is_same(g))
+        same_walk(g, x, NULL, col, ld);
+    else
+        general_walk(g, x, NULL, col, ld);
 }
 
 void nn_col2im_add(const nn_conv_geom *g, float *dcol, size_t ld, float *dx)
 {
-    if (is_same(g)) {
-        col2im_same(g, dcol, ld, dx);
-        return;
-    }
-    const int k = g->k, s = g->s, p = g->p, wo = g->wo;
-    for (int ci = 0; ci < g->c; ++ci)
-        for (int kh = 0; kh < k; ++kh)
-            for (int kw = 0; kw < k; ++kw) {
-                const float *src = dcol + ((size_t)(ci * k + kh) * k + kw) * ld;
-                int lo, hi;
-                valid_cols(g, kw, &lo, &hi);
-                for (int oh = 0; oh < g->ho; ++oh) {
-                    const int ih = oh * s - p + kh;
-                    if (ih < 0 || ih >= g->h)
-                        continue;
-                    const float *sr = src + (size_t)oh * wo;
-                    float *d = dx + ((size_t)ci * g->h + ih) * g->w; /* [w] */
-                    const int shift = kw - p;
-                    if (s == 1) {
-#pragma omp simd
-                        for (int ow = lo; ow < hi; ++ow)
-                            d[ow + shift] += sr[ow];
-                    } else {
-                        for (int ow = lo; ow < hi; ++ow)
-                            d[ow * s + shift] += sr[ow];
-                    }
-                }
-            }
+    if (is_same(g))
+        same_walk(g, NULL, dx, dcol, ld);
+    else
+        general_walk(g, NULL, dx, dcol, ld);
 }

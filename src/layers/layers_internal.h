@@ -42,6 +42,26 @@ static inline const char *nn_shape_text(nn_shape s, char *buf, size_t n)
     return buf;
 }
 
+/* For layers that merge their inputs (add, concat): NN_OK when input k has
+ * the shape of input 0, in all three sizes (whole = 1) or in height and
+ * width; else NN_E_CONFIG naming both inputs, e.g. "[sum] cannot add [a]
+ * (8 x 14 x 14) and [b] (4 x 14 x 14): add needs inputs of one shape". */
+static inline int nn_merge_check(const nn_layer *l, int k, int whole, const char *verb,
+                                 const char *what, nn_error *err)
+{
+    const nn_shape a = l->in_shapes[0], b = l->in_shapes[k];
+    if (a.h == b.h && a.w == b.w && (!whole || a.c == b.c))
+        return NN_OK;
+    char na[NN_NAME_LEN], nb[NN_NAME_LEN], ta[64], tb[64];
+    nn_layer_input_name(l, 0, na, sizeof na);
+    nn_layer_input_name(l, k, nb, sizeof nb);
+    return nn_fail(err, NN_E_CONFIG,
+                   "[%s] cannot %s [%s] (%s) and [%s] (%s): %s needs inputs of "
+                   "one %s",
+                   l->cfg->name, verb, na, nn_shape_text(a, ta, sizeof ta), nb,
+                   nn_shape_text(b, tb, sizeof tb), l->ops->type, what);
+}
+
 /* dst [n] = src (add = 0) or dst += src (add = 1): how backward hands a
  * gradient to an input (see nn_layer_ops.backward). */
 static inline void nn_grad_put(float *restrict dst, const float *restrict src, size_t n, int add)
@@ -63,14 +83,47 @@ int nn_pool_setup(nn_layer *l, nn_error *err);
 /* The window geometry of a pooling layer (after nn_pool_setup). */
 typedef struct nn_pool_geom {
     int h, w, k, s, p, ho, wo;
+    size_t in_plane, out_plane; /* h w and ho wo: one channel plane */
 } nn_pool_geom;
 nn_pool_geom nn_pool_geometry(const nn_layer *l);
 
+/* Rows [*r0, *r1) and columns [*c0, *c1) of the input under window (i, j),
+ * clipped to the image (padding never takes part). Inline: it runs once
+ * per output value. */
+static inline void nn_pool_window(const nn_pool_geom *g, int i, int j, int *r0, int *r1, int *c0,
+                                  int *c1)
+{
+    const int r = i * g->s - g->p, c = j * g->s - g->p;
+    *r0 = r < 0 ? 0 : r;
+    *r1 = r + g->k > g->h ? g->h : r + g->k;
+    *c0 = c < 0 ? 0 : c;
+    *c1 = c + g->k > g->w ? g->w : c + g->k;
+}
+
+/* What a pooling layer does to n channel planes of the batch, planes
+ * q0 .. q0 + n - 1 (plane q = b C + c): forward from x [n, h, w] into
+ * y [n, ho, wo] with scratch (this thread's share of l->ws), or backward
+ * from dy [n, ho, wo] into dx [n, h, w], stored or added as l->din_add[0]
+ * says (plane by plane: zeroing all first would push them out of cache). */
+typedef void nn_pool_planes_fwd(const nn_layer *l, const nn_pool_geom *g, size_t q0, size_t n,
+                                const float *x, float *y, float *scratch);
+typedef void nn_pool_planes_bwd(const nn_layer *l, const nn_pool_geom *g, size_t q0, size_t n,
+                                const float *dy, float *dx);
+
+/* Forward and backward of a pooling layer over the B C planes of a batch,
+ * in contiguous shares for the layer's threads when the batch is large.
+ * Forward gives thread t the scratch l->ws + t * scratch_floats. Backward
+ * does nothing without dins[0]. */
+void nn_pool_forward(nn_layer *l, const float *x, float *y, int B, nn_pool_planes_fwd *planes,
+                     size_t scratch_floats);
+void nn_pool_backward(nn_layer *l, const float *dout, float *const *dins, int B,
+                      nn_pool_planes_bwd *planes);
+
 /* The geometry of a convolution window over one image. */
 typedef struct nn_conv_geom {
-    int c, h, w;        /* input channels and size */
-    int k, s, p;        /* kernel side, stride, padding */
-    int ho, wo;         /* output size */
+    int c, h, w; /* input channels and size */
+    int k, s, p; /* kernel side, stride, padding */
+    int ho, wo;  /* output size */
 } nn_conv_geom;
 
 /* col [c*k*k, ho*wo] = the input patches of x [c, h, w] (im2col): row

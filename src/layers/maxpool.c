@@ -6,11 +6,10 @@
  * backward scatters each output's gradient there. The 2 x 2, stride 2 case
  * runs in two vectorisable passes (see max2x2). */
 #include <float.h>
-#include <omp.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "layers_internal.h"
+#include "layers/layers_internal.h"
 
 static int maxpool_setup(nn_layer *l, nn_error *err)
 {
@@ -19,16 +18,6 @@ static int maxpool_setup(nn_layer *l, nn_error *err)
     /* max2x2's per-thread scratch: column maxima and their indices [Ho, 2 Wo] */
     l->ws_size = (size_t)l->threads * 4 * l->out_shape.h * l->out_shape.w;
     return rc;
-}
-
-/* Row range [*r0, *r1) and column range [*c0, *c1) of window (i, j). */
-static void window(const nn_pool_geom *g, int i, int j, int *r0, int *r1, int *c0, int *c1)
-{
-    int r = i * g->s - g->p, c = j * g->s - g->p;
-    *r0 = r < 0 ? 0 : r;
-    *r1 = r + g->k > g->h ? g->h : r + g->k;
-    *c0 = c < 0 ? 0 : c;
-    *c1 = c + g->k > g->w ? g->w : c + g->k;
 }
 
 /* 2 x 2 windows at stride 2 in two passes, because output rows are short
@@ -62,7 +51,7 @@ static void max2x2_pairs(const float *restrict v, const int32_t *restrict vi, fl
 
 static void max2x2(const float *x, float *y, int32_t *at, const nn_pool_geom *g, float *scratch)
 {
-    float *v = scratch;                                        /* [Ho, 2 Wo] */
+    float *v = scratch;                                             /* [Ho, 2 Wo] */
     int32_t *vi = (int32_t *)(void *)(scratch + 2 * g->ho * g->wo); /* [Ho, 2 Wo] */
     for (int i = 0; i < g->ho; ++i) {
         const float *r0 = x + (size_t)(2 * i) * g->w;
@@ -77,7 +66,7 @@ static void max_general(const float *x, float *y, int32_t *at, const nn_pool_geo
     for (int i = 0; i < g->ho; ++i)
         for (int j = 0; j < g->wo; ++j) {
             int r0, r1, c0, c1;
-            window(g, i, j, &r0, &r1, &c0, &c1);
+            nn_pool_window(g, i, j, &r0, &r1, &c0, &c1);
             float m = -FLT_MAX;
             int32_t where = r0 * g->w + c0;
             for (int c = c0; c < c1; ++c) /* column by column: ties go left, then up */
@@ -91,55 +80,62 @@ static void max_general(const float *x, float *y, int32_t *at, const nn_pool_geo
         }
 }
 
+/* Where the maxima of planes q0.. came from: aux [max_batch, C, Ho, Wo] as int32. */
+static int32_t *argmax_planes(const nn_layer *l, const nn_pool_geom *g, size_t q0)
+{
+    return (int32_t *)(void *)l->aux + q0 * g->out_plane;
+}
+
+/* y [n, ho, wo] = window maxima of x [n, h, w], their positions into aux. */
+static void max_planes(const nn_layer *l, const nn_pool_geom *g, size_t q0, size_t n,
+                       const float *x, float *y, float *scratch)
+{
+    int32_t *at = argmax_planes(l, g, q0);
+    const int fast = g->k == 2 && g->s == 2 && g->p == 0;
+    for (size_t q = 0; q < n; ++q) {
+        const float *xq = x + q * g->in_plane;
+        float *yq = y + q * g->out_plane;
+        int32_t *aq = at + q * g->out_plane;
+        if (fast)
+            max2x2(xq, yq, aq, g, scratch);
+        else
+            max_general(xq, yq, aq, g);
+    }
+}
+
+/* dx [n, h, w] (+)= each output's gradient at its maximum. */
+static void route_planes(const nn_layer *l, const nn_pool_geom *g, size_t q0, size_t n,
+                         const float *dy, float *dx)
+{
+    const int32_t *at = argmax_planes(l, g, q0);
+    const size_t out_plane = g->out_plane;
+    for (size_t q = 0; q < n; ++q) {
+        float *dxq = dx + q * g->in_plane;
+        if (!l->din_add[0])
+            memset(dxq, 0, g->in_plane * sizeof(float));
+        for (size_t o = 0; o < out_plane; ++o)
+            dxq[at[q * out_plane + o]] += dy[q * out_plane + o];
+    }
+}
+
 static void maxpool_forward(nn_layer *l, const float *const *inputs, float *out, int B,
                             const nn_ctx *ctx)
 {
     (void)ctx;
     const nn_pool_geom g = nn_pool_geometry(l);
-    const float *x = inputs[0];
-    int32_t *at = (int32_t *)(void *)l->aux; /* [B, C, Ho, Wo] */
-    const size_t planes = (size_t)B * l->in_shape.c, in_plane = (size_t)g.h * g.w;
-    const size_t out_plane = (size_t)g.ho * g.wo;
-    const int fast = g.k == 2 && g.s == 2 && g.p == 0;
-#pragma omp parallel num_threads(l->threads) if (planes * in_plane > NN_OMP_MIN)
-    {
-        float *scratch = l->ws + (size_t)omp_get_thread_num() * 4 * out_plane;
-#pragma omp for schedule(static)
-        for (size_t q = 0; q < planes; ++q) {
-            if (fast)
-                max2x2(x + q * in_plane, out + q * out_plane, at + q * out_plane, &g, scratch);
-            else
-                max_general(x + q * in_plane, out + q * out_plane, at + q * out_plane, &g);
-        }
-    }
+    nn_pool_forward(l, inputs[0], out, B, max_planes, 4 * g.out_plane);
 }
 
-static void maxpool_backward(nn_layer *l, const float *const *inputs, const float *out,
-                             float *dout, float *const *dins, int B, const nn_ctx *ctx)
+static void maxpool_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
+                             float *const *dins, int B, const nn_ctx *ctx)
 {
     (void)inputs, (void)out, (void)ctx;
-    float *dx = dins[0];
-    if (!dx)
-        return;
-    const nn_pool_geom g = nn_pool_geometry(l);
-    const int32_t *at = (const int32_t *)(const void *)l->aux;
-    const size_t planes = (size_t)B * l->in_shape.c, in_plane = (size_t)g.h * g.w;
-    const size_t out_plane = (size_t)g.ho * g.wo;
-    const int add = l->din_add[0];
-#pragma omp parallel for num_threads(l->threads) if (planes * in_plane > NN_OMP_MIN) schedule(static)
-    for (size_t q = 0; q < planes; ++q) {
-        float *dxp = dx + q * in_plane;
-        const float *dyp = dout + q * out_plane;
-        const int32_t *ap = at + q * out_plane;
-        if (!add)
-            memset(dxp, 0, in_plane * sizeof(float));
-        for (size_t o = 0; o < out_plane; ++o)
-            dxp[ap[o]] += dyp[o];
-    }
+    nn_pool_backward(l, dout, dins, B, route_planes);
 }
 
 const nn_layer_ops nn_maxpool_ops = {
     .type = "maxpool",
+    .doc = "Maximum over `size` x `size` windows of each channel.",
     .min_inputs = 1,
     .max_inputs = 1,
     .setup = maxpool_setup,

@@ -1,4 +1,7 @@
-/* The table of layer kinds and the helpers every kind shares. */
+/* The table of layer kinds (the one list: the config reads its names, docs,
+ * input counts and whether a kind has parameters from here) and the helpers
+ * every kind shares. Adding a kind: its file, its ops, a row here, its keys
+ * in src/io/config_schema.c. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,8 +12,8 @@ extern const nn_layer_ops nn_dense_ops, nn_conv_ops, nn_maxpool_ops, nn_avgpool_
     nn_concat_ops;
 
 static const nn_layer_ops *const kinds[] = {
-    &nn_dense_ops,   &nn_conv_ops,    &nn_maxpool_ops, &nn_avgpool_ops, &nn_global_avgpool_ops,
-    &nn_batchnorm_ops, &nn_dropout_ops, &nn_flatten_ops, &nn_add_ops,   &nn_concat_ops,
+    &nn_dense_ops,     &nn_conv_ops,    &nn_maxpool_ops, &nn_avgpool_ops, &nn_global_avgpool_ops,
+    &nn_batchnorm_ops, &nn_dropout_ops, &nn_flatten_ops, &nn_add_ops,     &nn_concat_ops,
 };
 
 const nn_layer_ops *nn_layer_ops_find(const char *type)
@@ -19,6 +22,11 @@ const nn_layer_ops *nn_layer_ops_find(const char *type)
         if (strcmp(kinds[i]->type, type) == 0)
             return kinds[i];
     return NULL;
+}
+
+const nn_layer_ops *nn_layer_ops_at(int i)
+{
+    return i >= 0 && (size_t)i < sizeof kinds / sizeof kinds[0] ? kinds[i] : NULL;
 }
 
 nn_param *nn_layer_add_param(nn_layer *l, const char *name, int rank, const uint64_t *dims,

@@ -7,22 +7,19 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
 /* The closing must be wider than any pen stroke. Strokes are about a tenth
  * of a character's height, and a character of a readable page is well under
  * a fifth of the page, so 1/25 of the shorter side leaves a wide margin. */
 #define BG_WINDOW_FRACTION (1.0 / 25)
-#define BG_WINDOW_MIN 15
+#define BG_WINDOW_MIN      15
 /* The paper's own noise (grain, JPEG artefacts) must not pass for ink: the
  * threshold is at least this many robust standard deviations above it. */
 #define NOISE_SIGMAS 6.0
 #define MIN_CONTRAST 12 /* grey levels, relative to white paper */
 
-static int odd(int v)
-{
-    return v | 1;
-}
+static int odd(int v) { return v | 1; }
 
 /* contrast = 255 * (paper - pixel) / paper, clamped to 0..255. */
 static PIX *contrast_image(PIX *smooth, PIX *paper)
@@ -61,7 +58,7 @@ static int quantile(const double hist[256], double q)
  * which *noise receives. */
 static int choose_threshold(PIX *contrast, int *noise)
 {
-    double hist[256] = {0};
+    double hist[256] = { 0 };
     const int w = pixGetWidth(contrast), h = pixGetHeight(contrast);
     const l_uint32 *d = pixGetData(contrast);
     const int wpl = pixGetWpl(contrast);
@@ -69,7 +66,7 @@ static int choose_threshold(PIX *contrast, int *noise)
         for (int x = 0; x < w; x++)
             hist[GET_DATA_BYTE(d + (size_t)y * wpl, x)]++;
     int med = quantile(hist, 0.5);
-    double mad_hist[256] = {0};
+    double mad_hist[256] = { 0 };
     for (int i = 0; i < 256; i++)
         mad_hist[abs(i - med)] += hist[i];
     double sigma = 1.4826 * quantile(mad_hist, 0.5);
@@ -109,8 +106,9 @@ int nn_page_binarize(PIX *gray8, PIX **ink, int *threshold, nn_error *err)
     PIX *smooth = pixMedianFilter(gray8, 3, 3);
     PIX *paper = smooth ? pixCloseGray(smooth, win, win) : NULL;
     PIX *contrast = paper ? contrast_image(smooth, paper) : NULL;
-    int rc = contrast ? NN_OK : nn_fail(err, NN_E_NOMEM, "page: out of memory (Leptonica: %s)",
-                                        nn_lept_last_message());
+    int rc = contrast ? NN_OK
+                      : nn_fail(err, NN_E_NOMEM, "page: out of memory (Leptonica: %s)",
+                                nn_lept_last_message());
     if (!rc) {
         /* Hysteresis: pixels above the threshold seed the ink, which then
          * grows into connected pixels above half of it (but above the

@@ -3,10 +3,10 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
-static const l_uint8 palette[6][3] = {
-    {220, 30, 30}, {30, 110, 230}, {20, 160, 60}, {200, 110, 0}, {150, 40, 200}, {0, 150, 160}};
+static const l_uint8 palette[6][3] = { { 220, 30, 30 }, { 30, 110, 230 }, { 20, 160, 60 },
+                                       { 200, 110, 0 }, { 150, 40, 200 }, { 0, 150, 160 } };
 
 /* Leptonica's fonts come in even sizes 4..20, about 4.2 pixels of line
  * height per size unit: the largest whose lines fit in px. */
@@ -23,7 +23,7 @@ static void lighten(PIX *g)
 {
     l_uint32 *d = pixGetData(g);
     const int w = pixGetWidth(g), h = pixGetHeight(g), wpl = pixGetWpl(g);
-    long hist[256] = {0}, acc = 0;
+    long hist[256] = { 0 }, acc = 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
             hist[GET_DATA_BYTE(d + (size_t)y * wpl, x)]++;
@@ -58,8 +58,8 @@ int nn_ocr_draw_boxes(const char *path, PIX *gray8, const nn_ocr_page *pg,
     for (int i = 0; i < pg->n_chars; i++) {
         const nn_ocr_char *c = &pg->chars[i];
         const l_uint8 *col = palette[c->line % 6];
-        BOX *b = boxCreate((int)(c->x * s), (int)(c->y * s), (int)ceil(c->w * s),
-                           (int)ceil(c->h * s));
+        BOX *b =
+            boxCreate((int)(c->x * s), (int)(c->y * s), (int)ceil(c->w * s), (int)ceil(c->h * s));
         if (b)
             pixRenderBoxArb(rgb, b, thick, col[0], col[1], col[2]);
         boxDestroy(&b);

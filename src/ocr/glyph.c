@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
-#define SPECK_FRACTION 0.05 /* pieces under 5% of the largest are dirt, not strokes */
+#define SPECK_FRACTION  0.05 /* pieces under 5% of the largest are dirt, not strokes */
 #define SMOOTH_FRACTION 0.02 /* outline detail under 2% of the glyph is noise (blur half-width) */
-#define SPUR_FRACTION 0.08   /* skeleton twigs under 8% of the glyph are bumps, not strokes */
+#define SPUR_FRACTION   0.08 /* skeleton twigs under 8% of the glyph are bumps, not strokes */
 
 void nn_glyph_params_default(nn_glyph_params *p)
 {
@@ -29,8 +29,10 @@ int nn_glyph_params_check(const nn_glyph_params *p, nn_error *err)
     if (p->supersample < 1 || p->supersample > 16)
         return nn_fail(err, NN_E_CONFIG, "glyph supersample %d: must be 1 to 16", p->supersample);
     if (!(p->margin >= 0 && p->margin * 2 <= p->size - 2))
-        return nn_fail(err, NN_E_CONFIG, "glyph margin %g: must leave at least 2 pixels of "
-                       "a %d-pixel glyph", p->margin, p->size);
+        return nn_fail(err, NN_E_CONFIG,
+                       "glyph margin %g: must leave at least 2 pixels of "
+                       "a %d-pixel glyph",
+                       p->margin, p->size);
     if (!(p->stroke >= 0 && p->stroke <= 0.5))
         return nn_fail(err, NN_E_CONFIG, "glyph stroke %g: must be 0 (keep) to 0.5", p->stroke);
     return NN_OK;
@@ -219,13 +221,13 @@ int nn_glyph_draw(PIX *ink, const nn_glyph_params *p, uint8_t *out, nn_error *er
     pixDestroy(&crop);
     PIX *canvas = fitted ? pixCreate(canvas_side, canvas_side, 1) : NULL;
     if (canvas)
-        pixRasterop(canvas, (canvas_side - w) / 2, (canvas_side - h) / 2, w, h, PIX_SRC, fitted,
-                    0, 0);
+        pixRasterop(canvas, (canvas_side - w) / 2, (canvas_side - h) / 2, w, h, PIX_SRC, fitted, 0,
+                    0);
     pixDestroy(&fitted);
     if (canvas && p->stroke > 0) {
         int smooth = (int)lround(SMOOTH_FRACTION * inner);
-        PIX *redrawn = redraw_strokes(canvas, (int)lround(p->stroke * inner), smooth < 1 ? 1 : smooth,
-                                      (int)lround(SPUR_FRACTION * inner));
+        PIX *redrawn = redraw_strokes(canvas, (int)lround(p->stroke * inner),
+                                      smooth < 1 ? 1 : smooth, (int)lround(SPUR_FRACTION * inner));
         pixDestroy(&canvas);
         canvas = redrawn;
     }
@@ -254,7 +256,7 @@ int nn_glyph_from_mask(PIX *mask, const nn_glyph_params *p, uint8_t *out, nn_err
 static int border_median(PIX *g)
 {
     const int w = pixGetWidth(g), h = pixGetHeight(g);
-    int hist[256] = {0}, n = 0;
+    int hist[256] = { 0 }, n = 0;
     for (int x = 0; x < w; x++) {
         l_uint32 a, b;
         pixGetPixel(g, x, 0, &a);
@@ -294,7 +296,7 @@ int nn_glyph_mask_from_gray(PIX *g, nn_ink ink, PIX **mask, nn_error *err)
             }
         ink = darker >= lighter ? NN_INK_DARK : NN_INK_LIGHT;
     }
-    double hist[256] = {0};
+    double hist[256] = { 0 };
     int top = 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {

@@ -11,7 +11,7 @@
 #include "nn/ocr.h"
 
 #define MAX_FILE_BYTES (512ull << 20)
-#define MAX_PIXELS (1ull << 28) /* 268 megapixels: beyond any photo or scan */
+#define MAX_PIXELS     (1ull << 28) /* 268 megapixels: beyond any photo or scan */
 
 static int read_bytes(const char *path, uint8_t **buf, size_t *n, nn_error *err)
 {
@@ -47,7 +47,7 @@ static int read_bytes(const char *path, uint8_t **buf, size_t *n, nn_error *err)
  * image. */
 static const char *truncation(int format, const uint8_t *b, size_t n)
 {
-    static const uint8_t iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+    static const uint8_t iend[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82 };
     if (format == IFF_PNG && (n < 12 || memcmp(b + n - 12, iend, 12) != 0))
         return "truncated PNG (no IEND chunk at the end)";
     if (format == IFF_JFIF_JPEG) {
@@ -83,16 +83,18 @@ int nn_ocr_read_gray(const char *path, PIX **gray8, nn_error *err)
     if (n >= 12)
         findFileFormatBuffer(bytes, &format);
     if (format == IFF_UNKNOWN)
-        rc = nn_fail(err, NN_E_FORMAT, "%s: not an image file (JPEG, PNG, TIFF, PNM, BMP, GIF or "
-                     "WebP expected)", path);
+        rc = nn_fail(err, NN_E_FORMAT,
+                     "%s: not an image file (JPEG, PNG, TIFF, PNM, BMP, GIF or "
+                     "WebP expected)",
+                     path);
     else if ((cut = truncation(format, bytes, n)))
         rc = nn_fail(err, NN_E_FORMAT, "%s: %s", path, cut);
     else if (pixReadHeaderMem(bytes, n, NULL, &w, &h, &bps, &spp, NULL) != 0)
         rc = nn_fail(err, NN_E_FORMAT, "%s: damaged image header (Leptonica: %s)", path,
                      nn_lept_last_message());
     else if (w < 1 || h < 1 || (unsigned long long)w * (unsigned long long)h > MAX_PIXELS)
-        rc = nn_fail(err, NN_E_FORMAT, "%s: image of %d x %d pixels (at most %llu pixels)", path,
-                     w, h, MAX_PIXELS);
+        rc = nn_fail(err, NN_E_FORMAT, "%s: image of %d x %d pixels (at most %llu pixels)", path, w,
+                     h, MAX_PIXELS);
     PIX *pix = rc ? NULL : pixReadMem(bytes, n);
     if (!rc && !pix)
         rc = nn_fail(err, NN_E_FORMAT, "%s: cannot decode the image (Leptonica: %s)", path,
@@ -104,8 +106,8 @@ int nn_ocr_read_gray(const char *path, PIX **gray8, nn_error *err)
     if (!rc && !upright)
         rc = nn_fail(err, NN_E_NOMEM, "%s: out of memory turning the image upright", path);
     if (!rc && !(*gray8 = to_gray(upright)))
-        rc = nn_fail(err, NN_E_FORMAT, "%s: cannot convert the image to grey (Leptonica: %s)",
-                     path, nn_lept_last_message());
+        rc = nn_fail(err, NN_E_FORMAT, "%s: cannot convert the image to grey (Leptonica: %s)", path,
+                     nn_lept_last_message());
     pixDestroy(&upright);
     return rc;
 }

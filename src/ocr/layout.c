@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
-#define BAND_NEAR 4          /* a line's band: the median top and bottom of its 4 boxes nearest in x */
-#define FULL_HEIGHT 0.6      /* boxes this tall (of the median) found lines; the rest join them */
-#define MIN_OVERLAP 0.5      /* share of the shorter of box and band they must share */
-#define MERGE_OVERLAP 0.5    /* horizontal overlap (of the narrower) that makes two pieces one */
+#define BAND_NEAR     4   /* a line's band: the median top and bottom of its 4 boxes nearest in x */
+#define FULL_HEIGHT   0.6 /* boxes this tall (of the median) found lines; the rest join them */
+#define MIN_OVERLAP   0.5 /* share of the shorter of box and band they must share */
+#define MERGE_OVERLAP 0.5 /* horizontal overlap (of the narrower) that makes two pieces one */
 /* Word spaces are decided line by line, from the line's own gaps (in units
  * of its median character height): they should fall into two groups, the
  * many letter gaps and the few, wider word gaps. One rule for the whole page
@@ -29,20 +29,20 @@
  * A line with too few gaps for two groups follows the median threshold of
  * the lines that had them; a page without any has no spaces (a written
  * alphabet, a single word). The rule and its values were chosen on the
- * gaps of the two coursework photos (one error: a gap inside "MAKE" as wide
+ * gaps of the two test photos (one error: a gap inside "MAKE" as wide
  * as the word gaps) and on 2,000 synthetic lines of 1-4 words with even and
  * uneven spacing (36 errors in 18,097 gaps; Otsu's split of the same
  * candidates: 46). */
 #define MIN_LINE_GAPS 3
 #define BIMODAL_RATIO 2.0
-#define JUMP_RATIO 1.2
-#define MIN_WORD_GAP 0.5
-#define GAP_OFFSET 0.05
+#define JUMP_RATIO    1.2
+#define MIN_WORD_GAP  0.5
+#define GAP_OFFSET    0.05
 
 typedef struct line {
-    int *idx;      /* indices into chars */
+    int *idx; /* indices into chars */
     int n, cap;
-    double key;    /* median centre y, for ordering lines */
+    double key; /* median centre y, for ordering lines */
 } line;
 
 static int cmp_int(const void *a, const void *b)
@@ -85,7 +85,7 @@ static int by_pos(const void *a, const void *b)
 static void sort_left_to_right(const nn_ocr_char *c, int *idx, int n, pos *keys)
 {
     for (int j = 0; j < n; j++)
-        keys[j] = (pos){c[idx[j]].x, c[idx[j]].y, idx[j]};
+        keys[j] = (pos){ c[idx[j]].x, c[idx[j]].y, idx[j] };
     qsort(keys, (size_t)n, sizeof *keys, by_pos);
     for (int j = 0; j < n; j++)
         idx[j] = keys[j].i;
@@ -280,8 +280,9 @@ static void mark_spaces(nn_ocr_char *c, line *lines, int n_lines, double *gaps, 
             own[n_own++] = t;
     }
     qsort(own, (size_t)n_own, sizeof *own, cmp_double);
-    double page_t = n_own == 0 ? INFINITY
-                  : n_own % 2 ? own[n_own / 2] : 0.5 * (own[n_own / 2 - 1] + own[n_own / 2]);
+    double page_t = n_own == 0  ? INFINITY
+                    : n_own % 2 ? own[n_own / 2]
+                                : 0.5 * (own[n_own / 2 - 1] + own[n_own / 2]);
     for (int k = 0; k < n_lines; k++) {
         line *l = &lines[k];
         c[l->idx[0]].space_before = 0;

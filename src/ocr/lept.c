@@ -32,7 +32,4 @@ void nn_lept_quiet(void)
     last[0] = '\0';
 }
 
-const char *nn_lept_last_message(void)
-{
-    return last[0] ? last : "no details";
-}
+const char *nn_lept_last_message(void) { return last[0] ? last : "no details"; }

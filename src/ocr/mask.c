@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
 int nn_otsu_level(const double hist[256])
 {

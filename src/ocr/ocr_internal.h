@@ -23,11 +23,6 @@ int nn_page_binarize(PIX *gray8, PIX **ink, int *threshold, nn_error *err);
  * width w and length L has about w L pixels and 2 L on its boundary). */
 double nn_mask_stroke_width(PIX *mask);
 
-/* A binary mask scaled to w x h through grey (area averaging down, linear
- * interpolation up, threshold at half): thin strokes survive, staircases
- * are smoothed. NULL when out of memory. */
-PIX *nn_mask_scale(PIX *mask, int w, int h);
-
 /* A filled disk of the given diameter as a structuring element. */
 SEL *nn_disk_sel(int diameter);
 

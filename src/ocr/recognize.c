@@ -11,7 +11,7 @@
 #include "nn/config.h"
 #include "nn/dataset.h"
 #include "nn/network.h"
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
 #define BATCH 256
 
@@ -19,14 +19,14 @@ struct nn_ocr_model {
     nn_config cfg;
     nn_network net;
     nn_glyph_params glyph;
-    nn_dataset header;      /* shape and class names of the training data */
+    nn_dataset header; /* shape and class names of the training data */
     int built;
-    int format_version;     /* of the checkpoint */
+    int format_version; /* of the checkpoint */
 };
 
 static int read_glyph_params(const char *data, nn_glyph_params *g, nn_error *err)
 {
-    static const char *const names[] = {"size", "supersample", "margin", "stroke"};
+    static const char *const names[] = { "size", "supersample", "margin", "stroke" };
     double v[4];
     int rc = nn_h5data_read_params(data, names, v, 4, err);
     if (rc)
@@ -47,7 +47,7 @@ static int load_weights(nn_ocr_model *m, const char *checkpoint, nn_error *err)
     if (!list)
         return NN_E_NOMEM;
     nn_network_param_tensors(&m->net, "model", m->net.params, list);
-    nn_checkpoint ck = {.tensors = list, .n_tensors = n};
+    nn_checkpoint ck = { .tensors = list, .n_tensors = n };
     int rc = nn_checkpoint_load(checkpoint, &ck, err);
     free(list);
     return rc;
@@ -59,9 +59,11 @@ static int choose_data(const nn_ocr_model *m, const char *checkpoint, const char
 {
     *data = override ? override : m->cfg.data.train;
     if (!override && m->cfg.data.format != NN_FORMAT_H5)
-        return nn_fail(err, NN_E_CONFIG, "%s: trained on %s, not on an .h5 data set made by "
+        return nn_fail(err, NN_E_CONFIG,
+                       "%s: trained on %s, not on an .h5 data set made by "
                        "`nntrain prep`; the OCR needs that file's glyph settings (name one with "
-                       "--data FILE.h5)", checkpoint, m->cfg.data.train);
+                       "--data FILE.h5)",
+                       checkpoint, m->cfg.data.train);
     return NN_OK;
 }
 
@@ -81,8 +83,8 @@ int nn_ocr_model_load(nn_ocr_model **out, const char *checkpoint, const char *ov
     if (!rc)
         rc = nn_checkpoint_read_config(checkpoint, &text, err);
     if (!rc)
-        rc = nn_config_parse_flags(&m->cfg, checkpoint, text, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
-                                   err);
+        rc =
+            nn_config_parse_flags(&m->cfg, checkpoint, text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, err);
     free(text);
     if (!rc)
         rc = choose_data(m, checkpoint, override, &data, err);
@@ -90,18 +92,19 @@ int nn_ocr_model_load(nn_ocr_model **out, const char *checkpoint, const char *ov
         nn_fail_wrap(err, "the data set of %s (--data names another)", checkpoint);
     if (!rc)
         rc = read_glyph_params(data, &m->glyph, err);
-    if (!rc && (m->header.c != 1 || m->header.h != m->glyph.size ||
-                m->header.w != m->glyph.size))
-        rc = nn_fail(err, NN_E_FORMAT, "%s: glyphs of %dx%dx%d do not match its /preprocess "
-                     "size %d", data, m->header.c, m->header.h, m->header.w, m->glyph.size);
+    if (!rc && (m->header.c != 1 || m->header.h != m->glyph.size || m->header.w != m->glyph.size))
+        rc = nn_fail(err, NN_E_FORMAT,
+                     "%s: glyphs of %dx%dx%d do not match its /preprocess "
+                     "size %d",
+                     data, m->header.c, m->header.h, m->header.w, m->glyph.size);
     if (!rc && m->cfg.data.n_class_names == m->header.num_classes) {
-        const char *names[NN_MAX_LAYERS];
+        const char *names[NN_MAX_CLASSES];
         for (int k = 0; k < m->cfg.data.n_class_names; k++)
             names[k] = m->cfg.data.class_names[k];
         rc = nn_dataset_set_class_names(&m->header, names, m->header.num_classes, err);
     }
     if (!rc) {
-        nn_shape in = {m->header.c, m->header.h, m->header.w};
+        nn_shape in = { m->header.c, m->header.h, m->header.w };
         rc = nn_network_build_threads(&m->net, &m->cfg, in, BATCH, 1, err);
         m->built = rc == NN_OK;
     }
@@ -129,20 +132,11 @@ void nn_ocr_model_free(nn_ocr_model *m)
     free(m);
 }
 
-const nn_glyph_params *nn_ocr_model_glyph(const nn_ocr_model *m)
-{
-    return &m->glyph;
-}
+const nn_glyph_params *nn_ocr_model_glyph(const nn_ocr_model *m) { return &m->glyph; }
 
-int nn_ocr_model_classes(const nn_ocr_model *m)
-{
-    return m->header.num_classes;
-}
+int nn_ocr_model_classes(const nn_ocr_model *m) { return m->header.num_classes; }
 
-int nn_ocr_model_format_version(const nn_ocr_model *m)
-{
-    return m->format_version;
-}
+int nn_ocr_model_format_version(const nn_ocr_model *m) { return m->format_version; }
 
 const char *nn_ocr_model_class_name(const nn_ocr_model *m, int k)
 {
@@ -181,8 +175,8 @@ static int classify(nn_ocr_model *m, const nn_ocr_page *pg, float *probs, nn_err
 /* 'L' letter, 'D' digit, 'O' other: the kinds the word rule tells apart. */
 static char class_kind(const char *name)
 {
-    if (name[0] && !name[1] && ((name[0] >= 'A' && name[0] <= 'Z') ||
-                                (name[0] >= 'a' && name[0] <= 'z')))
+    if (name[0] && !name[1] &&
+        ((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z')))
         return 'L';
     if (name[0] && !name[1] && name[0] >= '0' && name[0] <= '9')
         return 'D';
@@ -271,7 +265,8 @@ int nn_ocr_recognize(nn_ocr_model *m, const nn_ocr_page *pg, int word_rule, char
     word_rule = word_rule && has_both_kinds(m);
     for (int a = 0, b; !rc && a < pg->n_chars; a = b) {
         for (b = a + 1; b < pg->n_chars && pg->chars[b].line == pg->chars[a].line &&
-                        !pg->chars[b].space_before; b++)
+                        !pg->chars[b].space_before;
+             b++)
             ;
         read_word(m, probs, a, b, word_rule, chars);
     }

@@ -7,15 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ocr_internal.h"
+#include "ocr/ocr_internal.h"
 
-#define SPECK_OF_REF 0.02    /* pieces under 2% of a typical character's ink are specks */
-#define CHAR_OF_REF 0.2      /* pieces over 20% of it count when measuring character height */
-#define TOO_TALL 3.0         /* taller than 3 median characters: not a character */
-#define TOO_WIDE 5.0         /* wider than 5: a rule, a shadow, the paper's edge */
-#define TOO_LOW 0.35         /* lower than 0.35 of the median: a period, comma or dash */
-#define TEXT_HEIGHT_STROKES 3.0 /* characters are at least 3 strokes tall; noise is not */
-#define MIN_CHAR_HEIGHT 8    /* pixels: below this nothing can be read anyway */
+#define SPECK_OF_REF        0.02 /* pieces under 2% of a typical character's ink are specks */
+#define CHAR_OF_REF         0.2  /* pieces over 20% of it count when measuring character height */
+#define TOO_TALL            3.0  /* taller than 3 median characters: not a character */
+#define TOO_WIDE            5.0  /* wider than 5: a rule, a shadow, the paper's edge */
+#define TOO_LOW             0.35 /* lower than 0.35 of the median: a period, comma or dash */
+#define TEXT_HEIGHT_STROKES 3.0  /* characters are at least 3 strokes tall; noise is not */
+#define MIN_CHAR_HEIGHT     8    /* pixels: below this nothing can be read anyway */
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -58,11 +58,14 @@ static int clean_ink(PIX *ink, int threshold, PIX **clean, int *ref, nn_error *e
     BOXA *boxes = pixConnComp(ink, &pieces, 8);
     int n = boxes ? boxaGetCount(boxes) : 0, *areas = NULL;
     int rc = boxes && piece_areas(pieces, n, &areas) == 0
-                 ? NN_OK : nn_fail(err, NN_E_NOMEM, "page: out of memory");
+                 ? NN_OK
+                 : nn_fail(err, NN_E_NOMEM, "page: out of memory");
     if (!rc && n == 0)
-        rc = nn_fail(err, NN_E_FORMAT, "no ink found: nothing is darker than the paper around "
+        rc = nn_fail(err, NN_E_FORMAT,
+                     "no ink found: nothing is darker than the paper around "
                      "it by more than the paper's own variation (contrast threshold %d of 255); "
-                     "a blank page, or a page of noise", threshold);
+                     "a blank page, or a page of noise",
+                     threshold);
     if (!rc) {
         int *sorted = malloc((size_t)(n > 0 ? n : 1) * sizeof *sorted);
         if (!sorted)
@@ -103,7 +106,7 @@ static int component_ink(PIX *clean, PIX *comp, int x, int y, nn_ocr_char *out, 
     if (ok) {
         l_int32 tx, ty, tw, th;
         boxGetGeometry(tb, &tx, &ty, &tw, &th);
-        *out = (nn_ocr_char){.x = x + tx, .y = y + ty, .w = tw, .h = th, .mask = tight};
+        *out = (nn_ocr_char){ .x = x + tx, .y = y + ty, .w = tw, .h = th, .mask = tight };
         pixCountPixels(tight, area, NULL);
         tight = NULL;
     }
@@ -194,14 +197,16 @@ int nn_ocr_segment(PIX *gray8, nn_ocr_page *pg, nn_error *err)
     if (!rc) {
         pg->char_height = char_height(pg, areas, ref);
         if (pg->char_height < MIN_CHAR_HEIGHT)
-            rc = nn_fail(err, NN_E_FORMAT, "no ink found: the page looks blank (only specks, "
-                         "typically %.0f px tall; characters are at least %d)", pg->char_height,
-                         MIN_CHAR_HEIGHT);
+            rc = nn_fail(err, NN_E_FORMAT,
+                         "no ink found: the page looks blank (only specks, "
+                         "typically %.0f px tall; characters are at least %d)",
+                         pg->char_height, MIN_CHAR_HEIGHT);
         else if (pg->char_height < TEXT_HEIGHT_STROKES * pg->stroke_px)
-            rc = nn_fail(err, NN_E_FORMAT, "no text found: the ink is in blobs (typical height "
+            rc = nn_fail(err, NN_E_FORMAT,
+                         "no text found: the ink is in blobs (typical height "
                          "%.0f px, stroke %.1f px), not in characters at least %g strokes and %d "
-                         "pixels tall; is this a page of noise?", pg->char_height, pg->stroke_px,
-                         TEXT_HEIGHT_STROKES, MIN_CHAR_HEIGHT);
+                         "pixels tall; is this a page of noise?",
+                         pg->char_height, pg->stroke_px, TEXT_HEIGHT_STROKES, MIN_CHAR_HEIGHT);
     }
     free(areas);
     if (!rc) {
@@ -211,7 +216,8 @@ int nn_ocr_segment(PIX *gray8, nn_ocr_page *pg, nn_error *err)
         if (pg->n_lines < 0)
             rc = nn_fail(err, NN_E_NOMEM, "page: out of memory laying out lines");
         else if (pg->n_chars == 0)
-            rc = nn_fail(err, NN_E_FORMAT, "no characters found: every piece of ink was too "
+            rc = nn_fail(err, NN_E_FORMAT,
+                         "no characters found: every piece of ink was too "
                          "small or too large to be one");
     }
     if (rc)

@@ -1,46 +1,13 @@
 /* Scoring OCR output against a transcript: the transcript format (the one
- * of $NNTRAIN_DATA/hw5_images/GROUND_TRUTH.txt), edit distance, character
+ * of the test photos' GROUND_TRUTH.txt), edit distance, character
  * accuracy, line and word counts. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/core.h"
 #include "nn/config.h"
-#include "ocr_internal.h"
-
-int nn_edit_distance(const char *a, const char *b)
-{
-    const size_t na = strlen(a), nb = strlen(b);
-    int *row = malloc((nb + 1) * sizeof *row);
-    if (!row)
-        return -1;
-    for (size_t j = 0; j <= nb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= na; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= nb; j++) {
-            int up = row[j];
-            int best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    int d = row[nb];
-    free(row);
-    return d;
-}
-
-/* The file name of path without folders. */
-static const char *base_name(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
+#include "ocr/ocr_internal.h"
 
 int nn_truth_read(const char *path, const char *image, char **text, nn_error *err)
 {
@@ -49,7 +16,7 @@ int nn_truth_read(const char *path, const char *image, char **text, nn_error *er
     int rc = nn_read_text_file(path, &all, err);
     if (rc)
         return rc;
-    const char *want = base_name(image);
+    const char *want = nn_base_name(image);
     size_t cap = strlen(all) + 1, used = 0;
     char *out = malloc(cap);
     int mine = 0, found = 0;
@@ -124,8 +91,7 @@ static void count(const char *s, const char *keep, int *lines, int *words)
     }
 }
 
-void nn_ocr_score_text(const char *found, const char *expected, const char *keep,
-                       nn_ocr_score *s)
+void nn_ocr_score_text(const char *found, const char *expected, const char *keep, nn_ocr_score *s)
 {
     memset(s, 0, sizeof *s);
     char *a = compact(found, keep), *b = compact(expected, keep);

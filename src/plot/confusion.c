@@ -10,15 +10,15 @@
 #include "nn/plot.h"
 #include "plot/plot_internal.h"
 
-#define MAX_LABELS 60          /* more classes: every s-th name only */
-#define MAX_CLASSES 1000       /* cells would be smaller than a pixel */
+#define MAX_LABELS            60   /* more classes: every s-th name only */
+#define MAX_CLASSES           1000 /* cells would be smaller than a pixel */
 #define CELL_TEXT_MAX_CLASSES 12
 
 typedef struct confusion_fig {
     const char *title;
     int K;
-    PLFLT **img;                     /* img[p][K-1-t]: fraction of class t predicted as p */
-    const char (*names)[32];         /* may be NULL: class numbers */
+    PLFLT **img;             /* img[p][K-1-t]: fraction of class t predicted as p */
+    const char (*names)[32]; /* may be NULL: class numbers */
     long long total, correct;
 } confusion_fig;
 
@@ -89,20 +89,20 @@ static void draw_cell_text(const confusion_fig *f)
 static void draw_colour_bar(void)
 {
     enum { STEPS = 256 };
-    PLINT label_opts[1] = {PL_COLORBAR_LABEL_RIGHT};
-    const char *labels[1] = {"fraction of the true class"};
-    const char *axis_opts[1] = {"bcvtm"};
-    PLFLT ticks[1] = {0.2};
-    PLINT sub_ticks[1] = {2}, n_values[1] = {STEPS};
+    PLINT label_opts[1] = { PL_COLORBAR_LABEL_RIGHT };
+    const char *labels[1] = { "fraction of the true class" };
+    const char *axis_opts[1] = { "bcvtm" };
+    PLFLT ticks[1] = { 0.2 };
+    PLINT sub_ticks[1] = { 2 }, n_values[1] = { STEPS };
     PLFLT range[STEPS];
     for (int i = 0; i < STEPS; i++)
         range[i] = (PLFLT)i / (STEPS - 1);
-    const PLFLT *values[1] = {range};
+    const PLFLT *values[1] = { range };
     PLFLT w, h;
     plcolorbar(&w, &h, PL_COLORBAR_IMAGE | PL_COLORBAR_LABEL_RIGHT,
                PL_POSITION_RIGHT | PL_POSITION_OUTSIDE | PL_POSITION_VIEWPORT, 0.03, 0.0, 0.035,
-               1.0, NN_COL_BG, NN_COL_FG, 1, 0.0, 1.0, 0, 0.0, 1, label_opts, labels, 1,
-               axis_opts, ticks, sub_ticks, n_values, values);
+               1.0, NN_COL_BG, NN_COL_FG, 1, 0.0, 1.0, 0, 0.0, 1, label_opts, labels, 1, axis_opts,
+               ticks, sub_ticks, n_values, values);
 }
 
 static int draw_confusion(void *ctx, const char *png_path, nn_error *err)
@@ -120,11 +120,7 @@ static int draw_confusion(void *ctx, const char *png_path, nn_error *err)
     PLFLT bottom = chars > 2 ? fmin(0.30, 0.08 + 0.024 * lab_w) : 0.1;
     char t[512];
 
-    plcol0(NN_COL_FG);
-    plvpor(0.0, 1.0, 0.0, 1.0);
-    plwind(0.0, 1.0, 0.0, 1.0);
-    plschr(0.0, 1.1);
-    plptex(0.5, 0.962, 1.0, 0.0, 0.5, nn_plot_text(t, sizeof t, f->title));
+    nn_plot_page_title(f->title, 1.0, 1.0, 0.962, 1.1);
     plschr(0.0, 0.8);
     if (f->total > 0)
         snprintf(t, sizeof t, "%d class%s, %lld samples, accuracy %.2f%%", K, K == 1 ? "" : "es",
@@ -150,26 +146,24 @@ static int draw_confusion(void *ctx, const char *png_path, nn_error *err)
 static int check_confusion(const char *png_path, const int64_t *conf, int K,
                            const char (*class_names)[32], nn_error *err)
 {
-    int rc = nn_plot_check_path(png_path, err);
+    int rc = nn_plot_check_count(png_path, "confusion matrix", "K", K, MAX_CLASSES, err);
     if (rc != NN_OK)
         return rc;
-    if (K < 1)
-        return nn_fail(err, NN_E_STATE, "%s: confusion matrix needs K >= 1 classes, got %d",
-                       png_path, K);
-    if (K > MAX_CLASSES)
-        return nn_fail(err, NN_E_STATE, "%s: %d classes, at most %d fit in one figure",
-                       png_path, K, MAX_CLASSES);
     if (!conf)
         return nn_fail(err, NN_E_STATE, "%s: no confusion matrix given", png_path);
     for (long long i = 0; i < (long long)K * K; i++)
         if (conf[i] < 0)
-            return nn_fail(err, NN_E_STATE, "%s: confusion matrix entry (true %lld, predicted "
-                           "%lld) is negative (%lld)", png_path, i / K, i % K, (long long)conf[i]);
+            return nn_fail(err, NN_E_STATE,
+                           "%s: confusion matrix entry (true %lld, predicted "
+                           "%lld) is negative (%lld)",
+                           png_path, i / K, i % K, (long long)conf[i]);
     if (class_names)
         for (int k = 0; k < K; k++)
             if (!memchr(class_names[k], '\0', 32))
-                return nn_fail(err, NN_E_STATE, "%s: class name %d is not terminated within "
-                               "32 bytes", png_path, k);
+                return nn_fail(err, NN_E_STATE,
+                               "%s: class name %d is not terminated within "
+                               "32 bytes",
+                               png_path, k);
     return NN_OK;
 }
 
@@ -179,7 +173,7 @@ int nn_plot_confusion(const char *png_path, const char *title, const int64_t *co
     int rc = check_confusion(png_path, conf, K, class_names, err);
     if (rc != NN_OK)
         return rc;
-    confusion_fig f = {.title = title, .K = K, .names = class_names};
+    confusion_fig f = { .title = title, .K = K, .names = class_names };
     f.img = nn_plot_image_alloc(K, K, err);
     if (!f.img)
         return nn_fail_wrap(err, "%s", png_path);
@@ -192,8 +186,8 @@ int nn_plot_confusion(const char *png_path, const char *title, const int64_t *co
         for (int p = 0; p < K; p++) /* an empty row stays white */
             f.img[p][K - 1 - t] = row > 0 ? (PLFLT)conf[(size_t)t * K + p] / (PLFLT)row : 0.0;
     }
-    rc = nn_plot_render(png_path, NN_PLOT_CONFUSION_W, NN_PLOT_CONFUSION_H, draw_confusion, &f,
-                        err);
+    rc =
+        nn_plot_render(png_path, NN_PLOT_CONFUSION_W, NN_PLOT_CONFUSION_H, draw_confusion, &f, err);
     free(f.img);
     return rc;
 }

@@ -11,14 +11,14 @@
 #include "nn/plot.h"
 #include "plot/plot_internal.h"
 
-#define MAX_CURVES 32        /* more are not readable in one legend */
-#define MARKER_MAX_POINTS 20 /* curves with at most this many points get markers */
-#define LEGEND_SPACING 2.2   /* character heights between legend entries */
+#define MAX_CURVES        32  /* more are not readable in one legend */
+#define MARKER_MAX_POINTS 20  /* curves with at most this many points get markers */
+#define LEGEND_SPACING    2.2 /* character heights between legend entries */
 #define LEGEND_TEXT_SCALE 0.9
-#define LEGEND_LINE_LEN 0.08 /* of the viewport width */
-#define Y_CHAR_W 0.95        /* width of a tick label character, in character heights */
+#define LEGEND_LINE_LEN   0.08 /* of the viewport width */
+#define Y_CHAR_W          0.95 /* width of a tick label character, in character heights */
 
-static const char *const markers[] = {"●", "■", "▲", "◆", "▼"};
+static const char *const markers[] = { "●", "■", "▲", "◆", "▼" };
 
 /* One panel: curves with their look, labels, where it goes on the page. */
 typedef struct panel {
@@ -26,10 +26,10 @@ typedef struct panel {
     const nn_curve *curves;
     int n;
     PLINT colour[MAX_CURVES], style[MAX_CURVES];
-    const char *empty_note;          /* shown when no curve has data */
-    PLFLT text;                      /* character height scale of the panel */
-    PLFLT x0;                        /* left end of the panel (labels included) */
-    PLFLT vx1, vy0, vy1;             /* frame: right, bottom, top; normalised page coords */
+    const char *empty_note; /* shown when no curve has data */
+    PLFLT text;             /* character height scale of the panel */
+    PLFLT x0;               /* left end of the panel (labels included) */
+    PLFLT vx1, vy0, vy1;    /* frame: right, bottom, top; normalised page coords */
 } panel;
 
 /* A point that can be drawn: finite, and not so large that axis arithmetic
@@ -49,8 +49,7 @@ static int n_finite(const nn_curve *c)
 
 /* Argument checks shared by both entry points; returns NN_OK or an error
  * naming the file and the curve. */
-static int check_curves(const char *png_path, const nn_curve *curves, int n_curves,
-                        nn_error *err)
+static int check_curves(const char *png_path, const nn_curve *curves, int n_curves, nn_error *err)
 {
     int rc = nn_plot_check_path(png_path, err);
     if (rc != NN_OK)
@@ -66,11 +65,11 @@ static int check_curves(const char *png_path, const nn_curve *curves, int n_curv
         const nn_curve *c = &curves[k];
         const char *name = c->label ? c->label : "(no label)";
         if (c->n < 1)
-            return nn_fail(err, NN_E_STATE, "%s: curve %d '%s' has %d points (need >= 1)",
-                           png_path, k, name, c->n);
+            return nn_fail(err, NN_E_STATE, "%s: curve %d '%s' has %d points (need >= 1)", png_path,
+                           k, name, c->n);
         if (!c->x || !c->y)
-            return nn_fail(err, NN_E_STATE, "%s: curve %d '%s' has no %s values", png_path, k,
-                           name, c->x ? "y" : "x");
+            return nn_fail(err, NN_E_STATE, "%s: curve %d '%s' has no %s values", png_path, k, name,
+                           c->x ? "y" : "x");
         with_data += n_finite(c) > 0;
     }
     if (with_data == 0)
@@ -105,8 +104,8 @@ static int data_limits(const panel *p, PLFLT lim[4])
         PLFLT lo = lim[a], hi = lim[a + 1], mid = 0.5 * (lo + hi);
         /* one value: a range around it; otherwise at least 1e-6 of the
          * magnitude, so tick steps stay well above the rounding of values */
-        PLFLT span = hi > lo ? fmax(hi - lo, 1e-6 * fmax(fabs(lo), fabs(hi)))
-                             : fmax(1.0, 0.2 * fabs(lo));
+        PLFLT span =
+            hi > lo ? fmax(hi - lo, 1e-6 * fmax(fabs(lo), fabs(hi))) : fmax(1.0, 0.2 * fabs(lo));
         PLFLT pad = hi > lo ? (a == 0 ? 0.02 : 0.05) * span : 0.0; /* x (epochs): little */
         lim[a] = fmin(lo, mid - 0.5 * span) - pad;
         lim[a + 1] = fmax(hi, mid + 0.5 * span) + pad;
@@ -147,7 +146,7 @@ typedef struct axis_ticks {
 /* Step 1, 2 or 5 times a power of ten, giving 5 to 10 ticks. */
 static axis_ticks make_ticks(PLFLT lo, PLFLT hi)
 {
-    axis_ticks t = {.lo = lo, .hi = hi};
+    axis_ticks t = { .lo = lo, .hi = hi };
     PLFLT raw = (hi - lo) / 5.0, mag = pow(10.0, floor(log10(raw))), f = raw / mag;
     t.step = (f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0) * mag;
     int digits = (int)(floor(log10(fmax(fabs(lo), fabs(hi)))) - floor(log10(t.step))) + 1;
@@ -184,8 +183,7 @@ static int label_chars(const axis_ticks *t)
 
 /* How many samples of the curves fall inside the box [x0,x1]x[y0,y1]
  * (normalised window coordinates); line segments are sampled too. */
-static int points_in_box(const panel *p, const PLFLT lim[4], PLFLT x0, PLFLT x1, PLFLT y0,
-                         PLFLT y1)
+static int points_in_box(const panel *p, const PLFLT lim[4], PLFLT x0, PLFLT x1, PLFLT y0, PLFLT y1)
 {
     int hits = 0;
     for (int k = 0; k < p->n; k++) {
@@ -212,9 +210,10 @@ static int points_in_box(const panel *p, const PLFLT lim[4], PLFLT x0, PLFLT x1,
  * legend band at the top or bottom holds no data. */
 static PLINT place_legend(const panel *p, PLFLT lim[4], PLFLT lw, PLFLT lh)
 {
-    static const PLINT corner[4] = {
-        PL_POSITION_TOP | PL_POSITION_RIGHT, PL_POSITION_BOTTOM | PL_POSITION_RIGHT,
-        PL_POSITION_TOP | PL_POSITION_LEFT, PL_POSITION_BOTTOM | PL_POSITION_LEFT};
+    static const PLINT corner[4] = { PL_POSITION_TOP | PL_POSITION_RIGHT,
+                                     PL_POSITION_BOTTOM | PL_POSITION_RIGHT,
+                                     PL_POSITION_TOP | PL_POSITION_LEFT,
+                                     PL_POSITION_BOTTOM | PL_POSITION_LEFT };
     const PLFLT m = 0.03; /* margin around the legend */
     int best = 0, best_hits = -1;
     for (int q = 0; q < 4; q++) {
@@ -258,11 +257,10 @@ static void draw_legend(const panel *p, PLINT position, const int *with_marker)
         e++;
     }
     PLFLT w, h;
-    pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             position | PL_POSITION_VIEWPORT, 0.02, 0.02, LEGEND_LINE_LEN,
-             NN_COL_BG, NN_COL_GREY, 1, 0, 0, e, opt, 0.8, p->text * LEGEND_TEXT_SCALE,
-             LEGEND_SPACING, 0.0, tcol, text, NULL, NULL, NULL, NULL, lcol, lsty, lwid, scol,
-             sscale, snum, sym);
+    pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, position | PL_POSITION_VIEWPORT,
+             0.02, 0.02, LEGEND_LINE_LEN, NN_COL_BG, NN_COL_GREY, 1, 0, 0, e, opt, 0.8,
+             p->text * LEGEND_TEXT_SCALE, LEGEND_SPACING, 0.0, tcol, text, NULL, NULL, NULL, NULL,
+             lcol, lsty, lwid, scol, sscale, snum, sym);
     pllsty(1);
 }
 
@@ -347,7 +345,7 @@ static void draw_panel(const panel *p)
         vx1 -= (lw + 2.0 * ch) / pw;
     else
         position = PL_POSITION_INSIDE | place_legend(p, lim, lw / ((vx1 - vx0) * pw), lh / vh);
-    axis_ticks ticks[2] = {make_ticks(lim[0], lim[1]), make_ticks(lim[2], lim[3])};
+    axis_ticks ticks[2] = { make_ticks(lim[0], lim[1]), make_ticks(lim[2], lim[3]) };
     int y_chars = label_chars(&ticks[1]);
     vx0 = p->x0 + (3.2 + Y_CHAR_W * y_chars) * ch / pw;
 
@@ -375,15 +373,23 @@ static int draw_one_panel(void *ctx, const char *png_path, nn_error *err)
     return NN_OK;
 }
 
-int nn_plot_curves(const char *png_path, const char *title, const char *xlabel,
-                   const char *ylabel, const nn_curve *curves, int n_curves, nn_error *err)
+int nn_plot_curves(const char *png_path, const char *title, const char *xlabel, const char *ylabel,
+                   const nn_curve *curves, int n_curves, nn_error *err)
 {
     int rc = check_curves(png_path, curves, n_curves, err);
     if (rc != NN_OK)
         return rc;
-    static const PLINT styles[4] = {1, 2, 3, 5}; /* solid, dashes, long dashes, dash-dot */
-    panel p = {.title = title, .xlabel = xlabel, .ylabel = ylabel, .curves = curves,
-               .n = n_curves, .text = 1.0, .x0 = 0.01, .vx1 = 0.96, .vy0 = 0.12, .vy1 = 0.91};
+    static const PLINT styles[4] = { 1, 2, 3, 5 }; /* solid, dashes, long dashes, dash-dot */
+    panel p = { .title = title,
+                .xlabel = xlabel,
+                .ylabel = ylabel,
+                .curves = curves,
+                .n = n_curves,
+                .text = 1.0,
+                .x0 = 0.01,
+                .vx1 = 0.96,
+                .vy0 = 0.12,
+                .vy1 = 0.91 };
     for (int k = 0; k < n_curves; k++) {
         p.colour[k] = NN_COL_SERIES + k % NN_N_SERIES_COLOURS;
         p.style[k] = styles[k % 4]; /* colours and dash patterns both differ */
@@ -403,12 +409,7 @@ static int draw_training(void *ctx, const char *png_path, nn_error *err)
     (void)png_path;
     (void)err;
     training_fig *f = ctx;
-    char t[512];
-    plvpor(0.0, 1.0, 0.0, 1.0);
-    plwind(0.0, 1.0, 0.0, 1.0);
-    plcol0(NN_COL_FG);
-    plschr(0.0, 1.05);
-    plptex(0.5, 0.955, 1.0, 0.0, 0.5, nn_plot_text(t, sizeof t, f->title));
+    nn_plot_page_title(f->title, 1.0, 1.0, 0.955, 1.05);
     draw_panel(&f->loss);
     draw_panel(&f->acc);
     return NN_OK;
@@ -421,17 +422,25 @@ static int training_series(nn_curve out[2], const double *x, const double *train
 {
     int k = 0;
     if (train)
-        out[k++] = (nn_curve){.label = "train", .x = x, .y = train, .n = n};
+        out[k++] = (nn_curve){ .label = "train", .x = x, .y = train, .n = n };
     if (valid)
-        out[k++] = (nn_curve){.label = "valid", .x = x, .y = valid, .n = n};
+        out[k++] = (nn_curve){ .label = "valid", .x = x, .y = valid, .n = n };
     return k;
 }
 
 static void training_panel(panel *p, const char *what, const nn_curve *c, int n, PLFLT x0,
                            PLFLT vx1)
 {
-    *p = (panel){.title = what, .xlabel = "epoch", .ylabel = what, .curves = c, .n = n,
-                 .text = 0.8, .x0 = x0, .vx1 = vx1, .vy0 = 0.13, .vy1 = 0.83};
+    *p = (panel){ .title = what,
+                  .xlabel = "epoch",
+                  .ylabel = what,
+                  .curves = c,
+                  .n = n,
+                  .text = 0.8,
+                  .x0 = x0,
+                  .vx1 = vx1,
+                  .vy0 = 0.13,
+                  .vy1 = 0.83 };
     for (int k = 0; k < n; k++) {
         int valid = strcmp(c[k].label, "valid") == 0;
         p->colour[k] = NN_COL_SERIES + valid; /* blue train, orange valid */
@@ -441,15 +450,11 @@ static void training_panel(panel *p, const char *what, const nn_curve *c, int n,
 
 int nn_plot_training_curves(const char *png_path, const char *title, const double *epoch,
                             const double *train_loss, const double *valid_loss,
-                            const double *train_acc, const double *valid_acc, int n,
-                            nn_error *err)
+                            const double *train_acc, const double *valid_acc, int n, nn_error *err)
 {
-    int rc = nn_plot_check_path(png_path, err);
+    int rc = nn_plot_check_count(png_path, "training-curve figure", "n", n, -1, err);
     if (rc != NN_OK)
         return rc;
-    if (n < 1)
-        return nn_fail(err, NN_E_STATE, "%s: training curves need n >= 1 epochs, got %d",
-                       png_path, n);
     double *x = nn_malloc((unsigned long long)n * sizeof *x, err);
     if (!x)
         return nn_fail_wrap(err, "%s", png_path);
@@ -467,15 +472,15 @@ int nn_plot_training_curves(const char *png_path, const char *title, const doubl
         free(x);
         return nn_fail(err, NN_E_STATE,
                        "%s: no finite loss or accuracy value in %d epochs (all NaN, Inf or "
-                       "missing)", png_path, n);
+                       "missing)",
+                       png_path, n);
     }
-    training_fig f = {.title = title};
+    training_fig f = { .title = title };
     training_panel(&f.loss, "loss", loss, n_loss, 0.01, 0.475);
     training_panel(&f.acc, "accuracy", acc, n_acc, 0.51, 0.975);
     f.loss.empty_note = "no loss values";
     f.acc.empty_note = "no accuracy values";
-    rc = nn_plot_render(png_path, NN_PLOT_TRAINING_W, NN_PLOT_TRAINING_H, draw_training, &f,
-                        err);
+    rc = nn_plot_render(png_path, NN_PLOT_TRAINING_W, NN_PLOT_TRAINING_H, draw_training, &f, err);
     free(x);
     return rc;
 }

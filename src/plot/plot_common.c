@@ -11,11 +11,11 @@
 #include <string.h>
 
 /* PLplot's error hooks are global, so is what they record. */
-static jmp_buf g_fatal_jmp;     /* where a fatal PLplot error returns to */
-static int g_in_session;        /* 1 while nn_plot_render owns PLplot */
-static char g_fatal_msg[512];   /* message of the last fatal error */
-static PLINT g_abort_code;      /* set by PLplot on a non-fatal error */
-static char g_abort_msg[2048];  /* its message (PLplot writes here, unbounded) */
+static jmp_buf g_fatal_jmp;    /* where a fatal PLplot error returns to */
+static int g_in_session;       /* 1 while nn_plot_render owns PLplot */
+static char g_fatal_msg[512];  /* message of the last fatal error */
+static PLINT g_abort_code;     /* set by PLplot on a non-fatal error */
+static char g_abort_msg[2048]; /* its message (PLplot writes here, unbounded) */
 
 /* plexit() calls this and then exit()s, unless it never returns: inside a
  * session jump back to nn_plot_render; outside, keep PLplot's behaviour. */
@@ -39,24 +39,44 @@ int nn_plot_check_path(const char *png_path, nn_error *err)
     return NN_OK;
 }
 
+int nn_plot_check_count(const char *png_path, const char *figure, const char *name, int n, int max,
+                        nn_error *err)
+{
+    int rc = nn_plot_check_path(png_path, err);
+    if (rc == NN_OK && n < 1)
+        rc = nn_fail(err, NN_E_STATE, "%s: %s needs %s >= 1, got %d", png_path, figure, name, n);
+    else if (rc == NN_OK && max >= 0 && n > max)
+        rc = nn_fail(err, NN_E_STATE, "%s: %s with %s = %d: at most %d fit in one figure", png_path,
+                     figure, name, n, max);
+    return rc;
+}
+
+void nn_plot_page_title(const char *title, PLFLT w, PLFLT h, PLFLT y, PLFLT scale)
+{
+    char t[512];
+    plvpor(0.0, 1.0, 0.0, 1.0);
+    plwind(0.0, w, 0.0, h);
+    plcol0(NN_COL_FG);
+    plschr(0.0, scale);
+    plptex(w / 2.0, y, 1.0, 0.0, 0.5, nn_plot_text(t, sizeof t, title));
+}
+
 /* Create (truncate) the file ourselves: PLplot retries a failing open ten
  * times with messages on stderr and then exits. */
 static int check_writable(const char *png_path, nn_error *err)
 {
     FILE *f = fopen(png_path, "wb");
     if (!f)
-        return nn_fail(err, NN_E_IO, "%s: cannot write the figure: %s", png_path,
-                       strerror(errno));
+        return nn_fail(err, NN_E_IO, "%s: cannot write the figure: %s", png_path, strerror(errno));
     if (fclose(f) != 0)
-        return nn_fail(err, NN_E_IO, "%s: cannot write the figure: %s", png_path,
-                       strerror(errno));
+        return nn_fail(err, NN_E_IO, "%s: cannot write the figure: %s", png_path, strerror(errno));
     return NN_OK;
 }
 
 /* The PNG signature and IHDR size of what PLplot wrote. */
 static int check_png(const char *png_path, int width, int height, nn_error *err)
 {
-    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
     unsigned char b[24];
     FILE *f = fopen(png_path, "rb");
     if (!f)
@@ -79,13 +99,12 @@ static int check_png(const char *png_path, int width, int height, nn_error *err)
 static void set_cmap0(void)
 {
     static const PLINT rgb[16][3] = {
-        {255, 255, 255}, {0, 0, 0},                         /* background, axes */
-        {31, 119, 180}, {255, 127, 14}, {44, 160, 44},      /* tab10 */
-        {214, 39, 40}, {148, 103, 189}, {140, 86, 75},
-        {227, 119, 194}, {127, 127, 127}, {188, 189, 34},
-        {23, 190, 207},
-        {225, 225, 225}, {150, 150, 150}, {80, 80, 80},     /* greys */
-        {0, 0, 0},                                          /* 15: black, not white */
+        { 255, 255, 255 }, { 0, 0, 0 },                        /* background, axes */
+        { 31, 119, 180 },  { 255, 127, 14 },  { 44, 160, 44 }, /* tab10 */
+        { 214, 39, 40 },   { 148, 103, 189 }, { 140, 86, 75 },  { 227, 119, 194 },
+        { 127, 127, 127 }, { 188, 189, 34 },  { 23, 190, 207 }, { 225, 225, 225 },
+        { 150, 150, 150 }, { 80, 80, 80 }, /* greys */
+        { 0, 0, 0 },                       /* 15: black, not white */
     };
     PLINT r[16], g[16], b[16];
     for (int i = 0; i < 16; i++) {
@@ -98,7 +117,7 @@ static void set_cmap0(void)
 
 void nn_plot_cmap1_grey(void)
 {
-    PLFLT pos[2] = {0.0, 1.0}, v[2] = {0.0, 1.0};
+    PLFLT pos[2] = { 0.0, 1.0 }, v[2] = { 0.0, 1.0 };
     plscmap1n(256);
     plscmap1l(1, 2, pos, v, v, v, NULL);
 }
@@ -106,10 +125,10 @@ void nn_plot_cmap1_grey(void)
 void nn_plot_cmap1_blues(void)
 {
     /* matplotlib's "Blues", from white */
-    PLFLT pos[5] = {0.0, 0.25, 0.5, 0.75, 1.0};
-    PLFLT r[5] = {1.0, 0.78, 0.42, 0.13, 0.03};
-    PLFLT g[5] = {1.0, 0.86, 0.68, 0.44, 0.19};
-    PLFLT b[5] = {1.0, 0.94, 0.84, 0.71, 0.42};
+    PLFLT pos[5] = { 0.0, 0.25, 0.5, 0.75, 1.0 };
+    PLFLT r[5] = { 1.0, 0.78, 0.42, 0.13, 0.03 };
+    PLFLT g[5] = { 1.0, 0.86, 0.68, 0.44, 0.19 };
+    PLFLT b[5] = { 1.0, 0.94, 0.84, 0.71, 0.42 };
     plscmap1n(256);
     plscmap1l(1, 5, pos, r, g, b, NULL);
 }
@@ -161,8 +180,8 @@ static int plplot_session(const char *png_path, int width, int height, nn_plot_d
     return rc;
 }
 
-int nn_plot_render(const char *png_path, int width, int height, nn_plot_draw_fn draw,
-                   void *ctx, nn_error *err)
+int nn_plot_render(const char *png_path, int width, int height, nn_plot_draw_fn draw, void *ctx,
+                   nn_error *err)
 {
     int rc = nn_plot_check_path(png_path, err);
     if (rc == NN_OK)
@@ -180,8 +199,11 @@ int nn_plot_render(const char *png_path, int width, int height, nn_plot_draw_fn 
 /* Length of the valid UTF-8 sequence at s, 0 when it is not one. */
 static size_t utf8_len(const unsigned char *s)
 {
-    size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
-             : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
+    size_t n = s[0] < 0x80                   ? 1
+               : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
+               : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+               : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
+                                             : 0;
     for (size_t i = 1; i < n; i++)
         if ((s[i] & 0xc0) != 0x80)
             return 0;
@@ -239,4 +261,30 @@ void nn_plot_image(PLFLT **m, int nx, int ny, PLFLT x0, PLFLT x1, PLFLT y0, PLFL
     /* z range: everything but NaN is drawn, clamped to vmin..vmax */
     plimagefr((PLFLT_MATRIX)m, nx + 1, ny + 1, x0, x1, y0, y1, -HUGE_VAL, HUGE_VAL, vmin, vmax,
               NULL, NULL);
+}
+
+PLFLT ***nn_plot_tiles_alloc(int n, int nx, int ny, nn_error *err)
+{
+    PLFLT ***tiles = nn_calloc((unsigned long long)n, sizeof *tiles, err);
+    for (int i = 0; tiles && i < n; i++)
+        if (!(tiles[i] = nn_plot_image_alloc(nx, ny, err))) {
+            nn_plot_tiles_free(tiles, i);
+            return NULL;
+        }
+    return tiles;
+}
+
+void nn_plot_tiles_free(PLFLT ***tiles, int n)
+{
+    for (int i = 0; tiles && i < n; i++)
+        free(tiles[i]);
+    free(tiles);
+}
+
+void nn_plot_tile(PLFLT **m, int nx, int ny, PLFLT x0, PLFLT x1, PLFLT y0, PLFLT y1)
+{
+    nn_plot_image(m, nx, ny, x0, x1, y0, y1, 0.0, 1.0);
+    PLFLT bx[5] = { x0, x1, x1, x0, x0 }, by[5] = { y0, y0, y1, y1, y0 };
+    plcol0(NN_COL_GREY);
+    plline(5, bx, by);
 }

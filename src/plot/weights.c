@@ -11,14 +11,14 @@
 typedef struct weight_fig {
     const char *title;
     int h, w, units, cols, rows, gap;
-    PLFLT ***tile;                   /* tile[j][x][h-1-y]: unit j's pixel (y, x) in [0,1] */
+    PLFLT ***tile; /* tile[j][x][h-1-y]: unit j's pixel (y, x) in [0,1] */
 } weight_fig;
 
 /* The box (normalised page coordinates) the grid must fit in. */
-#define BOX_LEFT 0.03
-#define BOX_RIGHT 0.97
+#define BOX_LEFT   0.03
+#define BOX_RIGHT  0.97
 #define BOX_BOTTOM 0.02
-#define BOX_TOP 0.9
+#define BOX_TOP    0.9
 
 /* Grid size in image pixels (tiles and the gaps between them). */
 static PLFLT grid_w(const weight_fig *f, int cols)
@@ -56,11 +56,7 @@ static void draw_tile(const weight_fig *f, int j)
     int gx = j % f->cols, gy = j / f->cols;
     PLFLT x0 = (PLFLT)gx * (f->w + f->gap);
     PLFLT y1 = (PLFLT)(f->rows * (f->h + f->gap) - f->gap) - (PLFLT)gy * (f->h + f->gap);
-    PLFLT x1 = x0 + f->w, y0 = y1 - f->h;
-    nn_plot_image(f->tile[j], f->w, f->h, x0, x1, y0, y1, 0.0, 1.0);
-    PLFLT bx[5] = {x0, x1, x1, x0, x0}, by[5] = {y0, y0, y1, y1, y0};
-    plcol0(NN_COL_GREY);
-    plline(5, bx, by);
+    nn_plot_tile(f->tile[j], f->w, f->h, x0, x0 + f->w, y1 - f->h, y1);
 }
 
 static int draw_weights(void *ctx, const char *png_path, nn_error *err)
@@ -69,14 +65,12 @@ static int draw_weights(void *ctx, const char *png_path, nn_error *err)
     (void)err;
     const weight_fig *f = ctx;
     char t[512];
-    plvpor(0.0, 1.0, 0.0, 1.0);
-    plwind(0.0, 1.0, 0.0, 1.0);
-    plcol0(NN_COL_FG);
-    plschr(0.0, 1.1);
-    plptex(0.5, 0.962, 1.0, 0.0, 0.5, nn_plot_text(t, sizeof t, f->title));
+    nn_plot_page_title(f->title, 1.0, 1.0, 0.962, 1.1);
     plschr(0.0, 0.75);
-    snprintf(t, sizeof t, "%d units of %d x %d, each scaled to its own range: black = min, "
-             "white = max", f->units, f->h, f->w);
+    snprintf(t, sizeof t,
+             "%d units of %d x %d, each scaled to its own range: black = min, "
+             "white = max",
+             f->units, f->h, f->w);
     plptex(0.5, 0.928, 1.0, 0.0, 0.5, t);
 
     /* the grid, centred under the titles, as large as the box allows */
@@ -96,21 +90,15 @@ static int draw_weights(void *ctx, const char *png_path, nn_error *err)
 static int check_weights(const char *png_path, const float *W, int h, int w, int units,
                          nn_error *err)
 {
-    int rc = nn_plot_check_path(png_path, err);
+    int rc = nn_plot_check_count(png_path, "weight grid", "units", units, 4096, err);
     if (rc != NN_OK)
         return rc;
     if (h < 1 || w < 1)
-        return nn_fail(err, NN_E_STATE, "%s: weight images need h, w >= 1, got %d x %d",
-                       png_path, h, w);
+        return nn_fail(err, NN_E_STATE, "%s: weight images need h, w >= 1, got %d x %d", png_path,
+                       h, w);
     if ((long long)h * w > 1 << 20)
         return nn_fail(err, NN_E_STATE, "%s: weight images of %d x %d pixels are too large",
                        png_path, h, w);
-    if (units < 1)
-        return nn_fail(err, NN_E_STATE, "%s: weight grid needs units >= 1, got %d", png_path,
-                       units);
-    if (units > 4096)
-        return nn_fail(err, NN_E_STATE, "%s: %d units, at most 4096 fit in one grid", png_path,
-                       units);
     if (!W)
         return nn_fail(err, NN_E_STATE, "%s: no weights given", png_path);
     size_t n = (size_t)h * (size_t)w * (size_t)units;
@@ -137,36 +125,22 @@ static void fill_tile(PLFLT **tile, const float *W, int h, int w, int units, int
         }
 }
 
-static void free_tiles(weight_fig *f)
-{
-    if (f->tile)
-        for (int j = 0; j < f->units; j++)
-            free(f->tile[j]);
-    free(f->tile);
-}
-
 int nn_plot_weight_grid(const char *png_path, const char *title, const float *W, int h, int w,
                         int units, nn_error *err)
 {
     int rc = check_weights(png_path, W, h, w, units, err);
     if (rc != NN_OK)
         return rc;
-    weight_fig f = {.title = title, .h = h, .w = w, .units = units};
+    weight_fig f = { .title = title, .h = h, .w = w, .units = units };
     f.gap = (h > w ? h : w) >= 12 ? (h > w ? h : w) / 12 : 1;
     f.cols = best_cols(&f);
     f.rows = (units + f.cols - 1) / f.cols;
-    f.tile = nn_calloc((unsigned long long)units, sizeof *f.tile, err);
+    f.tile = nn_plot_tiles_alloc(units, w, h, err);
     if (!f.tile)
         return nn_fail_wrap(err, "%s", png_path);
-    for (int j = 0; j < units; j++) {
-        f.tile[j] = nn_plot_image_alloc(w, h, err);
-        if (!f.tile[j]) {
-            free_tiles(&f);
-            return nn_fail_wrap(err, "%s", png_path);
-        }
+    for (int j = 0; j < units; j++)
         fill_tile(f.tile[j], W, h, w, units, j);
-    }
     rc = nn_plot_render(png_path, NN_PLOT_WEIGHTS_W, NN_PLOT_WEIGHTS_H, draw_weights, &f, err);
-    free_tiles(&f);
+    nn_plot_tiles_free(f.tile, units);
     return rc;
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "recon_internal.h"
+#include "nn/trainer.h"
 
 /* conf[y * K + argmax(out)] += 1 for each row. */
 static void count_predictions(const float *out, const int32_t *y, size_t n, int K, double *conf)
@@ -68,7 +68,7 @@ nn_loss_sums nn_trainer_evaluate(nn_trainer *t, const nn_dataset *d, int64_t *co
 int nn_trainer_eval_result(nn_trainer *t, const nn_dataset *d, const char *split,
                            const char *checkpoint, nn_eval_result *r, nn_error *err)
 {
-    int rc = nn_trainer_vote(nn_eval_alloc(r, (int)t->net.out_dim, err), err);
+    int rc = nn_dist_vote(nn_eval_alloc(r, (int)t->net.out_dim, err), err);
     if (rc)
         return rc;
     nn_loss_sums s = nn_trainer_evaluate(t, d, r->confusion);

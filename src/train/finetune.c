@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "nn/checkpoint.h"
-#include "trainer_internal.h"
+#include "nn/trainer.h"
 
 void nn_trainer_freeze(nn_trainer *t)
 {
@@ -24,8 +24,8 @@ static const char *dims_text(const nn_named_tensor *t, char *buf, size_t n)
     size_t used = 0;
     buf[0] = '\0';
     for (int d = 0; d < t->rank && used < n; ++d) {
-        int w = snprintf(buf + used, n - used, "%s%llu", d ? "x" : "",
-                         (unsigned long long)t->dims[d]);
+        int w =
+            snprintf(buf + used, n - used, "%s%llu", d ? "x" : "", (unsigned long long)t->dims[d]);
         used += w > 0 ? (size_t)w : 0;
     }
     return buf;
@@ -35,13 +35,13 @@ static const char *dims_text(const nn_named_tensor *t, char *buf, size_t n)
  * with its shape; a partly matching layer (a new head with the old bias
  * size, say) goes back to its fresh initial values. Then one line per layer:
  * copied, skipped (and why) or new. tensors, found, status: the layer's
- * tensors in nn_network_param_tensors order; fresh: the initial parameters. */
+ * tensors in nn_network_param_tensors order; fresh: the initial parameters;
+ * lines: [n_layers] scratch for the report. */
 static void settle_layers(nn_trainer *t, const nn_named_tensor *want, const nn_named_tensor *found,
-                          const int *status, const float *fresh)
+                          const int *status, const float *fresh, char (*lines)[256])
 {
     int copied = 0, first = 0;
     size_t values = 0;
-    char lines[NN_MAX_LAYERS][256];
     for (int i = 0; i < t->net.n_layers; ++i) {
         nn_layer *l = &t->net.layers[i];
         char *line = lines[i];
@@ -101,7 +101,8 @@ int nn_trainer_init_from(nn_trainer *t, nn_error *err)
         nn_named_tensor *found = want ? nn_calloc((size_t)n + 1, sizeof *found, err) : NULL;
         int *status = found ? nn_calloc((size_t)n + 1, sizeof *status, err) : NULL;
         float *fresh = status ? nn_alloc_floats(t->net.n_params, err) : NULL;
-        rc = fresh ? NN_OK : NN_E_NOMEM;
+        char(*lines)[256] = fresh ? nn_calloc((size_t)t->net.n_layers, sizeof *lines, err) : NULL;
+        rc = lines ? NN_OK : NN_E_NOMEM;
         if (!rc) {
             memcpy(fresh, t->net.params, t->net.n_params * sizeof(float));
             nn_network_param_tensors(&t->net, "model", t->net.params, want);
@@ -116,14 +117,15 @@ int nn_trainer_init_from(nn_trainer *t, nn_error *err)
         if (rc)
             nn_fail_wrap(err, "[train] init_from");
         else
-            settle_layers(t, want, found, status, fresh);
+            settle_layers(t, want, found, status, fresh, lines);
         fflush(stdout);
         free(want);
         free(found);
         free(status);
         nn_free_aligned(fresh);
+        free(lines);
     }
-    if ((rc = nn_trainer_vote(rc, err)))
+    if ((rc = nn_dist_vote(rc, err)))
         return rc;
     /* Rank 0 read the file; everyone starts from the same weights. */
     nn_dist_bcast(t->net.params, t->net.n_params * sizeof(float), 0);

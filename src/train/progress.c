@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "trainer_internal.h"
+#include "nn/trainer.h"
 
 static void format_duration(double s, char *buf, size_t n)
 {
@@ -60,8 +60,8 @@ void nn_progress_step(const nn_trainer *t, double epoch_start, int64_t samples_d
     format_duration(left, eta, sizeof eta);
     double loss = t->epoch_sums.count > 0 ? t->epoch_sums.loss / t->epoch_sums.count : 0;
     printf("%sepoch %lld/%d  step %lld/%lld  loss %.4f  %.0f samples/s  epoch ETA %s%s",
-           live ? "\r\033[K" : "", (long long)t->epoch + 1, t->cfg.train.epochs,
-           (long long)t->step, (long long)t->steps_per_epoch, loss, rate, eta, live ? "" : "\n");
+           live ? "\r\033[K" : "", (long long)t->epoch + 1, t->cfg.train.epochs, (long long)t->step,
+           (long long)t->steps_per_epoch, loss, rate, eta, live ? "" : "\n");
     fflush(stdout);
 }
 

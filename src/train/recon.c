@@ -1,5 +1,5 @@
 /* Reconstruction loss and PSNR (see include/nn/recon.h). */
-#include "nn/recon.h"
+#include "nn/trainer.h"
 
 #include <math.h>
 

@@ -4,17 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "recon_internal.h"
+#include "nn/trainer.h"
 
 int nn_trainer_is_recon(const nn_trainer *t) { return t->cfg.train.target == NN_TARGET_INPUT; }
 
-void nn_trainer_batch_loss(const nn_trainer *t, const float *out, const float *x,
-                           const int32_t *y, int B, float scale, float *dout,
-                           int *dout_is_preact, nn_loss_sums *sums)
+void nn_trainer_batch_loss(const nn_trainer *t, const float *out, const float *x, const int32_t *y,
+                           int B, float scale, float *dout, int *dout_is_preact, nn_loss_sums *sums)
 {
     if (!nn_trainer_is_recon(t)) {
-        nn_loss_eval(t->cfg.train.loss, out, y, B, (int)t->net.out_dim, scale, dout,
-                     dout_is_preact, sums);
+        nn_loss_eval(t->cfg.train.loss, out, y, B, (int)t->net.out_dim, scale, dout, dout_is_preact,
+                     sums);
         return;
     }
     nn_recon_sums r = { 0, 0, 0 };
@@ -32,7 +31,7 @@ int nn_trainer_evaluate_recon(nn_trainer *t, const nn_dataset *d, nn_recon_sums 
     const size_t lo = d->n * r / P, hi = d->n * (r + 1) / P;
     const size_t chunk = (size_t)t->net.max_batch;
     size_t *idx = nn_malloc(chunk * sizeof *idx, err);
-    int rc = nn_trainer_vote(idx ? NN_OK : NN_E_NOMEM, err);
+    int rc = nn_dist_vote(idx ? NN_OK : NN_E_NOMEM, err);
     if (rc) {
         free(idx);
         return rc;

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "trainer_internal.h"
+#include "nn/trainer.h"
 
 #define HOLDER_LEN 320
 
@@ -65,15 +65,17 @@ int nn_run_dir_lock(const char *dir, int *fd_out, nn_error *err)
         close(fd);
         return nn_fail(err, NN_E_IO,
                        "%s: the run folder is in use by %s%s (it holds %s); let that run "
-                       "finish, or set another [train] out", dir,
-                       holder[0] ? "process " : "another process", holder, path);
+                       "finish, or set another [train] out",
+                       dir, holder[0] ? "process " : "another process", holder, path);
     }
     close(fd);
     /* Some parallel file systems are mounted without lock support: train
      * anyway, but say that the folder is unprotected. */
     if (e == ENOSYS || e == ENOLCK || e == EOPNOTSUPP || e == EINVAL) {
-        fprintf(stderr, "nntrain: warning: %s: cannot lock (%s); nothing stops another run "
-                "from writing into %s at the same time\n", path, strerror(e), dir);
+        fprintf(stderr,
+                "nntrain: warning: %s: cannot lock (%s); nothing stops another run "
+                "from writing into %s at the same time\n",
+                path, strerror(e), dir);
         return NN_OK;
     }
     return nn_fail(err, NN_E_IO, "%s: cannot lock: %s", path, strerror(e));

@@ -1,27 +1,10 @@
 /* Everything before the first step: the config (read by rank 0, broadcast,
  * parsed identically everywhere), the data, the network, the run folder. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "nn/blas.h"
-#include "trainer_internal.h"
-
-int nn_trainer_vote(int code, nn_error *err)
-{
-    int worst = nn_dist_max_int(code);
-    if (!worst)
-        return NN_OK;
-    /* Most errors hit every rank alike (the same file, the same config):
-     * then rank 0 alone reports it. A rank whose error rank 0 did not share
-     * keeps its message, which main prints with the rank's number. */
-    int root_code = code;
-    nn_dist_bcast(&root_code, sizeof root_code, 0);
-    if (!code || (root_code && nn_dist_rank() != 0))
-        nn_fail(err, code ? code : worst, "%s", "");
-    return worst;
-}
+#include "nn/core.h"
+#include "nn/trainer.h"
 
 static int load_config(nn_trainer *t, const nn_run_options *opts, nn_error *err)
 {
@@ -31,17 +14,17 @@ static int load_config(nn_trainer *t, const nn_run_options *opts, nn_error *err)
         rc = (text = strdup(opts->config_text)) ? NN_OK : nn_fail(err, NN_E_NOMEM, "out of memory");
     else if (t->dist.rank == 0)
         rc = nn_read_text_file(opts->config_path, &text, err);
-    if ((rc = nn_trainer_vote(rc, err)))
+    if ((rc = nn_dist_vote(rc, err)))
         return rc;
     if (nn_dist_bcast_string(&text, 0) != 0)
-        return nn_trainer_vote(nn_fail(err, NN_E_NOMEM, "out of memory reading the config"), err);
+        return nn_dist_vote(nn_fail(err, NN_E_NOMEM, "out of memory reading the config"), err);
     /* A checkpoint's own config: the weights come from that checkpoint, not
      * from the run it was fine-tuned from. */
     unsigned flags = opts->config_text ? NN_CONFIG_NO_INIT_FROM : 0;
-    rc = nn_config_parse_flags(&t->cfg, opts->config_path, text, opts->overrides,
-                               opts->n_overrides, flags, err);
+    rc = nn_config_parse_flags(&t->cfg, opts->config_path, text, opts->overrides, opts->n_overrides,
+                               flags, err);
     free(text);
-    return nn_trainer_vote(rc, err); /* the same on every rank: rank 0 speaks */
+    return nn_dist_vote(rc, err); /* the same on every rank: rank 0 speaks */
 }
 
 static int ends_with(const char *s, const char *ext)
@@ -56,8 +39,9 @@ int nn_trainer_load_file(const nn_data_config *dc, const char *images, const cha
     memset(out, 0, sizeof *out);
     nn_data_format f = dc->format;
     if (f == NN_FORMAT_AUTO)
-        f = ends_with(images, ".mat") ? NN_FORMAT_MAT
-            : ends_with(images, ".h5") ? NN_FORMAT_H5 : NN_FORMAT_IDX;
+        f = ends_with(images, ".mat")  ? NN_FORMAT_MAT
+            : ends_with(images, ".h5") ? NN_FORMAT_H5
+                                       : NN_FORMAT_IDX;
     int rc = f == NN_FORMAT_MAT  ? nn_mat_load(out, images, err)
              : f == NN_FORMAT_H5 ? nn_h5data_load(out, images, split, err)
                                  : nn_idx_load(out, images, labels, err);
@@ -66,7 +50,7 @@ int nn_trainer_load_file(const nn_data_config *dc, const char *images, const cha
     if (dc->transpose)
         nn_dataset_transpose(out);
     if (dc->n_class_names > 0) {
-        const char *names[NN_MAX_LAYERS];
+        const char *names[NN_MAX_CLASSES];
         for (int i = 0; i < dc->n_class_names; ++i)
             names[i] = dc->class_names[i];
         rc = nn_dataset_set_class_names(out, names, dc->n_class_names, err);
@@ -82,8 +66,8 @@ static int check_compatible(const nn_dataset *a, const nn_dataset *b, const char
     if (a->dim != b->dim || a->num_classes < b->num_classes)
         return nn_fail(err, NN_E_FORMAT,
                        "%s set: %zu pixels and %d classes do not match the training set "
-                       "(%zu pixels, %d classes)", what, b->dim, b->num_classes, a->dim,
-                       a->num_classes);
+                       "(%zu pixels, %d classes)",
+                       what, b->dim, b->num_classes, a->dim, a->num_classes);
     return NN_OK;
 }
 
@@ -96,7 +80,8 @@ static int load_data(nn_trainer *t, nn_error *err)
         t->train = all;
         rc = nn_trainer_load_file(dc, dc->valid, dc->valid_labels, "valid", &t->valid, err);
     } else if (!rc && dc->valid_fraction > 0) {
-        rc = nn_dataset_split(&t->train, &t->valid, &all, dc->valid_fraction, t->cfg.train.seed, err);
+        rc = nn_dataset_split(&t->train, &t->valid, &all, dc->valid_fraction, t->cfg.train.seed,
+                              err);
         nn_dataset_free(&all);
     } else if (!rc) {
         t->train = all;
@@ -120,35 +105,19 @@ static int check_output(nn_trainer *t, nn_error *err)
     if (t->cfg.train.target == NN_TARGET_INPUT && t->net.out_dim != t->net.in_dim)
         return nn_fail(err, NN_E_CONFIG,
                        "%s:%d: [%s] has %zu outputs but target = input needs one per input "
-                       "pixel (%zu)", t->cfg.path, out->cfg->line, out->cfg->name,
-                       t->net.out_dim, t->net.in_dim);
+                       "pixel (%zu)",
+                       t->cfg.path, out->cfg->line, out->cfg->name, t->net.out_dim, t->net.in_dim);
     if (t->cfg.train.target == NN_TARGET_INPUT)
         return NN_OK;
     if ((int)t->net.out_dim != t->train.num_classes)
-        return nn_fail(err, NN_E_CONFIG,
-                       "%s:%d: [%s] has %zu outputs but the data have %d classes", t->cfg.path,
-                       out->cfg->line, out->cfg->name, t->net.out_dim, t->train.num_classes);
+        return nn_fail(err, NN_E_CONFIG, "%s:%d: [%s] has %zu outputs but the data have %d classes",
+                       t->cfg.path, out->cfg->line, out->cfg->name, t->net.out_dim,
+                       t->train.num_classes);
     if (t->cfg.train.loss == NN_LOSS_CROSS_ENTROPY && out->cfg->activation != NN_ACT_SOFTMAX)
         return nn_fail(err, NN_E_CONFIG,
                        "%s:%d: [%s] loss = cross_entropy needs activation = softmax on the "
-                       "last layer", t->cfg.path, out->cfg->line, out->cfg->name);
-    return NN_OK;
-}
-
-static int make_dir(const char *path, nn_error *err)
-{
-    char buf[NN_PATH_LEN];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; ++p) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return nn_fail(err, NN_E_IO, "%s: cannot create folder: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return nn_fail(err, NN_E_IO, "%s: cannot create folder: %s", buf, strerror(errno));
+                       "last layer",
+                       t->cfg.path, out->cfg->line, out->cfg->name);
     return NN_OK;
 }
 
@@ -175,17 +144,27 @@ static int allocate_buffers(nn_trainer *t, nn_error *err)
     return t->init_weights ? NN_OK : NN_E_NOMEM;
 }
 
+/* dir followed by name, malloc'ed. */
+static char *path_in(const char *dir, const char *name, nn_error *err)
+{
+    const size_t n = strlen(dir) + strlen(name) + 1;
+    char *p = nn_malloc(n, err);
+    if (p)
+        snprintf(p, n, "%s%s", dir, name);
+    return p;
+}
+
 /* Create the run folder and lock it (rank 0), so that a second run into a
  * busy folder stops before it writes anything or loads any data. */
 static int lock_run_dir(nn_trainer *t, nn_error *err)
 {
     int rc = NN_OK;
     if (t->dist.rank == 0) {
-        rc = make_dir(t->run_dir, err);
+        rc = nn_make_dirs(t->run_dir, 0, err);
         if (!rc)
             rc = nn_run_dir_lock(t->run_dir, &t->lock_fd, err);
     }
-    return nn_trainer_vote(rc, err);
+    return nn_dist_vote(rc, err);
 }
 
 int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
@@ -195,14 +174,16 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
     if (rc)
         return rc;
     const nn_train_config *tc = &t->cfg.train;
-    snprintf(t->run_dir, sizeof t->run_dir, "%s", tc->out);
-    snprintf(t->ckpt_path, sizeof t->ckpt_path, "%s/checkpoint.h5", t->run_dir);
-    snprintf(t->metrics_path, sizeof t->metrics_path, "%s/metrics.h5", t->run_dir);
+    t->run_dir = path_in(tc->out, "", err);
+    t->ckpt_path = t->run_dir ? path_in(t->run_dir, "/checkpoint.h5", err) : NULL;
+    t->metrics_path = t->ckpt_path ? path_in(t->run_dir, "/metrics.h5", err) : NULL;
+    if ((rc = nn_dist_vote(t->metrics_path ? NN_OK : NN_E_NOMEM, err)))
+        return rc;
     if (t->lock_run_dir && (rc = lock_run_dir(t, err)))
         return rc;
     set_threads(tc);
     /* Every rank reads the data itself (a shared file system is assumed). */
-    rc = nn_trainer_vote(load_data(t, err), err);
+    rc = nn_dist_vote(load_data(t, err), err);
     if (rc)
         return rc;
     const int B = tc->batch_size, P = t->dist.size;
@@ -219,11 +200,11 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
         rc = nn_optim_init(&t->opt, tc, t->net.n_params, err);
     if (!rc)
         rc = allocate_buffers(t, err);
-    if ((rc = nn_trainer_vote(rc, err)))
+    if ((rc = nn_dist_vote(rc, err)))
         return rc;
     if (!opts->summary_only && !opts->config_text && !t->lock_run_dir)
-        rc = t->dist.rank == 0 ? make_dir(t->run_dir, err) : NN_OK;
-    return nn_trainer_vote(rc, err);
+        rc = t->dist.rank == 0 ? nn_make_dirs(t->run_dir, 0, err) : NN_OK;
+    return nn_dist_vote(rc, err);
 }
 
 void nn_trainer_free(nn_trainer *t)
@@ -243,4 +224,7 @@ void nn_trainer_free(nn_trainer *t)
     nn_dataset_free(&t->valid);
     nn_dataset_free(&t->test);
     nn_config_free(&t->cfg);
+    free(t->run_dir);
+    free(t->ckpt_path);
+    free(t->metrics_path);
 }

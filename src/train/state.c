@@ -8,13 +8,12 @@
 #include <unistd.h>
 
 #include "nn/checkpoint.h"
-#include "trainer_internal.h"
+#include "nn/trainer.h"
 
 static const char *const state_names[2] = { "m", "v" };
 
 /* All tensors of a checkpoint; *sums receives the epoch sums view. */
-static nn_named_tensor *build_tensor_list(nn_trainer *t, int *count, float sums[3],
-                                          nn_error *err)
+static nn_named_tensor *build_tensor_list(nn_trainer *t, int *count, float sums[3], nn_error *err)
 {
     const int per = nn_network_param_count(&t->net);
     const int states = nn_optim_state_count(&t->opt);
@@ -71,13 +70,12 @@ int nn_trainer_save(nn_trainer *t, nn_error *err)
             ck.config_text = resolved;
             ck.config_path = t->cfg.path;
             if (!rc)
-                rc = nn_checkpoint_save_keep(t->ckpt_path, t->cfg.train.keep_checkpoints, &ck,
-                                             err);
+                rc = nn_checkpoint_save_keep(t->ckpt_path, t->cfg.train.keep_checkpoints, &ck, err);
             free(resolved);
             free(ck.tensors);
         }
     }
-    return nn_trainer_vote(rc, err);
+    return nn_dist_vote(rc, err);
 }
 
 int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err)
@@ -91,12 +89,12 @@ int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err)
         rc = ck.tensors ? nn_checkpoint_load(path, &ck, err) : NN_E_NOMEM;
         if (!rc && ck.seed != t->cfg.train.seed)
             rc = nn_fail(err, NN_E_CONFIG, "%s: written with seed %llu but the config says %llu",
-                         path, (unsigned long long)ck.seed,
-                         (unsigned long long)t->cfg.train.seed);
+                         path, (unsigned long long)ck.seed, (unsigned long long)t->cfg.train.seed);
         if (!rc && ck.step >= t->steps_per_epoch)
-            rc = nn_fail(err, NN_E_FORMAT, "%s: step %lld is past the end of an epoch (%lld steps "
-                         "with this data and batch size)", path, (long long)ck.step,
-                         (long long)t->steps_per_epoch);
+            rc = nn_fail(err, NN_E_FORMAT,
+                         "%s: step %lld is past the end of an epoch (%lld steps "
+                         "with this data and batch size)",
+                         path, (long long)ck.step, (long long)t->steps_per_epoch);
         const char *note = rc ? NULL : nn_checkpoint_version_note(ck.format_version);
         if (note) {
             fprintf(stderr, "nntrain: note: %s is %s\n", path, note);
@@ -107,7 +105,7 @@ int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err)
         cursor[2] = ck.global_step;
         free(ck.tensors);
     }
-    if ((rc = nn_trainer_vote(rc, err)))
+    if ((rc = nn_dist_vote(rc, err)))
         return rc;
     /* Rank 0 read the file; everyone else gets the same bytes. */
     nn_dist_bcast(t->net.params, t->net.n_params * sizeof(float), 0);
@@ -131,7 +129,7 @@ int nn_trainer_resume(nn_trainer *t, const char *path, nn_error *err)
  * previous checkpoint" in place of the good one. */
 static int pick_on_rank0(const nn_trainer *t, char *picked, size_t len, nn_error *err)
 {
-    char name[sizeof t->ckpt_path + 16], aside[sizeof name + 16];
+    char name[NN_CKPT_PATH_LEN], aside[NN_CKPT_PATH_LEN + 16];
     int damaged[NN_CKPT_MAX_KEEP] = { 0 }, n_found = 0, rc = NN_OK, took = -1;
     picked[0] = '\0';
     for (int i = 0; i < NN_CKPT_MAX_KEEP && took < 0; i++) {
@@ -154,7 +152,8 @@ static int pick_on_rank0(const nn_trainer *t, char *picked, size_t len, nn_error
         snprintf(picked, len, "%s", name);
         if (i > 0)
             printf("--resume auto: took %s (epoch %lld, step %lld), the newest checkpoint that "
-                   "verifies\n", name, (long long)info.epoch, (long long)info.step);
+                   "verifies\n",
+                   name, (long long)info.epoch, (long long)info.step);
     }
     for (int k = 0; k < took; k++) {
         if (!damaged[k] || nn_checkpoint_backup_name(t->ckpt_path, k, name, sizeof name, NULL))
@@ -166,16 +165,18 @@ static int pick_on_rank0(const nn_trainer *t, char *picked, size_t len, nn_error
     fflush(stdout);
     fflush(stderr);
     if (took < 0 && n_found > 0)
-        return nn_fail(err, NN_E_FORMAT, "--resume auto: none of the %d checkpoint(s) of %s "
+        return nn_fail(err, NN_E_FORMAT,
+                       "--resume auto: none of the %d checkpoint(s) of %s "
                        "verifies (see above); resume from one by name, or start afresh without "
-                       "--resume", n_found, t->run_dir);
+                       "--resume",
+                       n_found, t->run_dir);
     return NN_OK;
 }
 
 int nn_trainer_pick_resume(nn_trainer *t, char *picked, size_t len, nn_error *err)
 {
     int rc = t->dist.rank == 0 ? pick_on_rank0(t, picked, len, err) : NN_OK;
-    if ((rc = nn_trainer_vote(rc, err)))
+    if ((rc = nn_dist_vote(rc, err)))
         return rc;
     nn_dist_bcast(picked, len, 0);
     return NN_OK;

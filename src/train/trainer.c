@@ -14,10 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nn/blas.h"
-#include "nn/figures.h"
-#include "nn/rng.h"
-#include "recon_internal.h"
+#include "nn/core.h"
+#include "nn/trainer.h"
 
 static volatile sig_atomic_t g_stop_signal;
 
@@ -163,8 +161,9 @@ static int save_checkpoint(nn_trainer *t, nn_error *err)
         return nn_trainer_save(t, err);
     int rc = nn_fail(err, NN_E_DIVERGED,
                      "not writing %s: the weights or optimizer state are not finite (after "
-                     "%lld steps of training)", t->ckpt_path, (long long)t->global_step);
-    return nn_trainer_vote(rc, err);
+                     "%lld steps of training)",
+                     t->ckpt_path, (long long)t->global_step);
+    return nn_dist_vote(rc, err);
 }
 
 /* The message of a diverged step (rank 0's). */
@@ -173,10 +172,11 @@ static int fail_diverged(const nn_trainer *t, bad_state bad, nn_error *err)
     const int saved = access(t->ckpt_path, F_OK) == 0;
     return nn_fail(err, NN_E_DIVERGED,
                    "training diverged: %s not finite at epoch %lld, step %lld (learning rate "
-                   "%g); stopped without saving. %s %s", bad_state_text(bad),
-                   (long long)t->epoch + 1, (long long)t->step + 1, t->lr,
+                   "%g); stopped without saving. %s %s",
+                   bad_state_text(bad), (long long)t->epoch + 1, (long long)t->step + 1, t->lr,
                    saved ? "The last good checkpoint, unchanged, is"
-                         : "No checkpoint had been written yet to", saved ? t->ckpt_path : t->run_dir);
+                         : "No checkpoint had been written yet to",
+                   saved ? t->ckpt_path : t->run_dir);
 }
 
 static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *err)
@@ -209,7 +209,7 @@ static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *
     t->step = 0;
     t->epoch_sums = (nn_loss_sums){ 0, 0, 0 };
     int rc = t->dist.rank == 0 ? nn_metrics_append(t->metrics, &m, err) : NN_OK;
-    if ((rc = nn_trainer_vote(rc, err)))
+    if ((rc = nn_dist_vote(rc, err)))
         return rc;
     if (t->epoch % t->cfg.train.checkpoint_every == 0 || t->epoch == t->cfg.train.epochs)
         rc = save_checkpoint(t, err);
@@ -217,11 +217,11 @@ static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *
 }
 
 /* One epoch from the current cursor. Returns 0, an error code, or an outcome. */
-static int run_epoch(nn_trainer *t, nn_error *err)
+int nn_trainer_run_epoch(nn_trainer *t, nn_error *err)
 {
     if (t->cfg.train.shuffle)
-        nn_rng_permutation(t->cfg.train.seed, nn_rng_stream("shuffle", (uint64_t)t->epoch),
-                           t->perm, t->train.n);
+        nn_rng_permutation(t->cfg.train.seed, nn_rng_stream("shuffle", (uint64_t)t->epoch), t->perm,
+                           t->train.n);
     else
         for (size_t i = 0; i < t->train.n; ++i)
             t->perm[i] = i;
@@ -234,7 +234,7 @@ static int run_epoch(nn_trainer *t, nn_error *err)
         if (s == STEP_DIVERGED) {
             if (t->dist.rank == 0)
                 fail_diverged(t, bad, err);
-            return nn_trainer_vote(NN_E_DIVERGED, err);
+            return nn_dist_vote(NN_E_DIVERGED, err);
         }
         stop = s == STEP_STOP;
         int64_t done = (t->step - first_step) * t->cfg.train.batch_size;
@@ -250,50 +250,17 @@ static int run_epoch(nn_trainer *t, nn_error *err)
     if (!rc && stop) {
         if (t->dist.rank == 0)
             printf("stop requested by signal: checkpoint %s written at epoch %lld, step %lld; "
-                   "resume with --resume\n", t->ckpt_path, (long long)t->epoch + 1,
-                   (long long)t->step);
+                   "resume with --resume\n",
+                   t->ckpt_path, (long long)t->epoch + 1, (long long)t->step);
         return NN_STOPPED;
     }
     return rc;
 }
 
-/* After training: the test set (or, without one, the validation set) with
- * its confusion matrix, saved as eval_<split>.h5, then every figure. */
-static int final_report(nn_trainer *t, nn_error *err)
-{
-    const nn_dataset *d = t->test.n > 0 ? &t->test : &t->valid;
-    const char *split = t->test.n > 0 ? "test" : "valid";
-    int rc = NN_OK;
-    if (d->n > 0 && nn_trainer_is_recon(t)) {
-        rc = nn_trainer_recon_report(t, d, split, t->ckpt_path, t->run_dir, NULL, err);
-        if (rc)
-            return rc;
-    } else if (d->n > 0) {
-        nn_eval_result r;
-        rc = nn_trainer_eval_result(t, d, split, t->ckpt_path, &r, err);
-        if (rc)
-            return rc;
-        if (t->dist.rank == 0) {
-            nn_eval_print(&r, stdout, 10);
-            char path[NN_PATH_LEN + 32];
-            snprintf(path, sizeof path, "%s/eval_%s.h5", t->run_dir, split);
-            rc = nn_eval_save(path, &r, err);
-        }
-        nn_eval_free(&r);
-        if ((rc = nn_trainer_vote(rc, err)))
-            return rc;
-    }
-    if (t->dist.rank == 0) {
-        rc = nn_run_figures(t->run_dir, stdout, err);
-        printf("checkpoint: %s\nmetrics: %s\n", t->ckpt_path, t->metrics_path);
-    }
-    return nn_trainer_vote(rc, err);
-}
-
-static int start_or_resume(nn_trainer *t, const nn_run_options *opts, nn_error *err)
+int nn_trainer_start(nn_trainer *t, const nn_run_options *opts, nn_error *err)
 {
     const char *resume = opts->resume;
-    char picked[sizeof t->ckpt_path + 16];
+    char picked[NN_CKPT_PATH_LEN];
     if (resume && strcmp(resume, "auto") == 0) {
         int rc = nn_trainer_pick_resume(t, picked, sizeof picked, err);
         if (rc)
@@ -318,18 +285,17 @@ static int start_or_resume(nn_trainer *t, const nn_run_options *opts, nn_error *
             printf("resuming from %s at epoch %lld, step %lld\n", resume, (long long)t->epoch + 1,
                    (long long)t->step);
     }
-    return nn_trainer_vote(rc, err);
+    return nn_dist_vote(rc, err);
 }
 
-static void print_header(const nn_trainer *t)
+void nn_trainer_print_header(const nn_trainer *t)
 {
     if (t->dist.rank != 0)
         return;
     printf("nntrain %s: %s, %d rank(s) x %d thread(s), BLIS kernels '%s'\n", NN_VERSION,
            t->cfg.path, t->dist.size, nn_get_threads(), nn_blas_kernels());
-    printf("data: %zu train, %zu valid, %zu test samples of %d x %d x %d, %d classes\n",
-           t->train.n, t->valid.n, t->test.n, t->train.c, t->train.h, t->train.w,
-           t->train.num_classes);
+    printf("data: %zu train, %zu valid, %zu test samples of %d x %d x %d, %d classes\n", t->train.n,
+           t->valid.n, t->test.n, t->train.c, t->train.h, t->train.w, t->train.num_classes);
     nn_network_summary(&t->net, stdout);
     if (t->cfg.train.n_freeze > 0) {
         printf("frozen (no updates; batch norm uses its running statistics):");
@@ -338,24 +304,4 @@ static void print_header(const nn_trainer *t)
         printf("\n");
     }
     fflush(stdout);
-}
-
-int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err)
-{
-    nn_trainer t;
-    memset(&t, 0, sizeof t);
-    t.dist = *dist;
-    t.lock_run_dir = !opts->summary_only; /* a training run owns its folder */
-    int rc = nn_trainer_setup(&t, opts, err);
-    if (!rc)
-        print_header(&t);
-    if (!rc && !opts->summary_only) {
-        rc = start_or_resume(&t, opts, err);
-        while (!rc && t.epoch < t.cfg.train.epochs)
-            rc = run_epoch(&t, err);
-        if (!rc)
-            rc = final_report(&t, err);
-    }
-    nn_trainer_free(&t);
-    return rc;
 }

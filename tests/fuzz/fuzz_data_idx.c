@@ -8,7 +8,8 @@
 
 static void be32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8),
+    p[3] = (uint8_t)v;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -18,8 +19,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     be32(images, 0x803), be32(images + 4, 2), be32(images + 8, 2), be32(images + 12, 2);
     be32(labels, 0x801), be32(labels + 4, 2);
     const int fuzz_images = size > 0 && data[0] % 2 == 0;
-    const char *img = fuzz_images ? fuzz_file("img", data, size) : fuzz_file("img", images, sizeof images);
-    const char *lab = fuzz_images ? fuzz_file("lab", labels, sizeof labels) : fuzz_file("lab", data, size);
+    const char *img =
+        fuzz_images ? fuzz_file("img", data, size) : fuzz_file("img", images, sizeof images);
+    const char *lab =
+        fuzz_images ? fuzz_file("lab", labels, sizeof labels) : fuzz_file("lab", data, size);
     nn_dataset d;
     nn_error err;
     if (nn_idx_load(&d, img, lab, &err) == NN_OK) {

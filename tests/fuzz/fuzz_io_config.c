@@ -22,29 +22,30 @@ static int same_value(const nn_key_spec *k, const void *a, const void *b)
     switch (k->type) {
     case NN_KEY_INT:
     case NN_KEY_BOOL:
-    case NN_KEY_ENUM:
-        return memcmp(fa, fb, sizeof(int)) == 0;
-    case NN_KEY_U64:
-        return memcmp(fa, fb, sizeof(uint64_t)) == 0;
+    case NN_KEY_ENUM: return memcmp(fa, fb, sizeof(int)) == 0;
+    case NN_KEY_U64: return memcmp(fa, fb, sizeof(uint64_t)) == 0;
     case NN_KEY_FLOAT: {
         double x, y;
         memcpy(&x, fa, sizeof x);
         memcpy(&y, fb, sizeof y);
         return x == y;
     }
+    case NN_KEY_WORD:
+    case NN_KEY_TEXT:
     case NN_KEY_PATH:
     case NN_KEY_DATAFILE:
-    case NN_KEY_LAYERREF:
-    case NN_KEY_LAYERTYPE:
-        return strncmp(fa, fb, k->size) == 0;
-    case NN_KEY_NAMES: {
+    case NN_KEY_INPATH: return strncmp(fa, fb, k->size) == 0;
+    case NN_KEY_NAMES: { /* a malloc'ed array of names, counted by an int */
         int na, nb;
         memcpy(&na, (const char *)a + k->count_offset, sizeof na);
         memcpy(&nb, (const char *)b + k->count_offset, sizeof nb);
         if (na != nb)
             return 0;
+        const char(*xa)[NN_INI_NAME_LEN], (*xb)[NN_INI_NAME_LEN];
+        memcpy(&xa, fa, sizeof xa);
+        memcpy(&xb, fb, sizeof xb);
         for (int i = 0; i < na; i++)
-            if (strncmp(fa + 32 * (size_t)i, fb + 32 * (size_t)i, 32) != 0)
+            if (strncmp(xa[i], xb[i], NN_INI_NAME_LEN) != 0)
                 return 0;
         return 1;
     }
@@ -54,11 +55,10 @@ static int same_value(const nn_key_spec *k, const void *a, const void *b)
 
 /* NULL when a and b are the same config, else which field differs (path,
  * text and each layer's line number differ by design). */
-static const char *config_difference(const nn_config *a, const nn_config *b, char *what,
-                                     size_t n)
+static const char *config_difference(const nn_config *a, const nn_config *b, char *what, size_t n)
 {
-    for (int i = 0; i < nn_cfg_n_keys; i++) {
-        const nn_key_spec *k = &nn_cfg_keys[i];
+    for (int i = 0; i < nn_cfg_rules.n_keys; i++) {
+        const nn_key_spec *k = &nn_cfg_rules.keys[i];
         if (strcmp(k->scope, NN_SCOPE_DATA) == 0 && !same_value(k, &a->data, &b->data))
             return snprintf(what, n, "[data] %s", k->key), what;
         if (strcmp(k->scope, NN_SCOPE_TRAIN) == 0 && !same_value(k, &a->train, &b->train))
@@ -70,8 +70,8 @@ static const char *config_difference(const nn_config *a, const nn_config *b, cha
         const nn_layer_config *la = &a->layers[l], *lb = &b->layers[l];
         if (strcmp(la->name, lb->name) != 0)
             return snprintf(what, n, "the name of layer %d", l), what;
-        for (int i = 0; i < nn_cfg_n_keys; i++) {
-            const nn_key_spec *k = &nn_cfg_keys[i];
+        for (int i = 0; i < nn_cfg_rules.n_keys; i++) {
+            const nn_key_spec *k = &nn_cfg_rules.keys[i];
             if ((strcmp(k->scope, NN_SCOPE_LAYER) == 0 || strcmp(k->scope, la->type) == 0) &&
                 !same_value(k, la, lb))
                 return snprintf(what, n, "[%s] %s", la->name, k->key), what;
@@ -81,16 +81,17 @@ static const char *config_difference(const nn_config *a, const nn_config *b, cha
             return snprintf(what, n, "[%s] resolved inputs", la->name), what;
     }
     if (a->train.n_freeze != b->train.n_freeze ||
-        memcmp(a->train.freeze_index, b->train.freeze_index,
-               (size_t)a->train.n_freeze * sizeof(int)) != 0)
+        (a->train.n_freeze > 0 && /* NULL arrays when nothing is frozen */
+         memcmp(a->train.freeze_index, b->train.freeze_index,
+                (size_t)a->train.n_freeze * sizeof(int)) != 0))
         return "[train] resolved freeze list";
     return NULL;
 }
 
 static void mismatch(const char *what, const char *text, const char *resolved, const char *twice)
 {
-    fprintf(stderr, "config round trip: %s differs\n--- input\n%s\n--- resolved\n%s\n", what,
-            text, resolved);
+    fprintf(stderr, "config round trip: %s differs\n--- input\n%s\n--- resolved\n%s\n", what, text,
+            resolved);
     if (twice)
         fprintf(stderr, "--- resolved again\n%s\n", twice);
     abort();

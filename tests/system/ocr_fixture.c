@@ -71,9 +71,9 @@ static int digits(const char *dir)
 static int pages(const char *dir)
 {
     const fx_line lines[] = {
-        {"HELLO WORLD", 50, 40, 0.0, 0.3, 1.3, 0},
-        {"OCR TEST 42", 70, 170, 0.04, 0.35, 1.5, 0},
-        {"NO 7 DAYS AT SEA", 50, 330, -0.02, 0.25, 1.1, 0},
+        { "HELLO WORLD", 50, 40, 0.0, 0.3, 1.3, 0 },
+        { "OCR TEST 42", 70, 170, 0.04, 0.35, 1.5, 0 },
+        { "NO 7 DAYS AT SEA", 50, 330, -0.02, 0.25, 1.1, 0 },
     };
     fx_page p;
     fx_draw_page(&p, 1100, 460, lines, 3, 44, 6.0, 21);

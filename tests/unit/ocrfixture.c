@@ -88,8 +88,8 @@ static void stamp(PIX *p, PIX *g, int x, int y, double noise, uint64_t *state)
         }
 }
 
-void fx_draw_page(fx_page *p, int w, int h, const fx_line *lines, int n, int height,
-                  double noise, uint64_t seed)
+void fx_draw_page(fx_page *p, int w, int h, const fx_line *lines, int n, int height, double noise,
+                  uint64_t seed)
 {
     memset(p, 0, sizeof *p);
     uint64_t state = seed;
@@ -108,7 +108,7 @@ void fx_draw_page(fx_page *p, int w, int h, const fx_line *lines, int n, int hei
             int gy = lines[l].y0 + (int)(lines[l].slope * (x - lines[l].x0));
             stamp(p->pix, g, (int)x, gy, noise, &state);
             fx_char *fc = &p->chars[p->n_chars++];
-            *fc = (fx_char){*c, (int)x, gy, pixGetWidth(g), pixGetHeight(g), l, space};
+            *fc = (fx_char){ *c, (int)x, gy, pixGetWidth(g), pixGetHeight(g), l, space };
             double u = lines[l].jitter > 0 ? 2 * fx_uniform(&state) - 1 : 0;
             x += pixGetWidth(g) + lines[l].letter_gap * (1 + lines[l].jitter * u) * height;
             space = 0;
@@ -117,10 +117,7 @@ void fx_draw_page(fx_page *p, int w, int h, const fx_line *lines, int n, int hei
     }
 }
 
-void fx_page_free(fx_page *p)
-{
-    pixDestroy(&p->pix);
-}
+void fx_page_free(fx_page *p) { pixDestroy(&p->pix); }
 
 PIX *fx_blank_page(int w, int h, double noise, uint64_t seed)
 {

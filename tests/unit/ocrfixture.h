@@ -12,23 +12,23 @@
 
 typedef struct fx_char {
     char c;
-    int x, y, w, h;      /* ink box on the page */
+    int x, y, w, h; /* ink box on the page */
     int line;
     int space_before;
 } fx_char;
 
 typedef struct fx_line {
-    const char *text;    /* capitals, digits and single spaces */
-    int x0, y0;          /* top left of the first glyph */
-    double slope;        /* y offset per x pixel (a slanted line) */
-    double letter_gap;   /* gaps between letters, in glyph heights */
-    double word_gap;     /* gaps between words, in glyph heights */
-    double jitter;       /* each letter gap is letter_gap * (1 + jitter * u), u uniform
+    const char *text;  /* capitals, digits and single spaces */
+    int x0, y0;        /* top left of the first glyph */
+    double slope;      /* y offset per x pixel (a slanted line) */
+    double letter_gap; /* gaps between letters, in glyph heights */
+    double word_gap;   /* gaps between words, in glyph heights */
+    double jitter;     /* each letter gap is letter_gap * (1 + jitter * u), u uniform
                             in [-1, 1] (handwriting's uneven spacing); 0: even */
 } fx_line;
 
 typedef struct fx_page {
-    PIX *pix;            /* 8 bpp grey page */
+    PIX *pix; /* 8 bpp grey page */
     fx_char chars[FX_MAX_CHARS];
     int n_chars;
     int n_lines;
@@ -41,8 +41,8 @@ PIX *fx_glyph(char c, int height, double angle, int thick);
 /* Draw lines [n] of glyphs `height` pixels tall on a w x h page: paper
  * brightness from 170 (left) to 225 (right), ink about 70, Gaussian noise of
  * standard deviation `noise` grey levels, all from seed. */
-void fx_draw_page(fx_page *p, int w, int h, const fx_line *lines, int n, int height,
-                  double noise, uint64_t seed);
+void fx_draw_page(fx_page *p, int w, int h, const fx_line *lines, int n, int height, double noise,
+                  uint64_t seed);
 void fx_page_free(fx_page *p);
 
 /* A grey page of paper only (no ink), or of noise only (uniform 0..255). */

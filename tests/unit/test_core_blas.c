@@ -6,29 +6,28 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "nn/blas.h"
-#include "nn/rng.h"
+#include "nn/core.h"
 #include "testutil.h"
 
 typedef struct shape_case {
     long m, n, k;
-    int a_t, b_t, c_t;   /* operand stored transposed (view through strides) */
+    int a_t, b_t, c_t; /* operand stored transposed (view through strides) */
     float alpha, beta;
 } shape_case;
 
 static const shape_case cases[] = {
-    { 64, 196, 288, 0, 0, 0, 1.0f, 0.0f },   /* conv forward (BLIS) */
-    { 64, 288, 196, 0, 1, 0, 1.0f, 1.0f },   /* conv weight gradient, col^T view */
-    { 288, 196, 64, 1, 0, 0, 1.0f, 0.0f },   /* conv data gradient, W^T view */
-    { 32, 9, 784, 0, 1, 0, 1.0f, 1.0f },     /* 1-channel 3x3 weight gradient: dot products */
-    { 33, 9, 784, 0, 1, 0, 0.5f, 0.25f },    /* ... with a row count not a multiple of 4 */
-    { 3, 16, 100, 0, 1, 0, 1.0f, 0.0f },     /* ... fewer rows than one block */
-    { 32, 784, 9, 0, 0, 0, 1.0f, 1.0f },     /* 1-channel 3x3 forward: row combinations */
-    { 7, 200, 16, 1, 0, 0, -2.0f, 0.5f },    /* ... A transposed, beta not 0 or 1 */
-    { 32, 9, 784, 0, 0, 0, 1.0f, 0.0f },     /* small width but B not column-contiguous: BLIS */
-    { 32, 784, 9, 0, 0, 1, 1.0f, 0.0f },     /* small k but C transposed: BLIS */
-    { 5, 6, 0, 0, 0, 0, 1.0f, 0.5f },        /* k = 0: C = beta C */
-    { 0, 6, 4, 0, 0, 0, 1.0f, 0.0f },        /* no rows */
+    { 64, 196, 288, 0, 0, 0, 1.0f, 0.0f }, /* conv forward (BLIS) */
+    { 64, 288, 196, 0, 1, 0, 1.0f, 1.0f }, /* conv weight gradient, col^T view */
+    { 288, 196, 64, 1, 0, 0, 1.0f, 0.0f }, /* conv data gradient, W^T view */
+    { 32, 9, 784, 0, 1, 0, 1.0f, 1.0f },   /* 1-channel 3x3 weight gradient: dot products */
+    { 33, 9, 784, 0, 1, 0, 0.5f, 0.25f },  /* ... with a row count not a multiple of 4 */
+    { 3, 16, 100, 0, 1, 0, 1.0f, 0.0f },   /* ... fewer rows than one block */
+    { 32, 784, 9, 0, 0, 0, 1.0f, 1.0f },   /* 1-channel 3x3 forward: row combinations */
+    { 7, 200, 16, 1, 0, 0, -2.0f, 0.5f },  /* ... A transposed, beta not 0 or 1 */
+    { 32, 9, 784, 0, 0, 0, 1.0f, 0.0f },   /* small width but B not column-contiguous: BLIS */
+    { 32, 784, 9, 0, 0, 1, 1.0f, 0.0f },   /* small k but C transposed: BLIS */
+    { 5, 6, 0, 0, 0, 0, 1.0f, 0.5f },      /* k = 0: C = beta C */
+    { 0, 6, 4, 0, 0, 0, 1.0f, 0.0f },      /* no rows */
 };
 
 /* A [rows, cols] stored row-major, or transposed (column-major) when t. */

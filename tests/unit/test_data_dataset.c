@@ -15,8 +15,9 @@
  * where it came from. Labels i mod k; names "c0", "c1", ... */
 static nn_dataset make(size_t n, int h, int w, int as_bytes, int k)
 {
-    nn_dataset d = {.n = n, .c = 1, .h = h, .w = w, .dim = (size_t)h * (size_t)w,
-                    .num_classes = k};
+    nn_dataset d = {
+        .n = n, .c = 1, .h = h, .w = w, .dim = (size_t)h * (size_t)w, .num_classes = k
+    };
     d.labels = malloc(n * sizeof *d.labels);
     d.class_names = calloc((size_t)k, NN_CLASS_NAME_LEN);
     if (as_bytes)
@@ -45,7 +46,7 @@ static double value(const nn_dataset *d, size_t i, size_t j)
 
 START_TEST(test_free_is_safe)
 {
-    nn_dataset d = {0};
+    nn_dataset d = { 0 };
     nn_dataset_free(&d);
     nn_dataset_free(&d);
     nn_dataset_free(NULL);
@@ -62,13 +63,13 @@ END_TEST
 START_TEST(test_set_class_names)
 {
     nn_dataset d = make(4, 2, 2, 1, 3);
-    nn_error err = {0};
-    const char *names[] = {"cat", "dog", "bird"};
+    nn_error err = { 0 };
+    const char *names[] = { "cat", "dog", "bird" };
     ck_assert_int_eq(nn_dataset_set_class_names(&d, names, 3, &err), NN_OK);
     ck_assert_str_eq(d.class_names[0], "cat");
     ck_assert_str_eq(d.class_names[2], "bird");
 
-    const char *two[] = {"x", "y"};
+    const char *two[] = { "x", "y" };
     ck_assert_int_eq(nn_dataset_set_class_names(&d, two, 2, &err), NN_E_CONFIG);
     ck_assert_msg(strstr(err.msg, "2 class names given but the data have 3 classes"), "%s",
                   err.msg);
@@ -77,10 +78,10 @@ START_TEST(test_set_class_names)
     char longname[NN_CLASS_NAME_LEN + 1];
     memset(longname, 'a', NN_CLASS_NAME_LEN);
     longname[NN_CLASS_NAME_LEN] = '\0';
-    const char *bad[] = {"x", longname, "z"};
+    const char *bad[] = { "x", longname, "z" };
     ck_assert_int_eq(nn_dataset_set_class_names(&d, bad, 3, &err), NN_E_CONFIG);
     ck_assert_msg(strstr(err.msg, "class name 1 is too long"), "%s", err.msg);
-    const char *empty[] = {"x", "y", ""};
+    const char *empty[] = { "x", "y", "" };
     ck_assert_int_eq(nn_dataset_set_class_names(&d, empty, 3, &err), NN_E_CONFIG);
     ck_assert_msg(strstr(err.msg, "class name 2 is empty"), "%s", err.msg);
     ck_assert_str_eq(d.class_names[1], "dog");
@@ -107,15 +108,17 @@ static void check_transpose(int h, int w, int as_bytes)
     ck_assert_int_eq(d.h, h);
     size_t bytes = d.n * d.dim * (as_bytes ? 1 : sizeof(float));
     ck_assert_int_eq(memcmp(as_bytes ? (void *)d.u8 : (void *)d.f32,
-                            as_bytes ? (void *)ref.u8 : (void *)ref.f32, bytes), 0);
+                            as_bytes ? (void *)ref.u8 : (void *)ref.f32, bytes),
+                     0);
     nn_dataset_free(&d);
     nn_dataset_free(&ref);
 }
 
 START_TEST(test_transpose)
 {
-    const int shapes[][2] = {{1, 1}, {2, 2}, {3, 3}, {28, 28}, {2, 3}, {3, 2}, {1, 5},
-                             {5, 1}, {4, 7}, {7, 4}, {6, 10}, {28, 32}, {13, 17}};
+    const int shapes[][2] = { { 1, 1 },  { 2, 2 },   { 3, 3 },  { 28, 28 }, { 2, 3 },
+                              { 3, 2 },  { 1, 5 },   { 5, 1 },  { 4, 7 },   { 7, 4 },
+                              { 6, 10 }, { 28, 32 }, { 13, 17 } };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         check_transpose(shapes[s][0], shapes[s][1], 1);
         check_transpose(shapes[s][0], shapes[s][1], 0);
@@ -128,7 +131,7 @@ START_TEST(test_gather_bytes)
     nn_dataset d = make(6, 4, 4, 1, 3);
     d.u8[0] = 0;
     d.u8[1] = 255;
-    const size_t idx[] = {0, 5, 2, 5};
+    const size_t idx[] = { 0, 5, 2, 5 };
     float x[4 * 16];
     int32_t y[4];
     nn_dataset_gather(&d, idx, 4, 0, x, y);
@@ -154,7 +157,7 @@ START_TEST(test_gather_floats)
 {
     nn_dataset d = make(5, 3, 3, 0, 2);
     d.f32[4 * 9 + 1] = -0.25f;
-    const size_t idx[] = {4, 0};
+    const size_t idx[] = { 4, 0 };
     float x[2 * 9];
     int32_t y[2];
     nn_dataset_gather(&d, idx, 2, 0, x, y);
@@ -187,7 +190,7 @@ static void sample_ids(const nn_dataset *part, int *seen)
 START_TEST(test_split)
 {
     nn_dataset all = make(100, 2, 3, 0, 7), tr, va;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_dataset_split(&tr, &va, &all, 0.2, 42, &err), NN_OK);
     ck_assert_uint_eq(va.n, 20);
     ck_assert_uint_eq(tr.n, 80);
@@ -198,7 +201,7 @@ START_TEST(test_split)
     ck_assert_str_eq(va.class_names[6], "c6");
     ck_assert_str_eq(tr.class_names[0], "c0");
     ck_assert_ptr_ne(tr.class_names, all.class_names); /* copies, not shared */
-    int seen[100] = {0};
+    int seen[100] = { 0 };
     sample_ids(&tr, seen);
     sample_ids(&va, seen);
     for (int i = 0; i < 100; i++)
@@ -228,7 +231,7 @@ END_TEST
 START_TEST(test_split_bytes_and_rounding)
 {
     nn_dataset all = make(10, 2, 2, 1, 2), tr, va;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_dataset_split(&tr, &va, &all, 0.25, 1, &err), NN_OK);
     ck_assert_uint_eq(va.n, 3); /* round(2.5) = 3 */
     ck_assert_uint_eq(tr.n, 7);
@@ -252,8 +255,8 @@ START_TEST(test_split_is_uniform)
     /* Over many seeds every sample lands in validation about equally often. */
     enum { n = 10, seeds = 20000 };
     nn_dataset all = make(n, 1, 1, 0, 1), tr, va;
-    nn_error err = {0};
-    int hits[n] = {0};
+    nn_error err = { 0 };
+    int hits[n] = { 0 };
     for (uint64_t seed = 0; seed < seeds; seed++) {
         ck_assert_int_eq(nn_dataset_split(&tr, &va, &all, 0.3, seed, &err), NN_OK);
         for (size_t i = 0; i < va.n; i++)
@@ -270,8 +273,8 @@ END_TEST
 START_TEST(test_split_errors)
 {
     nn_dataset all = make(10, 2, 2, 1, 2), tr, va;
-    nn_error err = {0};
-    const double bad[] = {0.0, 1.0, -0.1, 1.5, NAN};
+    nn_error err = { 0 };
+    const double bad[] = { 0.0, 1.0, -0.1, 1.5, NAN };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_int_eq(nn_dataset_split(&tr, &va, &all, bad[i], 1, &err), NN_E_CONFIG);
         ck_assert_msg(strstr(err.msg, "must be between 0 and 1"), "%s", err.msg);
@@ -307,20 +310,19 @@ static nn_dataset make_sorted(const size_t *counts, int k, int as_bytes)
  * order, carry their own labels and pixels, and that each class c keeps
  * floor or ceil of limit * counts[c] / n. The same set with u8 pixels must
  * keep the same samples (the subset depends on labels and order only). */
-static void limit_and_check(const size_t *counts, int k, size_t limit, uint64_t seed,
-                            size_t *ids)
+static void limit_and_check(const size_t *counts, int k, size_t limit, uint64_t seed, size_t *ids)
 {
     nn_dataset d = make_sorted(counts, k, 0), b = make_sorted(counts, k, 1);
     const size_t n = d.n;
     int32_t *label_of = malloc(n * sizeof *label_of);
     ck_assert_ptr_nonnull(label_of);
     memcpy(label_of, d.labels, n * sizeof *label_of);
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_dataset_limit(&d, limit, seed, &err), NN_OK);
     ck_assert_int_eq(nn_dataset_limit(&b, limit, seed, &err), NN_OK);
     ck_assert_uint_eq(d.n, limit);
     ck_assert_uint_eq(b.n, limit);
-    size_t kept[64] = {0};
+    size_t kept[64] = { 0 };
     ck_assert_int_le(k, 64);
     for (size_t i = 0; i < d.n; i++) {
         const size_t id = (size_t)(d.f32[i * 4] / 1000);
@@ -337,8 +339,8 @@ static void limit_and_check(const size_t *counts, int k, size_t limit, uint64_t 
     }
     for (int c = 0; c < k; c++) {
         double share = (double)limit * (double)counts[c] / (double)n;
-        ck_assert_msg(fabs((double)kept[c] - share) < 1.0, "limit %zu, class %d: %zu kept, share %g",
-                      limit, c, kept[c], share);
+        ck_assert_msg(fabs((double)kept[c] - share) < 1.0,
+                      "limit %zu, class %d: %zu kept, share %g", limit, c, kept[c], share);
         if (share >= 1.0)
             ck_assert_uint_ge(kept[c], 1);
     }
@@ -350,13 +352,14 @@ static void limit_and_check(const size_t *counts, int k, size_t limit, uint64_t 
 START_TEST(test_limit_stratified)
 {
     /* Unequal classes, sorted; 400 samples. */
-    const size_t counts[5] = {100, 50, 37, 13, 200};
-    const size_t limits[] = {1, 5, 17, 31, 40, 123, 200, 399};
+    const size_t counts[5] = { 100, 50, 37, 13, 200 };
+    const size_t limits[] = { 1, 5, 17, 31, 40, 123, 200, 399 };
     size_t a[400], b[400];
     for (size_t l = 0; l < sizeof limits / sizeof *limits; l++) {
         limit_and_check(counts, 5, limits[l], 11, a);
         limit_and_check(counts, 5, limits[l], 11, b);
-        ck_assert_int_eq(memcmp(a, b, limits[l] * sizeof *a), 0); /* the same seed, the same subset */
+        ck_assert_int_eq(memcmp(a, b, limits[l] * sizeof *a),
+                         0);  /* the same seed, the same subset */
         if (limits[l] >= 5) { /* another seed, another subset */
             limit_and_check(counts, 5, limits[l], 12, b);
             ck_assert_int_ne(memcmp(a, b, limits[l] * sizeof *a), 0);
@@ -379,7 +382,7 @@ START_TEST(test_limit_balanced_sorted)
     limit_and_check(counts, 26, 52, 5, ids);
     for (size_t i = 0; i < 52; i++)
         ck_assert_uint_eq(ids[i] / 40, i / 2);
-    int doubled[26] = {0};
+    int doubled[26] = { 0 };
     for (uint64_t seed = 0; seed < 40; seed++) {
         limit_and_check(counts, 26, 30, seed, ids);
         for (size_t i = 1; i < 30; i++)
@@ -395,8 +398,8 @@ END_TEST
 
 START_TEST(test_limit_no_change)
 {
-    const size_t counts[3] = {4, 4, 2};
-    nn_error err = {0};
+    const size_t counts[3] = { 4, 4, 2 };
+    nn_error err = { 0 };
     for (size_t limit = 0; limit < 13; limit += 10) { /* 0 and >= n: all */
         nn_dataset d = make_sorted(counts, 3, 0);
         ck_assert_int_eq(nn_dataset_limit(&d, limit, 1, &err), NN_OK);
@@ -407,7 +410,7 @@ START_TEST(test_limit_no_change)
     }
     /* Every sample is kept equally often over seeds (uniform within a class). */
     enum { seeds = 4000 };
-    int hits[10] = {0};
+    int hits[10] = { 0 };
     for (uint64_t seed = 0; seed < seeds; seed++) {
         nn_dataset d = make_sorted(counts, 3, 0);
         ck_assert_int_eq(nn_dataset_limit(&d, 5, seed, &err), NN_OK);

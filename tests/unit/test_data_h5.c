@@ -15,7 +15,7 @@
  * classes named "k0", "k1", ... */
 static nn_dataset make(size_t n, int h, int w, int k)
 {
-    nn_dataset d = {.n = n, .c = 1, .h = h, .w = w, .dim = (size_t)h * w, .num_classes = k};
+    nn_dataset d = { .n = n, .c = 1, .h = h, .w = w, .dim = (size_t)h * w, .num_classes = k };
     d.u8 = malloc(n * d.dim);
     d.labels = malloc(n * sizeof *d.labels);
     d.class_names = calloc((size_t)k, NN_CLASS_NAME_LEN);
@@ -36,12 +36,17 @@ static void write_three(const char *path)
     int32_t src[50];
     for (int i = 0; i < 50; i++)
         src[i] = i % 2;
-    const char *sources[] = {"alpha", "beta"};
-    nn_h5data_param params[] = {{"size", 32}, {"stroke", 0.1}};
-    nn_h5data_contents c = {.split = {&tr, &va, &te}, .source = {src, NULL, NULL},
-                            .source_names = sources, .n_sources = 2, .params = params,
-                            .n_params = 2, .description = "test set", .config_text = "[x]\n"};
-    nn_error err = {0};
+    const char *sources[] = { "alpha", "beta" };
+    nn_h5data_param params[] = { { "size", 32 }, { "stroke", 0.1 } };
+    nn_h5data_contents c = { .split = { &tr, &va, &te },
+                             .source = { src, NULL, NULL },
+                             .source_names = sources,
+                             .n_sources = 2,
+                             .params = params,
+                             .n_params = 2,
+                             .description = "test set",
+                             .config_text = "[x]\n" };
+    nn_error err = { 0 };
     ck_assert_msg(nn_h5data_save(path, &c, &err) == NN_OK, "%s", err.msg);
     nn_dataset_free(&tr);
     nn_dataset_free(&va);
@@ -52,7 +57,7 @@ START_TEST(test_round_trip)
 {
     const char *path = nn_test_path("three.h5");
     write_three(path);
-    nn_error err = {0};
+    nn_error err = { 0 };
     nn_dataset d;
     ck_assert_msg(nn_h5data_load(&d, path, "valid", &err) == NN_OK, "%s", err.msg);
     nn_dataset ref = make(7, 4, 3, 5);
@@ -76,11 +81,11 @@ START_TEST(test_round_trip)
     ck_assert_str_eq(d.class_names[0], "k0");
     nn_dataset_free(&d);
 
-    const char *names[] = {"stroke", "size"};
-    double v[2] = {0};
+    const char *names[] = { "stroke", "size" };
+    double v[2] = { 0 };
     ck_assert_msg(nn_h5data_read_params(path, names, v, 2, &err) == NN_OK, "%s", err.msg);
     ck_assert(v[0] == 0.1 && v[1] == 32);
-    const char *missing[] = {"margin"};
+    const char *missing[] = { "margin" };
     ck_assert_int_eq(nn_h5data_read_params(path, missing, v, 1, &err), NN_E_FORMAT);
     ck_assert_msg(strstr(err.msg, "missing attribute margin of /preprocess"), "%s", err.msg);
 }
@@ -119,9 +124,9 @@ END_TEST
 START_TEST(test_missing_split_and_bad_split)
 {
     const char *path = nn_test_path("trainonly.h5");
-    nn_dataset tr = make(5, 2, 2, 2), empty = {0};
-    nn_h5data_contents c = {.split = {&tr, &empty, NULL}};
-    nn_error err = {0};
+    nn_dataset tr = make(5, 2, 2, 2), empty = { 0 };
+    nn_h5data_contents c = { .split = { &tr, &empty, NULL } };
+    nn_error err = { 0 };
     ck_assert_msg(nn_h5data_save(path, &c, &err) == NN_OK, "%s", err.msg);
     nn_dataset d;
     ck_assert_int_eq(nn_h5data_load(&d, path, "test", &err), NN_E_FORMAT);
@@ -131,7 +136,7 @@ START_TEST(test_missing_split_and_bad_split)
     ck_assert_int_eq(nn_h5data_read_params(path, NULL, NULL, 0, &err), NN_E_FORMAT);
     ck_assert_msg(strstr(err.msg, "no /preprocess group"), "%s", err.msg);
 
-    nn_h5data_contents none = {.split = {&empty, NULL, NULL}};
+    nn_h5data_contents none = { .split = { &empty, NULL, NULL } };
     ck_assert_int_eq(nn_h5data_save(nn_test_path("none.h5"), &none, &err), NN_E_STATE);
     tr.labels[2] = 9;
     ck_assert_int_eq(nn_h5data_save(nn_test_path("bad.h5"), &c, &err), NN_E_STATE);
@@ -170,14 +175,17 @@ static void flip_in_dataset(const char *path, const char *name, long at)
 START_TEST(test_flipped_byte)
 {
     const char *path = nn_test_path("flipped.h5");
-    static const struct { const char *dset, *split, *msg; } cases[] = {
-        { "/train/images", "train", "dataset /train/images: checksum mismatch (the file is damaged)" },
-        { "/valid/labels", "valid", "dataset /valid/labels: checksum mismatch (the file is damaged)" } };
+    static const struct {
+        const char *dset, *split, *msg;
+    } cases[] = { { "/train/images", "train",
+                    "dataset /train/images: checksum mismatch (the file is damaged)" },
+                  { "/valid/labels", "valid",
+                    "dataset /valid/labels: checksum mismatch (the file is damaged)" } };
     for (int i = 0; i < 2; i++) {
         write_three(path);
         flip_in_dataset(path, cases[i].dset, 5);
         nn_dataset d;
-        nn_error err = {0};
+        nn_error err = { 0 };
         ck_assert_int_eq(nn_h5data_load(&d, path, cases[i].split, &err), NN_E_FORMAT);
         ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, cases[i].msg), "message: %s",
                       err.msg);
@@ -187,7 +195,7 @@ END_TEST
 
 START_TEST(test_not_a_data_set)
 {
-    nn_error err = {0};
+    nn_error err = { 0 };
     nn_dataset d;
     ck_assert_int_eq(nn_h5data_load(&d, nn_test_path("nonexistent.h5"), "train", &err), NN_E_IO);
     ck_assert_msg(strstr(err.msg, "nonexistent.h5"), "%s", err.msg);
@@ -250,7 +258,7 @@ static void put(hid_t f, const char *name, hid_t type, int rank, const hsize_t *
 {
     hid_t s = H5Screate_simple(rank, dims, NULL), p = H5Pcreate(H5P_DATASET_CREATE);
     if (chunked) {
-        hsize_t ch[4] = {1, 1, 1, 1};
+        hsize_t ch[4] = { 1, 1, 1, 1 };
         H5Pset_chunk(p, rank, ch);
     }
     hid_t d = H5Dcreate2(f, name, type, s, H5P_DEFAULT, p, H5P_DEFAULT);
@@ -261,11 +269,11 @@ static void put(hid_t f, const char *name, hid_t type, int rank, const hsize_t *
 
 START_TEST(test_forged_files)
 {
-    nn_error err = {0};
+    nn_error err = { 0 };
     nn_dataset d;
-    uint8_t px[8] = {0};
-    int32_t lab[2] = {0, 3};
-    hsize_t id[3] = {2, 2, 2}, ld[1] = {2};
+    uint8_t px[8] = { 0 };
+    int32_t lab[2] = { 0, 3 };
+    hsize_t id[3] = { 2, 2, 2 }, ld[1] = { 2 };
 
     const char *p1 = nn_test_path("label_range.h5");
     hid_t f = forged_file(p1, "only");
@@ -277,7 +285,7 @@ START_TEST(test_forged_files)
 
     const char *p2 = nn_test_path("float_images.h5");
     f = forged_file(p2, "only");
-    float fx[8] = {0};
+    float fx[8] = { 0 };
     put(f, "train/images", H5T_NATIVE_FLOAT, 3, id, fx, 0);
     put(f, "train/labels", H5T_NATIVE_INT32, 1, ld, lab, 0);
     H5Fclose(f);
@@ -287,7 +295,7 @@ START_TEST(test_forged_files)
     /* 2^30 glyphs of 64 x 64 announced, nothing stored: refused before allocation */
     const char *p3 = nn_test_path("huge.h5");
     f = forged_file(p3, "only");
-    hsize_t big[3] = {1u << 30, 64, 64}, bl[1] = {1u << 30};
+    hsize_t big[3] = { 1u << 30, 64, 64 }, bl[1] = { 1u << 30 };
     put(f, "train/images", H5T_NATIVE_UINT8, 3, big, NULL, 1);
     put(f, "train/labels", H5T_NATIVE_INT32, 1, bl, NULL, 1);
     H5Fclose(f);
@@ -299,8 +307,8 @@ START_TEST(test_forged_files)
 
     const char *p4 = nn_test_path("count.h5");
     f = forged_file(p4, "only");
-    hsize_t l3[1] = {3};
-    int32_t lab3[3] = {0};
+    hsize_t l3[1] = { 3 };
+    int32_t lab3[3] = { 0 };
     put(f, "train/images", H5T_NATIVE_UINT8, 3, id, px, 0);
     put(f, "train/labels", H5T_NATIVE_INT32, 1, l3, lab3, 0);
     H5Fclose(f);

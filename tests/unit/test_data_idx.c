@@ -16,7 +16,7 @@
 #define H 3
 #define W 4
 
-static const uint8_t LABELS[N] = {0, 3, 1, 2, 3};
+static const uint8_t LABELS[N] = { 0, 3, 1, 2, 3 };
 
 /* ---- fixture writers ---------------------------------------------------- */
 
@@ -66,8 +66,7 @@ static void write_images(const char *path, uint32_t n, size_t body, int gz)
     free(b);
 }
 
-static void write_labels(const char *path, const uint8_t *labels, uint32_t n, size_t body,
-                         int gz)
+static void write_labels(const char *path, const uint8_t *labels, uint32_t n, size_t body, int gz)
 {
     uint8_t b[8 + 64];
     put_be32(b, 0x801);
@@ -95,7 +94,7 @@ static const char *good_labels(void)
 static void expect_fail(const char *images, const char *labels, int code, ...)
 {
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc = nn_idx_load(&d, images, labels, &err);
     ck_assert_msg(rc == code, "code %d, expected %d; message: %s", rc, code, err.msg);
     ck_assert_int_eq(err.code, code);
@@ -133,7 +132,7 @@ static void check_good(const nn_dataset *d)
 START_TEST(test_plain)
 {
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_idx_load(&d, good_images(), good_labels(), &err), NN_OK);
     check_good(&d);
     nn_dataset_free(&d);
@@ -147,7 +146,7 @@ START_TEST(test_gzip)
     write_images(im, N, N * H * W, 1);
     write_labels(lb, LABELS, N, N, 1);
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_idx_load(&d, im, lb, &err) == NN_OK, "%s", err.msg);
     check_good(&d);
     nn_dataset_free(&d);
@@ -162,12 +161,12 @@ END_TEST
 
 START_TEST(test_ten_class_names)
 {
-    const uint8_t labels[10] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0};
+    const uint8_t labels[10] = { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0 };
     const char *im = nn_test_path("ten-images.idx"), *lb = nn_test_path("ten-labels.idx");
     write_images(im, 10, 10 * H * W, 0);
     write_labels(lb, labels, 10, 10, 0);
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_idx_load(&d, im, lb, &err), NN_OK);
     ck_assert_int_eq(d.num_classes, 10);
     for (int k = 0; k < 10; k++) {
@@ -238,7 +237,8 @@ START_TEST(test_truncated_pixels)
     write_images(p, N, 50, 0);
     expect_fail(p, good_labels(), NN_E_FORMAT,
                 "short-pixels.idx: truncated: header says 5 x 3 x 4 but the file holds 50 bytes "
-                "of pixels", NULL);
+                "of pixels",
+                NULL);
     write_images(p, N, 50, 1);
     expect_fail(p, good_labels(), NN_E_FORMAT, "truncated: header says 5 x 3 x 4", "holds 50 bytes",
                 NULL);
@@ -277,8 +277,10 @@ START_TEST(test_truncated_gzip_stream)
     fclose(f);
     ck_assert_int_eq(nn_test_write_file(cut, z, zlen / 2), 0);
     free(z);
-    expect_fail(cut, good_labels(), NN_E_FORMAT, "random-cut.idx.gz: truncated: header says "
-                "200 x 28 x 28", "gzip stream is cut short", NULL);
+    expect_fail(cut, good_labels(), NN_E_FORMAT,
+                "random-cut.idx.gz: truncated: header says "
+                "200 x 28 x 28",
+                "gzip stream is cut short", NULL);
 }
 END_TEST
 
@@ -294,7 +296,7 @@ START_TEST(test_corrupt_gzip)
     ck_assert_uint_eq(fwrite(junk, 1, sizeof junk, f), sizeof junk);
     fclose(f);
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_ne(nn_idx_load(&d, p, good_labels(), &err), NN_OK);
     ck_assert_msg(strstr(err.msg, "corrupt.idx.gz: corrupt gzip data: "), "%s", err.msg);
     ck_assert_msg(!strstr(err.msg, "data: /"), "path repeated: %s", err.msg);
@@ -308,7 +310,8 @@ START_TEST(test_trailing_garbage)
     write_images(p, N, N * H * W + 7, 0);
     expect_fail(p, good_labels(), NN_E_FORMAT,
                 "long-pixels.idx: 7 bytes of trailing data after the 5 x 3 x 4 pixels the "
-                "header announces", NULL);
+                "header announces",
+                NULL);
     write_images(p, N, N * H * W + 7, 1);
     expect_fail(p, good_labels(), NN_E_FORMAT, "7 bytes of trailing data", NULL);
 }
@@ -340,8 +343,10 @@ START_TEST(test_missing_file)
     expect_fail(good_images(), nn_test_path("no-such-labels.idx"), NN_E_IO, "no-such-labels.idx",
                 "No such file", NULL);
     expect_fail(nn_test_tmpdir(), good_labels(), NN_E_IO, "read error", NULL); /* a folder */
-    expect_fail(good_images(), "", NN_E_CONFIG, "good-images.idx: an IDX images file needs its "
-                "labels file", NULL);
+    expect_fail(good_images(), "", NN_E_CONFIG,
+                "good-images.idx: an IDX images file needs its "
+                "labels file",
+                NULL);
     expect_fail(good_images(), NULL, NN_E_CONFIG, "needs its labels file", NULL);
 }
 END_TEST
@@ -406,7 +411,7 @@ START_TEST(test_fuzz)
             const char *p = nn_test_path("fuzz.idx");
             ck_assert_int_eq(nn_test_write_file(p, c, cut), 0);
             nn_dataset d;
-            nn_error err = {0};
+            nn_error err = { 0 };
             int rc = nn_idx_load(&d, p, good_labels(), &err);
             ck_assert_msg(rc == NN_OK || rc == NN_E_FORMAT, "round %d: code %d: %s", round, rc,
                           err.msg);
@@ -438,7 +443,7 @@ START_TEST(test_real_mnist)
         !(lb = nn_test_data_file("test_real_mnist", "mnist/t10k-labels-idx1-ubyte.gz", NULL)))
         return;
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_idx_load(&d, im, lb, &err) == NN_OK, "%s", err.msg);
     ck_assert_uint_eq(d.n, 10000);
     ck_assert_int_eq(d.h, 28);
@@ -446,7 +451,7 @@ START_TEST(test_real_mnist)
     ck_assert_int_eq(d.num_classes, 10);
     ck_assert_int_eq(d.labels[0], 7);
     int counts[10], sum = 0;
-    const int want[10] = {980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009};
+    const int want[10] = { 980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009 };
     count_classes(&d, counts);
     for (int k = 0; k < 10; k++) {
         ck_assert_int_eq(counts[k], want[k]);
@@ -469,15 +474,15 @@ START_TEST(test_real_mnist_train)
     const char *im, *lb;
     if (!(im = nn_test_data_file("test_real_mnist_train", "mnist/train-images-idx3-ubyte.gz",
                                  NULL)) ||
-        !(lb = nn_test_data_file("test_real_mnist_train", "mnist/train-labels-idx1-ubyte.gz",
-                                 NULL)))
+        !(lb =
+              nn_test_data_file("test_real_mnist_train", "mnist/train-labels-idx1-ubyte.gz", NULL)))
         return;
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_idx_load(&d, im, lb, &err) == NN_OK, "%s", err.msg);
     ck_assert_uint_eq(d.n, 60000);
     int counts[10];
-    const int want[10] = {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949};
+    const int want[10] = { 5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949 };
     count_classes(&d, counts);
     for (int k = 0; k < 10; k++)
         ck_assert_int_eq(counts[k], want[k]);
@@ -493,12 +498,14 @@ START_TEST(test_real_fashion_mnist)
     snprintf(im, sizeof im, "%s/t10k-images-idx3-ubyte.gz", dir);
     snprintf(lb, sizeof lb, "%s/t10k-labels-idx1-ubyte.gz", dir);
     if (access(im, R_OK) != 0 || access(lb, R_OK) != 0) {
-        nn_test_skip("test_real_fashion_mnist", "%s not found (Debian package "
-                     "dataset-fashion-mnist)", access(im, R_OK) != 0 ? im : lb);
+        nn_test_skip("test_real_fashion_mnist",
+                     "%s not found (Debian package "
+                     "dataset-fashion-mnist)",
+                     access(im, R_OK) != 0 ? im : lb);
         return;
     }
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_idx_load(&d, im, lb, &err) == NN_OK, "%s", err.msg);
     ck_assert_uint_eq(d.n, 10000);
     ck_assert_int_eq(d.h, 28);
@@ -528,7 +535,7 @@ START_TEST(test_real_emnist_labels)
     write_bytes(im, b, len, 0);
     free(b);
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_idx_load(&d, im, lb, &err) == NN_OK, "%s", err.msg);
     ck_assert_int_eq(d.num_classes, 47);
     ck_assert_str_eq(d.class_names[46], "46");

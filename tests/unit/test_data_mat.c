@@ -49,14 +49,26 @@ static double *one_hot(size_t n, size_t k)
 static void put(mat_t *m, const char *name, enum matio_classes cls, size_t rows, size_t cols,
                 const double *v, int compress)
 {
-    size_t dims[2] = {rows, cols}, count = rows * cols;
+    size_t dims[2] = { rows, cols }, count = rows * cols;
     enum matio_types type;
     size_t es;
     switch (cls) {
-    case MAT_C_DOUBLE: type = MAT_T_DOUBLE; es = 8; break;
-    case MAT_C_SINGLE: type = MAT_T_SINGLE; es = 4; break;
-    case MAT_C_UINT8:  type = MAT_T_UINT8;  es = 1; break;
-    case MAT_C_INT16:  type = MAT_T_INT16;  es = 2; break;
+    case MAT_C_DOUBLE:
+        type = MAT_T_DOUBLE;
+        es = 8;
+        break;
+    case MAT_C_SINGLE:
+        type = MAT_T_SINGLE;
+        es = 4;
+        break;
+    case MAT_C_UINT8:
+        type = MAT_T_UINT8;
+        es = 1;
+        break;
+    case MAT_C_INT16:
+        type = MAT_T_INT16;
+        es = 2;
+        break;
     default: ck_abort_msg("class %d not supported by the fixture writer", (int)cls); return;
     }
     void *buf = malloc(count * es + 1);
@@ -131,7 +143,7 @@ static void check_glyphs(const nn_dataset *d, size_t n, size_t side, size_t k, i
 static void expect_fail(const char *path, int code, ...)
 {
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc = nn_mat_load(&d, path, &err);
     ck_assert_msg(rc == code, "code %d, expected %d; message: %s", rc, code, err.msg);
     ck_assert_ptr_null(d.f32);
@@ -151,7 +163,7 @@ START_TEST(test_26_classes_double_compressed)
     const char *p = nn_test_path("nist26_like.mat");
     write_good(p, "valid", 52, 4, 26, MAT_C_DOUBLE, MAT_C_UINT8, 1);
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_mat_load(&d, p, &err) == NN_OK, "%s", err.msg);
     check_glyphs(&d, 52, 4, 26, 0);
     ck_assert_str_eq(d.class_names[0], "A");
@@ -165,7 +177,7 @@ START_TEST(test_36_classes_single)
     const char *p = nn_test_path("nist36_like.mat");
     write_good(p, "train", 72, 5, 36, MAT_C_SINGLE, MAT_C_DOUBLE, 0);
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_mat_load(&d, p, &err) == NN_OK, "%s", err.msg);
     check_glyphs(&d, 72, 5, 36, 0);
     ck_assert_str_eq(d.class_names[0], "A");
@@ -181,7 +193,7 @@ START_TEST(test_integer_data_numbered_classes)
     const char *p = nn_test_path("digits_uint8.mat");
     write_good(p, "test", 30, 3, 10, MAT_C_UINT8, MAT_C_INT16, 1);
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_mat_load(&d, p, &err) == NN_OK, "%s", err.msg);
     check_glyphs(&d, 30, 3, 10, 1); /* stored as-is, not rescaled */
     ck_assert_str_eq(d.class_names[0], "0");
@@ -195,10 +207,10 @@ START_TEST(test_extra_variables_and_soft_labels)
 {
     const char *p = nn_test_path("extra.mat");
     double *x = glyphs(4, 2);
-    double y[4 * 3] = {0.1, 0.0, 0.2, 0.0, /* column 0 */
-                       0.7, 0.0, 0.1, 0.0, /* column 1 */
-                       0.2, 0.9, 0.7, 2.0};
-    double other[3] = {1, 2, 3};
+    double y[4 * 3] = { 0.1, 0.0, 0.2, 0.0, /* column 0 */
+                        0.7, 0.0, 0.1, 0.0, /* column 1 */
+                        0.2, 0.9, 0.7, 2.0 };
+    double other[3] = { 1, 2, 3 };
     mat_t *m = create(p, MAT_FT_MAT5);
     put(m, "notes", MAT_C_DOUBLE, 1, 3, other, 1);
     put(m, "set_labels", MAT_C_DOUBLE, 4, 3, y, 1);
@@ -206,7 +218,7 @@ START_TEST(test_extra_variables_and_soft_labels)
     Mat_Close(m);
     free(x);
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_mat_load(&d, p, &err) == NN_OK, "%s", err.msg);
     ck_assert_int_eq(d.labels[0], 1);
     ck_assert_int_eq(d.labels[1], 2);
@@ -235,8 +247,8 @@ START_TEST(test_v73_refused)
     Mat_Close(m);
     free(x);
     free(y);
-    expect_fail(p, NN_E_FORMAT, "v73.mat: a MAT v7.3 (HDF5) file, which is not read",
-                "'-v7'", NULL);
+    expect_fail(p, NN_E_FORMAT, "v73.mat: a MAT v7.3 (HDF5) file, which is not read", "'-v7'",
+                NULL);
 }
 END_TEST
 
@@ -347,12 +359,12 @@ END_TEST
 START_TEST(test_not_a_matrix)
 {
     const char *p = nn_test_path("char.mat");
-    size_t dims[2] = {1, 5};
+    size_t dims[2] = { 1, 5 };
     char text[] = "hello";
     double *y = one_hot(1, 3);
     mat_t *m = create(p, MAT_FT_MAT5);
-    matvar_t *v = Mat_VarCreate("train_data", MAT_C_CHAR, MAT_T_UTF8, 2, dims, text,
-                                MAT_F_DONT_COPY_DATA);
+    matvar_t *v =
+        Mat_VarCreate("train_data", MAT_C_CHAR, MAT_T_UTF8, 2, dims, text, MAT_F_DONT_COPY_DATA);
     ck_assert_int_eq(Mat_VarWrite(m, v, MAT_COMPRESSION_NONE), 0);
     Mat_VarFree(v);
     put(m, "train_labels", MAT_C_DOUBLE, 1, 3, y, 1);
@@ -361,9 +373,9 @@ START_TEST(test_not_a_matrix)
                 "2-dimensional char array", NULL);
 
     /* Complex values */
-    double re[4] = {1, 2, 3, 4}, im[4] = {0};
-    mat_complex_split_t z = {re, im};
-    size_t d2[2] = {1, 4};
+    double re[4] = { 1, 2, 3, 4 }, im[4] = { 0 };
+    mat_complex_split_t z = { re, im };
+    size_t d2[2] = { 1, 4 };
     m = create(p, MAT_FT_MAT5);
     v = Mat_VarCreate("train_data", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, d2, &z,
                       MAT_F_COMPLEX | MAT_F_DONT_COPY_DATA);
@@ -375,11 +387,10 @@ START_TEST(test_not_a_matrix)
                 "2-dimensional complex double array", NULL);
 
     /* Three dimensions */
-    double cube[8] = {0};
-    size_t d3[3] = {1, 4, 2};
+    double cube[8] = { 0 };
+    size_t d3[3] = { 1, 4, 2 };
     m = create(p, MAT_FT_MAT5);
-    v = Mat_VarCreate("train_data", MAT_C_DOUBLE, MAT_T_DOUBLE, 3, d3, cube,
-                      MAT_F_DONT_COPY_DATA);
+    v = Mat_VarCreate("train_data", MAT_C_DOUBLE, MAT_T_DOUBLE, 3, d3, cube, MAT_F_DONT_COPY_DATA);
     ck_assert_int_eq(Mat_VarWrite(m, v, MAT_COMPRESSION_ZLIB), 0);
     Mat_VarFree(v);
     put(m, "train_labels", MAT_C_DOUBLE, 1, 3, y, 1);
@@ -431,7 +442,7 @@ START_TEST(test_truncated)
         size_t len;
         const char *full = write_noisy("full.mat", compress);
         uint8_t *b = slurp(full, &len);
-        const size_t cuts[] = {len / 2, len - 1, len - 300, 200};
+        const size_t cuts[] = { len / 2, len - 1, len - 300, 200 };
         for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
             const char *p = nn_test_path("cut.mat");
             ck_assert_int_eq(nn_test_write_file(p, b, cuts[c]), 0);
@@ -476,7 +487,7 @@ START_TEST(test_short_data_block)
     free(y);
     size_t len;
     uint8_t *b = slurp(p, &len);
-    const uint8_t tag[8] = {9, 0, 0, 0, 96, 0, 0, 0}; /* miDOUBLE, 96 bytes (little-endian) */
+    const uint8_t tag[8] = { 9, 0, 0, 0, 96, 0, 0, 0 }; /* miDOUBLE, 96 bytes (little-endian) */
     size_t at = 0;
     while (at + 8 <= len && memcmp(b + at, tag, 8) != 0)
         at++;
@@ -484,8 +495,10 @@ START_TEST(test_short_data_block)
     b[at + 4] = 88;
     ck_assert_int_eq(nn_test_write_file(p, b, len), 0);
     free(b);
-    expect_fail(p, NN_E_FORMAT, "short_block.mat: corrupt: variable 1: 88 bytes of data (type 9) "
-                "for 12 values", NULL);
+    expect_fail(p, NN_E_FORMAT,
+                "short_block.mat: corrupt: variable 1: 88 bytes of data (type 9) "
+                "for 12 values",
+                NULL);
 }
 END_TEST
 
@@ -496,7 +509,7 @@ START_TEST(test_corrupt_compressed)
     const char *full = write_noisy("full.mat", 1);
     uint8_t *b = slurp(full, &len);
     const char *p = nn_test_path("damaged.mat");
-    const size_t at[] = {128 + 8 + 2, 128 + 200, len / 3, len / 2};
+    const size_t at[] = { 128 + 8 + 2, 128 + 200, len / 3, len / 2 };
     for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
         uint8_t *c = malloc(len);
         memcpy(c, b, len);
@@ -505,11 +518,10 @@ START_TEST(test_corrupt_compressed)
         ck_assert_int_eq(nn_test_write_file(p, c, len), 0);
         free(c);
         nn_dataset d;
-        nn_error err = {0};
+        nn_error err = { 0 };
         int rc = nn_mat_load(&d, p, &err);
         ck_assert_msg(rc == NN_E_FORMAT, "damage at %zu: code %d: %s", at[k], rc, err.msg);
-        ck_assert_msg(strstr(err.msg, "damaged.mat: corrupt: compressed variable "), "%s",
-                      err.msg);
+        ck_assert_msg(strstr(err.msg, "damaged.mat: corrupt: compressed variable "), "%s", err.msg);
         ck_assert_ptr_null(d.f32);
     }
     free(b);
@@ -576,7 +588,7 @@ START_TEST(test_fuzz)
             ck_assert_int_eq(nn_test_write_file(p, c, cut), 0);
             free(c);
             nn_dataset d;
-            nn_error err = {0};
+            nn_error err = { 0 };
             int rc = nn_mat_load(&d, p, &err);
             ck_assert_msg(rc == NN_OK || rc == NN_E_FORMAT, "round %d: code %d: %s", round, rc,
                           err.msg);
@@ -615,7 +627,7 @@ START_TEST(test_real_nist26_valid)
     if (!p)
         return;
     nn_dataset d;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_mat_load(&d, p, &err) == NN_OK, "%s", err.msg);
     ck_assert_int_eq(d.h, 32);
     ck_assert_int_eq(d.w, 32);

@@ -63,8 +63,8 @@ static size_t numel(const nn_named_tensor *t)
 /* rank 1..4, model and optimizer state; base shifts all values (version A/B) */
 static void fixture_init(fixture *f, float base)
 {
-    static const uint64_t w[] = {1024, 64}, b[] = {64}, w2[] = {64, 36}, b2[] = {36},
-                          conv[] = {8, 3, 3, 3}, cube[] = {3, 4, 5};
+    static const uint64_t w[] = { 1024, 64 }, b[] = { 64 }, w2[] = { 64, 36 }, b2[] = { 36 },
+                          conv[] = { 8, 3, 3, 3 }, cube[] = { 3, 4, 5 };
     set_tensor(&f->t[0], "model/fc1/W", 2, w, base);
     set_tensor(&f->t[1], "model/fc1/b", 1, b, base + 1);
     set_tensor(&f->t[2], "model/fc2/W", 2, w2, base + 2);
@@ -125,7 +125,7 @@ static void save_version(const char *path, float base)
 {
     fixture f;
     fixture_init(&f, base);
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc = nn_checkpoint_save(path, &f.ck, &err);
     ck_assert_msg(rc == NN_OK, "save %s: %s", path, err.msg);
     fixture_free(&f);
@@ -137,7 +137,7 @@ static void assert_holds_version(const char *path, float base)
     fixture want, got;
     fixture_init(&want, base);
     fixture_blank(&got, &want);
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc = nn_checkpoint_load(path, &got.ck, &err);
     ck_assert_msg(rc == NN_OK, "load %s: %s", path, err.msg);
     assert_same(&want, &got);
@@ -184,7 +184,7 @@ START_TEST(test_roundtrip)
     assert_holds_version(path, 0.5f);
 
     char *text = NULL;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_checkpoint_read_config(path, &text, &err), NN_OK);
     ck_assert_str_eq(text, CONFIG_TEXT);
     free(text);
@@ -201,7 +201,7 @@ START_TEST(test_load_subset)
     fixture_init(&want, 0.0f);
     fixture_blank(&got, &want);
     got.ck.n_tensors = 2;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_checkpoint_load(path, &got.ck, &err) == NN_OK, "%s", err.msg);
     ck_assert_mem_eq(want.t[0].data, got.t[0].data, numel(&want.t[0]) * sizeof(float));
     ck_assert_int_eq(got.ck.epoch, 7);
@@ -218,7 +218,7 @@ START_TEST(test_null_config)
     fixture_init(&f, 0.0f);
     f.ck.config_text = NULL;
     f.ck.config_path = NULL;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_checkpoint_save(path, &f.ck, &err) == NN_OK, "%s", err.msg);
     char *text = NULL;
     ck_assert_int_eq(nn_checkpoint_read_config(path, &text, &err), NN_OK);
@@ -250,8 +250,8 @@ END_TEST
 
 /* Try to save a version that fails; the old file must be byte-identical,
  * still load, and no temporary may be left. */
-static void assert_failed_save_keeps_old(const char *name, void (*spoil)(fixture *),
-                                         int want_code, const char *want_msg)
+static void assert_failed_save_keeps_old(const char *name, void (*spoil)(fixture *), int want_code,
+                                         const char *want_msg)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s", nn_test_path(name));
@@ -263,13 +263,13 @@ static void assert_failed_save_keeps_old(const char *name, void (*spoil)(fixture
     fixture f;
     fixture_init(&f, 2.0f);
     spoil(&f);
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc = nn_checkpoint_save(path, &f.ck, &err);
     fixture_free(&f);
     ck_assert_msg(rc == want_code, "save returned %d (%s), expected %d", rc, err.msg, want_code);
     assert_msg_has(&err, want_msg);
-    ck_assert_msg(strncmp(err.msg, path, strlen(path)) == 0, "message '%s' should name %s",
-                  err.msg, path);
+    ck_assert_msg(strncmp(err.msg, path, strlen(path)) == 0, "message '%s' should name %s", err.msg,
+                  path);
     ck_assert_msg(!file_exists(tmp), "%s left behind", tmp);
     ASSERT_NO_OPEN_HANDLES();
 
@@ -339,7 +339,7 @@ START_TEST(test_failed_save_disk_full)
     limit_file_size();
     fixture f;
     fixture_init(&f, 2.0f);
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc = nn_checkpoint_save(path, &f.ck, &err);
     setrlimit(RLIMIT_FSIZE, &saved_limit);
     signal(SIGXFSZ, saved_handler);
@@ -365,7 +365,7 @@ START_TEST(test_failed_save_missing_dir)
     const char *path = nn_test_path("no_such_dir/ckpt.h5");
     fixture f;
     fixture_init(&f, 0.0f);
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc = nn_checkpoint_save(path, &f.ck, &err);
     fixture_free(&f);
     ck_assert_int_eq(rc, NN_E_IO);
@@ -390,7 +390,7 @@ START_TEST(test_failed_save_readonly_dir)
     ck_assert_int_eq(chmod(dir, 0555), 0);
     fixture f;
     fixture_init(&f, 2.0f);
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc = nn_checkpoint_save(path, &f.ck, &err);
     chmod(dir, 0755);
     fixture_free(&f);
@@ -411,13 +411,13 @@ static void assert_load_fails(const char *path, int want_code, const char *want_
     fixture_blank(&got, &want);
     if (adjust)
         adjust(&got);
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc = nn_checkpoint_load(path, &got.ck, &err);
     printf("load error: %s\n", err.msg);
     ck_assert_msg(rc == want_code, "load returned %d (%s), expected %d", rc, err.msg, want_code);
     assert_msg_has(&err, want_msg);
-    ck_assert_msg(strncmp(err.msg, path, strlen(path)) == 0, "message '%s' should name %s",
-                  err.msg, path);
+    ck_assert_msg(strncmp(err.msg, path, strlen(path)) == 0, "message '%s' should name %s", err.msg,
+                  path);
     fixture_free(&want);
     fixture_free(&got);
     ASSERT_NO_OPEN_HANDLES();
@@ -425,12 +425,12 @@ static void assert_load_fails(const char *path, int want_code, const char *want_
 
 START_TEST(test_load_missing_file)
 {
-    assert_load_fails(nn_test_path("ckpt_never_written.h5"), NN_E_IO,
-                      ": No such file or directory", NULL);
+    assert_load_fails(nn_test_path("ckpt_never_written.h5"), NN_E_IO, ": No such file or directory",
+                      NULL);
     char *text = NULL;
-    nn_error err = {0};
-    ck_assert_int_eq(nn_checkpoint_read_config(nn_test_path("ckpt_never_written.h5"), &text,
-                                               &err), NN_E_IO);
+    nn_error err = { 0 };
+    ck_assert_int_eq(nn_checkpoint_read_config(nn_test_path("ckpt_never_written.h5"), &text, &err),
+                     NN_E_IO);
     ck_assert_ptr_null(text);
 }
 END_TEST
@@ -460,18 +460,12 @@ START_TEST(test_load_truncated)
 }
 END_TEST
 
-static void ask_missing(fixture *f)
-{
-    snprintf(f->t[3].name, NN_TENSOR_NAME_LEN, "optim/m/fc2/b");
-}
+static void ask_missing(fixture *f) { snprintf(f->t[3].name, NN_TENSOR_NAME_LEN, "optim/m/fc2/b"); }
 static void ask_missing_group(fixture *f)
 {
     snprintf(f->t[3].name, NN_TENSOR_NAME_LEN, "optim/v/fc9/b");
 }
-static void ask_wrong_shape(fixture *f)
-{
-    f->t[0].dims[0] = 784; /* buffer is larger: fine */
-}
+static void ask_wrong_shape(fixture *f) { f->t[0].dims[0] = 784; /* buffer is larger: fine */ }
 static void ask_wrong_rank(fixture *f)
 {
     f->t[1].rank = 2;
@@ -493,8 +487,7 @@ START_TEST(test_load_wrong_shape)
     const char *path = nn_test_path("ckpt_shape.h5");
     save_version(path, 0.0f);
     assert_load_fails(path, NN_E_FORMAT,
-                      ": dataset /model/fc1/W has shape 1024x64, expected 784x64",
-                      ask_wrong_shape);
+                      ": dataset /model/fc1/W has shape 1024x64, expected 784x64", ask_wrong_shape);
     assert_load_fails(path, NN_E_FORMAT, ": dataset /model/fc1/b has shape 64, expected 8x8",
                       ask_wrong_rank);
 }
@@ -567,10 +560,9 @@ START_TEST(test_load_wrong_format)
     set_root_attr_str_fixed(path, "format", NN_CKPT_FORMAT);
 
     set_root_attr_int(path, "format_version", 7);
-    assert_load_fails(path, NN_E_FORMAT, ": format_version 7 is newer than this program (2)",
-                      NULL);
+    assert_load_fails(path, NN_E_FORMAT, ": format_version 7 is newer than this program (2)", NULL);
     char *text = NULL;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_checkpoint_read_config(path, &text, &err), NN_E_FORMAT);
     assert_msg_has(&err, "format_version 7 is newer");
     ck_assert_ptr_null(text);
@@ -606,7 +598,7 @@ START_TEST(test_errors_print_nothing)
     free(bytes);
     fixture f;
     fixture_init(&f, 0.0f);
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc1 = nn_checkpoint_load(half, &f.ck, &err);
     snprintf(f.t[1].name, NN_TENSOR_NAME_LEN, "model/fc1/W/x");
     int rc2 = nn_checkpoint_save(nn_test_path("ckpt_full2.h5"), &f.ck, &err);
@@ -626,7 +618,6 @@ START_TEST(test_errors_print_nothing)
     ck_assert_ptr_nonnull(func);
 }
 END_TEST
-
 
 /* ---- checksums ------------------------------------------------------------------- */
 
@@ -711,7 +702,7 @@ START_TEST(test_verify_intact)
     const char *path = nn_test_path("ckpt_verify.h5");
     save_version(path, 0.0f);
     nn_checkpoint_info info;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_checkpoint_verify(path, &info, &err) == NN_OK, "%s", err.msg);
     ck_assert_int_eq(info.format_version, NN_CKPT_FORMAT_VERSION);
     ck_assert_int_eq(info.n_tensors, N_T);
@@ -739,7 +730,7 @@ START_TEST(test_flipped_byte_in_tensor)
     fixture want, got;
     fixture_init(&want, 0.0f);
     fixture_blank(&got, &want);
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc_load = nn_checkpoint_load(bad, &got.ck, &err);
     nn_error e_load = err;
     /* asking only for other tensors does not help: the whole file is checked */
@@ -781,13 +772,17 @@ START_TEST(test_flipped_byte_anywhere)
     char bad[4096];
     snprintf(bad, sizeof bad, "%s", nn_test_path("ckpt_flip2_bad.h5"));
     save_version(good, 0.0f);
-    static const struct { const char *name; long at; } cases[] = {
-        { "/model/fc1/W", 1024 * 64 * 4 - 1 }, { "/model/conv1/W", 0 },
-        { "/optim/m/fc2/b3d", 17 }, { "/model/fc1/b", 5 } };
+    static const struct {
+        const char *name;
+        long at;
+    } cases[] = { { "/model/fc1/W", 1024 * 64 * 4 - 1 },
+                  { "/model/conv1/W", 0 },
+                  { "/optim/m/fc2/b3d", 17 },
+                  { "/model/fc1/b", 5 } };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         copy_file(good, bad);
         flip_byte(bad, (long)chunk_address(bad, cases[i].name) + cases[i].at);
-        nn_error err = {0};
+        nn_error err = { 0 };
         assert_damaged(nn_checkpoint_verify(bad, NULL, &err), &err, bad, cases[i].name);
     }
     ASSERT_NO_OPEN_HANDLES();
@@ -813,7 +808,7 @@ START_TEST(test_flipped_byte_in_metadata)
 
     copy_file(good, bad);
     flip_byte(bad, at);
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc = nn_checkpoint_verify(bad, NULL, &err);
     printf("damaged attribute: %s\n", err.msg);
     ck_assert_int_eq(rc, NN_E_FORMAT);
@@ -838,10 +833,10 @@ START_TEST(test_large_tensor_chunks)
 {
     const char *path = nn_test_path("ckpt_large.h5");
     nn_named_tensor t;
-    static const uint64_t dims[] = {1000, 700}; /* 2.8 MB */
+    static const uint64_t dims[] = { 1000, 700 }; /* 2.8 MB */
     set_tensor(&t, "model/big/W", 2, dims, 0.25f);
     nn_checkpoint ck = { .tensors = &t, .n_tensors = 1, .world_size = 1 };
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_checkpoint_save(path, &ck, &err) == NN_OK, "%s", err.msg);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t d = H5Dopen2(f, "/model/big/W", H5P_DEFAULT);
@@ -886,27 +881,34 @@ static void write_contiguous(const char *path, const fixture *fx, int version)
 {
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     ck_assert_int_ge(f, 0);
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_h5_attr_write_str(f, path, "/", "format", NN_CKPT_FORMAT, &err), 0);
-    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "format_version", H5T_STD_I32LE,
-                                      H5T_NATIVE_INT, 1, 1, &version, &err), 0);
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT,
+                                      1, 1, &version, &err),
+                     0);
     static const char *const strings[] = { "nntrain_version", "hdf5_version", "config",
                                            "config_path" };
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(nn_h5_attr_write_str(f, path, "/", strings[i], CONFIG_TEXT, &err), 0);
     const nn_checkpoint *ck = &fx->ck;
-    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "epoch", H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
-                                      1, &ck->epoch, &err), 0);
-    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "step", H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
-                                      1, &ck->step, &err), 0);
-    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "global_step", H5T_STD_I64LE,
-                                      H5T_NATIVE_INT64, 1, 1, &ck->global_step, &err), 0);
-    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1,
-                                      1, &ck->seed, &err), 0);
-    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "world_size", H5T_STD_I32LE, H5T_NATIVE_INT,
-                                      1, 1, &ck->world_size, &err), 0);
-    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "lr", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
-                                      1, &ck->lr, &err), 0);
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "epoch", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, 1,
+                                      &ck->epoch, &err),
+                     0);
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "step", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, 1,
+                                      &ck->step, &err),
+                     0);
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "global_step", H5T_STD_I64LE, H5T_NATIVE_INT64,
+                                      1, 1, &ck->global_step, &err),
+                     0);
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, 1,
+                                      &ck->seed, &err),
+                     0);
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "world_size", H5T_STD_I32LE, H5T_NATIVE_INT, 1,
+                                      1, &ck->world_size, &err),
+                     0);
+    ck_assert_int_eq(nn_h5_attr_write(f, path, "/", "lr", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 1,
+                                      &ck->lr, &err),
+                     0);
     for (int i = 0; i < N_T; i++) {
         const nn_named_tensor *t = &fx->t[i];
         char full[256];
@@ -917,12 +919,12 @@ static void write_contiguous(const char *path, const fixture *fx, int version)
         for (int k = 0; k < t->rank; k++)
             dims[k] = t->dims[k], shape[k] = (int64_t)t->dims[k];
         hid_t space = H5Screate_simple(t->rank, dims, NULL);
-        hid_t d = H5Dcreate2(f, full, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                             H5P_DEFAULT);
+        hid_t d = H5Dcreate2(f, full, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         ck_assert_int_ge(d, 0);
         ck_assert_int_ge(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->data), 0);
-        ck_assert_int_eq(nn_h5_attr_write(d, path, full, "shape", H5T_STD_I64LE,
-                                          H5T_NATIVE_INT64, (hsize_t)t->rank, 0, shape, &err), 0);
+        ck_assert_int_eq(nn_h5_attr_write(d, path, full, "shape", H5T_STD_I64LE, H5T_NATIVE_INT64,
+                                          (hsize_t)t->rank, 0, shape, &err),
+                         0);
         H5Dclose(d);
         H5Sclose(space);
     }
@@ -940,7 +942,7 @@ START_TEST(test_format1_still_read)
     fixture want, got;
     fixture_init(&want, 0.0f);
     fixture_blank(&got, &want);
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_checkpoint_load(path, &got.ck, &err), NN_OK);
     ck_assert_int_eq(got.ck.format_version, 1);
     fixture_free(&want);
@@ -975,10 +977,12 @@ END_TEST
 START_TEST(test_backup_name)
 {
     char out[64];
-    nn_error err = {0};
-    ck_assert_int_eq(nn_checkpoint_backup_name("runs/x/checkpoint.h5", 0, out, sizeof out, &err), 0);
+    nn_error err = { 0 };
+    ck_assert_int_eq(nn_checkpoint_backup_name("runs/x/checkpoint.h5", 0, out, sizeof out, &err),
+                     0);
     ck_assert_str_eq(out, "runs/x/checkpoint.h5");
-    ck_assert_int_eq(nn_checkpoint_backup_name("runs/x/checkpoint.h5", 1, out, sizeof out, &err), 0);
+    ck_assert_int_eq(nn_checkpoint_backup_name("runs/x/checkpoint.h5", 1, out, sizeof out, &err),
+                     0);
     ck_assert_str_eq(out, "runs/x/checkpoint.1.h5");
     ck_assert_int_eq(nn_checkpoint_backup_name("runs/x/ck", 12, out, sizeof out, &err), 0);
     ck_assert_str_eq(out, "runs/x/ck.12");
@@ -998,7 +1002,7 @@ static void save_keep(const char *path, int keep, float base)
 {
     fixture f;
     fixture_init(&f, base);
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc = nn_checkpoint_save_keep(path, keep, &f.ck, &err);
     ck_assert_msg(rc == NN_OK, "save %s: %s", path, err.msg);
     fixture_free(&f);
@@ -1008,7 +1012,7 @@ START_TEST(test_keep_rotation)
 {
     char path[4096], b1[4200], b2[4200], b3[4200];
     snprintf(path, sizeof path, "%s", nn_test_path("ckpt_keep.h5"));
-    nn_error err = {0};
+    nn_error err = { 0 };
     nn_checkpoint_backup_name(path, 1, b1, sizeof b1, &err);
     nn_checkpoint_backup_name(path, 2, b2, sizeof b2, &err);
     nn_checkpoint_backup_name(path, 3, b3, sizeof b3, &err);
@@ -1074,7 +1078,7 @@ START_TEST(test_keep_failed_save)
 {
     char path[4096], b1[4200];
     snprintf(path, sizeof path, "%s", nn_test_path("ckpt_keepfail.h5"));
-    nn_error err = {0};
+    nn_error err = { 0 };
     nn_checkpoint_backup_name(path, 1, b1, sizeof b1, &err);
     save_keep(path, 2, 1.0f);
     save_keep(path, 2, 2.0f);
@@ -1118,7 +1122,8 @@ static void assert_has(const char *text, const char *part)
 START_TEST(test_h5dump_layout)
 {
     if (access("/usr/bin/h5dump", X_OK) != 0) {
-        nn_test_skip("test_h5dump_layout", "/usr/bin/h5dump not found (apt-get install hdf5-tools)");
+        nn_test_skip("test_h5dump_layout",
+                     "/usr/bin/h5dump not found (apt-get install hdf5-tools)");
         return;
     }
     const char *path = nn_test_path("ckpt_layout.h5");
@@ -1136,23 +1141,25 @@ START_TEST(test_h5dump_layout)
     assert_has(out, "DATASPACE  SIMPLE { ( 8, 3, 3, 3 ) / ( 8, 3, 3, 3 ) }");
     assert_has(out, "ATTRIBUTE \"shape\"");
     assert_has(out, "H5T_STD_I64LE");
-    static const char *root[] = {"format", "format_version", "nntrain_version", "hdf5_version",
-                                 "epoch", "step", "global_step", "seed", "world_size", "lr",
-                                 "config", "config_path"};
+    static const char *root[] = { "format",       "format_version", "nntrain_version",
+                                  "hdf5_version", "epoch",          "step",
+                                  "global_step",  "seed",           "world_size",
+                                  "lr",           "config",         "config_path" };
     for (size_t i = 0; i < sizeof root / sizeof root[0]; i++) {
         char a[64];
         snprintf(a, sizeof a, "ATTRIBUTE \"%s\"", root[i]);
         assert_has(out, a);
     }
     assert_has(out, "H5T_STD_U64LE"); /* the seed */
-    assert_has(out, "STRSIZE 19;"); /* fixed length: "nntrain-checkpoint" + NUL */
+    assert_has(out, "STRSIZE 19;");   /* fixed length: "nntrain-checkpoint" + NUL */
     assert_has(out, "CSET H5T_CSET_UTF8");
     free(out);
 
     /* strings and values are readable as text */
     snprintf(cmd, sizeof cmd,
              "/usr/bin/h5dump -a /format -a /nntrain_version -a /seed -a /model/fc1/W/shape "
-             "'%s' 2>&1", path);
+             "'%s' 2>&1",
+             path);
     out = run(cmd);
     assert_has(out, "\"nntrain-checkpoint\"");
     assert_has(out, "\"" NN_VERSION "\"");

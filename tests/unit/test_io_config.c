@@ -8,14 +8,20 @@
 #include <sys/stat.h>
 
 #include "nn/config.h"
+#include "nn/layer.h"
 #include "testutil.h"
 
 /* Data files the configs name: empty files are enough (only existence is checked). */
 static const char *const data_files[] = {
-    "train.mat", "valid.mat", "test.mat",
-    "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
-    "fake_data/nist36/nist36_train.mat", "fake_data/nist36/nist36_valid.mat",
+    "train.mat",
+    "valid.mat",
+    "test.mat",
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+    "fake_data/nist36/nist36_train.mat",
+    "fake_data/nist36/nist36_valid.mat",
     "fake_data/nist36/nist36_test.mat",
 };
 
@@ -60,6 +66,29 @@ static void drop(nn_config *cfg)
     free(cfg);
 }
 
+/* a and b hold the same values (their arrays compared element by element). */
+static void check_same(const nn_config *a, const nn_config *b)
+{
+    nn_data_config da = a->data, db = b->data;
+    ck_assert_int_eq(da.n_class_names, db.n_class_names);
+    for (int k = 0; k < da.n_class_names; k++)
+        ck_assert_str_eq(da.class_names[k], db.class_names[k]);
+    da.class_names = db.class_names = NULL;
+    ck_assert(memcmp(&da, &db, sizeof da) == 0);
+    nn_train_config ta = a->train, tb = b->train;
+    ck_assert_int_eq(ta.n_freeze, tb.n_freeze);
+    for (int k = 0; k < ta.n_freeze; k++)
+        ck_assert_int_eq(ta.freeze_index[k], tb.freeze_index[k]);
+    ta.freeze_index = tb.freeze_index = NULL;
+    ck_assert(memcmp(&ta, &tb, sizeof ta) == 0);
+    ck_assert_int_eq(a->n_layers, b->n_layers);
+    for (int i = 0; i < a->n_layers; i++) {
+        nn_layer_config la = a->layers[i], lb = b->layers[i];
+        lb.line = la.line;
+        ck_assert(memcmp(&la, &lb, sizeof la) == 0);
+    }
+}
+
 static void expect_error(const char *text, const char *const *ov, int n, const char *want)
 {
     nn_error err;
@@ -87,7 +116,7 @@ static int line_of(const char *text, const char *s)
 }
 
 #define DATA "[data]\ntrain = ${NNT_DIR}/train.mat\n" /* lines 1-2 */
-#define OUT "[out]\ntype = dense\nunits = 10\n"     /* 3 lines */
+#define OUT  "[out]\ntype = dense\nunits = 10\n"      /* 3 lines */
 
 /* ---- valid configs -------------------------------------------------------- */
 
@@ -229,30 +258,29 @@ START_TEST(test_full_config)
 END_TEST
 
 /* The homework MLP, as the trainer will run it: defaults fill the rest. */
-static const char homework_text[] =
-    "[data]\n"
-    "train = ${NNTRAIN_DATA}/nist36/nist36_train.mat\n"
-    "valid = ${NNTRAIN_DATA}/nist36/nist36_valid.mat\n"
-    "test  = ${NNTRAIN_DATA}/nist36/nist36_test.mat\n"
-    "\n"
-    "[train]\n"
-    "epochs = 50\n"
-    "batch_size = 32\n"
-    "lr = 0.01\n"
-    "optimizer = sgd\n"
-    "loss = cross_entropy\n"
-    "seed = 1\n"
-    "\n"
-    "[hidden]\n"
-    "type = dense\n"
-    "units = 64\n"
-    "activation = sigmoid\n"
-    "init = xavier\n"
-    "\n"
-    "[output]\n"
-    "type = dense\n"
-    "units = 36\n"
-    "activation = softmax\n";
+static const char homework_text[] = "[data]\n"
+                                    "train = ${NNTRAIN_DATA}/nist36/nist36_train.mat\n"
+                                    "valid = ${NNTRAIN_DATA}/nist36/nist36_valid.mat\n"
+                                    "test  = ${NNTRAIN_DATA}/nist36/nist36_test.mat\n"
+                                    "\n"
+                                    "[train]\n"
+                                    "epochs = 50\n"
+                                    "batch_size = 32\n"
+                                    "lr = 0.01\n"
+                                    "optimizer = sgd\n"
+                                    "loss = cross_entropy\n"
+                                    "seed = 1\n"
+                                    "\n"
+                                    "[hidden]\n"
+                                    "type = dense\n"
+                                    "units = 64\n"
+                                    "activation = sigmoid\n"
+                                    "init = xavier\n"
+                                    "\n"
+                                    "[output]\n"
+                                    "type = dense\n"
+                                    "units = 36\n"
+                                    "activation = softmax\n";
 
 START_TEST(test_homework_defaults)
 {
@@ -316,13 +344,7 @@ START_TEST(test_resolved_round_trip)
     ck_assert_int_eq(nn_config_resolved(a, &text, &err), NN_OK);
     nn_config *b = parse_ok("jobs/full.ini", text, NULL, 0);
     check_full(b);
-    ck_assert(memcmp(&a->data, &b->data, sizeof a->data) == 0);
-    ck_assert(memcmp(&a->train, &b->train, sizeof a->train) == 0);
-    ck_assert_int_eq(a->n_layers, b->n_layers);
-    for (int i = 0; i < a->n_layers; i++) {
-        b->layers[i].line = a->layers[i].line;
-        ck_assert(memcmp(&a->layers[i], &b->layers[i], sizeof a->layers[i]) == 0);
-    }
+    check_same(a, b);
     ck_assert_ptr_nonnull(strstr(text, "\n[skip_1]\ntype = dense\ninput = input\n"));
     ck_assert_ptr_nonnull(strstr(text, "classes = zero, one, two, three\n"));
     free(text);
@@ -340,14 +362,15 @@ START_TEST(test_resolved_with_valid_file_reparses)
     const char *text = "[data]\ntrain = t.mat\nvalid = v.mat\n[train]\nlr = 0.01\n"
                        "[out]\ntype = dense\nunits = 3\n";
     nn_error err;
-    ck_assert_int_eq(nn_config_parse_flags(&a, "v.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err),
-                     NN_OK);
+    ck_assert_int_eq(
+        nn_config_parse_flags(&a, "v.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err), NN_OK);
     char *resolved = NULL;
     ck_assert_int_eq(nn_config_resolved(&a, &resolved, &err), NN_OK);
     ck_assert_ptr_null(strstr(resolved, "valid_fraction"));
     ck_assert_ptr_nonnull(strstr(resolved, "\nlr = 0.01\n")); /* shortest exact form */
     ck_assert_msg(nn_config_parse_flags(&b, "r.ini", resolved, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
-                                        &err) == NN_OK, "%s", err.msg);
+                                        &err) == NN_OK,
+                  "%s", err.msg);
     ck_assert_str_eq(b.data.valid, "v.mat");
     free(resolved);
     nn_config_free(&a);
@@ -362,14 +385,16 @@ START_TEST(test_class_name_with_comment_char)
     static nn_config a;
     nn_error err;
     const char *text = "[data]\ntrain = t.mat\nclasses = A,# B\n[out]\ntype = dense\nunits = 2\n";
-    ck_assert_int_eq(nn_config_parse_flags(&a, "c.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err),
-                     NN_E_CONFIG);
+    ck_assert_int_eq(
+        nn_config_parse_flags(&a, "c.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err),
+        NN_E_CONFIG);
     ck_assert_ptr_nonnull(strstr(err.msg, "c.ini:3: "));
     ck_assert_ptr_nonnull(strstr(err.msg, "contains '#'"));
     /* and a value that starts with a comment character is a comment */
     const char *text2 = "[data]\ntrain = t.mat\ntest =; t2.mat\n[out]\ntype = dense\nunits = 2\n";
-    ck_assert_int_eq(nn_config_parse_flags(&a, "c.ini", text2, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
-                                           &err), NN_E_CONFIG);
+    ck_assert_int_eq(
+        nn_config_parse_flags(&a, "c.ini", text2, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err),
+        NN_E_CONFIG);
     ck_assert_msg(strstr(err.msg, "c.ini:3: [data] test has no value") != NULL, "%s", err.msg);
 }
 END_TEST
@@ -389,36 +414,44 @@ START_TEST(test_values_that_cannot_be_written_back)
     dir[190] = '\0';
     setenv("NNT_LONG", dir, 1);
     snprintf(text, sizeof text, "[data]\ntrain = t.mat\n[train]\nout = ${NNT_LONG}/run\n" OUT);
-    ck_assert_int_eq(nn_config_parse_flags(&a, "w.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
-                                           &err), NN_E_CONFIG);
+    ck_assert_int_eq(
+        nn_config_parse_flags(&a, "w.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err),
+        NN_E_CONFIG);
     ck_assert_msg(strstr(err.msg, "w.ini:4: [train] out: too long to store in checkpoints: "
-                                  "'out = dddd") != NULL, "%s", err.msg);
+                                  "'out = dddd") != NULL,
+                  "%s", err.msg);
     ck_assert_msg(strstr(err.msg, "is 200 characters on one line (at most 197)") != NULL, "%s",
                   err.msg);
     /* a list the parser respells longer ("a,b" -> "a, b"): a line of 195 characters */
     char list[256] = "";
     for (int i = 0; i < 47; i++)
         snprintf(list + strlen(list), sizeof list - strlen(list), "%sn%02d", i ? "," : "", i);
-    snprintf(text, sizeof text, "[data]\ntrain = t.mat\nclasses=%s\n[out]\ntype = dense\n"
-             "units = 2\n", list);
-    ck_assert_int_eq(nn_config_parse_flags(&a, "w.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
-                                           &err), NN_E_CONFIG);
+    snprintf(text, sizeof text,
+             "[data]\ntrain = t.mat\nclasses=%s\n[out]\ntype = dense\n"
+             "units = 2\n",
+             list);
+    ck_assert_int_eq(
+        nn_config_parse_flags(&a, "w.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err),
+        NN_E_CONFIG);
     ck_assert_msg(strstr(err.msg, "w.ini:3: [data] classes: too long to store") != NULL, "%s",
                   err.msg);
     /* comment characters, line breaks and edge blanks from --set or ${VAR} */
-    const char *ov[] = {"train.out=runs/a #1"};
+    const char *ov[] = { "train.out=runs/a #1" };
     ck_assert_int_eq(nn_config_parse_flags(&a, "w.ini", "[data]\ntrain = t.mat\n" OUT, ov, 1,
-                                           NN_CONFIG_NO_FILE_CHECK, &err), NN_E_CONFIG);
+                                           NN_CONFIG_NO_FILE_CHECK, &err),
+                     NN_E_CONFIG);
     ck_assert_str_eq(err.msg, "--set train.out=runs/a #1: [train] out = 'runs/a #1' holds ';' or "
                               "'#' after a blank, which reads as a comment: checkpoints could "
                               "not store it");
     setenv("NNT_ODD", "x\ny", 1);
-    ck_assert_int_eq(nn_config_parse_flags(&a, "w.ini", "[data]\ntrain = ${NNT_ODD}\n" OUT, NULL,
-                                           0, NN_CONFIG_NO_FILE_CHECK, &err), NN_E_CONFIG);
+    ck_assert_int_eq(nn_config_parse_flags(&a, "w.ini", "[data]\ntrain = ${NNT_ODD}\n" OUT, NULL, 0,
+                                           NN_CONFIG_NO_FILE_CHECK, &err),
+                     NN_E_CONFIG);
     ck_assert_msg(strstr(err.msg, "holds a line break") != NULL, "%s", err.msg);
     setenv("NNT_ODD", "t.mat ", 1);
-    ck_assert_int_eq(nn_config_parse_flags(&a, "w.ini", "[data]\ntrain = ${NNT_ODD}\n" OUT, NULL,
-                                           0, NN_CONFIG_NO_FILE_CHECK, &err), NN_E_CONFIG);
+    ck_assert_int_eq(nn_config_parse_flags(&a, "w.ini", "[data]\ntrain = ${NNT_ODD}\n" OUT, NULL, 0,
+                                           NN_CONFIG_NO_FILE_CHECK, &err),
+                     NN_E_CONFIG);
     ck_assert_msg(strstr(err.msg, "begins or ends with a blank") != NULL, "%s", err.msg);
     unsetenv("NNT_ODD");
     unsetenv("NNT_LONG");
@@ -428,13 +461,16 @@ START_TEST(test_values_that_cannot_be_written_back)
     char path[400];
     memset(path, 'p', 300);
     strcpy(path + 300, ".ini");
-    ck_assert_int_eq(nn_config_parse_flags(&a, path, "[data]\ntrain = t.mat\n[train]\nout = r\n"
-                                           OUT, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err), NN_OK);
+    ck_assert_int_eq(nn_config_parse_flags(&a, path,
+                                           "[data]\ntrain = t.mat\n[train]\nout = r\n" OUT, NULL, 0,
+                                           NN_CONFIG_NO_FILE_CHECK, &err),
+                     NN_OK);
     char *resolved = NULL;
     ck_assert_int_eq(nn_config_resolved(&a, &resolved, &err), NN_OK);
     ck_assert_msg(strncmp(resolved, "; ...ppp", 8) == 0, "%s", resolved);
     ck_assert_msg(nn_config_parse_flags(&b, "r.ini", resolved, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
-                                        &err) == NN_OK, "%s", err.msg);
+                                        &err) == NN_OK,
+                  "%s", err.msg);
     free(resolved);
     nn_config_free(&a);
     nn_config_free(&b);
@@ -461,17 +497,12 @@ START_TEST(test_resolved_round_trip_cnn)
     ck_assert_ptr_nonnull(strstr(resolved, "\n[sum]\ntype = add\ninput = c1, c2\n"));
     ck_assert_ptr_nonnull(strstr(resolved, "\n[cat]\ntype = concat\ninput = sum, input\n"));
     nn_config *b = parse_ok("cnn.ini", resolved, NULL, 0);
-    ck_assert(memcmp(&a->data, &b->data, sizeof a->data) == 0);
-    ck_assert(memcmp(&a->train, &b->train, sizeof a->train) == 0);
+    check_same(a, b);
     ck_assert_int_eq(b->train.n_freeze, 2);
     ck_assert_int_eq(b->train.freeze_index[0], 0);
     ck_assert_int_eq(b->train.freeze_index[1], 4);
     ck_assert_int_eq(b->layers[2].n_inputs, 2);
     ck_assert_int_eq(b->layers[3].input_index[1], -1);
-    for (int i = 0; i < a->n_layers; i++) {
-        b->layers[i].line = a->layers[i].line;
-        ck_assert(memcmp(&a->layers[i], &b->layers[i], sizeof a->layers[i]) == 0);
-    }
     free(resolved);
     drop(a);
     drop(b);
@@ -488,225 +519,249 @@ typedef struct {
 
 static const error_case error_cases[] = {
     /* keys */
-    {DATA "[train]\nlrr = 0.1\n" OUT, NULL,
-     "t.ini:4: unknown key 'lrr' in [train] (did you mean 'lr'?)"},
-    {DATA "[train]\nlearning_rate = 0.1\n" OUT, NULL,
-     "t.ini:4: unknown key 'learning_rate' in [train] (nntrain --help-config lists the keys)"},
-    {DATA "trian_labels = x\n" OUT, NULL,
-     "t.ini:3: unknown key 'trian_labels' in [data] (did you mean 'train_labels'?)"},
-    {DATA "[out]\ntype = dense\nunit = 10\n", NULL,
-     "t.ini:5: unknown key 'unit' in [out] (did you mean 'units'?)"},
-    {DATA "[out]\ntype = dense\nunits = 10\nkernel = 3\n", NULL,
-     "t.ini:6: unknown key 'kernel' in [out] (nntrain --help-config lists the keys)"},
+    { DATA "[train]\nlrr = 0.1\n" OUT, NULL,
+      "t.ini:4: unknown key 'lrr' in [train] (did you mean 'lr'?)" },
+    { DATA "[train]\nlearning_rate = 0.1\n" OUT, NULL,
+      "t.ini:4: unknown key 'learning_rate' in [train] (nntrain --help-config lists the keys)" },
+    { DATA "trian_labels = x\n" OUT, NULL,
+      "t.ini:3: unknown key 'trian_labels' in [data] (did you mean 'train_labels'?)" },
+    { DATA "[out]\ntype = dense\nunit = 10\n", NULL,
+      "t.ini:5: unknown key 'unit' in [out] (did you mean 'units'?)" },
+    { DATA "[out]\ntype = dense\nunits = 10\nkernel = 3\n", NULL,
+      "t.ini:6: unknown key 'kernel' in [out] (nntrain --help-config lists the keys)" },
     /* values */
-    {DATA "[train]\nepochs = ten\n" OUT, NULL, "t.ini:4: [train] epochs = ten: not an integer"},
-    {DATA "[train]\nepochs = 3.5\n" OUT, NULL, "t.ini:4: [train] epochs = 3.5: not an integer"},
-    {DATA "[train]\nepochs = 99999999999\n" OUT, NULL,
-     "t.ini:4: [train] epochs = 99999999999: integer too large"},
-    {DATA "[train]\nseed = -1\n" OUT, NULL, "t.ini:4: [train] seed = -1: not a non-negative integer"},
-    {DATA "[train]\nlr = abc\n" OUT, NULL, "t.ini:4: [train] lr = abc: not a number"},
-    {DATA "[train]\nlr = 0.1x\n" OUT, NULL, "t.ini:4: [train] lr = 0.1x: not a number"},
-    {DATA "[train]\nlr = 1e999\n" OUT, NULL, "t.ini:4: [train] lr = 1e999: not a finite number"},
-    {DATA "[train]\nlr = nan\n" OUT, NULL, "t.ini:4: [train] lr = nan: not a finite number"},
-    {DATA "[train]\nlr =\n" OUT, NULL, "t.ini:4: [train] lr has no value"},
-    {DATA "[train]\nshuffle = maybe\n" OUT, NULL,
-     "t.ini:4: [train] shuffle = maybe: not a boolean (use true/false, yes/no, on/off or 1/0)"},
-    {DATA "[train]\noptimizer = adamw\n" OUT, NULL,
-     "t.ini:4: [train] optimizer = adamw: must be sgd, momentum or adam (did you mean 'adam'?)"},
-    {DATA "[train]\nschedule = linear\n" OUT, NULL,
-     "t.ini:4: [train] schedule = linear: must be constant, step or cosine"},
-    {DATA "[out]\ntype = dense\nunits = 10\nactivation = sigmod\n", NULL,
-     "t.ini:6: [out] activation = sigmod: must be linear, sigmoid, tanh, relu or softmax "
-     "(did you mean 'sigmoid'?)"},
-    {"[data]\ntrain = ${NNT_DIR}/train.mat\nclasses = a,,b\n" OUT, NULL,
-     "t.ini:3: [data] classes = a,,b: empty name in the list (name 2)"},
-    {"[data]\ntrain = ${NNT_DIR}/train.mat\nclasses = a, b, a\n" OUT, NULL,
-     "t.ini:3: [data] classes = a, b, a: name 'a' appears twice"},
+    { DATA "[train]\nepochs = ten\n" OUT, NULL, "t.ini:4: [train] epochs = ten: not an integer" },
+    { DATA "[train]\nepochs = 3.5\n" OUT, NULL, "t.ini:4: [train] epochs = 3.5: not an integer" },
+    { DATA "[train]\nepochs = 99999999999\n" OUT, NULL,
+      "t.ini:4: [train] epochs = 99999999999: integer too large" },
+    { DATA "[train]\nseed = -1\n" OUT, NULL,
+      "t.ini:4: [train] seed = -1: not a non-negative integer" },
+    { DATA "[train]\nlr = abc\n" OUT, NULL, "t.ini:4: [train] lr = abc: not a number" },
+    { DATA "[train]\nlr = 0.1x\n" OUT, NULL, "t.ini:4: [train] lr = 0.1x: not a number" },
+    { DATA "[train]\nlr = 1e999\n" OUT, NULL, "t.ini:4: [train] lr = 1e999: not a finite number" },
+    { DATA "[train]\nlr = nan\n" OUT, NULL, "t.ini:4: [train] lr = nan: not a finite number" },
+    { DATA "[train]\nlr =\n" OUT, NULL, "t.ini:4: [train] lr has no value" },
+    { DATA "[train]\nshuffle = maybe\n" OUT, NULL,
+      "t.ini:4: [train] shuffle = maybe: not a boolean (use true/false, yes/no, on/off or 1/0)" },
+    { DATA "[train]\noptimizer = adamw\n" OUT, NULL,
+      "t.ini:4: [train] optimizer = adamw: must be sgd, momentum or adam (did you mean 'adam'?)" },
+    { DATA "[train]\nschedule = linear\n" OUT, NULL,
+      "t.ini:4: [train] schedule = linear: must be constant, step or cosine" },
+    { DATA "[out]\ntype = dense\nunits = 10\nactivation = sigmod\n", NULL,
+      "t.ini:6: [out] activation = sigmod: must be linear, sigmoid, tanh, relu or softmax "
+      "(did you mean 'sigmoid'?)" },
+    { "[data]\ntrain = ${NNT_DIR}/train.mat\nclasses = a,,b\n" OUT, NULL,
+      "t.ini:3: [data] classes = a,,b: empty name in the list (name 2)" },
+    { "[data]\ntrain = ${NNT_DIR}/train.mat\nclasses = a, b, a\n" OUT, NULL,
+      "t.ini:3: [data] classes = a, b, a: name 'a' appears twice" },
     /* ranges */
-    {DATA "[train]\nepochs = 0\n" OUT, NULL, "t.ini:4: [train] epochs = 0: out of range: must be >= 1"},
-    {DATA "[train]\nbatch_size = -3\n" OUT, NULL,
-     "t.ini:4: [train] batch_size = -3: out of range: must be >= 1"},
-    {DATA "[train]\nlr = 0\n" OUT, NULL, "t.ini:4: [train] lr = 0: out of range: must be > 0"},
-    {DATA "[train]\nmomentum = 1\n" OUT, NULL,
-     "t.ini:4: [train] momentum = 1: out of range: must be in [0, 1)"},
-    {DATA "[train]\nbeta1 = -0.1\n" OUT, NULL,
-     "t.ini:4: [train] beta1 = -0.1: out of range: must be in [0, 1)"},
-    {DATA "[train]\nbeta2 = 1\n" OUT, NULL,
-     "t.ini:4: [train] beta2 = 1: out of range: must be in [0, 1)"},
-    {DATA "[train]\neps = 0\n" OUT, NULL, "t.ini:4: [train] eps = 0: out of range: must be > 0"},
-    {DATA "[train]\nweight_decay = -1e-4\n" OUT, NULL,
-     "t.ini:4: [train] weight_decay = -1e-4: out of range: must be >= 0"},
-    {DATA "[train]\nstep_epochs = 0\n" OUT, NULL,
-     "t.ini:4: [train] step_epochs = 0: out of range: must be >= 1"},
-    {DATA "[train]\ngamma = 0\n" OUT, NULL, "t.ini:4: [train] gamma = 0: out of range: must be in (0, 1]"},
-    {DATA "[train]\ngamma = 1.5\n" OUT, NULL,
-     "t.ini:4: [train] gamma = 1.5: out of range: must be in (0, 1]"},
-    {DATA "[train]\nmin_lr = -1\n" OUT, NULL, "t.ini:4: [train] min_lr = -1: out of range: must be >= 0"},
-    {DATA "[train]\nthreads = -1\n" OUT, NULL, "t.ini:4: [train] threads = -1: out of range: must be >= 0"},
-    {DATA "[train]\ncheckpoint_every = 0\n" OUT, NULL,
-     "t.ini:4: [train] checkpoint_every = 0: out of range: must be >= 1"},
-    {DATA "[train]\nkeep_checkpoints = 0\n" OUT, NULL,
-     "t.ini:4: [train] keep_checkpoints = 0: out of range: must be in [1, 100]"},
-    {DATA "valid_fraction = 1\n" OUT, NULL,
-     "t.ini:3: [data] valid_fraction = 1: out of range: must be in [0, 1)"},
-    {DATA "[out]\ntype = dense\nunits = 0\n", NULL,
-     "t.ini:5: [out] units = 0: out of range: must be >= 1"},
+    { DATA "[train]\nepochs = 0\n" OUT, NULL,
+      "t.ini:4: [train] epochs = 0: out of range: must be >= 1" },
+    { DATA "[train]\nbatch_size = -3\n" OUT, NULL,
+      "t.ini:4: [train] batch_size = -3: out of range: must be >= 1" },
+    { DATA "[train]\nlr = 0\n" OUT, NULL, "t.ini:4: [train] lr = 0: out of range: must be > 0" },
+    { DATA "[train]\nmomentum = 1\n" OUT, NULL,
+      "t.ini:4: [train] momentum = 1: out of range: must be in [0, 1)" },
+    { DATA "[train]\nbeta1 = -0.1\n" OUT, NULL,
+      "t.ini:4: [train] beta1 = -0.1: out of range: must be in [0, 1)" },
+    { DATA "[train]\nbeta2 = 1\n" OUT, NULL,
+      "t.ini:4: [train] beta2 = 1: out of range: must be in [0, 1)" },
+    { DATA "[train]\neps = 0\n" OUT, NULL, "t.ini:4: [train] eps = 0: out of range: must be > 0" },
+    { DATA "[train]\nweight_decay = -1e-4\n" OUT, NULL,
+      "t.ini:4: [train] weight_decay = -1e-4: out of range: must be >= 0" },
+    { DATA "[train]\nstep_epochs = 0\n" OUT, NULL,
+      "t.ini:4: [train] step_epochs = 0: out of range: must be >= 1" },
+    { DATA "[train]\ngamma = 0\n" OUT, NULL,
+      "t.ini:4: [train] gamma = 0: out of range: must be in (0, 1]" },
+    { DATA "[train]\ngamma = 1.5\n" OUT, NULL,
+      "t.ini:4: [train] gamma = 1.5: out of range: must be in (0, 1]" },
+    { DATA "[train]\nmin_lr = -1\n" OUT, NULL,
+      "t.ini:4: [train] min_lr = -1: out of range: must be >= 0" },
+    { DATA "[train]\nthreads = -1\n" OUT, NULL,
+      "t.ini:4: [train] threads = -1: out of range: must be >= 0" },
+    { DATA "[train]\ncheckpoint_every = 0\n" OUT, NULL,
+      "t.ini:4: [train] checkpoint_every = 0: out of range: must be >= 1" },
+    { DATA "[train]\nkeep_checkpoints = 0\n" OUT, NULL,
+      "t.ini:4: [train] keep_checkpoints = 0: out of range: must be in [1, 100]" },
+    { DATA "valid_fraction = 1\n" OUT, NULL,
+      "t.ini:3: [data] valid_fraction = 1: out of range: must be in [0, 1)" },
+    { DATA "[out]\ntype = dense\nunits = 0\n", NULL,
+      "t.ini:5: [out] units = 0: out of range: must be >= 1" },
     /* structure */
-    {DATA OUT "[data]\ntrain = x\n", NULL, "t.ini:6: duplicate section [data], first at line 1"},
-    {DATA OUT "[train]\n" "[out]\n", NULL, "t.ini:7: duplicate section [out], first at line 3"},
-    {DATA OUT "[out]\n", NULL, "t.ini:6: duplicate section [out], first at line 3"},
-    {DATA "[train]\nlr = 0.1\nepochs = 2\nlr = 0.2\n" OUT, NULL,
-     "t.ini:6: [train] lr is given twice (first at line 4)"},
-    {"epochs = 3\n" DATA OUT, NULL,
-     "t.ini:1: 'epochs' comes before any section; put it under [data], [train] or a layer section"},
-    {DATA "[hidden]\nunits = 5\n" OUT, NULL, "t.ini:3: layer [hidden] has no 'type =' (e.g. type = dense)"},
-    {DATA "[trian]\nepochs = 5\n" OUT, NULL,
-     "t.ini:3: layer [trian] has no 'type =' (e.g. type = dense) (or did you mean [train]?)"},
-    {DATA "[hidden]\ntype = conv2\n" OUT, NULL,
-     "t.ini:4: [hidden] type = conv2: unknown layer type (did you mean 'conv'? known: dense, conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat)"},
-    {DATA "[hidden]\ntype = dens\n" OUT, NULL,
-     "t.ini:4: [hidden] type = dens: unknown layer type (did you mean 'dense'? known: dense, conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat)"},
-    {DATA "[out]\ntype = dense\nactivation = relu\n", NULL,
-     "t.ini:3: layer [out] (type dense) needs 'units =' (number of outputs)"},
-    {DATA "[a]\ntype = dense\nunits = 3\ninput = b\n[b]\ntype = dense\nunits = 2\n", NULL,
-     "t.ini:6: [a] input = b: [b] comes later (line 7); input must name an earlier layer"},
-    {DATA "[hidden]\ntype = dense\nunits = 3\n[o]\ntype = dense\nunits = 2\ninput = hiden\n", NULL,
-     "t.ini:9: [o] input = hiden: no such layer (did you mean 'hidden'?)"},
-    {DATA "[a]\ntype = dense\nunits = 3\ninput = a\n", NULL,
-     "t.ini:6: [a] input = a: a layer cannot be its own input"},
-    {DATA "[a]\ntype = dense\nunits = 3\ninput = data\n", NULL,
-     "t.ini:6: [a] input = data: no such layer"},
-    {DATA "[input]\ntype = dense\nunits = 3\n", NULL,
-     "t.ini:3: 'input' cannot name a layer: `input = input` means the network input"},
-    {DATA "[Train]\nepochs = 3\n" OUT, NULL, "t.ini:3: section names are case-sensitive: write [train]"},
-    {DATA "[fc 1]\ntype = dense\nunits = 3\n", NULL,
-     "t.ini:3: section name 'fc 1' may contain only letters, digits, '_' and '-'"},
-    {DATA "[]\n" OUT, NULL, "t.ini:3: empty section name '[]'"},
-    {DATA "[a123456789a123456789a123456789a123456789a123456789a123456789abcd]\n" OUT, NULL,
-     "t.ini:3: section name 'a123456789a123456789a123456789a123456789a123456789a123456789abcd' "
-     "is longer than 63 characters"},
-    {DATA "[train]\n" "[out]\ntype = dense\n", NULL,
-     "t.ini:4: layer [out] (type dense) needs 'units =' (number of outputs)"},
-    {DATA "[train]\nepochs = 3\n", NULL,
-     "t.ini: no layers: add a section per layer, e.g. [output] with type = dense and units = 10"},
-    {"[train]\nepochs = 3\n" OUT, NULL,
-     "t.ini: no [data] section: name the training set with [data] train = ..."},
-    {"[data]\nvalid_fraction = 0.2\n" OUT, NULL,
-     "t.ini:1: [data] needs 'train =' (the training set file)"},
+    { DATA OUT "[data]\ntrain = x\n", NULL, "t.ini:6: duplicate section [data], first at line 1" },
+    { DATA OUT "[train]\n"
+               "[out]\n",
+      NULL, "t.ini:7: duplicate section [out], first at line 3" },
+    { DATA OUT "[out]\n", NULL, "t.ini:6: duplicate section [out], first at line 3" },
+    { DATA "[train]\nlr = 0.1\nepochs = 2\nlr = 0.2\n" OUT, NULL,
+      "t.ini:6: [train] lr is given twice (first at line 4)" },
+    { "epochs = 3\n" DATA OUT, NULL,
+      "t.ini:1: 'epochs' comes before any section; put it under [data], [train] or a layer "
+      "section" },
+    { DATA "[hidden]\nunits = 5\n" OUT, NULL,
+      "t.ini:3: layer [hidden] has no 'type =' (e.g. type = dense)" },
+    { DATA "[trian]\nepochs = 5\n" OUT, NULL,
+      "t.ini:3: layer [trian] has no 'type =' (e.g. type = dense) (or did you mean [train]?)" },
+    { DATA "[hidden]\ntype = conv2\n" OUT, NULL,
+      "t.ini:4: [hidden] type = conv2: unknown layer type (did you mean 'conv'? known: dense, "
+      "conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat)" },
+    { DATA "[hidden]\ntype = dens\n" OUT, NULL,
+      "t.ini:4: [hidden] type = dens: unknown layer type (did you mean 'dense'? known: dense, "
+      "conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat)" },
+    { DATA "[out]\ntype = dense\nactivation = relu\n", NULL,
+      "t.ini:3: layer [out] (type dense) needs 'units =' (number of outputs)" },
+    { DATA "[a]\ntype = dense\nunits = 3\ninput = b\n[b]\ntype = dense\nunits = 2\n", NULL,
+      "t.ini:6: [a] input = b: [b] comes later (line 7); input must name an earlier layer" },
+    { DATA "[hidden]\ntype = dense\nunits = 3\n[o]\ntype = dense\nunits = 2\ninput = hiden\n", NULL,
+      "t.ini:9: [o] input = hiden: no such layer (did you mean 'hidden'?)" },
+    { DATA "[a]\ntype = dense\nunits = 3\ninput = a\n", NULL,
+      "t.ini:6: [a] input = a: a layer cannot be its own input" },
+    { DATA "[a]\ntype = dense\nunits = 3\ninput = data\n", NULL,
+      "t.ini:6: [a] input = data: no such layer" },
+    { DATA "[input]\ntype = dense\nunits = 3\n", NULL,
+      "t.ini:3: 'input' cannot name a layer: `input = input` means the network input" },
+    { DATA "[Train]\nepochs = 3\n" OUT, NULL,
+      "t.ini:3: section names are case-sensitive: write [train]" },
+    { DATA "[fc 1]\ntype = dense\nunits = 3\n", NULL,
+      "t.ini:3: section name 'fc 1' may contain only letters, digits, '_' and '-'" },
+    { DATA "[]\n" OUT, NULL, "t.ini:3: empty section name '[]'" },
+    { DATA "[a123456789a123456789a123456789a123456789a123456789a123456789abcd]\n" OUT, NULL,
+      "t.ini:3: section name 'a123456789a123456789a123456789a123456789a123456789a123456789abcd' "
+      "is longer than 63 characters" },
+    { DATA "[train]\n"
+           "[out]\ntype = dense\n",
+      NULL, "t.ini:4: layer [out] (type dense) needs 'units =' (number of outputs)" },
+    { DATA "[train]\nepochs = 3\n", NULL,
+      "t.ini: no layers: add a section per layer, e.g. [output] with type = dense and units = 10" },
+    { "[train]\nepochs = 3\n" OUT, NULL,
+      "t.ini: no [data] section: name the training set with [data] train = ..." },
+    { "[data]\nvalid_fraction = 0.2\n" OUT, NULL,
+      "t.ini:1: [data] needs 'train =' (the training set file)" },
     /* syntax (inih's own errors and ours) */
-    {DATA "[broken\n" OUT, NULL, "t.ini:3: syntax error: section header '[broken' has no closing ']'"},
-    {DATA "[out] type = dense\n", NULL, "t.ini:3: syntax error: unexpected text after '[out]'"},
-    {DATA "[out]\ntype = dense\nunits 64\n", NULL,
-     "t.ini:5: syntax error: expected 'key = value', '[section]' or a comment, got 'units 64'"},
-    {DATA "[out]\ntype = dense\n= 64\n", NULL, "t.ini:5: syntax error: no key before '='"},
+    { DATA "[broken\n" OUT, NULL,
+      "t.ini:3: syntax error: section header '[broken' has no closing ']'" },
+    { DATA "[out] type = dense\n", NULL, "t.ini:3: syntax error: unexpected text after '[out]'" },
+    { DATA "[out]\ntype = dense\nunits 64\n", NULL,
+      "t.ini:5: syntax error: expected 'key = value', '[section]' or a comment, got 'units 64'" },
+    { DATA "[out]\ntype = dense\n= 64\n", NULL, "t.ini:5: syntax error: no key before '='" },
     /* the first error wins, whichever part of the reader found it */
-    {DATA "[out]\ntype = dense\nunits 64\n[out]\n", NULL,
-     "t.ini:5: syntax error: expected 'key = value', '[section]' or a comment, got 'units 64'"},
-    {DATA "[out]\n[out]\nunits 64\n", NULL, "t.ini:4: duplicate section [out], first at line 3"},
-    {DATA "[train]\nlr = 1\nlr = 2\nbogus line\n" OUT, NULL,
-     "t.ini:5: [train] lr is given twice (first at line 4)"},
+    { DATA "[out]\ntype = dense\nunits 64\n[out]\n", NULL,
+      "t.ini:5: syntax error: expected 'key = value', '[section]' or a comment, got 'units 64'" },
+    { DATA "[out]\n[out]\nunits 64\n", NULL, "t.ini:4: duplicate section [out], first at line 3" },
+    { DATA "[train]\nlr = 1\nlr = 2\nbogus line\n" OUT, NULL,
+      "t.ini:5: [train] lr is given twice (first at line 4)" },
     /* data files */
-    {"[data]\ntrain = ${NNT_DIR}/train-images-idx3-ubyte\n" OUT, NULL,
-     "t.ini:1: [data] train needs 'train_labels =' with format idx (format = auto chose idx: "
-     "train does not end in .mat or .h5)"},
-    {"[data]\nformat = idx\ntrain = ${NNT_DIR}/train-images-idx3-ubyte\n"
-     "train_labels = ${NNT_DIR}/train-labels-idx1-ubyte\ntest = ${NNT_DIR}/t10k-images-idx3-ubyte\n" OUT,
-     NULL, "t.ini:1: [data] test needs 'test_labels =' with format idx"},
-    {"[data]\ntrain = ${NNT_DIR}/train-images-idx3-ubyte\n"
-     "train_labels = ${NNT_DIR}/train-labels-idx1-ubyte\nvalid_labels = ${NNT_DIR}/t10k-labels-idx1-ubyte\n" OUT,
-     NULL, "t.ini:4: [data] valid_labels is given but valid is not"},
-    {DATA "train_labels = ${NNT_DIR}/train-labels-idx1-ubyte\n" OUT, NULL,
-     "t.ini:3: [data] train_labels: .mat files hold their own labels; remove it (or set format = idx)"},
-    {"[data]\ntrain = ${NNT_DIR}/train.mat\nformat = h5\ntest_labels = ${NNT_DIR}/train.mat\n" OUT,
-     NULL, "t.ini:4: [data] test_labels: .h5 files hold their own labels; remove it"},
-    {DATA "valid = ${NNT_DIR}/valid.mat\nvalid_fraction = 0.2\n" OUT, NULL,
-     "t.ini:4: [data] valid_fraction has no effect when valid is given; remove one of them"},
-    {"[data]\ntrain = ${NNT_UNSET_VAR}/train.mat\n" OUT, NULL,
-     "t.ini:2: [data] train: NNT_UNSET_VAR is not set; export it to point at your data folder"},
-    {DATA "[train]\nout = ${NNT_UNSET_VAR}/runs\n" OUT, NULL,
-     "t.ini:4: [train] out: NNT_UNSET_VAR is not set; export it before running"},
-    {"[data]\ntrain = ${NNT_DIR/train.mat\n" OUT, NULL,
-     "t.ini:2: [data] train = ${NNT_DIR/train.mat: bad variable reference (write ${NAME})"},
+    { "[data]\ntrain = ${NNT_DIR}/train-images-idx3-ubyte\n" OUT, NULL,
+      "t.ini:1: [data] train needs 'train_labels =' with format idx (format = auto chose idx: "
+      "train does not end in .mat or .h5)" },
+    { "[data]\nformat = idx\ntrain = ${NNT_DIR}/train-images-idx3-ubyte\n"
+      "train_labels = ${NNT_DIR}/train-labels-idx1-ubyte\ntest = "
+      "${NNT_DIR}/t10k-images-idx3-ubyte\n" OUT,
+      NULL, "t.ini:1: [data] test needs 'test_labels =' with format idx" },
+    { "[data]\ntrain = ${NNT_DIR}/train-images-idx3-ubyte\n"
+      "train_labels = ${NNT_DIR}/train-labels-idx1-ubyte\nvalid_labels = "
+      "${NNT_DIR}/t10k-labels-idx1-ubyte\n" OUT,
+      NULL, "t.ini:4: [data] valid_labels is given but valid is not" },
+    { DATA "train_labels = ${NNT_DIR}/train-labels-idx1-ubyte\n" OUT, NULL,
+      "t.ini:3: [data] train_labels: .mat files hold their own labels; remove it (or set format = "
+      "idx)" },
+    { "[data]\ntrain = ${NNT_DIR}/train.mat\nformat = h5\ntest_labels = ${NNT_DIR}/train.mat\n" OUT,
+      NULL, "t.ini:4: [data] test_labels: .h5 files hold their own labels; remove it" },
+    { DATA "valid = ${NNT_DIR}/valid.mat\nvalid_fraction = 0.2\n" OUT, NULL,
+      "t.ini:4: [data] valid_fraction has no effect when valid is given; remove one of them" },
+    { "[data]\ntrain = ${NNT_UNSET_VAR}/train.mat\n" OUT, NULL,
+      "t.ini:2: [data] train: NNT_UNSET_VAR is not set; export it to point at your data folder" },
+    { DATA "[train]\nout = ${NNT_UNSET_VAR}/runs\n" OUT, NULL,
+      "t.ini:4: [train] out: NNT_UNSET_VAR is not set; export it before running" },
+    { "[data]\ntrain = ${NNT_DIR/train.mat\n" OUT, NULL,
+      "t.ini:2: [data] train = ${NNT_DIR/train.mat: bad variable reference (write ${NAME})" },
     /* overrides */
-    {DATA OUT, "train.lrr=0.1", "--set train.lrr=0.1: unknown key 'lrr' in [train] (did you mean 'lr'?)"},
-    {DATA OUT, "train.lr=abc", "--set train.lr=abc: [train] lr = abc: not a number"},
-    {DATA OUT, "train.lr=-1", "--set train.lr=-1: [train] lr = -1: out of range: must be > 0"},
-    {DATA OUT, "fc9.units=3",
-     "--set fc9.units=3: no section [fc9] in t.ini; --set can change layers, not add them"},
-    {DATA OUT, "ot.units=3",
-     "--set ot.units=3: no section [ot] in t.ini; --set can change layers, not add them "
-     "(did you mean 'out'?)"},
-    {DATA OUT, "trainlr=0.1", "--set trainlr=0.1: expected section.key=value (e.g. train.lr=0.1)"},
-    {DATA OUT, "train.lr", "--set train.lr: expected section.key=value (e.g. train.lr=0.1)"},
-    {DATA OUT, ".lr=1", "--set .lr=1: expected section.key=value (e.g. train.lr=0.1)"},
-    {DATA OUT, "out.type=convolution",
-     "--set out.type=convolution: [out] type = convolution: unknown layer type (known: dense, conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat)"},
-    {DATA OUT, "out.type=conv",
-     "t.ini:5: unknown key 'units' in [out]: it is a key of dense layers, and [out] is a conv layer"},
+    { DATA OUT, "train.lrr=0.1",
+      "--set train.lrr=0.1: unknown key 'lrr' in [train] (did you mean 'lr'?)" },
+    { DATA OUT, "train.lr=abc", "--set train.lr=abc: [train] lr = abc: not a number" },
+    { DATA OUT, "train.lr=-1", "--set train.lr=-1: [train] lr = -1: out of range: must be > 0" },
+    { DATA OUT, "fc9.units=3",
+      "--set fc9.units=3: no section [fc9] in t.ini; --set can change layers, not add them" },
+    { DATA OUT, "ot.units=3",
+      "--set ot.units=3: no section [ot] in t.ini; --set can change layers, not add them "
+      "(did you mean 'out'?)" },
+    { DATA OUT, "trainlr=0.1",
+      "--set trainlr=0.1: expected section.key=value (e.g. train.lr=0.1)" },
+    { DATA OUT, "train.lr", "--set train.lr: expected section.key=value (e.g. train.lr=0.1)" },
+    { DATA OUT, ".lr=1", "--set .lr=1: expected section.key=value (e.g. train.lr=0.1)" },
+    { DATA OUT, "out.type=convolution",
+      "--set out.type=convolution: [out] type = convolution: unknown layer type (known: dense, "
+      "conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat)" },
+    { DATA OUT, "out.type=conv",
+      "t.ini:5: unknown key 'units' in [out]: it is a key of dense layers, and [out] is a conv "
+      "layer" },
     /* the CNN keys */
-    {DATA "[c]\ntype = conv\nsize = 3\n" OUT, NULL,
-     "t.ini:3: layer [c] (type conv) needs 'filters =' (number of output channels)"},
-    {DATA "[c]\ntype = conv\nfilters = 8\nsize = 0\n" OUT, NULL,
-     "t.ini:6: [c] size = 0: out of range: must be >= 1"},
-    {DATA "[c]\ntype = conv\nfilters = 8\nstride = 0\n" OUT, NULL,
-     "t.ini:6: [c] stride = 0: out of range: must be >= 1"},
-    {DATA "[c]\ntype = conv\nfilters = 8\npadding = -1\n" OUT, NULL,
-     "t.ini:6: [c] padding = -1: out of range: must be >= 0"},
-    {DATA "[c]\ntype = conv\nfilters = 8\nbias = maybe\n" OUT, NULL,
-     "t.ini:6: [c] bias = maybe: not a boolean (use true/false, yes/no, on/off or 1/0)"},
-    {DATA "[c]\ntype = conv\nfilters = 8\nunits = 3\n" OUT, NULL,
-     "t.ini:6: unknown key 'units' in [c]: it is a key of dense layers, and [c] is a conv layer"},
-    {DATA "[p]\ntype = maxpool\nsize = 2\nfilters = 3\n" OUT, NULL,
-     "t.ini:6: unknown key 'filters' in [p]: it is a key of conv layers, and [p] is a maxpool layer"},
-    {DATA "[p]\ntype = avgpool\nstride = -2\n" OUT, NULL,
-     "t.ini:5: [p] stride = -2: out of range: must be >= 0"},
-    {DATA "[d]\ntype = dropout\nrate = 1\n" OUT, NULL,
-     "t.ini:5: [d] rate = 1: out of range: must be in [0, 1)"},
-    {DATA "[d]\ntype = dropout\nrat = 0.5\n" OUT, NULL,
-     "t.ini:5: unknown key 'rat' in [d] (did you mean 'rate'?)"},
-    {DATA "[bn]\ntype = batchnorm\nmomentum = 0\n" OUT, NULL,
-     "t.ini:5: [bn] momentum = 0: out of range: must be in (0, 1]"},
-    {DATA "[bn]\ntype = batchnorm\neps = 0\n" OUT, NULL,
-     "t.ini:5: [bn] eps = 0: out of range: must be > 0"},
-    {DATA "[f]\ntype = flatten\nsize = 2\n" OUT, NULL,
-     "t.ini:5: unknown key 'size' in [f]: it is a key of conv layers, and [f] is a flatten layer"},
-    {DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = add\n" OUT, NULL,
-     "t.ini:6: [s] type add needs at least 2 inputs: write input = a, b"},
-    {DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = concat\ninput = a\n" OUT, NULL,
-     "t.ini:8: [s] type concat needs at least 2 inputs: write input = a, b"},
-    {DATA "[a]\ntype = dense\nunits = 3\n[o]\ntype = dense\nunits = 2\ninput = a, input\n",
-     NULL, "t.ini:9: [o] input = a, input: type dense takes one input (add and concat take several)"},
-    {DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = add\ninput = a,,input\n" OUT, NULL,
-     "t.ini:8: [s] input = a,,input: empty layer name in the list"},
-    {DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = add\ninput = a, b\n[b]\ntype = dense\nunits = 3\n",
-     NULL, "t.ini:8: [s] input = b: [b] comes later (line 9); input must name an earlier layer"},
-    {DATA "[conv1]\ntype = dense\nunits = 3\n[s]\ntype = add\ninput = conv1, conv2\n" OUT, NULL,
-     "t.ini:8: [s] input = conv2: no such layer (did you mean 'conv1'?)"},
-    {DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = add\ninput = a, a, a, a, a, a, a, a, a\n" OUT,
-     NULL, "t.ini:8: [s] input = a, a, a, a, a, a, a, a, a: more than 8 layers"},
-    {DATA "[train]\nfreeze = ot\n" OUT, NULL,
-     "t.ini:4: [train] freeze = ot: no layer [ot] (did you mean 'out'?)"},
-    {DATA "[train]\nfreeze = out, out\n" OUT, NULL,
-     "t.ini:4: [train] freeze = out, out: [out] is named twice"},
-    {DATA "[train]\nfreeze = p\n[p]\ntype = maxpool\n" OUT, NULL,
-     "t.ini:4: [train] freeze = p: [p] is a maxpool layer, which has no parameters"},
-    {DATA "[train]\nfreeze = out,\n" OUT, NULL,
-     "t.ini:4: [train] freeze = out,: empty layer name in the list"},
-    {DATA "[train]\ninit_from = ${NNT_DIR}/nothere.h5\n" OUT, NULL,
-     "t.ini:4: [train] init_from = @DIR@/nothere.h5: No such file or directory"},
-    {DATA "augment_rotate = 181\n" OUT, NULL,
-     "t.ini:3: [data] augment_rotate = 181: out of range: must be in [0, 180]"},
-    {DATA "augment_shift = -1\n" OUT, NULL,
-     "t.ini:3: [data] augment_shift = -1: out of range: must be in [0, 64)"},
-    {DATA "augment_scale = 1\n" OUT, NULL,
-     "t.ini:3: [data] augment_scale = 1: out of range: must be in [0, 1)"},
+    { DATA "[c]\ntype = conv\nsize = 3\n" OUT, NULL,
+      "t.ini:3: layer [c] (type conv) needs 'filters =' (number of output channels)" },
+    { DATA "[c]\ntype = conv\nfilters = 8\nsize = 0\n" OUT, NULL,
+      "t.ini:6: [c] size = 0: out of range: must be >= 1" },
+    { DATA "[c]\ntype = conv\nfilters = 8\nstride = 0\n" OUT, NULL,
+      "t.ini:6: [c] stride = 0: out of range: must be >= 1" },
+    { DATA "[c]\ntype = conv\nfilters = 8\npadding = -1\n" OUT, NULL,
+      "t.ini:6: [c] padding = -1: out of range: must be >= 0" },
+    { DATA "[c]\ntype = conv\nfilters = 8\nbias = maybe\n" OUT, NULL,
+      "t.ini:6: [c] bias = maybe: not a boolean (use true/false, yes/no, on/off or 1/0)" },
+    { DATA "[c]\ntype = conv\nfilters = 8\nunits = 3\n" OUT, NULL,
+      "t.ini:6: unknown key 'units' in [c]: it is a key of dense layers, and [c] is a conv layer" },
+    { DATA "[p]\ntype = maxpool\nsize = 2\nfilters = 3\n" OUT, NULL,
+      "t.ini:6: unknown key 'filters' in [p]: it is a key of conv layers, and [p] is a maxpool "
+      "layer" },
+    { DATA "[p]\ntype = avgpool\nstride = -2\n" OUT, NULL,
+      "t.ini:5: [p] stride = -2: out of range: must be >= 0" },
+    { DATA "[d]\ntype = dropout\nrate = 1\n" OUT, NULL,
+      "t.ini:5: [d] rate = 1: out of range: must be in [0, 1)" },
+    { DATA "[d]\ntype = dropout\nrat = 0.5\n" OUT, NULL,
+      "t.ini:5: unknown key 'rat' in [d] (did you mean 'rate'?)" },
+    { DATA "[bn]\ntype = batchnorm\nmomentum = 0\n" OUT, NULL,
+      "t.ini:5: [bn] momentum = 0: out of range: must be in (0, 1]" },
+    { DATA "[bn]\ntype = batchnorm\neps = 0\n" OUT, NULL,
+      "t.ini:5: [bn] eps = 0: out of range: must be > 0" },
+    { DATA "[f]\ntype = flatten\nsize = 2\n" OUT, NULL,
+      "t.ini:5: unknown key 'size' in [f]: it is a key of conv layers, and [f] is a flatten "
+      "layer" },
+    { DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = add\n" OUT, NULL,
+      "t.ini:6: [s] type add needs at least 2 inputs: write input = a, b" },
+    { DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = concat\ninput = a\n" OUT, NULL,
+      "t.ini:8: [s] type concat needs at least 2 inputs: write input = a, b" },
+    { DATA "[a]\ntype = dense\nunits = 3\n[o]\ntype = dense\nunits = 2\ninput = a, input\n", NULL,
+      "t.ini:9: [o] input = a, input: type dense takes one input (add and concat take several)" },
+    { DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = add\ninput = a,,input\n" OUT, NULL,
+      "t.ini:8: [s] input = a,,input: empty layer name in the list" },
+    { DATA
+      "[a]\ntype = dense\nunits = 3\n[s]\ntype = add\ninput = a, b\n[b]\ntype = dense\nunits = 3\n",
+      NULL, "t.ini:8: [s] input = b: [b] comes later (line 9); input must name an earlier layer" },
+    { DATA "[conv1]\ntype = dense\nunits = 3\n[s]\ntype = add\ninput = conv1, conv2\n" OUT, NULL,
+      "t.ini:8: [s] input = conv2: no such layer (did you mean 'conv1'?)" },
+    { DATA "[a]\ntype = dense\nunits = 3\n[s]\ntype = add\ninput = a, a, a, a, a, a, a, a, a\n" OUT,
+      NULL, "t.ini:8: [s] input = a, a, a, a, a, a, a, a, a: more than 8 layers" },
+    { DATA "[train]\nfreeze = ot\n" OUT, NULL,
+      "t.ini:4: [train] freeze = ot: no layer [ot] (did you mean 'out'?)" },
+    { DATA "[train]\nfreeze = out, out\n" OUT, NULL,
+      "t.ini:4: [train] freeze = out, out: [out] is named twice" },
+    { DATA "[train]\nfreeze = p\n[p]\ntype = maxpool\n" OUT, NULL,
+      "t.ini:4: [train] freeze = p: [p] is a maxpool layer, which has no parameters" },
+    { DATA "[train]\nfreeze = out,\n" OUT, NULL,
+      "t.ini:4: [train] freeze = out,: empty layer name in the list" },
+    { DATA "[train]\ninit_from = ${NNT_DIR}/nothere.h5\n" OUT, NULL,
+      "t.ini:4: [train] init_from = @DIR@/nothere.h5: No such file or directory" },
+    { DATA "augment_rotate = 181\n" OUT, NULL,
+      "t.ini:3: [data] augment_rotate = 181: out of range: must be in [0, 180]" },
+    { DATA "augment_shift = -1\n" OUT, NULL,
+      "t.ini:3: [data] augment_shift = -1: out of range: must be in [0, 64)" },
+    { DATA "augment_scale = 1\n" OUT, NULL,
+      "t.ini:3: [data] augment_scale = 1: out of range: must be in [0, 1)" },
 };
 #define N_ERROR_CASES ((int)(sizeof error_cases / sizeof error_cases[0]))
 
 START_TEST(test_errors)
 {
     const error_case *c = &error_cases[_i];
-    const char *ov[1] = {c->override};
+    const char *ov[1] = { c->override };
     nn_error err;
     int rc;
     nn_config *cfg = parse_as("t.ini", c->text, ov, c->override ? 1 : 0, &rc, &err);
@@ -733,18 +788,19 @@ START_TEST(test_missing_file)
              nn_test_tmpdir());
     expect_error("[data]\ntrain = ${NNT_DIR}/nope.mat\n" OUT, NULL, 0, want);
 
-    snprintf(want, sizeof want,
-             "t.ini:3: [data] test = %s/afolder: is a folder, not a file", nn_test_tmpdir());
+    snprintf(want, sizeof want, "t.ini:3: [data] test = %s/afolder: is a folder, not a file",
+             nn_test_tmpdir());
     expect_error(DATA "test = ${NNT_DIR}/afolder\n" OUT, NULL, 0, want);
 
-    const char *ov[] = {"data.valid=${NNT_DIR}/nope.mat"};
+    const char *ov[] = { "data.valid=${NNT_DIR}/nope.mat" };
     snprintf(want, sizeof want,
              "--set data.valid=${NNT_DIR}/nope.mat: [data] valid = %s/nope.mat: "
-             "No such file or directory", nn_test_tmpdir());
+             "No such file or directory",
+             nn_test_tmpdir());
     expect_error(DATA OUT, ov, 1, want);
 
     /* an override replacing a bad file path fixes the config */
-    const char *fix[] = {"data.train=${NNT_DIR}/train.mat"};
+    const char *fix[] = { "data.train=${NNT_DIR}/train.mat" };
     drop(parse_ok("t.ini", "[data]\ntrain = ${NNT_DIR}/nope.mat\n" OUT, fix, 1));
 }
 END_TEST
@@ -777,12 +833,12 @@ END_TEST
 START_TEST(test_overrides)
 {
     const char *ov[] = {
-        "train.lr=0.5",            /* replaces the file's value */
-        " train . epochs = 7 ",    /* blanks are trimmed */
-        "train.momentum=0.25",     /* adds a key the file lacks */
-        "out.activation=softmax",  /* adds a layer key */
-        "hidden.units=128",        /* replaces a layer key */
-        "train.lr=0.75",           /* the last override wins */
+        "train.lr=0.5",           /* replaces the file's value */
+        " train . epochs = 7 ",   /* blanks are trimmed */
+        "train.momentum=0.25",    /* adds a key the file lacks */
+        "out.activation=softmax", /* adds a layer key */
+        "hidden.units=128",       /* replaces a layer key */
+        "train.lr=0.75",          /* the last override wins */
         "data.invert=true",
     };
     const char text[] = DATA "[train]\nlr = 0.1\nepochs = 3\n"
@@ -798,13 +854,13 @@ START_TEST(test_overrides)
     drop(c);
 
     /* [train] may come from overrides alone */
-    const char *ov2[] = {"train.batch_size=8"};
+    const char *ov2[] = { "train.batch_size=8" };
     c = parse_ok("t.ini", DATA OUT, ov2, 1);
     ck_assert_int_eq(c->train.batch_size, 8);
     drop(c);
 
     /* an override can fix a bad value in the file (it is applied before interpretation) */
-    const char *ov3[] = {"train.lr=0.2"};
+    const char *ov3[] = { "train.lr=0.2" };
     c = parse_ok("t.ini", DATA "[train]\nlr = abc\n" OUT, ov3, 1);
     ck_assert_double_eq(c->train.lr, 0.2);
     drop(c);
@@ -817,7 +873,8 @@ START_TEST(test_env_expansion)
     setenv("NNT_RUN", "r1", 1);
     nn_config *c = parse_ok("t.ini",
                             "[data]\ntrain = ${NNT_DIR}/${NNT_SUB}.mat\n"
-                            "[train]\nout = runs/$HOME/${NNT_RUN}-${NNT_RUN}$\n" OUT, NULL, 0);
+                            "[train]\nout = runs/$HOME/${NNT_RUN}-${NNT_RUN}$\n" OUT,
+                            NULL, 0);
     char want[4096];
     snprintf(want, sizeof want, "%s/train.mat", nn_test_tmpdir());
     ck_assert_str_eq(c->data.train, want);
@@ -825,7 +882,7 @@ START_TEST(test_env_expansion)
     drop(c);
 
     /* expansion in overrides too */
-    const char *ov[] = {"train.out=${NNT_RUN}"};
+    const char *ov[] = { "train.out=${NNT_RUN}" };
     c = parse_ok("t.ini", DATA OUT, ov, 1);
     ck_assert_str_eq(c->train.out, "r1");
     drop(c);
@@ -834,15 +891,16 @@ START_TEST(test_env_expansion)
     expect_error(DATA "[train]\nout = ${NNT_EMPTY}x\n" OUT, NULL, 0,
                  "t.ini:4: [train] out: NNT_EMPTY is empty; export it before running");
     unsetenv("NNT_SUB");
-    expect_error("[data]\ntrain = ${NNT_DIR}/${NNT_SUB}.mat\n" OUT, NULL, 0,
-                 "t.ini:2: [data] train: NNT_SUB is not set; export it to point at your data folder");
+    expect_error(
+        "[data]\ntrain = ${NNT_DIR}/${NNT_SUB}.mat\n" OUT, NULL, 0,
+        "t.ini:2: [data] train: NNT_SUB is not set; export it to point at your data folder");
 }
 END_TEST
 
 START_TEST(test_bom_and_bools)
 {
-    static const char *const yes[] = {"true", "YES", "on", "1"};
-    static const char *const no[] = {"false", "No", "off", "0"};
+    static const char *const yes[] = { "true", "YES", "on", "1" };
+    static const char *const no[] = { "false", "No", "off", "0" };
     for (int i = 0; i < 4; i++) {
         char text[512];
         snprintf(text, sizeof text, "\xEF\xBB\xBF" DATA "transpose = %s\ninvert = %s\n" OUT, yes[i],
@@ -972,7 +1030,9 @@ START_TEST(test_reference_content)
     const char *ref = nn_config_reference();
     ck_assert_ptr_eq(ref, nn_config_reference());
     static const char *const must[] = {
-        "## [data]", "## [train]", "### type = dense",
+        "## [data]",
+        "## [train]",
+        "### type = dense",
         "| `train` | path of a readable file | **required** |",
         "| `lr` | float > 0 | `0.01` |",
         "| `momentum` | float in [0, 1) | `0.9` |",
@@ -981,7 +1041,10 @@ START_TEST(test_reference_content)
         "| `out` | path | `runs/<config file name without .ini>` |",
         "| `units` | int >= 1 | **required** |",
         "| `input` | layer names | the previous layer |",
-        "### type = conv", "### type = batchnorm", "### type = add", "### type = concat",
+        "### type = conv",
+        "### type = batchnorm",
+        "### type = add",
+        "### type = concat",
         "| `filters` | int >= 1 | **required** |",
         "| `rate` | float in [0, 1) | `0.5` |",
         "| `freeze` | layer names | none |",
@@ -989,6 +1052,65 @@ START_TEST(test_reference_content)
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
         ck_assert_msg(strstr(ref, must[i]), "reference lacks '%s'", must[i]);
     ck_assert_int_eq(ref[strlen(ref) - 1], '\n');
+}
+END_TEST
+
+/* The layer registry is the config's one list of layer kinds: every kind
+ * is accepted as `type =` (with the inputs it allows; the keys it needs are
+ * found from the parser's own "needs 'key ='" messages), can be frozen
+ * exactly when it has parameters, and has its section in docs/config.md. */
+static nn_config *parse_kind(const nn_layer_ops *ops, const char *train, int *rc, nn_error *err)
+{
+    char keys[256] = "", text[1024];
+    for (int tries = 0;; tries++) {
+        snprintf(text, sizeof text,
+                 DATA "%s[a]\ntype = dense\nunits = 3\n[b]\ntype = dense\n"
+                      "units = 3\n[k]\ntype = %s\ninput = %s\n%s",
+                 train, ops->type, ops->min_inputs > 1 ? "a, b" : "b", keys);
+        nn_config *cfg = parse_as("t.ini", text, NULL, 0, rc, err);
+        const char *need = *rc ? strstr(err->msg, "needs '") : NULL;
+        if (!need || tries == 4)
+            return cfg;
+        drop(cfg);
+        size_t n = strcspn(need + 7, " '");
+        snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%.*s = 1\n", (int)n, need + 7);
+    }
+}
+
+START_TEST(test_every_layer_kind)
+{
+    char dir[4096], path[4200];
+    source_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/docs/config.md", dir);
+    char *doc = NULL;
+    nn_error err;
+    ck_assert_msg(nn_read_text_file(path, &doc, &err) == NN_OK, "%s", err.msg);
+    int kinds = 0;
+    for (const nn_layer_ops *ops; (ops = nn_layer_ops_at(kinds)); kinds++) {
+        ck_assert_ptr_eq(nn_layer_ops_find(ops->type), ops);
+        char head[128];
+        snprintf(head, sizeof head, "\n### type = %s\n\n%s\n", ops->type, ops->doc);
+        ck_assert_msg(strstr(doc, head), "docs/config.md has no section for type = %s", ops->type);
+        ck_assert_msg(ops->min_inputs >= 1 && ops->min_inputs <= ops->max_inputs &&
+                          ops->max_inputs <= NN_MAX_INPUTS,
+                      "%s: inputs", ops->type);
+        int rc;
+        nn_config *c = parse_kind(ops, "", &rc, &err);
+        ck_assert_msg(rc == NN_OK, "type = %s: %s", ops->type, err.msg);
+        ck_assert_str_eq(c->layers[2].type, ops->type);
+        ck_assert_int_eq(c->layers[2].n_inputs, ops->min_inputs > 1 ? 2 : 1);
+        drop(c);
+        c = parse_kind(ops, "[train]\nfreeze = k\n", &rc, &err);
+        if (ops->has_params)
+            ck_assert_msg(rc == NN_OK && c->train.n_freeze == 1 && c->train.freeze_index[0] == 2,
+                          "freeze = %s: %s", ops->type, err.msg);
+        else
+            ck_assert_msg(rc == NN_E_CONFIG && strstr(err.msg, "which has no parameters"),
+                          "freeze = %s: %s", ops->type, rc ? err.msg : "accepted");
+        drop(c);
+    }
+    ck_assert_int_ge(kinds, 10);
+    free(doc);
 }
 END_TEST
 
@@ -1014,6 +1136,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_read_text_file);
     tcase_add_test(tc, test_docs_match_reference);
     tcase_add_test(tc, test_reference_content);
+    tcase_add_test(tc, test_every_layer_kind);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -22,7 +22,8 @@ static const char *config(const char *train_lines)
              "[out]\n"
              "type = dense\n"
              "units = 6\n"
-             "activation = sigmoid\n", nn_test_path("train.mat"), train_lines);
+             "activation = sigmoid\n",
+             nn_test_path("train.mat"), train_lines);
     return text;
 }
 
@@ -54,8 +55,8 @@ START_TEST(target_input_with_mse)
     setup();
     nn_config *cfg = malloc(sizeof *cfg), *again = malloc(sizeof *again);
     nn_error err;
-    ck_assert_msg(parse(config("target = input\nloss = mse\n"), NULL, 0, cfg, &err) == NN_OK,
-                  "%s", err.msg);
+    ck_assert_msg(parse(config("target = input\nloss = mse\n"), NULL, 0, cfg, &err) == NN_OK, "%s",
+                  err.msg);
     ck_assert_int_eq(cfg->train.target, NN_TARGET_INPUT);
     char *resolved = NULL;
     ck_assert_int_eq(nn_config_resolved(cfg, &resolved, &err), NN_OK);
@@ -83,8 +84,9 @@ static void expect_error(const char *t, const char *const *ov, int n, const char
 START_TEST(target_errors_name_the_line)
 {
     setup();
-    expect_error(config("loss = mse\ntarget = inptu\n"), NULL, 0,
-                 "ae.ini:5: [train] target = inptu: must be labels or input (did you mean 'input'?)");
+    expect_error(
+        config("loss = mse\ntarget = inptu\n"), NULL, 0,
+        "ae.ini:5: [train] target = inptu: must be labels or input (did you mean 'input'?)");
     expect_error(config("target = input\n"), NULL, 0,
                  "ae.ini:4: [train] target = input needs loss = mse");
     expect_error(config("loss = cross_entropy\n\ntarget = input\n"), NULL, 0,

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "nn/checkpoint.h"
-#include "nn/metrics.h"
+#include "nn/runfiles.h"
 #include "testutil.h"
 
 #define ASSERT_NO_OPEN_HANDLES() \
@@ -52,7 +52,7 @@ static void assert_row(const nn_epoch_metrics *got, const nn_epoch_metrics *want
 static void write_rows(const char *path, int n, double tag)
 {
     nn_metrics *m = NULL;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_metrics_open(&m, path, -1, &err) == NN_OK, "%s", err.msg);
     for (int e = 1; e <= n; e++) {
         nn_epoch_metrics r = row_for(e, tag);
@@ -68,7 +68,7 @@ START_TEST(test_append_and_read)
     write_rows(path, 5, 0.0);
     nn_epoch_metrics *rows = NULL;
     int64_t n = 0;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_metrics_read(path, &rows, &n, &err) == NN_OK, "%s", err.msg);
     ck_assert_int_eq(n, 5);
     for (int i = 0; i < 5; i++) {
@@ -88,7 +88,7 @@ START_TEST(test_rows_on_disk_after_each_append)
      * while the writer is still open, and other readers can open it */
     const char *path = nn_test_path("metrics_live.h5");
     nn_metrics *m = NULL;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_metrics_open(&m, path, -1, &err), NN_OK);
     nn_epoch_metrics *rows = NULL;
     int64_t n = -1;
@@ -123,7 +123,7 @@ START_TEST(test_many_rows)
     write_rows(path, 150, 0.25);
     nn_epoch_metrics *rows = NULL;
     int64_t n = 0;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_metrics_read(path, &rows, &n, &err), NN_OK);
     ck_assert_int_eq(n, 150);
     for (int i = 0; i < 150; i++) {
@@ -139,7 +139,7 @@ START_TEST(test_resume_keeps_epochs)
     const char *path = nn_test_path("metrics_resume.h5");
     write_rows(path, 5, 0.0);
     nn_metrics *m = NULL;
-    nn_error err = {0};
+    nn_error err = { 0 };
     /* resumed from the checkpoint after epoch 3: epochs 4 and 5 are redone */
     ck_assert_msg(nn_metrics_open(&m, path, 3, &err) == NN_OK, "%s", err.msg);
     nn_epoch_metrics r4 = row_for(4, 100.0);
@@ -166,7 +166,7 @@ START_TEST(test_resume_drops_rows_at_open)
     const char *path = nn_test_path("metrics_resume0.h5");
     write_rows(path, 5, 0.0);
     nn_metrics *m = NULL;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_metrics_open(&m, path, 2, &err), NN_OK);
     nn_metrics_close(m);
     nn_epoch_metrics *rows = NULL;
@@ -195,7 +195,7 @@ START_TEST(test_resume_without_file_creates)
     const char *path = nn_test_path("metrics_resume_new.h5");
     unlink(path);
     nn_metrics *m = NULL;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_metrics_open(&m, path, 7, &err) == NN_OK, "%s", err.msg);
     nn_epoch_metrics r = row_for(8, 0.0);
     ck_assert_int_eq(nn_metrics_append(m, &r, &err), NN_OK);
@@ -216,7 +216,7 @@ START_TEST(test_new_run_replaces_file)
     write_rows(path, 2, 1.0);
     nn_epoch_metrics *rows = NULL;
     int64_t n = 0;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_metrics_read(path, &rows, &n, &err), NN_OK);
     ck_assert_int_eq(n, 2);
     nn_epoch_metrics want = row_for(2, 1.0);
@@ -235,15 +235,14 @@ static void assert_open_fails(const char *path, int want_code, const char *want_
     struct stat before, after;
     int existed = stat(path, &before) == 0;
     nn_metrics *m = (nn_metrics *)1;
-    nn_error err = {0};
+    nn_error err = { 0 };
     int rc = nn_metrics_open(&m, path, 3, &err);
     printf("metrics error: %s\n", err.msg);
     ck_assert_msg(rc == want_code, "open returned %d (%s), expected %d", rc, err.msg, want_code);
     ck_assert_ptr_null(m);
-    ck_assert_msg(strstr(err.msg, want_msg) != NULL, "message '%s' lacks '%s'", err.msg,
-                  want_msg);
-    ck_assert_msg(strncmp(err.msg, path, strlen(path)) == 0, "message '%s' should name %s",
-                  err.msg, path);
+    ck_assert_msg(strstr(err.msg, want_msg) != NULL, "message '%s' lacks '%s'", err.msg, want_msg);
+    ck_assert_msg(strncmp(err.msg, path, strlen(path)) == 0, "message '%s' should name %s", err.msg,
+                  path);
     /* never replaced when it cannot be read */
     if (existed) {
         ck_assert_int_eq(stat(path, &after), 0);
@@ -281,10 +280,9 @@ static void fixed_train_acc(hid_t f)
 {
     /* a fixed-size 2-D dataset in place of an extendible column */
     ck_assert_int_ge(H5Ldelete(f, "train_acc", H5P_DEFAULT), 0);
-    hsize_t dims[2] = {5, 1};
+    hsize_t dims[2] = { 5, 1 };
     hid_t s = H5Screate_simple(2, dims, NULL);
-    hid_t d = H5Dcreate2(f, "train_acc", H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT,
-                         H5P_DEFAULT);
+    hid_t d = H5Dcreate2(f, "train_acc", H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Dclose(d);
     H5Sclose(s);
 }
@@ -360,11 +358,12 @@ START_TEST(test_flipped_byte)
     flip_in_dataset(path, "/valid_loss", 9);
     nn_epoch_metrics *rows = NULL;
     int64_t n = 0;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_metrics_read(path, &rows, &n, &err), NN_E_FORMAT);
-    ck_assert_msg(strstr(err.msg, path) &&
-                  strstr(err.msg, "dataset /valid_loss: checksum mismatch (the file is damaged)"),
-                  "message: %s", err.msg);
+    ck_assert_msg(
+        strstr(err.msg, path) &&
+            strstr(err.msg, "dataset /valid_loss: checksum mismatch (the file is damaged)"),
+        "message: %s", err.msg);
     free(rows);
     ASSERT_NO_OPEN_HANDLES();
 }
@@ -378,10 +377,10 @@ START_TEST(test_not_a_metrics_file)
 
     /* a checkpoint given as the metrics file */
     const char *ck_path = nn_test_path("metrics_is_ckpt.h5");
-    float w[4] = {1, 2, 3, 4};
-    nn_named_tensor t = {.name = "model/fc/W", .rank = 2, .dims = {2, 2}, .data = w};
-    nn_checkpoint ck = {.tensors = &t, .n_tensors = 1};
-    nn_error err = {0};
+    float w[4] = { 1, 2, 3, 4 };
+    nn_named_tensor t = { .name = "model/fc/W", .rank = 2, .dims = { 2, 2 }, .data = w };
+    nn_checkpoint ck = { .tensors = &t, .n_tensors = 1 };
+    nn_error err = { 0 };
     ck_assert_msg(nn_checkpoint_save(ck_path, &ck, &err) == NN_OK, "%s", err.msg);
     assert_open_fails(ck_path, NN_E_FORMAT,
                       ": format attribute is 'nntrain-checkpoint', expected 'nntrain-metrics'");
@@ -404,7 +403,7 @@ START_TEST(test_unwritable_path)
 {
     const char *path = nn_test_path("no_such_dir/metrics.h5");
     nn_metrics *m = NULL;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_metrics_open(&m, path, -1, &err), NN_E_IO);
     ck_assert_ptr_null(m);
     ck_assert_msg(strstr(err.msg, "No such file or directory") != NULL, "%s", err.msg);
@@ -420,7 +419,8 @@ END_TEST
 START_TEST(test_h5dump_layout)
 {
     if (access("/usr/bin/h5dump", X_OK) != 0) {
-        nn_test_skip("test_h5dump_layout", "/usr/bin/h5dump not found (apt-get install hdf5-tools)");
+        nn_test_skip("test_h5dump_layout",
+                     "/usr/bin/h5dump not found (apt-get install hdf5-tools)");
         return;
     }
     const char *path = nn_test_path("metrics_layout.h5");
@@ -433,13 +433,21 @@ START_TEST(test_h5dump_layout)
     size_t n = fread(out, 1, sizeof out - 1, p);
     out[n] = '\0';
     ck_assert_int_eq(pclose(p), 0);
-    static const char *want[] = {
-        "ATTRIBUTE \"format\"", "ATTRIBUTE \"format_version\"", "DATASET \"epoch\"",
-        "DATASET \"train_loss\"", "DATASET \"train_acc\"", "DATASET \"valid_loss\"",
-        "DATASET \"valid_acc\"", "DATASET \"lr\"", "DATASET \"seconds\"",
-        "DATASET \"samples_per_sec\"", "H5T_STD_I64LE", "H5T_IEEE_F64LE",
-        "DATASPACE  SIMPLE { ( 5 ) / ( H5S_UNLIMITED ) }", "CHUNKED ( 64 )",
-        "ATTRIBUTE \"description\""};
+    static const char *want[] = { "ATTRIBUTE \"format\"",
+                                  "ATTRIBUTE \"format_version\"",
+                                  "DATASET \"epoch\"",
+                                  "DATASET \"train_loss\"",
+                                  "DATASET \"train_acc\"",
+                                  "DATASET \"valid_loss\"",
+                                  "DATASET \"valid_acc\"",
+                                  "DATASET \"lr\"",
+                                  "DATASET \"seconds\"",
+                                  "DATASET \"samples_per_sec\"",
+                                  "H5T_STD_I64LE",
+                                  "H5T_IEEE_F64LE",
+                                  "DATASPACE  SIMPLE { ( 5 ) / ( H5S_UNLIMITED ) }",
+                                  "CHUNKED ( 64 )",
+                                  "ATTRIBUTE \"description\"" };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         ck_assert_msg(strstr(out, want[i]) != NULL, "h5dump output lacks '%s':\n%s", want[i], out);
 }

@@ -9,9 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/metrics.h"
-#include "nn/pcafile.h"
-#include "nn/reconfile.h"
+#include "nn/runfiles.h"
 #include "testutil.h"
 
 static void make_model(nn_pca_model *m)
@@ -133,7 +131,8 @@ START_TEST(pca_file_checksums)
     nn_error err = { 0 };
     ck_assert_int_eq(nn_pca_save(path, &m, &err), NN_OK);
     flip_in_dataset(path, "/components", 100);
-    expect_load_error(path, NN_E_FORMAT, "dataset /components: checksum mismatch (the file is damaged)");
+    expect_load_error(path, NN_E_FORMAT,
+                      "dataset /components: checksum mismatch (the file is damaged)");
     ck_assert_int_eq(nn_pca_save(path, &m, &err), NN_OK);
     flip_in_dataset(path, "/valid_psnr", 3);
     expect_load_error(path, NN_E_FORMAT, "dataset /valid_psnr: checksum mismatch");
@@ -145,8 +144,13 @@ START_TEST(recon_file_round_trip)
 {
     const char *path = nn_test_path("recon_valid.h5");
     double psnr[3] = { 12.5, 14.0, 100.0 };
-    nn_recon_result r = { .split = "valid", .checkpoint = "runs/x/checkpoint.h5", .loss = 0.02,
-                          .psnr = 42.1666, .count = 3, .code_width = 32, .params = 68704,
+    nn_recon_result r = { .split = "valid",
+                          .checkpoint = "runs/x/checkpoint.h5",
+                          .loss = 0.02,
+                          .psnr = 42.1666,
+                          .count = 3,
+                          .code_width = 32,
+                          .params = 68704,
                           .image_psnr = psnr };
     nn_error err = { 0 };
     ck_assert_msg(nn_recon_save(path, &r, &err) == NN_OK, "%s", err.msg);
@@ -178,9 +182,13 @@ START_TEST(metrics_valid_psnr_column)
     nn_error err = { 0 };
     ck_assert_int_eq(nn_metrics_open(&m, path, -1, &err), NN_OK);
     for (int e = 1; e <= 3; ++e) {
-        nn_epoch_metrics row = { .epoch = e, .train_loss = 0.1, .train_acc = NAN,
-                                 .valid_loss = 0.05, .valid_acc = NAN,
-                                 .valid_psnr = 12.0 + e, .lr = 1.1 };
+        nn_epoch_metrics row = { .epoch = e,
+                                 .train_loss = 0.1,
+                                 .train_acc = NAN,
+                                 .valid_loss = 0.05,
+                                 .valid_acc = NAN,
+                                 .valid_psnr = 12.0 + e,
+                                 .lr = 1.1 };
         ck_assert_int_eq(nn_metrics_append(m, &row, &err), NN_OK);
     }
     nn_metrics_close(m);

@@ -44,19 +44,19 @@ static PIX *rect_mask(int w, int h, int rx, int ry, int rw, int rh)
 START_TEST(test_tall_bar_centred_with_margin)
 {
     nn_glyph_params p = params();
-    p.stroke = 0; /* keep the shape: a filled bar */
+    p.stroke = 0;                                  /* keep the shape: a filled bar */
     PIX *m = rect_mask(300, 300, 40, 20, 30, 120); /* 30 x 120, off centre */
     uint8_t g[1024];
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_glyph_from_mask(m, &p, g, &err) == NN_OK, "%s", err.msg);
     int x0, y0, x1, y1;
     long mass;
     ink_box(g, 32, &x0, &y0, &x1, &y1, &mass);
-    ck_assert_int_eq(y0, 2);  /* the long side fills the square inside the margin */
+    ck_assert_int_eq(y0, 2); /* the long side fills the square inside the margin */
     ck_assert_int_eq(y1, 29);
     ck_assert(x1 - x0 + 1 >= 6 && x1 - x0 + 1 <= 9); /* 28 * 30 / 120 = 7: aspect kept */
-    ck_assert_int_le(abs((x0 + x1) - 31), 1);          /* centred */
-    for (int i = 0; i < 32; i++) /* the margin is empty */
+    ck_assert_int_le(abs((x0 + x1) - 31), 1);        /* centred */
+    for (int i = 0; i < 32; i++)                     /* the margin is empty */
         ck_assert(g[i] == 0 && g[31 * 32 + i] == 0 && g[i * 32] == 0 && g[i * 32 + 31] == 0);
     pixDestroy(&m);
 }
@@ -80,7 +80,7 @@ START_TEST(test_stroke_width_normalised)
 {
     nn_glyph_params p = params();
     uint8_t thin[1024], thick[1024];
-    nn_error err = {0};
+    nn_error err = { 0 };
     PIX *a = ring(200, 6), *b = ring(200, 30);
     ck_assert_int_eq(nn_glyph_from_mask(a, &p, thin, &err), NN_OK);
     ck_assert_int_eq(nn_glyph_from_mask(b, &p, thick, &err), NN_OK);
@@ -106,7 +106,7 @@ START_TEST(test_specks_and_empty)
 {
     nn_glyph_params p = params();
     uint8_t clean[1024], dirty[1024];
-    nn_error err = {0};
+    nn_error err = { 0 };
     PIX *g = fx_glyph('K', 80, 0, 2);
     PIX *m = pixAddBorder(g, 40, 0);
     ck_assert_int_eq(nn_glyph_from_mask(m, &p, clean, &err), NN_OK);
@@ -133,7 +133,7 @@ START_TEST(test_ink_then_draw_is_the_whole)
     nn_glyph_params p = params();
     PIX *g = fx_glyph('R', 400, 5, 6); /* large: reduced by nn_glyph_ink */
     uint8_t whole[1024], parts[1024];
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_glyph_from_mask(g, &p, whole, &err), NN_OK);
     PIX *ink = NULL;
     ck_assert_int_eq(nn_glyph_ink(g, &p, &ink, &err), NN_OK);
@@ -151,7 +151,7 @@ START_TEST(test_polarity)
      * gives the same glyph, whichever way ink is found. */
     PIX *dark = fx_sample('G', 64, 0, 7), *light = fx_sample('G', 64, 1, 7);
     PIX *md = NULL, *ml = NULL, *mf = NULL;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_glyph_mask_from_gray(dark, NN_INK_AUTO, &md, &err), NN_OK);
     ck_assert_int_eq(nn_glyph_mask_from_gray(light, NN_INK_AUTO, &ml, &err), NN_OK);
     ck_assert_int_eq(nn_glyph_mask_from_gray(light, NN_INK_LIGHT, &mf, &err), NN_OK);

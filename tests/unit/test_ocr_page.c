@@ -13,7 +13,7 @@
 
 static void read_ok(const char *path, PIX **g)
 {
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_ocr_read_gray(path, g, &err) == NN_OK, "%s", err.msg);
 }
 
@@ -33,8 +33,8 @@ static void check_page(const fx_page *want, const nn_ocr_page *got, int tol)
                       g->w, g->h, w->x, w->y, w->w, w->h);
         ck_assert_msg(g->line == w->line, "char %d '%c': line %d, expected %d", i, w->c, g->line,
                       w->line);
-        ck_assert_msg(g->space_before == w->space_before, "char %d '%c': space %d, expected %d",
-                      i, w->c, g->space_before, w->space_before);
+        ck_assert_msg(g->space_before == w->space_before, "char %d '%c': space %d, expected %d", i,
+                      w->c, g->space_before, w->space_before);
         ck_assert_int_eq(pixGetWidth(g->mask), g->w);
         ck_assert_int_eq(pixGetHeight(g->mask), g->h);
     }
@@ -43,15 +43,15 @@ static void check_page(const fx_page *want, const nn_ocr_page *got, int tol)
 START_TEST(test_page_boxes_lines_spaces)
 {
     const fx_line lines[] = {
-        {"HELLO WORLD", 60, 50, 0.0, 0.25, 1.2, 0},
-        {"OCR TEST 42", 90, 200, 0.05, 0.35, 1.5, 0},   /* slanted: 30 px over the line */
-        {"ABCDEFG", 60, 400, 0.0, 0.6, 0.6, 0},          /* an alphabet: wide, even gaps */
-        {"NO 7 DAYS AT SEA", 60, 540, -0.02, 0.2, 1.0, 0},
+        { "HELLO WORLD", 60, 50, 0.0, 0.25, 1.2, 0 },
+        { "OCR TEST 42", 90, 200, 0.05, 0.35, 1.5, 0 }, /* slanted: 30 px over the line */
+        { "ABCDEFG", 60, 400, 0.0, 0.6, 0.6, 0 },       /* an alphabet: wide, even gaps */
+        { "NO 7 DAYS AT SEA", 60, 540, -0.02, 0.2, 1.0, 0 },
     };
     fx_page want;
     fx_draw_page(&want, 1300, 680, lines, 4, 50, 6.0, 11);
     nn_ocr_page got;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_ocr_segment(want.pix, &got, &err) == NN_OK, "%s", err.msg);
     check_page(&want, &got, 3);
     ck_assert(got.stroke_px > 2 && got.stroke_px < 12);
@@ -66,13 +66,13 @@ START_TEST(test_page_other_scale_and_noise)
     /* A smaller page with small glyphs and more noise: the same rules hold
      * (nothing in them is in pixels). */
     const fx_line lines[] = {
-        {"TO DO LIST", 30, 20, 0.0, 0.3, 1.3, 0},
-        {"1 MAKE A LIST", 30, 90, 0.0, 0.3, 1.3, 0},
+        { "TO DO LIST", 30, 20, 0.0, 0.3, 1.3, 0 },
+        { "1 MAKE A LIST", 30, 90, 0.0, 0.3, 1.3, 0 },
     };
     fx_page want;
     fx_draw_page(&want, 520, 160, lines, 2, 24, 12.0, 5);
     nn_ocr_page got;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_ocr_segment(want.pix, &got, &err) == NN_OK, "%s", err.msg);
     check_page(&want, &got, 2);
     nn_ocr_page_free(&got);
@@ -83,7 +83,7 @@ END_TEST
 /* Boxes without masks for the layout rules. */
 static nn_ocr_char box(int x, int y, int w, int h)
 {
-    return (nn_ocr_char){.x = x, .y = y, .w = w, .h = h};
+    return (nn_ocr_char){ .x = x, .y = y, .w = w, .h = h };
 }
 
 START_TEST(test_layout_rules)
@@ -125,7 +125,7 @@ START_TEST(test_layout_even_gaps_make_one_word)
     /* Seven letters with gaps from 0.5 to 1.4 heights and no two groups:
      * a written alphabet, one word. */
     nn_ocr_char c[7];
-    const int gaps[] = {25, 40, 60, 30, 70, 45};
+    const int gaps[] = { 25, 40, 60, 30, 70, 45 };
     int x = 0, n = 7;
     for (int i = 0; i < 7; i++) {
         c[i] = box(x, 0, 40, 50);
@@ -144,21 +144,21 @@ START_TEST(test_page_wide_letter_spacing)
      * apart. Every line keeps its own letter and word gaps (a rule for the
      * whole page makes each loose letter a word of its own). */
     const fx_line lines[] = {
-        {"HELLO WORLD", 60, 40, 0.0, 0.25, 1.2, 0.2},
-        {"BUY MILK", 60, 170, 0.0, 0.9, 3.0, 0.5},
-        {"AND EGGS", 60, 300, 0.0, 0.9, 3.0, 0.5},
-        {"TEA NOW", 60, 430, 0.0, 0.9, 3.0, 0.5},
+        { "HELLO WORLD", 60, 40, 0.0, 0.25, 1.2, 0.2 },
+        { "BUY MILK", 60, 170, 0.0, 0.9, 3.0, 0.5 },
+        { "AND EGGS", 60, 300, 0.0, 0.9, 3.0, 0.5 },
+        { "TEA NOW", 60, 430, 0.0, 0.9, 3.0, 0.5 },
     };
     for (uint64_t seed = 1; seed <= 6; seed++) {
         fx_page want;
         fx_draw_page(&want, 1500, 540, lines, 4, 50, 6.0, seed);
         nn_ocr_page got;
-        nn_error err = {0};
+        nn_error err = { 0 };
         ck_assert_msg(nn_ocr_segment(want.pix, &got, &err) == NN_OK, "%s", err.msg);
         int words = 0;
         for (int i = 0; i < got.n_chars; i++)
-            words += i == 0 || got.chars[i].line != got.chars[i - 1].line ||
-                     got.chars[i].space_before;
+            words +=
+                i == 0 || got.chars[i].line != got.chars[i - 1].line || got.chars[i].space_before;
         ck_assert_msg(words == 8, "page %d: %d words found, 8 written", (int)seed, words);
         check_page(&want, &got, 3);
         nn_ocr_page_free(&got);
@@ -172,7 +172,7 @@ START_TEST(test_layout_touching_letters_are_not_a_split)
     /* A loosely written word with two touching letters: the touching pair
      * is not a letter group that makes the other gaps word gaps. */
     nn_ocr_char c[6];
-    const int gaps[] = {45, 0, 40, 50, 1};
+    const int gaps[] = { 45, 0, 40, 50, 1 };
     int x = 0, n = 6;
     for (int i = 0; i < 6; i++) {
         c[i] = box(x, 0, 40, 50);
@@ -198,14 +198,14 @@ static void write_exif_jpeg(const char *path, int w, int h, int o)
     ck_assert_int_eq(pixWriteMemJpeg(&jpg, &n, p, 90, 0), 0);
     pixDestroy(&p);
     /* APP1: "Exif\0\0", little-endian TIFF header, IFD0 with one SHORT entry */
-    const uint8_t app1[] = {0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,
-                            'I', 'I', 42, 0, 8, 0, 0, 0, /* IFD0 at 8 */
-                            1, 0,                        /* one entry */
-                            0x12, 0x01, 3, 0, 1, 0, 0, 0, (uint8_t)o, 0, 0, 0,
-                            0, 0, 0, 0};                 /* no next IFD */
+    const uint8_t app1[] = { 0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0,
+                             0,    'I',  'I',  42,   0,   8,   0,   0,   0, /* IFD0 at 8 */
+                             1,    0,                                       /* one entry */
+                             0x12, 0x01, 3,    0,    1,   0,   0,   0,   (uint8_t)o,
+                             0,    0,    0,    0,    0,   0,   0 }; /* no next IFD */
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
-    fwrite(jpg, 1, 2, f);             /* SOI */
+    fwrite(jpg, 1, 2, f); /* SOI */
     fwrite(app1, 1, sizeof app1, f);
     fwrite(jpg + 2, 1, n - 2, f);
     fclose(f);
@@ -222,7 +222,7 @@ START_TEST(test_exif_orientation)
     ck_assert_int_eq(pixGetWidth(g), 40); /* a quarter turn: 120 x 40 -> 40 x 120 */
     ck_assert_int_eq(pixGetHeight(g), 120);
     l_uint32 top = 0, bottom = 0;
-    pixGetPixel(g, 20, 2, &top);       /* dark left edge is now at the top */
+    pixGetPixel(g, 20, 2, &top); /* dark left edge is now at the top */
     pixGetPixel(g, 20, 117, &bottom);
     ck_assert_uint_lt(top, bottom);
     pixDestroy(&g);
@@ -236,7 +236,7 @@ END_TEST
 
 START_TEST(test_bad_inputs)
 {
-    nn_error err = {0};
+    nn_error err = { 0 };
     PIX *g = NULL;
     ck_assert_int_eq(nn_ocr_read_gray(nn_test_path("no_such.jpg"), &g, &err), NN_E_IO);
     ck_assert_msg(strstr(err.msg, "no_such.jpg: No such file"), "%s", err.msg);
@@ -293,13 +293,13 @@ END_TEST
 
 START_TEST(test_boxes_figure)
 {
-    const fx_line lines[] = {{"AB CD", 40, 40, 0.0, 0.3, 1.3, 0}};
+    const fx_line lines[] = { { "AB CD", 40, 40, 0.0, 0.3, 1.3, 0 } };
     fx_page want;
     fx_draw_page(&want, 500, 150, lines, 1, 40, 4.0, 3);
     nn_ocr_page got;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_msg(nn_ocr_segment(want.pix, &got, &err) == NN_OK, "%s", err.msg);
-    const char *labels[] = {"A", "B", "C", "D"};
+    const char *labels[] = { "A", "B", "C", "D" };
     const char *path = nn_test_path("boxes.png");
     ck_assert_msg(nn_ocr_draw_boxes(path, want.pix, &got, labels, 300, &err) == NN_OK, "%s",
                   err.msg);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/core.h"
 #include "nn/ocr.h"
 #include "testutil.h"
 
@@ -18,21 +19,20 @@ START_TEST(test_edit_distance)
 }
 END_TEST
 
-static const char transcript[] =
-    "# comment\n"
-    "\n"
-    "[01_list.jpg]\n"
-    "TO DO LIST\n"
-    "1. MAKE A LIST  \n"
-    "[other.jpg]\r\n"
-    "ABC\r\n";
+static const char transcript[] = "# comment\n"
+                                 "\n"
+                                 "[01_list.jpg]\n"
+                                 "TO DO LIST\n"
+                                 "1. MAKE A LIST  \n"
+                                 "[other.jpg]\r\n"
+                                 "ABC\r\n";
 
 START_TEST(test_transcript)
 {
     const char *path = nn_test_path("truth.txt");
     ck_assert_int_eq(nn_test_write_file(path, transcript, strlen(transcript)), 0);
     char *t = NULL;
-    nn_error err = {0};
+    nn_error err = { 0 };
     ck_assert_int_eq(nn_truth_read(path, "/some/folder/01_list.jpg", &t, &err), NN_OK);
     ck_assert_str_eq(t, "TO DO LIST\n1. MAKE A LIST");
     free(t);

@@ -22,7 +22,7 @@
 /* Size from the IHDR chunk; 0 when the file is a PNG. */
 static int png_size(const char *path, unsigned *w, unsigned *h)
 {
-    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
     unsigned char b[24];
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -77,7 +77,7 @@ static int decode_png(const char *path, rgb_image *img)
     *(void **)&release = dlsym(lib, "png_image_free");
     if (!begin || !finish || !release) {
         nn_test_skip_part("test_plot_figures", "libpng16.so.16 lacks the simplified API: no "
-                          "pixel checks");
+                                               "pixel checks");
         return 1;
     }
     png_image im;
@@ -115,7 +115,7 @@ static long count_near(const rgb_image *im, int r, int g, int b, int tol)
 /* Distinct grey levels (r == g == b) in the image. */
 static int grey_levels(const rgb_image *im)
 {
-    int seen[256] = {0}, n = 0;
+    int seen[256] = { 0 }, n = 0;
     for (size_t i = 0; i < (size_t)im->w * im->h; i++) {
         const unsigned char *p = im->px + i * 3;
         if (p[0] == p[1] && p[1] == p[2] && !seen[p[0]]) {
@@ -182,9 +182,9 @@ static int64_t *make_confusion(int K)
     ck_assert_ptr_nonnull(c);
     for (int t = 0; t < K; t++)
         for (int p = 0; p < K; p++)
-            c[t * K + p] = p == t                         ? 80 + (t * 7) % 20
+            c[t * K + p] = p == t                        ? 80 + (t * 7) % 20
                            : (t * 31 + p * 17) % 23 == 0 ? 12
-                                                          : (t + p) % 3 == 0;
+                                                         : (t + p) % 3 == 0;
     return c;
 }
 
@@ -210,12 +210,12 @@ START_TEST(test_curves_png)
 {
     history h = make_history(0.0), h2 = make_history(0.5);
     const char *path = nn_test_path("curves.png");
-    nn_error err = {0};
+    nn_error err = { 0 };
     nn_curve c[4] = {
-        {.label = "lr = 0.1 train", .x = h.epoch, .y = h.tl, .n = EPOCHS},
-        {.label = "lr = 0.1 valid", .x = h.epoch, .y = h.vl, .n = EPOCHS},
-        {.label = "lr = 0.01 train", .x = h.epoch, .y = h2.tl, .n = EPOCHS},
-        {.label = "lr = 0.01 valid #2", .x = h.epoch, .y = h2.vl, .n = EPOCHS},
+        { .label = "lr = 0.1 train", .x = h.epoch, .y = h.tl, .n = EPOCHS },
+        { .label = "lr = 0.1 valid", .x = h.epoch, .y = h.vl, .n = EPOCHS },
+        { .label = "lr = 0.01 train", .x = h.epoch, .y = h2.tl, .n = EPOCHS },
+        { .label = "lr = 0.01 valid #2", .x = h.epoch, .y = h2.vl, .n = EPOCHS },
     };
     ck_assert_msg(nn_plot_curves(path, "learning-rate sweep", "epoch", "loss", c, 4, &err) == NN_OK,
                   "%s", err.msg);
@@ -225,18 +225,19 @@ START_TEST(test_curves_png)
     if (decode_png(path, &im) == 0) {
         assert_white_page_black_ink(&im, path);
         long blue = count_near(&im, 31, 119, 180, 30), orange = count_near(&im, 255, 127, 14, 30);
-        ck_assert_msg(blue > 300 && orange > 300, "%s: curve colours missing (%ld blue, %ld "
-                      "orange pixels)", path, blue, orange);
+        ck_assert_msg(blue > 300 && orange > 300,
+                      "%s: curve colours missing (%ld blue, %ld "
+                      "orange pixels)",
+                      path, blue, orange);
         free(im.px);
     }
 
     /* again in the same process, a single point and an all-NaN curve */
-    double one_x = 3.0, one_y = 0.7, nan_y[3] = {NAN, NAN, NAN}, xs[3] = {1, 2, 3};
-    nn_curve d[2] = {{.label = "one point", .x = &one_x, .y = &one_y, .n = 1},
-                     {.label = "no data", .x = xs, .y = nan_y, .n = 3}};
+    double one_x = 3.0, one_y = 0.7, nan_y[3] = { NAN, NAN, NAN }, xs[3] = { 1, 2, 3 };
+    nn_curve d[2] = { { .label = "one point", .x = &one_x, .y = &one_y, .n = 1 },
+                      { .label = "no data", .x = xs, .y = nan_y, .n = 3 } };
     const char *path2 = nn_test_path("curves_point.png");
-    ck_assert_msg(nn_plot_curves(path2, "one point", "x", "y", d, 2, &err) == NN_OK, "%s",
-                  err.msg);
+    ck_assert_msg(nn_plot_curves(path2, "one point", "x", "y", d, 2, &err) == NN_OK, "%s", err.msg);
     assert_png(path2, 900, 600);
 }
 END_TEST
@@ -245,7 +246,7 @@ START_TEST(test_training_curves_png)
 {
     history h = make_history(0.0);
     const char *path = nn_test_path("training.png");
-    nn_error err = {0};
+    nn_error err = { 0 };
     for (int round = 0; round < 2; round++) {
         ck_assert_msg(nn_plot_training_curves(path, "NIST36 1024-64-36, lr 0.01", h.epoch, h.tl,
                                               h.vl, h.ta, h.va, EPOCHS, &err) == NN_OK,
@@ -264,8 +265,8 @@ START_TEST(test_training_curves_png)
                 left += blue && x < im.w / 2;
                 right += blue && x >= im.w / 2;
             }
-        ck_assert_msg(left > 200 && right > 200, "%s: train curve pixels %ld left, %ld right",
-                      path, left, right);
+        ck_assert_msg(left > 200 && right > 200, "%s: train curve pixels %ld left, %ld right", path,
+                      left, right);
         free(im.px);
     }
 
@@ -275,24 +276,27 @@ START_TEST(test_training_curves_png)
         nan_v[i] = NAN;
     const char *path2 = nn_test_path("training_loss_only.png");
     ck_assert_msg(nn_plot_training_curves(path2, "autoencoder", NULL, h.tl, nan_v, NULL, NULL,
-                                          EPOCHS, &err) == NN_OK, "%s", err.msg);
+                                          EPOCHS, &err) == NN_OK,
+                  "%s", err.msg);
     assert_png(path2, 1400, 600);
     /* one epoch */
     const char *path3 = nn_test_path("training_one_epoch.png");
     ck_assert_msg(nn_plot_training_curves(path3, "1 epoch", h.epoch, h.tl, h.vl, h.ta, h.va, 1,
-                                          &err) == NN_OK, "%s", err.msg);
+                                          &err) == NN_OK,
+                  "%s", err.msg);
     assert_png(path3, 1400, 600);
 }
 END_TEST
 
 START_TEST(test_confusion_png)
 {
-    nn_error err = {0};
+    nn_error err = { 0 };
     make_names47();
     int64_t *c47 = make_confusion(47), *c10 = make_confusion(10);
     const char *path = nn_test_path("confusion47.png");
     ck_assert_msg(nn_plot_confusion(path, "EMNIST balanced, test set", c47, 47,
-                                    (const char(*)[32])names47, &err) == NN_OK, "%s", err.msg);
+                                    (const char(*)[32])names47, &err) == NN_OK,
+                  "%s", err.msg);
     assert_png(path, 1000, 900);
 
     rgb_image im;
@@ -308,18 +312,19 @@ START_TEST(test_confusion_png)
 
     /* second figure in the same process: few classes, numbers, long names */
     char names10[10][32];
-    const char *animals[10] = {"airplane", "automobile", "bird", "cat", "deer",
-                               "dog", "frog", "horse", "ship", "truck"};
+    const char *animals[10] = { "airplane", "automobile", "bird",  "cat",  "deer",
+                                "dog",      "frog",       "horse", "ship", "truck" };
     for (int k = 0; k < 10; k++)
         snprintf(names10[k], sizeof names10[k], "%s", animals[k]);
     const char *path2 = nn_test_path("confusion10.png");
-    ck_assert_msg(nn_plot_confusion(path2, "10 classes", c10, 10, (const char(*)[32])names10,
-                                    &err) == NN_OK, "%s", err.msg);
+    ck_assert_msg(
+        nn_plot_confusion(path2, "10 classes", c10, 10, (const char(*)[32])names10, &err) == NN_OK,
+        "%s", err.msg);
     assert_png(path2, 1000, 900);
     /* the cells are where they belong: identity matrix -> dark cells only
      * top-left and bottom-right (the colour bar, right of x = 0.83 w, is
      * left out; so is a band around the cell borders) */
-    int64_t eye[4] = {9, 0, 0, 9};
+    int64_t eye[4] = { 9, 0, 0, 9 };
     const char *path_eye = nn_test_path("confusion_eye.png");
     ck_assert_msg(nn_plot_confusion(path_eye, "identity", eye, 2, NULL, &err) == NN_OK, "%s",
                   err.msg);
@@ -334,7 +339,7 @@ START_TEST(test_confusion_png)
                     y1 = y > y1 ? y : y1;
                 }
         ck_assert_msg(x1 > x0 + 100 && y1 > y0 + 100, "%s: no dark cells", path_eye);
-        long quad[2][2] = {{0, 0}, {0, 0}}; /* [top/bottom][left/right] */
+        long quad[2][2] = { { 0, 0 }, { 0, 0 } }; /* [top/bottom][left/right] */
         unsigned xm = (x0 + x1) / 2, ym = (y0 + y1) / 2;
         for (unsigned y = y0; y <= y1; y++)
             for (unsigned x = x0; x <= x1; x++)
@@ -342,8 +347,9 @@ START_TEST(test_confusion_png)
                     if (y + 20 < ym || y > ym + 20)
                         quad[y > ym][x > xm] += is_dark_blue(pixel(&im, x, y));
         ck_assert_msg(quad[0][0] > 10000 && quad[1][1] > 10000 && quad[0][1] < 100 &&
-                      quad[1][0] < 100, "%s: dark pixels per quadrant TL %ld TR %ld BL %ld BR %ld",
-                      path_eye, quad[0][0], quad[0][1], quad[1][0], quad[1][1]);
+                          quad[1][0] < 100,
+                      "%s: dark pixels per quadrant TL %ld TR %ld BL %ld BR %ld", path_eye,
+                      quad[0][0], quad[0][1], quad[1][0], quad[1][1]);
         free(im.px);
     }
 
@@ -359,11 +365,12 @@ END_TEST
 
 START_TEST(test_weight_grid_png)
 {
-    nn_error err = {0};
+    nn_error err = { 0 };
     float *W = make_weights(32, 32, 64);
     const char *path = nn_test_path("weights64.png");
     ck_assert_msg(nn_plot_weight_grid(path, "first layer after training", W, 32, 32, 64, &err) ==
-                  NN_OK, "%s", err.msg);
+                      NN_OK,
+                  "%s", err.msg);
     assert_png(path, 900, 940);
     rgb_image im;
     if (decode_png(path, &im) == 0) {
@@ -388,21 +395,21 @@ END_TEST
 START_TEST(test_bad_path)
 {
     history h = make_history(0.0);
-    nn_error err = {0};
+    nn_error err = { 0 };
     const char *bad = nn_test_path("no_such_folder/sub/fig.png");
-    nn_curve c = {.label = "train", .x = h.epoch, .y = h.tl, .n = EPOCHS};
+    nn_curve c = { .label = "train", .x = h.epoch, .y = h.tl, .n = EPOCHS };
     ck_assert_int_eq(nn_plot_curves(bad, "t", "x", "y", &c, 1, &err), NN_E_IO);
     ck_assert_msg(strstr(err.msg, bad) != NULL, "message does not name the file: %s", err.msg);
 
     nn_error_clear(&err);
-    ck_assert_int_eq(nn_plot_training_curves(bad, "t", h.epoch, h.tl, h.vl, h.ta, h.va, EPOCHS,
-                                             &err), NN_E_IO);
+    ck_assert_int_eq(
+        nn_plot_training_curves(bad, "t", h.epoch, h.tl, h.vl, h.ta, h.va, EPOCHS, &err), NN_E_IO);
     ck_assert_msg(strstr(err.msg, bad) != NULL, "%s", err.msg);
-    int64_t conf[4] = {3, 1, 0, 4};
+    int64_t conf[4] = { 3, 1, 0, 4 };
     nn_error_clear(&err);
     ck_assert_int_eq(nn_plot_confusion(bad, "t", conf, 2, NULL, &err), NN_E_IO);
     ck_assert_msg(strstr(err.msg, bad) != NULL, "%s", err.msg);
-    float W[4] = {0, 1, 2, 3};
+    float W[4] = { 0, 1, 2, 3 };
     nn_error_clear(&err);
     ck_assert_int_eq(nn_plot_weight_grid(bad, "t", W, 2, 2, 1, &err), NN_E_IO);
     ck_assert_msg(strstr(err.msg, bad) != NULL, "%s", err.msg);
@@ -421,11 +428,11 @@ END_TEST
 START_TEST(test_plplot_fatal_error)
 {
     history h = make_history(0.0);
-    nn_error err = {0};
+    nn_error err = { 0 };
     const char *empty = nn_test_path("no_drivers");
     mkdir(empty, 0755);
     const char *path = nn_test_path("fatal.png");
-    nn_curve c = {.label = "train", .x = h.epoch, .y = h.tl, .n = EPOCHS};
+    nn_curve c = { .label = "train", .x = h.epoch, .y = h.tl, .n = EPOCHS };
     ck_assert_int_eq(setenv("PLPLOT_DRV_DIR", empty, 1), 0);
     int rc = nn_plot_curves(path, "t", "x", "y", &c, 1, &err);
     unsetenv("PLPLOT_DRV_DIR");
@@ -444,30 +451,28 @@ static void expect_error(int rc, int code, const nn_error *err, const char *path
 {
     ck_assert_msg(rc == code, "got %d (%s), expected %d", rc, err->msg, code);
     ck_assert_msg(strstr(err->msg, path) != NULL, "message does not name %s: %s", path, err->msg);
-    ck_assert_msg(strstr(err->msg, fragment) != NULL, "message lacks '%s': %s", fragment,
-                  err->msg);
+    ck_assert_msg(strstr(err->msg, fragment) != NULL, "message lacks '%s': %s", fragment, err->msg);
     ck_assert_msg(!file_exists(path), "%s was written despite the error", path);
 }
 
 START_TEST(test_invalid_inputs)
 {
     history h = make_history(0.0);
-    nn_error err = {0};
+    nn_error err = { 0 };
     const char *p = nn_test_path("invalid.png");
     unlink(p);
     double nan_y[EPOCHS];
     for (int i = 0; i < EPOCHS; i++)
         nan_y[i] = i % 2 ? NAN : INFINITY;
 
-    nn_curve c = {.label = "train", .x = h.epoch, .y = h.tl, .n = 0};
+    nn_curve c = { .label = "train", .x = h.epoch, .y = h.tl, .n = 0 };
     expect_error(nn_plot_curves(p, "t", "x", "y", &c, 1, &err), NN_E_STATE, &err, p, "0 points");
     expect_error(nn_plot_curves(p, "t", "x", "y", &c, 0, &err), NN_E_STATE, &err, p, "no curves");
-    expect_error(nn_plot_curves(p, "t", "x", "y", NULL, 2, &err), NN_E_STATE, &err, p,
-                 "no curves");
-    nn_curve e[2] = {{.label = "a", .x = h.epoch, .y = nan_y, .n = EPOCHS},
-                     {.label = "b", .x = h.epoch, .y = nan_y, .n = EPOCHS}};
+    expect_error(nn_plot_curves(p, "t", "x", "y", NULL, 2, &err), NN_E_STATE, &err, p, "no curves");
+    nn_curve e[2] = { { .label = "a", .x = h.epoch, .y = nan_y, .n = EPOCHS },
+                      { .label = "b", .x = h.epoch, .y = nan_y, .n = EPOCHS } };
     expect_error(nn_plot_curves(p, "t", "x", "y", e, 2, &err), NN_E_STATE, &err, p, "empty");
-    nn_curve noy = {.label = "a", .x = h.epoch, .y = NULL, .n = 3};
+    nn_curve noy = { .label = "a", .x = h.epoch, .y = NULL, .n = 3 };
     expect_error(nn_plot_curves(p, "t", "x", "y", &noy, 1, &err), NN_E_STATE, &err, p,
                  "no y values");
 
@@ -476,7 +481,7 @@ START_TEST(test_invalid_inputs)
     expect_error(nn_plot_training_curves(p, "t", h.epoch, nan_y, nan_y, nan_y, NULL, EPOCHS, &err),
                  NN_E_STATE, &err, p, "no finite");
 
-    int64_t conf[4] = {3, 1, 0, 4}, neg[4] = {3, -1, 0, 4};
+    int64_t conf[4] = { 3, 1, 0, 4 }, neg[4] = { 3, -1, 0, 4 };
     expect_error(nn_plot_confusion(p, "t", conf, 0, NULL, &err), NN_E_STATE, &err, p, "K >= 1");
     expect_error(nn_plot_confusion(p, "t", NULL, 2, NULL, &err), NN_E_STATE, &err, p,
                  "no confusion");
@@ -486,11 +491,10 @@ START_TEST(test_invalid_inputs)
     expect_error(nn_plot_confusion(p, "t", conf, 2, (const char(*)[32])unterminated, &err),
                  NN_E_STATE, &err, p, "not terminated");
 
-    float W[6] = {0, 1, 2, 3, 4, 5};
+    float W[6] = { 0, 1, 2, 3, 4, 5 };
     expect_error(nn_plot_weight_grid(p, "t", W, 0, 3, 2, &err), NN_E_STATE, &err, p, "h, w >= 1");
     expect_error(nn_plot_weight_grid(p, "t", W, 3, 0, 2, &err), NN_E_STATE, &err, p, "h, w >= 1");
-    expect_error(nn_plot_weight_grid(p, "t", W, 3, 1, 0, &err), NN_E_STATE, &err, p,
-                 "units >= 1");
+    expect_error(nn_plot_weight_grid(p, "t", W, 3, 1, 0, &err), NN_E_STATE, &err, p, "units >= 1");
     expect_error(nn_plot_weight_grid(p, "t", NULL, 3, 1, 2, &err), NN_E_STATE, &err, p,
                  "no weights");
     W[4] = NAN;
@@ -513,17 +517,20 @@ END_TEST
 START_TEST(test_sequence)
 {
     history h = make_history(0.0);
-    nn_error err = {0};
+    nn_error err = { 0 };
     int64_t *conf = make_confusion(36);
     float *W = make_weights(32, 32, 16);
-    nn_curve c = {.label = "train", .x = h.epoch, .y = h.ta, .n = EPOCHS};
+    nn_curve c = { .label = "train", .x = h.epoch, .y = h.ta, .n = EPOCHS };
     for (int round = 0; round < 2; round++) {
-        ck_assert_msg(nn_plot_curves(nn_test_path("seq_curves.png"), "a", "x", "y", &c, 1,
-                                     &err) == NN_OK, "%s", err.msg);
-        ck_assert_msg(nn_plot_weight_grid(nn_test_path("seq_weights.png"), "w", W, 32, 32, 16,
-                                          &err) == NN_OK, "%s", err.msg);
-        ck_assert_msg(nn_plot_confusion(nn_test_path("seq_conf.png"), "c", conf, 36, NULL,
-                                        &err) == NN_OK, "%s", err.msg);
+        ck_assert_msg(nn_plot_curves(nn_test_path("seq_curves.png"), "a", "x", "y", &c, 1, &err) ==
+                          NN_OK,
+                      "%s", err.msg);
+        ck_assert_msg(
+            nn_plot_weight_grid(nn_test_path("seq_weights.png"), "w", W, 32, 32, 16, &err) == NN_OK,
+            "%s", err.msg);
+        ck_assert_msg(nn_plot_confusion(nn_test_path("seq_conf.png"), "c", conf, 36, NULL, &err) ==
+                          NN_OK,
+                      "%s", err.msg);
         ck_assert_msg(nn_plot_training_curves(nn_test_path("seq_train.png"), "t", h.epoch, h.tl,
                                               h.vl, h.ta, h.va, EPOCHS, &err) == NN_OK,
                       "%s", err.msg);
@@ -552,11 +559,11 @@ START_TEST(test_text)
 
     /* and a figure with such a title */
     history h = make_history(0.0);
-    nn_error err = {0};
-    nn_curve c = {.label = "tr\xe4in #1", .x = h.epoch, .y = h.tl, .n = EPOCHS};
+    nn_error err = { 0 };
+    nn_curve c = { .label = "tr\xe4in #1", .x = h.epoch, .y = h.tl, .n = EPOCHS };
     const char *path = nn_test_path("odd_text.png");
-    ck_assert_msg(nn_plot_curves(path, "caf\xc3\xa9 \xff #", "\xce\xbb", "y", &c, 1, &err) ==
-                  NN_OK, "%s", err.msg);
+    ck_assert_msg(nn_plot_curves(path, "caf\xc3\xa9 \xff #", "\xce\xbb", "y", &c, 1, &err) == NN_OK,
+                  "%s", err.msg);
     assert_png(path, 900, 600);
 }
 END_TEST

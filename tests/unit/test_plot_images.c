@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nn/plot_images.h"
+#include "nn/plot.h"
 #include "testutil.h"
 
 /* Width and height from a PNG's IHDR, or -1. */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "nn/network.h"
-#include "nn/rng.h"
+#include "nn/core.h"
 #include "testutil.h"
 
 typedef struct conv_case {
@@ -19,13 +19,12 @@ typedef struct conv_case {
 } conv_case;
 
 static const conv_case cases[] = {
-    { 1, 28, 28, 32, 3, 1, 1, 5, 1 },   /* first layer: small-k / small-n loops, same padding */
-    { 1, 28, 28, 32, 3, 1, 1, 5, 2 },
-    { 32, 14, 14, 64, 3, 1, 1, 3, 2 },  /* BLIS, same padding */
-    { 3, 9, 7, 4, 5, 2, 1, 4, 1 },      /* general im2col: stride 2 */
-    { 2, 10, 11, 3, 4, 3, 2, 2, 2 },    /* even kernel, padding, stride 3 */
-    { 8, 6, 6, 5, 1, 1, 0, 3, 1 },      /* pointwise: x is its own col */
-    { 1, 3, 2, 2, 5, 1, 2, 2, 1 },      /* same padding on images smaller than the kernel */
+    { 1, 28, 28, 32, 3, 1, 1, 5, 1 }, /* first layer: small-k / small-n loops, same padding */
+    { 1, 28, 28, 32, 3, 1, 1, 5, 2 }, { 32, 14, 14, 64, 3, 1, 1, 3, 2 }, /* BLIS, same padding */
+    { 3, 9, 7, 4, 5, 2, 1, 4, 1 },   /* general im2col: stride 2 */
+    { 2, 10, 11, 3, 4, 3, 2, 2, 2 }, /* even kernel, padding, stride 3 */
+    { 8, 6, 6, 5, 1, 1, 0, 3, 1 },   /* pointwise: x is its own col */
+    { 1, 3, 2, 2, 5, 1, 2, 2, 1 },   /* same padding on images smaller than the kernel */
 };
 
 static double x_at(const conv_case *c, const float *x, int b, int ch, int i, int j)
@@ -41,14 +40,16 @@ START_TEST(conv_matches_direct_convolution)
     char text[1024];
     snprintf(text, sizeof text,
              "[data]\ntrain = none.mat\n[conv]\ntype = conv\nfilters = %d\nsize = %d\n"
-             "stride = %d\npadding = %d\n", c->filters, c->size, c->stride, c->padding);
+             "stride = %d\npadding = %d\n",
+             c->filters, c->size, c->stride, c->padding);
     static nn_config cfg;
     static nn_network net;
     nn_error err = { 0 };
-    ck_assert_int_eq(nn_config_parse_flags(&cfg, "conv.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
-                                           &err), 0);
+    ck_assert_int_eq(
+        nn_config_parse_flags(&cfg, "conv.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err), 0);
     ck_assert_msg(nn_network_build_threads(&net, &cfg, (nn_shape){ c->c, c->h, c->w }, c->batch,
-                                   c->threads, &err) == 0, "%s", err.msg);
+                                           c->threads, &err) == 0,
+                  "%s", err.msg);
     nn_network_init(&net, 3);
     nn_layer *l = &net.layers[0];
     float *bias = l->params[1].value;

@@ -14,18 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/loss.h"
 #include "nn/network.h"
-#include "nn/rng.h"
+#include "nn/core.h"
 #include "testutil.h"
 
 enum { B = 3, MAX_IN = 512 };
 
 typedef struct gc_case {
     const char *name;
-    nn_shape in;           /* per-sample input shape */
-    const char *layers;    /* config sections of the layers */
-    int training;          /* ctx.training */
+    nn_shape in;        /* per-sample input shape */
+    const char *layers; /* config sections of the layers */
+    int training;       /* ctx.training */
     nn_loss_kind loss;
 } gc_case;
 
@@ -48,8 +47,8 @@ static void gc_build(gc_state *s, const gc_case *c, int threads)
     snprintf(text, sizeof text, "[data]\ntrain = none.mat\n[train]\nloss = %s\n%s",
              loss_key(c->loss), c->layers);
     nn_error err = { 0 };
-    int rc = nn_config_parse_flags(&s->cfg, "gradcheck.ini", text, NULL, 0,
-                                   NN_CONFIG_NO_FILE_CHECK, &err);
+    int rc = nn_config_parse_flags(&s->cfg, "gradcheck.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
+                                   &err);
     ck_assert_msg(rc == 0, "%s: config: %s", c->name, err.msg);
     rc = nn_network_build_threads(&s->net, &s->cfg, c->in, B, threads, &err);
     ck_assert_msg(rc == 0, "%s: build: %s", c->name, err.msg);
@@ -156,8 +155,10 @@ static void check_threads(const gc_case *c, const gc_state *one)
     for (size_t i = 0; i < nx; ++i)
         scale = fmax(scale, fabs(one->net.dx[i]));
     for (size_t i = 0; i < one->net.n_params + nx; ++i) {
-        const double a = i < one->net.n_params ? one->net.grads[i] : one->net.dx[i - one->net.n_params];
-        const double b = i < one->net.n_params ? two->net.grads[i] : two->net.dx[i - one->net.n_params];
+        const double a =
+            i < one->net.n_params ? one->net.grads[i] : one->net.dx[i - one->net.n_params];
+        const double b =
+            i < one->net.n_params ? two->net.grads[i] : two->net.dx[i - one->net.n_params];
         worst = fmax(worst, fabs(a - b) / (1e-4 * scale + 1e-3 * fabs(a)));
     }
     ck_assert_msg(worst <= 1.0, "%s: 2 threads differ from 1 by %g x tolerance", c->name, worst);
@@ -197,103 +198,183 @@ static void check_case(const gc_case *c)
 /* ---- the cases ------------------------------------------------------------- */
 
 #define HEAD(units) "[head]\ntype = dense\nunits = " #units "\nactivation = softmax\n"
-#define CE NN_LOSS_CROSS_ENTROPY
+#define CE          NN_LOSS_CROSS_ENTROPY
 
 static const gc_case dense_cases[] = {
-    { "dense sigmoid", { 6, 1, 1 },
-      "[h1]\ntype = dense\nunits = 7\nactivation = sigmoid\n" HEAD(4), 1, CE },
-    { "dense linear/tanh/relu/softmax", { 6, 1, 1 },
+    { "dense sigmoid",
+      { 6, 1, 1 },
+      "[h1]\ntype = dense\nunits = 7\nactivation = sigmoid\n" HEAD(4),
+      1,
+      CE },
+    { "dense linear/tanh/relu/softmax",
+      { 6, 1, 1 },
       "[h1]\ntype = dense\nunits = 7\nactivation = linear\n"
       "[h2]\ntype = dense\nunits = 7\nactivation = tanh\n"
       "[h3]\ntype = dense\nunits = 7\nactivation = relu\n"
-      "[h4]\ntype = dense\nunits = 7\nactivation = softmax\n" HEAD(4), 1, CE },
-    { "mse linear", { 6, 1, 1 },
+      "[h4]\ntype = dense\nunits = 7\nactivation = softmax\n" HEAD(4),
+      1,
+      CE },
+    { "mse linear",
+      { 6, 1, 1 },
       "[h1]\ntype = dense\nunits = 5\nactivation = tanh\n"
-      "[o]\ntype = dense\nunits = 4\nactivation = linear\n", 1, NN_LOSS_MSE },
-    { "mse sigmoid", { 6, 1, 1 }, "[o]\ntype = dense\nunits = 4\nactivation = sigmoid\n", 1,
+      "[o]\ntype = dense\nunits = 4\nactivation = linear\n",
+      1,
       NN_LOSS_MSE },
-    { "mse relu", { 6, 1, 1 }, "[o]\ntype = dense\nunits = 4\nactivation = relu\n", 1,
+    { "mse sigmoid",
+      { 6, 1, 1 },
+      "[o]\ntype = dense\nunits = 4\nactivation = sigmoid\n",
+      1,
       NN_LOSS_MSE },
-    { "mse softmax", { 6, 1, 1 }, "[o]\ntype = dense\nunits = 4\nactivation = softmax\n", 1,
+    { "mse relu",
+      { 6, 1, 1 },
+      "[o]\ntype = dense\nunits = 4\nactivation = relu\n",
+      1,
+      NN_LOSS_MSE },
+    { "mse softmax",
+      { 6, 1, 1 },
+      "[o]\ntype = dense\nunits = 4\nactivation = softmax\n",
+      1,
       NN_LOSS_MSE },
 };
 
 static const gc_case conv_cases[] = {
-    { "conv 3x3 pad 1 relu", { 2, 5, 5 },
-      "[c]\ntype = conv\nfilters = 3\nsize = 3\npadding = 1\nactivation = relu\n" HEAD(4), 1, CE },
-    { "conv 3x3 stride 2, no bias, tanh", { 2, 6, 5 },
-      "[c]\ntype = conv\nfilters = 3\nsize = 3\nstride = 2\nbias = false\nactivation = tanh\n"
-      HEAD(3), 1, CE },
-    { "conv 1x1 (pointwise)", { 3, 4, 4 },
-      "[c]\ntype = conv\nfilters = 2\nsize = 1\nactivation = sigmoid\n" HEAD(3), 1, CE },
-    { "conv 2x2 stride 3 pad 1, conv", { 2, 7, 7 },
+    { "conv 3x3 pad 1 relu",
+      { 2, 5, 5 },
+      "[c]\ntype = conv\nfilters = 3\nsize = 3\npadding = 1\nactivation = relu\n" HEAD(4),
+      1,
+      CE },
+    { "conv 3x3 stride 2, no bias, tanh",
+      { 2, 6, 5 },
+      "[c]\ntype = conv\nfilters = 3\nsize = 3\nstride = 2\nbias = false\nactivation = tanh\n" HEAD(
+          3),
+      1,
+      CE },
+    { "conv 1x1 (pointwise)",
+      { 3, 4, 4 },
+      "[c]\ntype = conv\nfilters = 2\nsize = 1\nactivation = sigmoid\n" HEAD(3),
+      1,
+      CE },
+    { "conv 2x2 stride 3 pad 1, conv",
+      { 2, 7, 7 },
       "[c1]\ntype = conv\nfilters = 2\nsize = 2\nstride = 3\npadding = 1\n"
-      "[c2]\ntype = conv\nfilters = 3\nsize = 3\npadding = 2\nactivation = relu\n" HEAD(3), 1,
+      "[c2]\ntype = conv\nfilters = 3\nsize = 3\npadding = 2\nactivation = relu\n" HEAD(3),
+      1,
       CE },
-    { "conv 3x3 pad 1 on 1-pixel-high images", { 2, 1, 3 },
+    { "conv 3x3 pad 1 on 1-pixel-high images",
+      { 2, 1, 3 },
       "[c]\ntype = conv\nfilters = 2\npadding = 1\n[c2]\ntype = conv\nfilters = 2\n"
-      "size = 5\npadding = 2\nactivation = tanh\n" HEAD(3), 1, CE },
-    { "conv 5x5 pad 2 (same)", { 2, 6, 5 },
-      "[c]\ntype = conv\nfilters = 2\nsize = 5\npadding = 2\nactivation = tanh\n" HEAD(3), 1,
+      "size = 5\npadding = 2\nactivation = tanh\n" HEAD(3),
+      1,
       CE },
-    { "conv softmax output, mse", { 1, 4, 4 },
-      "[c]\ntype = conv\nfilters = 2\nsize = 3\nactivation = softmax\n", 1, NN_LOSS_MSE },
+    { "conv 5x5 pad 2 (same)",
+      { 2, 6, 5 },
+      "[c]\ntype = conv\nfilters = 2\nsize = 5\npadding = 2\nactivation = tanh\n" HEAD(3),
+      1,
+      CE },
+    { "conv softmax output, mse",
+      { 1, 4, 4 },
+      "[c]\ntype = conv\nfilters = 2\nsize = 3\nactivation = softmax\n",
+      1,
+      NN_LOSS_MSE },
 };
 
 static const gc_case pool_cases[] = {
     { "maxpool 2x2", { 2, 6, 6 }, "[p]\ntype = maxpool\n" HEAD(3), 1, CE },
-    { "maxpool 3x3 stride 2 pad 1 (overlapping)", { 2, 7, 6 },
-      "[p]\ntype = maxpool\nsize = 3\nstride = 2\npadding = 1\n" HEAD(3), 1, CE },
+    { "maxpool 3x3 stride 2 pad 1 (overlapping)",
+      { 2, 7, 6 },
+      "[p]\ntype = maxpool\nsize = 3\nstride = 2\npadding = 1\n" HEAD(3),
+      1,
+      CE },
     { "maxpool 2x2 on odd size", { 1, 5, 5 }, "[p]\ntype = maxpool\n" HEAD(3), 1, CE },
     { "avgpool 2x2", { 2, 6, 6 }, "[p]\ntype = avgpool\n" HEAD(3), 1, CE },
-    { "avgpool 3x3 stride 1 pad 1", { 2, 5, 4 },
-      "[p]\ntype = avgpool\nsize = 3\nstride = 1\npadding = 1\n" HEAD(3), 1, CE },
+    { "avgpool 3x3 stride 1 pad 1",
+      { 2, 5, 4 },
+      "[p]\ntype = avgpool\nsize = 3\nstride = 1\npadding = 1\n" HEAD(3),
+      1,
+      CE },
     { "global_avgpool", { 4, 3, 5 }, "[g]\ntype = global_avgpool\n" HEAD(3), 1, CE },
     { "flatten", { 2, 3, 3 }, "[f]\ntype = flatten\n" HEAD(3), 1, CE },
 };
 
 static const gc_case norm_cases[] = {
-    { "batchnorm on channels, training", { 3, 4, 4 },
-      "[bn]\ntype = batchnorm\nactivation = relu\n" HEAD(3), 1, CE },
-    { "batchnorm on features, training", { 5, 1, 1 },
-      "[bn]\ntype = batchnorm\nactivation = tanh\n" HEAD(3), 1, CE },
-    { "batchnorm, evaluation (running statistics)", { 3, 3, 3 },
-      "[bn]\ntype = batchnorm\n" HEAD(3), 0, CE },
-    { "conv-batchnorm-relu-pool", { 2, 6, 6 },
+    { "batchnorm on channels, training",
+      { 3, 4, 4 },
+      "[bn]\ntype = batchnorm\nactivation = relu\n" HEAD(3),
+      1,
+      CE },
+    { "batchnorm on features, training",
+      { 5, 1, 1 },
+      "[bn]\ntype = batchnorm\nactivation = tanh\n" HEAD(3),
+      1,
+      CE },
+    { "batchnorm, evaluation (running statistics)",
+      { 3, 3, 3 },
+      "[bn]\ntype = batchnorm\n" HEAD(3),
+      0,
+      CE },
+    { "conv-batchnorm-relu-pool",
+      { 2, 6, 6 },
       "[c]\ntype = conv\nfilters = 3\nsize = 3\npadding = 1\nbias = false\n"
-      "[bn]\ntype = batchnorm\nactivation = relu\n[p]\ntype = maxpool\n" HEAD(3), 1, CE },
-    { "dropout, training", { 12, 1, 1 },
-      "[d]\ntype = dropout\nrate = 0.4\n" HEAD(3), 1, CE },
-    { "dropout on images, training", { 2, 3, 3 },
-      "[d]\ntype = dropout\nrate = 0.3\n[c]\ntype = conv\nfilters = 2\n" HEAD(3), 1, CE },
+      "[bn]\ntype = batchnorm\nactivation = relu\n[p]\ntype = maxpool\n" HEAD(3),
+      1,
+      CE },
+    { "dropout, training", { 12, 1, 1 }, "[d]\ntype = dropout\nrate = 0.4\n" HEAD(3), 1, CE },
+    { "dropout on images, training",
+      { 2, 3, 3 },
+      "[d]\ntype = dropout\nrate = 0.3\n[c]\ntype = conv\nfilters = 2\n" HEAD(3),
+      1,
+      CE },
     { "dropout, evaluation", { 8, 1, 1 }, "[d]\ntype = dropout\nrate = 0.5\n" HEAD(3), 0, CE },
 };
 
 static const gc_case graph_cases[] = {
-    { "residual: add(conv, input) relu", { 2, 5, 5 },
+    { "residual: add(conv, input) relu",
+      { 2, 5, 5 },
       "[c1]\ntype = conv\nfilters = 2\nsize = 3\npadding = 1\nactivation = relu\n"
       "[c2]\ntype = conv\nfilters = 2\nsize = 3\npadding = 1\n"
-      "[sum]\ntype = add\ninput = c2, input\nactivation = relu\n" HEAD(3), 1, CE },
-    { "skip: concat(input, conv, pool)", { 2, 4, 4 },
+      "[sum]\ntype = add\ninput = c2, input\nactivation = relu\n" HEAD(3),
+      1,
+      CE },
+    { "skip: concat(input, conv, pool)",
+      { 2, 4, 4 },
       "[c1]\ntype = conv\nfilters = 3\nsize = 3\npadding = 1\nactivation = tanh\n"
       "[p]\ntype = avgpool\nsize = 3\nstride = 1\npadding = 1\ninput = input\n"
-      "[cat]\ntype = concat\ninput = input, c1, p\n" HEAD(3), 1, CE },
-    { "fan-out: one output feeds three layers", { 6, 1, 1 },
+      "[cat]\ntype = concat\ninput = input, c1, p\n" HEAD(3),
+      1,
+      CE },
+    { "fan-out: one output feeds three layers",
+      { 6, 1, 1 },
       "[h]\ntype = dense\nunits = 5\nactivation = tanh\n"
       "[a]\ntype = dense\nunits = 5\nactivation = sigmoid\ninput = h\n"
       "[b]\ntype = dense\nunits = 5\ninput = h\n"
-      "[s]\ntype = add\ninput = a, b, h\n" HEAD(3), 1, CE },
-    { "the same input twice: add(x, x), concat(h, h)", { 4, 1, 1 },
-      "[h]\ntype = dense\nunits = 3\nactivation = tanh\n"
-      "[twice]\ntype = add\ninput = h, h\n[cat]\ntype = concat\ninput = twice, h\n" HEAD(3), 1,
+      "[s]\ntype = add\ninput = a, b, h\n" HEAD(3),
+      1,
       CE },
-    { "concat and add that are not the first to reach a gradient", { 4, 1, 1 },
+    { "the same input twice: add(x, x), concat(h, h)",
+      { 4, 1, 1 },
+      "[h]\ntype = dense\nunits = 3\nactivation = tanh\n"
+      "[twice]\ntype = add\ninput = h, h\n[cat]\ntype = concat\ninput = twice, h\n" HEAD(3),
+      1,
+      CE },
+    { "concat and add that are not the first to reach a gradient",
+      { 4, 1, 1 },
       "[h]\ntype = dense\nunits = 3\nactivation = tanh\n"
       "[cat]\ntype = concat\ninput = h, input\n"
       "[sum]\ntype = add\ninput = h, h\n"
       "[a]\ntype = dense\nunits = 3\ninput = h\n"
-      "[s]\ntype = concat\ninput = cat, a, sum\n" HEAD(3), 1, CE },
-    { "generalised residual block (ResNet in ResNet)", { 2, 4, 4 },
+      "[s]\ntype = concat\ninput = cat, a, sum\n" HEAD(3),
+      1,
+      CE },
+    { "flatten (the network's copy) and maxpool adding to one input's gradient",
+      { 2, 4, 4 },
+      "[f0]\ntype = flatten\ninput = input\n"
+      "[p]\ntype = maxpool\ninput = input\n[fp]\ntype = flatten\n"
+      "[f]\ntype = flatten\ninput = input\n"
+      "[cat]\ntype = concat\ninput = f0, fp, f\n" HEAD(3),
+      1,
+      CE },
+    { "generalised residual block (ResNet in ResNet)",
+      { 2, 4, 4 },
       "[r0]\ntype = conv\nfilters = 2\nsize = 1\n"
       "[t0]\ntype = conv\nfilters = 2\nsize = 1\ninput = input\n"
       "[rr]\ntype = conv\nfilters = 2\npadding = 1\ninput = r0\n"
@@ -303,10 +384,16 @@ static const gc_case graph_cases[] = {
       "[r1]\ntype = add\ninput = rr, tr, r0\n[r1n]\ntype = batchnorm\nactivation = relu\n"
       "[t1]\ntype = add\ninput = rt, tt\n[t1n]\ntype = batchnorm\nactivation = relu\n"
       "[outer]\ntype = add\ninput = r1n, r0\n"
-      "[cat]\ntype = concat\ninput = outer, t1n\n[g]\ntype = global_avgpool\n" HEAD(3), 1, CE },
+      "[cat]\ntype = concat\ninput = outer, t1n\n[g]\ntype = global_avgpool\n" HEAD(3),
+      1,
+      CE },
 };
 
-static void run_cases(const gc_case *cases, int n, int i) { ck_assert_int_lt(i, n); check_case(&cases[i]); }
+static void run_cases(const gc_case *cases, int n, int i)
+{
+    ck_assert_int_lt(i, n);
+    check_case(&cases[i]);
+}
 
 #define N(a) ((int)(sizeof(a) / sizeof(a)[0]))
 START_TEST(dense) { run_cases(dense_cases, N(dense_cases), _i); }

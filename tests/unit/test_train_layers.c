@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "nn/network.h"
-#include "nn/rng.h"
+#include "nn/core.h"
 #include "testutil.h"
 
 static nn_config cfg;
@@ -20,8 +20,8 @@ static void build(const char *layers, nn_shape in, int max_batch)
     char text[2048];
     snprintf(text, sizeof text, "[data]\ntrain = none.mat\n%s", layers);
     nn_error err = { 0 };
-    ck_assert_int_eq(nn_config_parse_flags(&cfg, "t.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK,
-                                           &err), 0);
+    ck_assert_int_eq(
+        nn_config_parse_flags(&cfg, "t.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err), 0);
     ck_assert_msg(nn_network_build_threads(&net, &cfg, in, max_batch, 1, &err) == 0, "%s", err.msg);
     nn_network_init(&net, 1);
 }
@@ -141,8 +141,8 @@ START_TEST(batchnorm_running_statistics)
     const float *y = nn_network_forward(&net, x, B);
     for (int b = 0; b < B; ++b)
         for (int c = 0; c < C; ++c) {
-            const double want = (x[b * C + c] - l->params[2].value[c]) /
-                                sqrt(l->params[3].value[c] + 0.001);
+            const double want =
+                (x[b * C + c] - l->params[2].value[c]) / sqrt(l->params[3].value[c] + 0.001);
             ck_assert_float_eq_tol(y[b * C + c], want, 1e-4);
         }
     teardown();

@@ -7,10 +7,8 @@
 #include <string.h>
 
 #include "nn/layer.h"
-#include "nn/loss.h"
 #include "nn/network.h"
-#include "nn/optim.h"
-#include "nn/rng.h"
+#include "nn/core.h"
 #include "testutil.h"
 
 START_TEST(softmax_is_shift_invariant_even_for_huge_inputs)
@@ -73,15 +71,18 @@ END_TEST
 
 static nn_config one_layer_cfg(int units, nn_init_kind init)
 {
+    static nn_layer_config layer;
     nn_config c;
     memset(&c, 0, sizeof c);
+    memset(&layer, 0, sizeof layer);
     strcpy(c.path, "init.ini");
-    strcpy(c.layers[0].name, "fc1");
-    strcpy(c.layers[0].type, "dense");
-    c.layers[0].units = units;
-    c.layers[0].init = init;
-    c.layers[0].input_index[0] = -1;
-    c.layers[0].n_inputs = 1;
+    strcpy(layer.name, "fc1");
+    strcpy(layer.type, "dense");
+    layer.units = units;
+    layer.init = init;
+    layer.input_index[0] = -1;
+    layer.n_inputs = 1;
+    c.layers = &layer;
     c.n_layers = 1;
     return c;
 }

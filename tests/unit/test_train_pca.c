@@ -7,9 +7,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "nn/pca.h"
-#include "nn/recon.h"
-#include "nn/rng.h"
+#include "nn/analysis.h"
+#include "nn/trainer.h"
+#include "nn/core.h"
 #include "testutil.h"
 
 enum { N = 60, D = 20, K = 3 };

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "nn/network.h"
-#include "nn/recon.h"
-#include "nn/rng.h"
+#include "nn/trainer.h"
+#include "nn/core.h"
 #include "testutil.h"
 
 START_TEST(psnr_of_known_images)
@@ -53,10 +53,13 @@ END_TEST
 
 enum { B = 5, IN = 6 };
 static nn_config cfg;
+static nn_layer_config layers[4];
 
 static void make_autoencoder(void)
 {
     memset(&cfg, 0, sizeof cfg);
+    memset(layers, 0, sizeof layers);
+    cfg.layers = layers;
     strcpy(cfg.path, "recon_gradcheck.ini");
     const char *names[4] = { "enc", "code", "dec", "out" };
     const int units[4] = { 4, 3, 4, IN };
