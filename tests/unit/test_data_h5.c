@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nn/dataset.h"
+#include "testh5.h"
 #include "testutil.h"
 
 /* n glyphs of h x w, sample i pixel j = (7 i + j) mod 256, label i mod k,
@@ -144,34 +145,6 @@ START_TEST(test_missing_split_and_bad_split)
 }
 END_TEST
 
-/* Invert one byte of dataset name's first chunk, in place (the chunk's
- * address from H5Dget_chunk_info). */
-static void flip_in_dataset(const char *path, const char *name, long at)
-{
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    ck_assert_int_ge(f, 0);
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    ck_assert_int_ge(d, 0);
-    hid_t space = H5Dget_space(d);
-    hsize_t offset[4];
-    unsigned mask = 0;
-    haddr_t addr = HADDR_UNDEF;
-    hsize_t size = 0;
-    ck_assert_int_ge(H5Dget_chunk_info(d, space, 0, offset, &mask, &addr, &size), 0);
-    ck_assert((hsize_t)at < size);
-    H5Sclose(space);
-    H5Dclose(d);
-    H5Fclose(f);
-    FILE *fp = fopen(path, "r+b");
-    ck_assert_ptr_nonnull(fp);
-    ck_assert_int_eq(fseek(fp, (long)addr + at, SEEK_SET), 0);
-    int c = fgetc(fp);
-    ck_assert_int_ne(c, EOF);
-    ck_assert_int_eq(fseek(fp, (long)addr + at, SEEK_SET), 0);
-    fputc(c ^ 0xFF, fp);
-    fclose(fp);
-}
-
 START_TEST(test_flipped_byte)
 {
     const char *path = nn_test_path("flipped.h5");
@@ -183,7 +156,7 @@ START_TEST(test_flipped_byte)
                     "dataset /valid/labels: checksum mismatch (the file is damaged)" } };
     for (int i = 0; i < 2; i++) {
         write_three(path);
-        flip_in_dataset(path, cases[i].dset, 5);
+        nn_test_flip_chunk_byte(path, cases[i].dset, 5);
         nn_dataset d;
         nn_error err = { 0 };
         ck_assert_int_eq(nn_h5data_load(&d, path, cases[i].split, &err), NN_E_FORMAT);

@@ -17,6 +17,7 @@
 
 #include "io/h5util.h"
 #include "nn/checkpoint.h"
+#include "testh5.h"
 #include "testutil.h"
 
 #define CONFIG_TEXT \
@@ -621,38 +622,6 @@ END_TEST
 
 /* ---- checksums ------------------------------------------------------------------- */
 
-/* File offset of the first byte of dataset name's first chunk. */
-static haddr_t chunk_address(const char *path, const char *name)
-{
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    ck_assert_int_ge(f, 0);
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    ck_assert_int_ge(d, 0);
-    hid_t space = H5Dget_space(d);
-    hsize_t offset[4];
-    unsigned mask = 0;
-    haddr_t addr = HADDR_UNDEF;
-    hsize_t size = 0;
-    ck_assert_int_ge(H5Dget_chunk_info(d, space, 0, offset, &mask, &addr, &size), 0);
-    ck_assert(addr != HADDR_UNDEF && size > 0);
-    H5Sclose(space);
-    H5Dclose(d);
-    H5Fclose(f);
-    return addr;
-}
-
-/* Invert every bit of the byte at offset of the file. */
-static void flip_byte(const char *path, long offset)
-{
-    int fd = open(path, O_RDWR);
-    ck_assert_int_ge(fd, 0);
-    unsigned char b;
-    ck_assert_int_eq(pread(fd, &b, 1, offset), 1);
-    b ^= 0xFF;
-    ck_assert_int_eq(pwrite(fd, &b, 1, offset), 1);
-    close(fd);
-}
-
 static void copy_file(const char *from, const char *to)
 {
     size_t n;
@@ -724,7 +693,7 @@ START_TEST(test_flipped_byte_in_tensor)
     snprintf(bad, sizeof bad, "%s", nn_test_path("ckpt_flip_bad.h5"));
     save_version(good, 0.0f);
     copy_file(good, bad);
-    flip_byte(bad, (long)chunk_address(bad, "/model/fc1/W") + 1000);
+    nn_test_flip_chunk_byte(bad, "/model/fc1/W", 1000);
 
     capture c = stderr_begin("ckpt_flip_stderr.txt");
     fixture want, got;
@@ -781,7 +750,7 @@ START_TEST(test_flipped_byte_anywhere)
                   { "/model/fc1/b", 5 } };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         copy_file(good, bad);
-        flip_byte(bad, (long)chunk_address(bad, cases[i].name) + cases[i].at);
+        nn_test_flip_chunk_byte(bad, cases[i].name, cases[i].at);
         nn_error err = { 0 };
         assert_damaged(nn_checkpoint_verify(bad, NULL, &err), &err, bad, cases[i].name);
     }
@@ -807,7 +776,7 @@ START_TEST(test_flipped_byte_in_metadata)
     free(bytes);
 
     copy_file(good, bad);
-    flip_byte(bad, at);
+    nn_test_flip_byte(bad, at);
     nn_error err = { 0 };
     int rc = nn_checkpoint_verify(bad, NULL, &err);
     printf("damaged attribute: %s\n", err.msg);
@@ -819,7 +788,7 @@ START_TEST(test_flipped_byte_in_metadata)
     ck_assert_ptr_null(text);
 
     copy_file(good, bad);
-    flip_byte(bad, 40); /* the superblock's root group address */
+    nn_test_flip_byte(bad, 40); /* the superblock's root group address */
     rc = nn_checkpoint_verify(bad, NULL, &err);
     printf("damaged superblock: %s\n", err.msg);
     ck_assert_int_eq(rc, NN_E_FORMAT);
@@ -865,7 +834,7 @@ START_TEST(test_large_tensor_chunks)
     nn_checkpoint ck2 = { .tensors = &r, .n_tensors = 1 };
     ck_assert_msg(nn_checkpoint_load(path, &ck2, &err) == NN_OK, "%s", err.msg);
     ck_assert_mem_eq(back, t.data, 1000 * 700 * sizeof(float));
-    flip_byte(path, (long)last + 3);
+    nn_test_flip_byte(path, (long)last + 3);
     assert_damaged(nn_checkpoint_load(path, &ck2, &err), &err, path, "/model/big/W");
     free(back);
     free(t.data);

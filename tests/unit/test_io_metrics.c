@@ -12,6 +12,7 @@
 
 #include "nn/checkpoint.h"
 #include "nn/runfiles.h"
+#include "testh5.h"
 #include "testutil.h"
 
 #define ASSERT_NO_OPEN_HANDLES() \
@@ -323,39 +324,11 @@ START_TEST(test_broken_layout)
 }
 END_TEST
 
-/* Invert one byte of dataset name's first chunk, in place (the chunk's
- * address from H5Dget_chunk_info). */
-static void flip_in_dataset(const char *path, const char *name, long at)
-{
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    ck_assert_int_ge(f, 0);
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    ck_assert_int_ge(d, 0);
-    hid_t space = H5Dget_space(d);
-    hsize_t offset[4];
-    unsigned mask = 0;
-    haddr_t addr = HADDR_UNDEF;
-    hsize_t size = 0;
-    ck_assert_int_ge(H5Dget_chunk_info(d, space, 0, offset, &mask, &addr, &size), 0);
-    ck_assert((hsize_t)at < size);
-    H5Sclose(space);
-    H5Dclose(d);
-    H5Fclose(f);
-    FILE *fp = fopen(path, "r+b");
-    ck_assert_ptr_nonnull(fp);
-    ck_assert_int_eq(fseek(fp, (long)addr + at, SEEK_SET), 0);
-    int c = fgetc(fp);
-    ck_assert_int_ne(c, EOF);
-    ck_assert_int_eq(fseek(fp, (long)addr + at, SEEK_SET), 0);
-    fputc(c ^ 0xFF, fp);
-    fclose(fp);
-}
-
 START_TEST(test_flipped_byte)
 {
     const char *path = nn_test_path("metrics_flipped.h5");
     write_rows(path, 5, 0.0);
-    flip_in_dataset(path, "/valid_loss", 9);
+    nn_test_flip_chunk_byte(path, "/valid_loss", 9);
     nn_epoch_metrics *rows = NULL;
     int64_t n = 0;
     nn_error err = { 0 };

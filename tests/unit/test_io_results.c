@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "nn/runfiles.h"
+#include "testh5.h"
 #include "testutil.h"
 
 static void make_model(nn_pca_model *m)
@@ -95,34 +96,6 @@ START_TEST(pca_file_damaged)
 }
 END_TEST
 
-/* Invert one byte of dataset name's first chunk, in place (the chunk's
- * address from H5Dget_chunk_info). */
-static void flip_in_dataset(const char *path, const char *name, long at)
-{
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    ck_assert_int_ge(f, 0);
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    ck_assert_int_ge(d, 0);
-    hid_t space = H5Dget_space(d);
-    hsize_t offset[4];
-    unsigned mask = 0;
-    haddr_t addr = HADDR_UNDEF;
-    hsize_t size = 0;
-    ck_assert_int_ge(H5Dget_chunk_info(d, space, 0, offset, &mask, &addr, &size), 0);
-    ck_assert((hsize_t)at < size);
-    H5Sclose(space);
-    H5Dclose(d);
-    H5Fclose(f);
-    FILE *fp = fopen(path, "r+b");
-    ck_assert_ptr_nonnull(fp);
-    ck_assert_int_eq(fseek(fp, (long)addr + at, SEEK_SET), 0);
-    int c = fgetc(fp);
-    ck_assert_int_ne(c, EOF);
-    ck_assert_int_eq(fseek(fp, (long)addr + at, SEEK_SET), 0);
-    fputc(c ^ 0xFF, fp);
-    fclose(fp);
-}
-
 START_TEST(pca_file_checksums)
 {
     const char *path = nn_test_path("pca_flipped.h5");
@@ -130,11 +103,11 @@ START_TEST(pca_file_checksums)
     make_model(&m);
     nn_error err = { 0 };
     ck_assert_int_eq(nn_pca_save(path, &m, &err), NN_OK);
-    flip_in_dataset(path, "/components", 100);
+    nn_test_flip_chunk_byte(path, "/components", 100);
     expect_load_error(path, NN_E_FORMAT,
                       "dataset /components: checksum mismatch (the file is damaged)");
     ck_assert_int_eq(nn_pca_save(path, &m, &err), NN_OK);
-    flip_in_dataset(path, "/valid_psnr", 3);
+    nn_test_flip_chunk_byte(path, "/valid_psnr", 3);
     expect_load_error(path, NN_E_FORMAT, "dataset /valid_psnr: checksum mismatch");
     nn_pca_model_free(&m);
 }
