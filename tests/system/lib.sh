@@ -19,6 +19,20 @@ rm -rf "${WORK:?}"/*
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
+# expect STATUS PATTERN -- COMMAND...: COMMAND (a program or a function of
+# this file) exits with STATUS and its output, kept in $WORK/out.log, matches
+# the extended regular expression PATTERN; otherwise the output is shown and
+# the test fails. (CTest's timeout bounds a command that hangs.)
+expect() {
+    local want=$1 pattern=$2
+    shift 2
+    [[ ${1:-} == -- ]] && shift
+    local got=0
+    "$@" >"$WORK/out.log" 2>&1 || got=$?
+    [[ $got == "$want" ]] || { cat "$WORK/out.log"; fail "'$*' exited $got, expected $want"; }
+    grep -qE -- "$pattern" "$WORK/out.log" || { cat "$WORK/out.log"; fail "'$*' did not say /$pattern/"; }
+}
+
 # Skips. A test that cannot check what its name says stops with one line
 # naming what is missing and exit 77, which CTest counts as skipped
 # (SKIP_RETURN_CODE in tests/CMakeLists.txt), never as passed. Call these

@@ -105,12 +105,6 @@ grep -qE '^ +8 +[0-9.]+ +26168 +[0-9.]+ +6272$' "$WORK/plot.log" || { cat "$WORK
 [[ -s $WORK/psnr_k.png && -s $WORK/ae1/recon_valid.png ]] || fail "missing figures"
 pass "eval --pca and plot --psnr-k"
 
-expect() { # expect STATUS PATTERN -- command...
-    local want=$1 pattern=$2; shift 3
-    set +e; "$@" >"$WORK/out.log" 2>&1; local got=$?; set -e
-    [[ $got == "$want" ]] || { cat "$WORK/out.log"; fail "'$*' exited $got, expected $want"; }
-    grep -qE -- "$pattern" "$WORK/out.log" || { cat "$WORK/out.log"; fail "'$*' did not say /$pattern/"; }
-}
 sed 's/^loss = mse/loss = cross_entropy/' "$WORK/ae.ini" >"$WORK/ce.ini"
 line=$(grep -n '^target' "$WORK/ce.ini" | cut -d: -f1)
 expect 2 "ce.ini:$line: \[train\] target = input needs loss = mse" -- run_ranks 2 "$WORK/ce.ini"

@@ -8,15 +8,6 @@
 source "$(dirname "$0")/lib.sh"
 need_fmnist
 
-expect() { # expect STATUS PATTERN -- command...
-    local want=$1 pattern=$2; shift 3
-    set +e
-    "$@" >"$WORK/out.log" 2>&1
-    local got=$?
-    set -e
-    [[ $got == "$want" ]] || { cat "$WORK/out.log"; fail "'$*' exited $got, expected $want"; }
-    grep -qE -- "$pattern" "$WORK/out.log" || { cat "$WORK/out.log"; fail "'$*' did not say /$pattern/"; }
-}
 
 # ReLU hidden layers, so nothing saturates and a huge step overflows. The
 # 10000 test images serve as the training set and there is no test set:

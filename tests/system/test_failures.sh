@@ -5,15 +5,6 @@
 source "$(dirname "$0")/lib.sh"
 need_fmnist
 
-expect() { # expect STATUS PATTERN -- command...
-    local want=$1 pattern=$2; shift 3
-    set +e
-    "$@" >"$WORK/out.log" 2>&1
-    local got=$?
-    set -e
-    [[ $got == "$want" ]] || { cat "$WORK/out.log"; fail "'$*' exited $got, expected $want"; }
-    grep -qE -- "$pattern" "$WORK/out.log" || { cat "$WORK/out.log"; fail "'$*' did not say /$pattern/"; }
-}
 
 write_small_config "$WORK/good.ini" "$WORK/good"
 sed 's/^lr = 0.05/lrr = 0.05/' "$WORK/good.ini" >"$WORK/typo.ini"

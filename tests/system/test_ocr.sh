@@ -77,22 +77,15 @@ pass "ocr: the synthetic page read back (accuracy $acc), boxes figure written"
 [[ $(wc -l <"$WORK/plain.txt") == 3 ]] || { cat "$WORK/plain.txt"; fail "expected 3 lines of text"; }
 
 # ---- errors -------------------------------------------------------------------------
-expect() { # expect STATUS PATTERN command...
-    local want=$1 pattern=$2; shift 2
-    local got=0
-    timeout 120 "$@" >"$WORK/err.log" 2>&1 || got=$?
-    [[ $got == "$want" ]] || { cat "$WORK/err.log"; fail "exit $got (expected $want): $*"; }
-    grep -Eq -- "$pattern" "$WORK/err.log" || { cat "$WORK/err.log"; fail "no '$pattern' in the message of: $*"; }
-}
-expect 1 "missing.jpg: No such file" "${ocr[@]}" "$WORK/missing.jpg"
+expect 1 "missing.jpg: No such file" -- timeout 120 "${ocr[@]}" "$WORK/missing.jpg"
 printf 'not a picture' >"$WORK/notes.jpg"
-expect 1 "notes.jpg: not an image file" "${ocr[@]}" "$WORK/notes.jpg"
-expect 1 "blank.png: no ink found" "${ocr[@]}" "$WORK/blank.png"
-expect 1 "noise.png: no (ink|text) found" "${ocr[@]}" "$WORK/noise.png"
-expect 1 "digits-images: not an HDF5 file" "${ocr[@]}" "$WORK/page.png" --data "$WORK/digits-images"
-expect 2 "no image given" "${ocr[@]}"
-expect 2 "unknown option '--box'" "${ocr[@]}" "$WORK/page.png" --box x.png
+expect 1 "notes.jpg: not an image file" -- timeout 120 "${ocr[@]}" "$WORK/notes.jpg"
+expect 1 "blank.png: no ink found" -- timeout 120 "${ocr[@]}" "$WORK/blank.png"
+expect 1 "noise.png: no (ink|text) found" -- timeout 120 "${ocr[@]}" "$WORK/noise.png"
+expect 1 "digits-images: not an HDF5 file" -- timeout 120 "${ocr[@]}" "$WORK/page.png" --data "$WORK/digits-images"
+expect 2 "no image given" -- timeout 120 "${ocr[@]}"
+expect 2 "unknown option '--box'" -- timeout 120 "${ocr[@]}" "$WORK/page.png" --box x.png
 sed 's/^per_class = 60/per_klass = 60/' "$WORK/prep.ini" >"$WORK/bad.ini"
-expect 2 "bad.ini:3: unknown key 'per_klass' in \[output\]" "$NNTRAIN" prep "$WORK/bad.ini"
-expect 2 "no config given" "$NNTRAIN" prep
+expect 2 "bad.ini:3: unknown key 'per_klass' in \[output\]" -- timeout 120 "$NNTRAIN" prep "$WORK/bad.ini"
+expect 2 "no config given" -- timeout 120 "$NNTRAIN" prep
 pass "errors: missing, not an image, blank page, noise page, wrong data set, usage, bad prep config"
