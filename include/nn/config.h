@@ -59,7 +59,15 @@ typedef struct nn_data_config {
     double augment_shift;    /* augment_shift = 0: random shift of training images, pixels */
     double augment_rotate;   /* augment_rotate = 0: random rotation, degrees */
     double augment_scale;    /* augment_scale = 0: random scale in [1 - s, 1 + s] */
+    int crop;                /* crop = 0: square input side (random when training, else the
+                                centre); 0: whole images */
+    int flip;                /* flip = false: mirror a random half of training images */
+    int normalize;           /* normalize = none|dataset (nn_normalize_kind) */
 } nn_data_config;
+
+/* [data] normalize: none, or per channel (x - mean) / std with the training
+ * split's statistics (stored in .h5 data set files, else computed). */
+typedef enum { NN_NORMALIZE_NONE, NN_NORMALIZE_DATASET } nn_normalize_kind;
 
 typedef struct nn_train_config {
     int epochs;                     /* epochs = 10 */

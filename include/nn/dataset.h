@@ -55,6 +55,13 @@ int nn_idx_load(nn_dataset *out, const char *images_path, const char *labels_pat
  * (HDF5) files are refused, as HDF5 is not safe on damaged files. */
 int nn_mat_load(nn_dataset *out, const char *path, nn_error *err);
 
+/* A real numeric vector variable (1 x N or N x 1, any numeric class) of a
+ * MAT v5 file, as doubles: *values (malloc'ed) holds *n entries. Errors:
+ * NN_E_IO (missing file), NN_E_FORMAT (not a v5 file, no such variable (the
+ * message lists the ones there), not a vector, damaged). */
+int nn_mat_load_vector(const char *path, const char *name, double **values, size_t *n,
+                       nn_error *err);
+
 /* Deterministic split: a permutation of all->n drawn from seed puts
  * round(valid_fraction * n) samples in *valid and the rest in *train (both are
  * new copies, with the class names, each in the original sample order; all is
@@ -86,6 +93,52 @@ int nn_dataset_set_class_names(nn_dataset *d, const char *const *names, int coun
  * (y may be NULL). Every idx must be < d->n (checked only by assert). */
 void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count, int invert, float *x,
                        int32_t *y);
+
+/* Mean and standard deviation of every channel over all of d's samples,
+ * in gather units (bytes / 255, floats as stored), into mean [d->c] and
+ * std [d->c] (population std; 0 for a constant channel). */
+void nn_dataset_channel_stats(const nn_dataset *d, double *mean, double *std);
+
+/* ---- input views: crop, flip, normalisation at gather time ---------------- */
+
+#define NN_VIEW_MAX_CHANNELS 16
+
+/* How stored images become network inputs. crop > 0 takes a crop x crop
+ * square: at a random position per sample when training, the centre
+ * otherwise; flip mirrors half of the training samples left to right (the
+ * choice drawn per sample). Crop position and flip come from (seed, epoch,
+ * sample id) alone, like nn_augment_images, so they do not depend on the
+ * rank, the rank count or the batch. normalize: each value v (after
+ * invert) becomes (v - mean[ch]) / std[ch]. All zero: nn_dataset_gather. */
+typedef struct nn_view {
+    int invert;
+    int crop; /* square side; 0: the whole image */
+    int flip;
+    int normalize;
+    float mean[NN_VIEW_MAX_CHANNELS], std[NN_VIEW_MAX_CHANNELS];
+} nn_view;
+
+/* The randomness of one gather: training draws crops and flips from
+ * (seed, epoch, id); evaluation (training = 0) takes the centre and no flip. */
+typedef struct nn_view_draw {
+    int training;
+    uint64_t seed;
+    int64_t epoch;
+} nn_view_draw;
+
+/* The input shape v makes of d's images: (c, crop, crop) or d's own. */
+void nn_view_shape(const nn_dataset *d, const nn_view *v, int *c, int *h, int *w);
+/* v fits d: the crop is no larger than the images, normalisation has
+ * a mean and a positive std for each of d's at most NN_VIEW_MAX_CHANNELS
+ * channels. NN_E_CONFIG with what is wrong (the caller names the file). */
+int nn_view_check(const nn_dataset *d, const nn_view *v, nn_error *err);
+/* Where sample id's crop starts and whether it is flipped. */
+void nn_view_place(const nn_dataset *d, const nn_view *v, const nn_view_draw *r, size_t id, int *y0,
+                   int *x0, int *flip);
+/* Like nn_dataset_gather, through v: x is [count, c, h, w] of nn_view_shape;
+ * the samples' ids are their indices idx[i]. */
+void nn_dataset_gather_view(const nn_dataset *d, const nn_view *v, const nn_view_draw *r,
+                            const size_t *idx, size_t count, float *x, int32_t *y);
 
 /* nntrain's own HDF5 data set files, written by `nntrain prep` (layout in
  * docs/dataset-format.md): root attributes format = "nntrain-dataset" and
@@ -129,7 +182,8 @@ typedef struct nn_h5data_contents {
 } nn_h5data_contents;
 
 /* Write a data set file atomically (a temporary, then rename): images
- * chunked and deflate-compressed. An empty split (NULL or n = 0) is left out
+ * chunked and deflate-compressed, the training split's per-channel mean
+ * and std as /train attributes (nn_h5data_read_channel_stats). An empty split (NULL or n = 0) is left out
  * of the file; the training split must have samples. NN_E_STATE for
  * inconsistent contents, NN_E_IO on write. */
 int nn_h5data_save(const char *path, const nn_h5data_contents *c, nn_error *err);
@@ -138,6 +192,12 @@ int nn_h5data_save(const char *path, const nn_h5data_contents *c, nn_error *err)
  * is NN_E_FORMAT naming it. */
 int nn_h5data_read_params(const char *path, const char *const *names, double *values, int n,
                           nn_error *err);
+
+/* The per-channel statistics of the training split that nn_h5data_save
+ * stores as the /train attributes channel_mean and channel_std (float64
+ * [C], gather units: bytes / 255), for c channels. A file without them:
+ * NN_E_FORMAT saying so (made before they were stored). */
+int nn_h5data_read_channel_stats(const char *path, int c, double *mean, double *std, nn_error *err);
 
 /* "train", "valid", "test" for 0, 1, 2. */
 const char *nn_h5data_split_name(int i);

@@ -82,6 +82,8 @@ typedef struct nn_trainer {
     nn_dist dist;
     nn_config cfg;
     nn_dataset train, valid, test; /* valid.n / test.n == 0 when absent */
+    nn_view view;                  /* [data] crop, flip, normalize, invert: how every
+                                      gather turns stored images into inputs */
     nn_network net;
     nn_optimizer opt;
     nn_metrics *metrics; /* rank 0 only */
@@ -121,6 +123,19 @@ void nn_trainer_free(nn_trainer *t);
  * of an .h5 data set file; other formats hold one part per file. Rank-local. */
 int nn_trainer_load_file(const nn_data_config *dc, const char *images, const char *labels,
                          const char *split, nn_dataset *out, nn_error *err);
+
+/* input.c: t->view from [data] (normalisation statistics from the .h5
+ * training file, else computed from t->train), checked against the data
+ * and the target (an autoencoder reproduces the stored images: no crop,
+ * flip or normalisation). Rank-local; the same on every rank. */
+int nn_trainer_setup_view(nn_trainer *t, nn_error *err);
+/* input.c: gather samples idx [count] of d into x [count, net.in_dim] (and
+ * labels into y, may be NULL) through t->view: training = 1 draws crops,
+ * flips and the affine augmentation ([data] augment_*) from (seed, epoch,
+ * idx); 0 takes centre crops and nothing random. Every gather of network
+ * inputs goes through here. */
+void nn_trainer_gather(nn_trainer *t, const nn_dataset *d, const size_t *idx, size_t count,
+                       int training, float *x, int32_t *y);
 
 /* runlock.c: take flock(<dir>/.lock) without waiting and write this
  * process's PID and host into it; *fd receives the descriptor that holds it

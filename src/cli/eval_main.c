@@ -62,6 +62,8 @@ static int choose_data(nn_trainer *t, const char *data, nn_dataset *loaded, cons
                      "%s: %zu pixels and %d classes do not fit the network "
                      "(%zu inputs, %zu classes)",
                      images, loaded->dim, loaded->num_classes, t->train.dim, t->net.out_dim);
+    if (!rc && nn_view_check(loaded, &t->view, err))
+        rc = nn_fail_wrap(err, "%s: the config's [data]", images);
     *d = loaded;
     split_name_of(images, split, split_len);
     return rc;

@@ -244,6 +244,11 @@ int nn_pca_main(const nn_pca_options *o, const nn_dist *dist, nn_error *err)
         return rc;
     nn_pca_model m;
     memset(&m, 0, sizeof m);
+    if (t->view.crop || t->view.flip || t->view.normalize) /* the same on every rank */
+        rc = nn_fail(err, NN_E_CONFIG,
+                     "%s: pca works on whole stored images: remove [data] crop, flip and "
+                     "normalize",
+                     o->config_path);
     if (!rc)
         rc = fit(t, o, &m, err);
     if (!rc)

@@ -312,3 +312,51 @@ int nn_h5data_read_params(const char *path, const char *const *names, double *va
     nn_h5_quiet_end(&q);
     return rc;
 }
+
+/* A float64 attribute of c values on /train, checked before it is read. */
+static int read_stat(hid_t grp, const char *path, const char *name, int c, double *out,
+                     nn_error *err)
+{
+    if (H5Aexists(grp, name) <= 0)
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: /train has no attribute %s (the file was made before nntrain stored "
+                       "channel statistics: run nntrain prep again)",
+                       path, name);
+    hid_t a = H5Aopen(grp, name, H5P_DEFAULT);
+    hid_t space = a < 0 ? -1 : H5Aget_space(a);
+    hid_t type = a < 0 ? -1 : H5Aget_type(a);
+    hsize_t n = 0;
+    int rank = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
+    int rc = NN_OK;
+    if (rank != 1 || H5Sget_simple_extent_dims(space, &n, NULL) < 0 || n != (hsize_t)c ||
+        type < 0 || H5Tget_class(type) != H5T_FLOAT)
+        rc =
+            nn_fail(err, NN_E_FORMAT,
+                    "%s: /train attribute %s must hold %d floats (one per channel)", path, name, c);
+    else if (H5Aread(a, H5T_NATIVE_DOUBLE, out) < 0)
+        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: cannot read /train attribute %s", path, name);
+    nn_h5_close(&type);
+    nn_h5_close(&space);
+    nn_h5_close(&a);
+    return rc;
+}
+
+int nn_h5data_read_channel_stats(const char *path, int c, double *mean, double *std, nn_error *err)
+{
+    nn_h5_quiet q;
+    nn_h5_quiet_begin(&q);
+    hid_t fid = -1, grp = -1;
+    int rc = nn_h5_open_format(path, NN_H5DATA_FORMAT, NN_H5DATA_VERSION, NULL, &fid, err);
+    if (!rc && nn_h5_path_exists(fid, "train") <= 0)
+        rc = nn_fail(err, NN_E_FORMAT, "%s: no /train group", path);
+    if (!rc && (grp = H5Gopen2(fid, "train", H5P_DEFAULT)) < 0)
+        rc = nn_h5_fail(err, NN_E_FORMAT, "%s: /train is not a group", path);
+    if (!rc)
+        rc = read_stat(grp, path, "channel_mean", c, mean, err);
+    if (!rc)
+        rc = read_stat(grp, path, "channel_std", c, std, err);
+    nn_h5_close(&grp);
+    nn_h5_close(&fid);
+    nn_h5_quiet_end(&q);
+    return rc;
+}

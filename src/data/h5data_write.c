@@ -77,6 +77,29 @@ static int write_classes(hid_t fid, const char *file, const nn_dataset *d, nn_er
     return rc;
 }
 
+/* The training split's per-channel mean and std (gather units), which
+ * training reads for `[data] normalize = dataset`: computed here, where
+ * every split is final, so no writer can forget or mistake them. */
+static int write_channel_stats(hid_t fid, const char *file, const nn_dataset *d, nn_error *err)
+{
+    double *mean = nn_calloc((size_t)d->c * 2, sizeof *mean, err);
+    if (!mean)
+        return NN_E_NOMEM;
+    double *std = mean + d->c;
+    nn_dataset_channel_stats(d, mean, std);
+    hid_t g = H5Gopen2(fid, "train", H5P_DEFAULT);
+    int rc = g < 0 ? nn_h5_fail(err, NN_E_IO, "%s: cannot open group /train", file) : NN_OK;
+    if (!rc)
+        rc = nn_h5_attr_write(g, file, "/train", "channel_mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                              (hsize_t)d->c, 0, mean, err);
+    if (!rc)
+        rc = nn_h5_attr_write(g, file, "/train", "channel_std", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                              (hsize_t)d->c, 0, std, err);
+    nn_h5_close(&g);
+    free(mean);
+    return rc;
+}
+
 static int write_split(hid_t fid, const char *file, int s, const nn_h5data_contents *c,
                        nn_error *err)
 {
@@ -102,6 +125,8 @@ static int write_split(hid_t fid, const char *file, int s, const nn_h5data_conte
     if (!rc && c->source[s])
         rc = write_dataset(fid, file, name, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, n, CHUNK_LABELS,
                            PLAIN, c->source[s], err);
+    if (!rc && s == 0)
+        rc = write_channel_stats(fid, file, d, err);
     return rc;
 }
 

@@ -321,3 +321,65 @@ int nn_mat_load(nn_dataset *out, const char *path, nn_error *err)
         nn_dataset_free(out);
     return rc;
 }
+
+/* The names of every variable of an open file, for "no such variable". */
+static void list_vars(mat_t *mat, char *list)
+{
+    list[0] = '\0';
+    Mat_Rewind(mat);
+    matvar_t *v;
+    while ((v = Mat_VarReadNextInfo(mat)) != NULL) {
+        list_add(list, v->name ? v->name : "");
+        Mat_VarFree(v);
+    }
+}
+
+static int has_var(mat_t *mat, const char *name)
+{
+    int found = 0;
+    Mat_Rewind(mat);
+    matvar_t *v;
+    while (!found && (v = Mat_VarReadNextInfo(mat)) != NULL) {
+        found = v->name && strcmp(v->name, name) == 0;
+        Mat_VarFree(v);
+    }
+    return found;
+}
+
+int nn_mat_load_vector(const char *path, const char *name, double **values, size_t *n,
+                       nn_error *err)
+{
+    *values = NULL;
+    *n = 0;
+    uint64_t max_values = 0;
+    int rc = nn_mat5_check(path, &max_values, err);
+    if (rc)
+        return rc;
+    matio_listen();
+    mat_t *mat = Mat_Open(path, MAT_ACC_RDONLY);
+    if (!mat)
+        return matio_fail(path, "not a MATLAB .mat file matio can read", err);
+    matvar_t *v = NULL;
+    if (!has_var(mat, name)) {
+        char list[LIST_LEN];
+        list_vars(mat, list);
+        rc = matio_complaints ? matio_fail(path, "cannot list the variables", err)
+                              : nn_fail(err, NN_E_FORMAT, "%s: no variable %s; variables: %s", path,
+                                        name, list[0] ? list : "none");
+    }
+    if (!rc)
+        rc = read_matrix(mat, path, name, max_values, &v, err);
+    if (!rc && v->dims[0] != 1 && v->dims[1] != 1)
+        rc = nn_fail(err, NN_E_FORMAT, "%s: %s is a %zu x %zu matrix, not a vector", path, name,
+                     v->dims[0], v->dims[1]);
+    const size_t count = rc ? 0 : v->dims[0] * v->dims[1];
+    if (!rc && (*values = nn_malloc((count ? count : 1) * sizeof **values, err)) == NULL)
+        rc = NN_E_NOMEM;
+    for (size_t i = 0; !rc && i < count; i++)
+        (*values)[i] = elem(v, i);
+    if (!rc)
+        *n = count;
+    Mat_VarFree(v);
+    Mat_Close(mat);
+    return rc;
+}

@@ -44,6 +44,9 @@ static const char *const activation_names[] = {
     [NN_ACT_LINEAR] = "linear", [NN_ACT_SIGMOID] = "sigmoid", [NN_ACT_TANH] = "tanh",
     [NN_ACT_RELU] = "relu",     [NN_ACT_SOFTMAX] = "softmax", NULL
 };
+static const char *const normalize_names[] = {
+    [NN_NORMALIZE_NONE] = "none", [NN_NORMALIZE_DATASET] = "dataset", NULL
+};
 static const char *const init_names[] = {
     [NN_INIT_XAVIER] = "xavier", [NN_INIT_HE] = "he", [NN_INIT_ZEROS] = "zeros", NULL
 };
@@ -56,6 +59,7 @@ _Static_assert(sizeof(nn_schedule_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(nn_activation) == sizeof(int), "enum size");
 _Static_assert(sizeof(nn_init_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(nn_target_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(nn_normalize_kind) == sizeof(int), "enum size");
 
 /* ---- the table ------------------------------------------------------------ */
 
@@ -107,6 +111,20 @@ static const nn_key_spec keys[] = {
       "0", NULL, 0,
       .doc = "training images only: scale each by a random factor in [1 - s, 1 + s] "
              "(about its centre)" },
+    /* input views (src/data/view.c): crop, flip, normalisation */
+    { "data", "crop", NN_KEY_INT, D(crop), 0, NULL, NN_IN_CLOSED(0, 4096), "0", NULL, 0,
+      .doc = "network input is a crop x crop square of each image: at a random position per "
+             "training sample and epoch, the centre for validation, test and `nntrain eval` "
+             "(0: whole images). E.g. 128 from Flowers17's 144 x 144 images" },
+    { "data", "flip", NN_KEY_BOOL, D(flip), 0, NULL, NN_NO_RANGE, "false", NULL, 0,
+      .doc = "training images only: mirror each left to right with probability 1/2 (photos; "
+             "not for characters)" },
+    { "data", "normalize", NN_KEY_ENUM, D(normalize), 0, normalize_names, NN_NO_RANGE, "none", NULL,
+      0,
+      .doc = "`dataset`: each channel becomes (x - mean) / std, x in [0, 1], with the training "
+             "split's mean and std: the ones an `.h5` data set file stores (`/train` "
+             "channel_mean, channel_std), else computed from `train` as loaded; every split and "
+             "`nntrain eval` use the same numbers. `none`: x as it is" },
     { "data", "transpose", NN_KEY_BOOL, D(transpose), 0, NULL, NN_NO_RANGE, "false", NULL, 0,
       .doc = "transpose each image (EMNIST stores images transposed)" },
     { "data", "invert", NN_KEY_BOOL, D(invert), 0, NULL, NN_NO_RANGE, "false", NULL, 0,

@@ -43,8 +43,7 @@ nn_loss_sums nn_trainer_evaluate(nn_trainer *t, const nn_dataset *d, int64_t *co
             size_t n = count - done < 1024 ? count - done : 1024;
             for (size_t i = 0; i < n; ++i)
                 idx[i] = start + done + i;
-            nn_dataset_gather(d, idx, n, t->cfg.data.invert, t->x + done * t->net.in_dim,
-                              t->y + done);
+            nn_trainer_gather(t, d, idx, n, 0, t->x + done * t->net.in_dim, t->y + done);
             done += n;
         }
         const float *out = nn_network_forward(&t->net, t->x, (int)count);

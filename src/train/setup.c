@@ -184,12 +184,15 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
     set_threads(tc);
     /* Every rank reads the data itself (a shared file system is assumed). */
     rc = nn_dist_vote(load_data(t, err), err);
+    if (!rc)
+        rc = nn_dist_vote(nn_trainer_setup_view(t, err), err);
     if (rc)
         return rc;
     const int B = tc->batch_size, P = t->dist.size;
     t->local_max = (B + P - 1) / P;
     t->steps_per_epoch = (int64_t)((t->train.n + (size_t)B - 1) / (size_t)B);
-    nn_shape in = { t->train.c, t->train.h, t->train.w };
+    nn_shape in; /* what the view makes of the stored images: e.g. the crop */
+    nn_view_shape(&t->train, &t->view, &in.c, &in.h, &in.w);
     int rows = t->local_max > 256 ? t->local_max : 256; /* evaluation runs 256 at a time */
     rc = nn_network_build(&t->net, &t->cfg, in, rows, err);
     if (!rc)

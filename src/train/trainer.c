@@ -65,11 +65,7 @@ static void compute_share(nn_trainer *t, size_t first, size_t global)
     const size_t *ids = t->perm + first + lo; /* [n] global sample indices */
     float *tail = t->net.grads + t->net.n_params;
     nn_loss_sums sums = { 0, 0, 0 };
-    nn_dataset_gather(&t->train, ids, (size_t)n, t->cfg.data.invert, t->x, t->y);
-    const nn_data_config *dc = &t->cfg.data;
-    const nn_augment aug = { dc->augment_shift, dc->augment_rotate, dc->augment_scale };
-    nn_augment_images(t->x, (size_t)n, t->train.c, t->train.h, t->train.w, ids, &aug,
-                      t->cfg.train.seed, t->epoch, t->scratch);
+    nn_trainer_gather(t, &t->train, ids, (size_t)n, 1, t->x, t->y);
     nn_ctx ctx = step_ctx(t, ids);
     const float *out = nn_network_forward_ctx(&t->net, t->x, n, &ctx);
     nn_layer *last = nn_network_output_layer(&t->net);

@@ -18,7 +18,7 @@ _Static_assert(PREP_NAME_LEN == NN_INI_NAME_LEN, "class names are NN_KEY_NAMES l
 #define OUTPUT "output"
 #define SOURCE "source"
 
-static const char *const type_names[] = { "idx", "mat", "folder", NULL };
+static const char *const type_names[] = { "idx", "mat", "folder", "photos", NULL };
 static const char *const ink_names[] = { "auto", "dark", "light", NULL };
 static const char *const split_names[] = { "auto", "train", "valid", "test", NULL };
 
@@ -38,7 +38,10 @@ static const nn_key_spec keys[] = {
              "skipped. Default: every class the sources have, single letters A-Z first, then "
              "digits 0-9 (NIST36's order), then the rest" },
     { OUTPUT, "size", NN_KEY_INT, G(size), 0, NULL, NN_IN_CLOSED(4, 256), "32", NULL, 0,
-      .doc = "glyph side in pixels" },
+      .doc = "glyph side in pixels (photos: the side of the stored square)" },
+    { OUTPUT, "resize", NN_KEY_INT, O(resize), 0, NULL, NN_IN_CLOSED(0, 4096), "0", NULL, 0,
+      .doc = "photos: each image is scaled so its shorter side has this many pixels, then its "
+             "centre `size` x `size` square is kept (0: `size`)" },
     { OUTPUT, "supersample", NN_KEY_INT, G(supersample), 0, NULL, NN_IN_CLOSED(1, 16), "4", NULL, 0,
       .doc = "glyphs are drawn this many times larger, then averaged down (anti-aliasing)" },
     { OUTPUT, "margin", NN_KEY_FLOAT, G(margin), 0, NULL, NN_IN_CLOSED(0, 100), "2", NULL, 0,
@@ -73,18 +76,32 @@ static const nn_key_spec keys[] = {
       NULL, 0, .doc = "distortion: stroke width multiplied by up to 1 + this, or divided by it" },
 
     { SOURCE, "type", NN_KEY_ENUM, S(type), 0, type_names, NN_NO_RANGE, NULL, NULL, 1,
-      .doc = "`idx` (MNIST-style image and label files), `mat` (MATLAB files like NIST36's) or "
+      .doc = "`idx` (MNIST-style image and label files), `mat` (MATLAB files like NIST36's), "
              "`folder` (one sub-folder per class holding PNG/JPEG images; the sub-folder's name "
-             "is the class)" },
+             "is the class) or `photos` (numbered colour images, label = (number - 1) / "
+             "`class_size`, splits from a .mat file like Flowers17's `datasplits.mat`; "
+             "stored as RGB, the config's only source)" },
     { SOURCE, "images", NN_KEY_DATAFILE, S(images), 0, NULL, NN_NO_RANGE, NULL, NULL, 0,
       .doc = "idx: the images file (`.gz` allowed)" },
     { SOURCE, "labels", NN_KEY_DATAFILE, S(labels), 0, NULL, NN_NO_RANGE, NULL, NULL, 0,
       .doc = "idx: the labels file" },
     { SOURCE, "path", NN_KEY_INPATH, S(path), 0, NULL, NN_NO_RANGE, NULL, NULL, 0,
-      .doc = "mat: the file; folder: the folder" },
+      .doc = "mat: the file; folder, photos: the folder" },
+    { SOURCE, "splits", NN_KEY_DATAFILE, S(splits), 0, NULL, NN_NO_RANGE, NULL, NULL, 0,
+      .doc = "photos: MATLAB file whose vectors trnK, valK and tstK list the 1-based image "
+             "numbers of split K's training, validation and test images" },
+    { SOURCE, "split_index", NN_KEY_INT, S(split_index), 0, NULL, NN_IN_CLOSED(1, 99), "1", NULL, 0,
+      .doc = "photos: K, which of the file's splits to use" },
+    { SOURCE, "class_size", NN_KEY_INT, S(class_size), 0, NULL, NN_IN_CLOSED(1, 1e7), "80", NULL, 0,
+      .doc = "photos: images per class; images are sorted by class, so image n has label (n - "
+             "1) / class_size" },
+    { SOURCE, "pattern", NN_KEY_TEXT, S(pattern), 0, NULL, NN_NO_RANGE, "image_%04d.jpg", NULL, 0,
+      .doc = "photos: file name of image number n, with one printf integer conversion (`%d`, "
+             "`%04d`)",
+      .what = "file name pattern" },
     { SOURCE, "classes", NN_KEY_NAMES, NAMES(prep_source), NULL, NN_NO_RANGE, NULL, NULL, 0,
-      .doc =
-          "idx, mat: names of labels 0, 1, ... (default: the reader's, `0`..`9` for 10 classes)" },
+      .doc = "idx, mat, photos: names of labels 0, 1, ... (default: the reader's, `0`..`9` for "
+             "10 classes; photos: label numbers)" },
     { SOURCE, "ink", NN_KEY_ENUM, S(ink), 0, ink_names, NN_NO_RANGE, "auto", NULL, 0,
       .doc = "ink darker or lighter than the paper; `auto` decides per image from its border" },
     { SOURCE, "split", NN_KEY_ENUM, S(split), 0, split_names, NN_NO_RANGE, "auto", NULL, 0,
@@ -194,6 +211,26 @@ static double regex_size(const char *p)
     return size;
 }
 
+/* A file name pattern with one %d (flags 0 and a width allowed), and no
+ * other conversion, so snprintf with one int is safe. */
+static int pattern_ok(const char *p)
+{
+    int conversions = 0;
+    for (; *p; p++) {
+        if (*p != '%')
+            continue;
+        p++;
+        while (*p == '0')
+            p++;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        if (*p != 'd')
+            return 0;
+        conversions++;
+    }
+    return conversions == 1;
+}
+
 /* The keys a type of source needs, the keys only some types allow, and the
  * path (a folder for folder sources, a file for the others). */
 static int check_source(nn_ini *ini, const nn_ini_section *sec, prep_source *s)
@@ -203,12 +240,13 @@ static int check_source(nn_ini *ini, const nn_ini_section *sec, prep_source *s)
         nn_ini_match_init(&m, s->name);
         nn_ini_match_try(&m, OUTPUT);
         const char *best = nn_ini_match_best(&m);
-        return nn_ini_fail_line(ini, s->line, "source [%s] has no 'type =' (idx, mat or folder)%s",
+        return nn_ini_fail_line(ini, s->line,
+                                "source [%s] has no 'type =' (idx, mat, folder or photos)%s",
                                 s->name, best ? " (or did you mean [output]?)" : "");
     }
-    static const char *const needs[3][2] = { { "images", "labels" },
-                                             { "path", NULL },
-                                             { "path", NULL } };
+    static const char *const needs[4][2] = {
+        { "images", "labels" }, { "path", NULL }, { "path", NULL }, { "path", "splits" }
+    };
     for (int i = 0; i < 2; i++)
         if (needs[s->type][i] && !nn_ini_entry_find(sec, needs[s->type][i]))
             return nn_ini_fail_line(ini, s->line, "source [%s] (type %s) needs '%s ='", s->name,
@@ -217,7 +255,13 @@ static int check_source(nn_ini *ini, const nn_ini_section *sec, prep_source *s)
                                            { "labels", "idx" },
                                            { "writer", "folder" },
                                            { "transpose", "idx or mat" },
-                                           { "classes", "idx or mat" } };
+                                           { "classes", "idx or mat or photos" },
+                                           { "ink", "idx, mat or folder" },
+                                           { "split", "idx, mat or folder" },
+                                           { "splits", "photos" },
+                                           { "split_index", "photos" },
+                                           { "class_size", "photos" },
+                                           { "pattern", "photos" } };
     for (size_t i = 0; i < sizeof only / sizeof only[0]; i++) {
         const nn_ini_entry *e = nn_ini_entry_find(sec, only[i][0]);
         if (e && !strstr(only[i][1], type_names[s->type]))
@@ -225,10 +269,17 @@ static int check_source(nn_ini *ini, const nn_ini_section *sec, prep_source *s)
                                      s->name, only[i][0], only[i][1], s->name, type_names[s->type]);
     }
     const nn_ini_entry *pe = nn_ini_entry_find(sec, "path");
-    if (pe && s->type == PREP_FOLDER && !is_dir(s->path))
+    const int folder = s->type == PREP_FOLDER || s->type == PREP_PHOTOS;
+    if (pe && folder && !is_dir(s->path))
         return nn_ini_fail_entry(ini, pe, "[%s] path = %s: not a folder", s->name, s->path);
-    if (pe && s->type != PREP_FOLDER && is_dir(s->path))
+    if (pe && !folder && is_dir(s->path))
         return nn_ini_fail_entry(ini, pe, "[%s] path = %s: a folder, not a file", s->name, s->path);
+    const nn_ini_entry *pat = nn_ini_entry_find(sec, "pattern");
+    if (pat && !pattern_ok(s->pattern))
+        return nn_ini_fail_entry(ini, pat,
+                                 "[%s] pattern = %s: needs exactly one integer conversion such as "
+                                 "%%d or %%04d (and no other %%)",
+                                 s->name, s->pattern);
     const nn_ini_entry *we = nn_ini_entry_find(sec, "writer");
     if (we && regex_size(s->writer) > REGEX_MAX_SIZE)
         return nn_ini_fail_entry(ini, we,
@@ -285,6 +336,46 @@ static int check_output(nn_ini *ini, const nn_ini_section *out, prep_config *cfg
     return e ? nn_ini_fail_entry(ini, e, "%s", msg) : nn_ini_fail_line(ini, 0, "%s", msg);
 }
 
+/* A photos source makes the whole file: its splits come from its .mat
+ * file and its images are photos, not glyphs, so it stands alone and the
+ * [output] keys of glyphs and random splits do not apply. */
+static int check_photos(nn_ini *ini, const nn_ini_section *out, prep_config *cfg)
+{
+    int photos = -1;
+    for (int i = 0; i < cfg->n_src; i++)
+        if (cfg->src[i].type == PREP_PHOTOS)
+            photos = i;
+    const nn_ini_entry *re = nn_ini_entry_find(out, "resize");
+    if (photos < 0)
+        return re ? nn_ini_fail_entry(ini, re, "[output] resize is for photos sources") : NN_OK;
+    if (cfg->n_src > 1)
+        return nn_ini_fail_line(ini, cfg->src[photos].line,
+                                "source [%s] (type photos) must be the only source: its splits "
+                                "come from its own .mat file",
+                                cfg->src[photos].name);
+    static const char *const glyph_keys[] = { "supersample",    "margin",        "stroke",
+                                              "valid_fraction", "test_fraction", "per_class",
+                                              "eval_per_class", "augment_prob",  "augment_max",
+                                              "rotate",         "shear",         "aspect",
+                                              "stroke_jitter",  "seed",          "classes" };
+    for (size_t i = 0; i < sizeof glyph_keys / sizeof glyph_keys[0]; i++) {
+        const nn_ini_entry *e = nn_ini_entry_find(out, glyph_keys[i]);
+        if (e)
+            return nn_ini_fail_entry(ini, e,
+                                     "[output] %s does not apply to a photos source (glyph "
+                                     "drawing and random splits; give class names in [%s])",
+                                     glyph_keys[i], cfg->src[photos].name);
+    }
+    if (cfg->resize == 0)
+        cfg->resize = cfg->glyph.size;
+    if (cfg->resize < cfg->glyph.size)
+        return nn_ini_fail_entry(ini, re,
+                                 "[output] resize = %d is smaller than size = %d (the stored "
+                                 "square is cut from the resized image)",
+                                 cfg->resize, cfg->glyph.size);
+    return NN_OK;
+}
+
 static int interpret(nn_ini *ini, void *ctx)
 {
     prep_config *cfg = ctx;
@@ -309,7 +400,9 @@ static int interpret(nn_ini *ini, void *ctx)
     }
     if (rc || (rc = nn_ini_check_sections(ini)))
         return rc;
-    return check_output(ini, out, cfg);
+    if ((rc = check_output(ini, out, cfg)))
+        return rc;
+    return check_photos(ini, out, cfg);
 }
 
 int prep_config_parse(prep_config *cfg, const char *path, const char *text,

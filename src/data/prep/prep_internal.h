@@ -21,7 +21,7 @@
 #define PREP_MAX_CLASSES 256
 #define PREP_NAME_LEN    NN_CLASS_NAME_LEN
 
-typedef enum { PREP_IDX, PREP_MAT, PREP_FOLDER } prep_type;
+typedef enum { PREP_IDX, PREP_MAT, PREP_FOLDER, PREP_PHOTOS } prep_type;
 typedef enum { PREP_SPLIT_AUTO = -1, PREP_TRAIN = 0, PREP_VALID = 1, PREP_TEST = 2 } prep_split;
 
 typedef struct prep_source {
@@ -39,6 +39,11 @@ typedef struct prep_source {
     int has_writer;
     regex_t writer_re;
     int transpose; /* idx/mat: transpose each image */
+    /* photos: numbered colour images, splits from a .mat file */
+    char splits[NN_PATH_LEN]; /* the .mat file with trnK, valK, tstK */
+    int split_index;          /* K */
+    int class_size;           /* label = (number - 1) / class_size */
+    char pattern[128];        /* file name of image number n: printf with one %d */
 } prep_source;
 
 typedef struct prep_config {
@@ -56,7 +61,8 @@ typedef struct prep_config {
     double augment_prob; /* chance that a kept training sample is distorted */
     int augment_max;     /* distorted copies of one sample at most */
     double rotate, shear, aspect, stroke_jitter; /* distortion ranges */
-    prep_source *src;                            /* [n_src] (malloc'ed), in file order */
+    int resize;       /* photos: shorter side before the centre crop (0: size) */
+    prep_source *src; /* [n_src] (malloc'ed), in file order */
     int n_src;
 } prep_config;
 
@@ -108,6 +114,20 @@ int prep_ink(const prep_config *cfg, const prep_data *d, const prep_item *it, PI
 /* Draw item (as it is, or distorted when it->augment) from its ink as a
  * glyph of cfg->glyph.size^2 bytes (ink 255). */
 int prep_draw(const prep_config *cfg, PIX *ink, const prep_item *it, uint8_t *out, nn_error *err);
+
+/* ---- photos (prep_photos.c) ------------------------------------------------- */
+
+/* The whole of `nntrain prep` for a photos source: splits from its .mat
+ * file, every image decoded, resized, centre-cropped (in parallel), one
+ * .h5 file with uint8 [N, 3, size, size] per split, a summary to out. */
+int prep_photos_run(const prep_config *cfg, FILE *out, nn_error *err);
+
+/* Image number `number` of s as 3 x size x size bytes (planar RGB) in out:
+ * read, checked (a JPEG or PNG with 3 channels: greyscale, CMYK, damaged
+ * and truncated files are refused naming the file), turned upright by its
+ * EXIF orientation, scaled so its shorter side is resize (area mapping),
+ * and its centre size x size square kept. */
+int prep_photo_read(const char *path, int resize, int size, uint8_t *out, nn_error *err);
 
 /* ---- split, balance, augment ---------------------------------------------------- */
 

@@ -311,7 +311,7 @@ int nn_prep_main(const char *config_path, const char *const *overrides, int n_ov
              : nn_fail(err, NN_E_NOMEM, "out of memory");
     free(text);
     if (!rc)
-        rc = run(cfg, out, err);
+        rc = cfg->src[0].type == PREP_PHOTOS ? prep_photos_run(cfg, out, err) : run(cfg, out, err);
     if (cfg)
         prep_config_free(cfg);
     free(cfg);
