@@ -101,8 +101,8 @@ static int decode(const char *path, const uint8_t *b, size_t n, PIX **pix, nn_er
                                     : "did not decode to RGB");
     }
     if (!*pix)
-        return nn_fail(err, NN_E_FORMAT, "%s: cannot decode the image (Leptonica: %s)", path,
-                       nn_lept_last_message());
+        return nn_fail(err, NN_E_FORMAT, "%s: corrupt image data, cannot decode it (Leptonica: %s)",
+                       path, nn_lept_last_message());
     return NN_OK;
 }
 
