@@ -268,11 +268,12 @@ START_TEST(test_config_errors)
           "bad.ini:17: unknown key 'bogus' in [digits] (docs/ocr.md lists the keys)" },
         { "per_class = 5\n",
           "bad.ini:17: unknown key 'per_class' in [digits]: it is a key of [output]" },
-        { "[x]\npath = /tmp\n", "bad.ini:17: source [x] has no 'type =' (idx, mat or folder)" },
+        { "[x]\npath = /tmp\n",
+          "bad.ini:17: source [x] has no 'type =' (idx, mat, folder or photos)" },
         { "[x]\ntype = folder\n", "bad.ini:17: source [x] (type folder) needs 'path ='" },
         { "[x]\ntype = folder\npath = /nonexistent/folder\n",
           "bad.ini:19: [x] path = /nonexistent/folder: No such file or directory" },
-        { "[x]\ntype = disk\n", "bad.ini:18: [x] type = disk: must be idx, mat or folder" },
+        { "[x]\ntype = disk\n", "bad.ini:18: [x] type = disk: must be idx, mat, folder or photos" },
         { "[x]\ntype = folder\npath = /tmp\nwriter = w(\n", "bad.ini:20: [x] writer = w(:" },
         { "[x]\ntype = folder\npath = /tmp\nwriter = w\n",
           "bad.ini:20: [x] writer = w: needs a group '(...)' that captures the writer" },
@@ -370,7 +371,7 @@ START_TEST(test_config_engine)
                       "e.ini:17: unknown key 'labes' in [digits] (did you mean 'labels'?)");
     expect_prep_error(
         config("x.h5", "[x]\ntype = foldr\n"), NULL, 0,
-        "e.ini:18: [x] type = foldr: must be idx, mat or folder (did you mean 'folder'?)");
+        "e.ini:18: [x] type = foldr: must be idx, mat, folder or photos (did you mean 'folder'?)");
     const char *ov[] = { "outptu.seed=4" };
     expect_prep_error(config("x.h5", ""), ov, 1,
                       "--set outptu.seed=4: no section [outptu] in e.ini; "
@@ -387,11 +388,12 @@ START_TEST(test_config_engine)
                       "e.ini:1: [output] needs 'file =': the data set file to "
                       "write (`.h5`; folders are created)");
     expect_prep_error(config("x.h5", "[outptu]\n"), NULL, 0,
-                      "e.ini:17: source [outptu] has no 'type =' (idx, mat or folder) "
+                      "e.ini:17: source [outptu] has no 'type =' (idx, mat, folder or photos) "
                       "(or did you mean [output]?)");
     const char *ref = prep_config_reference();
     ck_assert_ptr_nonnull(strstr(ref, "| `file` | path | **required** |"));
-    ck_assert_ptr_nonnull(strstr(ref, "| `type` | `idx`, `mat`, `folder` | **required** |"));
+    ck_assert_ptr_nonnull(
+        strstr(ref, "| `type` | `idx`, `mat`, `folder`, `photos` | **required** |"));
     /* --set may give [output] a key the file lacks */
     const char *ov3[] = { "output.seed=9", "digits.ink=dark" };
     ck_assert_msg(parse_prep(config("x.h5", ""), ov3, 2, &err) == NN_OK, "%s", err.msg);
