@@ -8,11 +8,12 @@
 
 #include "io/h5util.h"
 
-#define CHUNK_SAMPLES 1024  /* images per chunk: ~1 MiB of 32x32 glyphs */
-#define CHUNK_LABELS  65536 /* labels per chunk: 256 KiB */
-#define DEFLATE_LEVEL 4     /* most of level 9's gain at a fraction of its time */
+#define CHUNK_BYTES   (1u << 20) /* images per chunk: ~1 MiB (1024 32x32 glyphs, 16 photos) */
+#define CHUNK_LABELS  65536      /* labels per chunk: 256 KiB */
+#define DEFLATE_LEVEL 4          /* most of level 9's gain at a fraction of its time */
+#define PHOTO_DEFLATE 1          /* colour photos shrink by ~20% at any level: the fastest */
 
-enum { PLAIN = 0, DEFLATE = 1 };
+enum { PLAIN = 0 }; /* else the deflate level */
 
 /* A dataset of rank dims; when chunk0 > 0, chunked (chunk0 rows) with a
  * Fletcher32 checksum per chunk (checked on every read), compressed first
@@ -33,7 +34,7 @@ static int write_dataset(hid_t fid, const char *file, const char *name, hid_t ft
             chunk[d] = dims[d];
         chunk[0] = chunk0 < dims[0] ? chunk0 : dims[0];
         if (H5Pset_chunk(dcpl, rank, chunk) < 0 ||
-            (deflate && H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0) || H5Pset_fletcher32(dcpl) < 0)
+            (deflate && H5Pset_deflate(dcpl, (unsigned)deflate) < 0) || H5Pset_fletcher32(dcpl) < 0)
             rc = nn_h5_fail(err, NN_E_IO, "%s: cannot set up chunks for %s", file, path);
     }
     if (!rc)
@@ -115,7 +116,8 @@ static int write_split(hid_t fid, const char *file, int s, const nn_h5data_conte
         idims[1] = (hsize_t)d->h, idims[2] = (hsize_t)d->w;
     snprintf(name, sizeof name, "%s/images", split);
     int rc = write_dataset(fid, file, name, H5T_STD_U8LE, H5T_NATIVE_UINT8, d->c == 1 ? 3 : 4,
-                           idims, CHUNK_SAMPLES, DEFLATE, d->u8, err);
+                           idims, d->dim < CHUNK_BYTES ? CHUNK_BYTES / d->dim : 1,
+                           d->c == 1 ? DEFLATE_LEVEL : PHOTO_DEFLATE, d->u8, err);
     hsize_t n[1] = { d->n };
     snprintf(name, sizeof name, "%s/labels", split);
     if (!rc)

@@ -59,7 +59,7 @@ for job in "$jobs"/*.ini; do
     name=$(basename "$job" .ini)
     args=()
     case $name in
-        *_prep) continue ;; # `nntrain prep` configs (tests/system/test_ocr*.sh run them)
+        *_prep|*_prep_*) continue ;; # `nntrain prep` configs (test_ocr*.sh, test_flowers_prep.sh run them)
         nist36_*|hand36_*) args=($(standin_args "$WORK/nist36" train valid test)) ;;
         emnist_*) args=($(standin_args "$WORK/emnist" train test)) ;;
         *)  # real data when it is here, else a stand-in of the same shape
