@@ -86,6 +86,11 @@ int nn_ocr_model_load(nn_ocr_model **out, const char *checkpoint, const char *ov
         rc =
             nn_config_parse_flags(&m->cfg, checkpoint, text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, err);
     free(text);
+    if (!rc && (m->cfg.data.crop || m->cfg.data.normalize != NN_NORMALIZE_NONE))
+        rc = nn_fail(err, NN_E_CONFIG,
+                     "%s: trained with [data] crop or normalize; the OCR gives the network "
+                     "whole glyphs as stored (bytes / 255)",
+                     checkpoint);
     if (!rc)
         rc = choose_data(m, checkpoint, override, &data, err);
     if (!rc && (rc = nn_h5data_load_header(&m->header, data, "train", err)))

@@ -112,3 +112,10 @@ fi
 grep -q "crop = 200 is larger than the images (144 x 144)" "$WORK/big.log" || { cat "$WORK/big.log"; fail "no clear crop message"; }
 grep -q "$H5" "$WORK/big.log" || fail "the crop message does not name the file"
 pass "crop = 200 refused: $(cat "$WORK/big.log")"
+
+# the OCR feeds whole glyphs as bytes / 255: it refuses a network trained on crops
+if "$NNTRAIN" ocr "$WORK/run/checkpoint.h5" "$NNTRAIN_DATA/flowers17/jpg/image_0001.jpg" >"$WORK/ocr.log" 2>&1; then
+    fail "the OCR took a network trained on normalised crops"
+fi
+grep -q "trained with \[data\] crop or normalize" "$WORK/ocr.log" || { cat "$WORK/ocr.log"; fail "no clear OCR message"; }
+pass "the OCR refuses it: $(cat "$WORK/ocr.log")"
