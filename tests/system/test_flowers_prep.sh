@@ -119,3 +119,16 @@ if "$NNTRAIN" ocr "$WORK/run/checkpoint.h5" "$NNTRAIN_DATA/flowers17/jpg/image_0
 fi
 grep -q "trained with \[data\] crop or normalize" "$WORK/ocr.log" || { cat "$WORK/ocr.log"; fail "no clear OCR message"; }
 pass "the OCR refuses it: $(cat "$WORK/ocr.log")"
+
+# crops and normalisation are for classifiers: an autoencoder and PCA work on
+# whole stored images and say so
+if "$NNTRAIN" "$WORK/tiny.ini" --set train.target=input --set train.loss=mse \
+    --set train.out="$WORK/ae" >"$WORK/ae.log" 2>&1; then
+    fail "an autoencoder on crops was accepted"
+fi
+grep -q "crop, flip and normalize are for classifiers" "$WORK/ae.log" || { cat "$WORK/ae.log"; fail "no clear autoencoder message"; }
+if "$NNTRAIN" pca "$WORK/tiny.ini" --k 4 --out "$WORK/pca.h5" >"$WORK/pca.log" 2>&1; then
+    fail "pca on crops was accepted"
+fi
+grep -q "pca works on whole stored images" "$WORK/pca.log" || { cat "$WORK/pca.log"; fail "no clear pca message"; }
+pass "autoencoder and pca refuse crops: $(cat "$WORK/pca.log")"
