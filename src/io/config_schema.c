@@ -123,8 +123,9 @@ static const nn_key_spec keys[] = {
       0,
       .doc = "`dataset`: each channel becomes (x - mean) / std, x in [0, 1], with the training "
              "split's mean and std: the ones an `.h5` data set file stores (`/train` "
-             "channel_mean, channel_std), else computed from `train` as loaded; every split and "
-             "`nntrain eval` use the same numbers. `none`: x as it is" },
+             "channel_mean, channel_std), else computed from the training samples (after "
+             "`valid_fraction` and `limit`); every split and `nntrain eval` use the same "
+             "numbers. `none`: x as it is" },
     { "data", "transpose", NN_KEY_BOOL, D(transpose), 0, NULL, NN_NO_RANGE, "false", NULL, 0,
       .doc = "transpose each image (EMNIST stores images transposed)" },
     { "data", "invert", NN_KEY_BOOL, D(invert), 0, NULL, NN_NO_RANGE, "false", NULL, 0,
