@@ -62,12 +62,13 @@ typedef struct nn_data_config {
     int crop;                /* crop = 0: square input side (random when training, else the
                                 centre); 0: whole images */
     int flip;                /* flip = false: mirror a random half of training images */
-    int normalize;           /* normalize = none|dataset (nn_normalize_kind) */
+    int normalize;           /* normalize = none|dataset|imagenet (nn_normalize_kind) */
 } nn_data_config;
 
 /* [data] normalize: none, or per channel (x - mean) / std with the training
- * split's statistics (stored in .h5 data set files, else computed). */
-typedef enum { NN_NORMALIZE_NONE, NN_NORMALIZE_DATASET } nn_normalize_kind;
+ * split's statistics (stored in .h5 data set files, else computed), or with
+ * ImageNet's (RGB images; what networks pretrained on ImageNet expect). */
+typedef enum { NN_NORMALIZE_NONE, NN_NORMALIZE_DATASET, NN_NORMALIZE_IMAGENET } nn_normalize_kind;
 
 typedef struct nn_train_config {
     int epochs;                     /* epochs = 10 */

@@ -44,9 +44,10 @@ static const char *const activation_names[] = {
     [NN_ACT_LINEAR] = "linear", [NN_ACT_SIGMOID] = "sigmoid", [NN_ACT_TANH] = "tanh",
     [NN_ACT_RELU] = "relu",     [NN_ACT_SOFTMAX] = "softmax", NULL
 };
-static const char *const normalize_names[] = {
-    [NN_NORMALIZE_NONE] = "none", [NN_NORMALIZE_DATASET] = "dataset", NULL
-};
+static const char *const normalize_names[] = { [NN_NORMALIZE_NONE] = "none",
+                                               [NN_NORMALIZE_DATASET] = "dataset",
+                                               [NN_NORMALIZE_IMAGENET] = "imagenet",
+                                               NULL };
 static const char *const init_names[] = {
     [NN_INIT_XAVIER] = "xavier", [NN_INIT_HE] = "he", [NN_INIT_ZEROS] = "zeros", NULL
 };
@@ -125,7 +126,9 @@ static const nn_key_spec keys[] = {
              "split's mean and std: the ones an `.h5` data set file stores (`/train` "
              "channel_mean, channel_std), else computed from the training samples (after "
              "`valid_fraction` and `limit`); every split and `nntrain eval` use the same "
-             "numbers. `none`: x as it is" },
+             "numbers. `imagenet`: ImageNet's mean (0.485, 0.456, 0.406) and std (0.229, 0.224, "
+             "0.225) for RGB images, what networks pretrained on ImageNet expect. `none`: x as it "
+             "is" },
     { "data", "transpose", NN_KEY_BOOL, D(transpose), 0, NULL, NN_NO_RANGE, "false", NULL, 0,
       .doc = "transpose each image (EMNIST stores images transposed)" },
     { "data", "invert", NN_KEY_BOOL, D(invert), 0, NULL, NN_NO_RANGE, "false", NULL, 0,

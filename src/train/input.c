@@ -19,6 +19,15 @@ static int channel_stats(const nn_trainer *t, double *mean, double *std, nn_erro
     return NN_OK;
 }
 
+/* torchvision's ImageNet statistics (R, G, B; inputs in [0, 1]). */
+static int imagenet_stats(double *mean, double *std)
+{
+    static const double m[3] = { 0.485, 0.456, 0.406 }, s[3] = { 0.229, 0.224, 0.225 };
+    memcpy(mean, m, sizeof m);
+    memcpy(std, s, sizeof s);
+    return NN_OK;
+}
+
 static int check_view(const nn_trainer *t, const nn_dataset *d, const char *file, nn_error *err)
 {
     if (d->n == 0 || nn_view_check(d, &t->view, err) == NN_OK)
@@ -34,7 +43,7 @@ int nn_trainer_setup_view(nn_trainer *t, nn_error *err)
     v->invert = dc->invert;
     v->crop = dc->crop;
     v->flip = dc->flip;
-    v->normalize = dc->normalize == NN_NORMALIZE_DATASET;
+    v->normalize = dc->normalize != NN_NORMALIZE_NONE;
     if (t->cfg.train.target == NN_TARGET_INPUT && (v->crop || v->flip || v->normalize))
         return nn_fail(err, NN_E_CONFIG,
                        "%s: [data] crop, flip and normalize are for classifiers; with [train] "
@@ -43,9 +52,15 @@ int nn_trainer_setup_view(nn_trainer *t, nn_error *err)
     if (v->normalize && t->train.c > NN_VIEW_MAX_CHANNELS)
         return nn_fail(err, NN_E_CONFIG, "%s: [data] normalize: %s has %d channels (at most %d)",
                        t->cfg.path, dc->train, t->train.c, NN_VIEW_MAX_CHANNELS);
+    if (dc->normalize == NN_NORMALIZE_IMAGENET && t->train.c != 3)
+        return nn_fail(err, NN_E_CONFIG,
+                       "%s: [data] normalize = imagenet is for RGB images, and %s has %d "
+                       "channel%s",
+                       t->cfg.path, dc->train, t->train.c, t->train.c == 1 ? "" : "s");
     if (v->normalize) {
         double mean[NN_VIEW_MAX_CHANNELS], std[NN_VIEW_MAX_CHANNELS];
-        int rc = channel_stats(t, mean, std, err);
+        int rc = dc->normalize == NN_NORMALIZE_IMAGENET ? imagenet_stats(mean, std)
+                                                        : channel_stats(t, mean, std, err);
         if (rc)
             return nn_fail_wrap(err, "[data] normalize = dataset");
         for (int ch = 0; ch < t->train.c; ch++) {

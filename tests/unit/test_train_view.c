@@ -124,6 +124,33 @@ START_TEST(views_are_checked)
 }
 END_TEST
 
+START_TEST(imagenet_statistics_for_rgb_images)
+{
+    static uint8_t px[N * 3 * H * W];
+    static int32_t labels[N];
+    nn_trainer t;
+    make_trainer(&t, px, labels);
+    t.cfg.data.normalize = NN_NORMALIZE_IMAGENET;
+    nn_error err = { 0 };
+    ck_assert_int_eq(nn_trainer_setup_view(&t, &err), NN_E_CONFIG);
+    ck_assert_str_eq(err.msg, "v.ini: [data] normalize = imagenet is for RGB images, and "
+                              "train.idx has 2 channels");
+    t.train.c = 3;
+    t.train.dim = 3 * H * W;
+    ck_assert_msg(nn_trainer_setup_view(&t, &err) == NN_OK, "%s", err.msg);
+    const float mean[3] = { 0.485f, 0.456f, 0.406f }, std[3] = { 0.229f, 0.224f, 0.225f };
+    for (int c = 0; c < 3; c++) {
+        ck_assert_float_eq(t.view.mean[c], mean[c]);
+        ck_assert_float_eq(t.view.std[c], std[c]);
+    }
+    size_t one = 1;
+    float x[3 * H * W];
+    nn_trainer_gather(&t, &t.train, &one, 1, 0, x, NULL);
+    const float raw = px[3 * H * W + 2 * H * W + 7] / 255.0f; /* sample 1, blue, pixel 7 */
+    ck_assert_float_eq_tol(x[2 * H * W + 7], (raw - 0.406f) / 0.225f, 1e-5f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("train_view");
@@ -131,6 +158,7 @@ int main(void)
     tcase_add_test(tc, statistics_come_from_the_training_samples);
     tcase_add_test(tc, training_gathers_crops_and_augments_at_the_crop_size);
     tcase_add_test(tc, views_are_checked);
+    tcase_add_test(tc, imagenet_statistics_for_rgb_images);
     suite_add_tcase(s, tc);
     return nn_test_run_suite(s);
 }
