@@ -103,7 +103,7 @@ typedef struct nn_train_config {
 } nn_train_config;
 
 typedef struct nn_layer_config {
-    char name[NN_NAME_LEN];   /* the section name */
+    char name[NN_NAME_LEN];   /* the section name ("<section>/squeeze" ... for fire parts) */
     char type[NN_NAME_LEN];   /* type = dense|conv|maxpool|... */
     int line;                 /* line of the section header "[name]", for messages */
     int units;                /* units = N (dense): required */

@@ -1,6 +1,7 @@
 /* The nntrain program: main (nntrain.c) picks the subcommand; each cmd_*.c
  * reads its command line and calls the module that does the work; the
- * *_main.c files are the collective bodies of train, eval, pca and ocr.
+ * *_main.c files are the collective bodies of train, eval, predict, pca and
+ * ocr.
  * Each returns an nn_status code (main maps it to an exit status) and fills
  * err.
  *
