@@ -16,7 +16,7 @@
 # nntrain's kernel choice (bench/blis_kernels.sh; its convolutions are
 # oneDNN's, not BLIS's).
 #   bench/squeezenet_throughput.sh [SIDE] [EPOCHS] [STEPS] [BATCH]   (build first: scripts/build.sh)
-set -euo pipefail
+set -Eeuo pipefail
 trap 'echo "bench: line $LINENO failed" >&2' ERR
 cd "$(dirname "$0")/.."
 side=${1:-128}
