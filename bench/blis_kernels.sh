@@ -22,7 +22,9 @@ bench_blis_setup() {
     [[ -n $bench_kernels ]] || { echo "bench: nntrain did not name its BLIS kernels" >&2; return 1; }
     # BLIS 0.9 reads BLIS_ARCH_TYPE as a number (arch_t); ask nntrain's
     # libblis which number has that name (generic is the last).
-    lib=$(ldd build/nntrain | awk '/libblis/ { print $3; exit }')
+    # (awk reads all of ldd's output: stopping early would make ldd die of
+    # SIGPIPE, which pipefail turns into a failure of the scripts)
+    lib=$(ldd build/nntrain | awk '/libblis/ && !found { print $3; found = 1 }')
     bench_arch_id=$("$py" - "$lib" "$bench_kernels" <<'PY'
 import ctypes, sys
 blis = ctypes.CDLL(sys.argv[1])

@@ -40,6 +40,19 @@ typedef enum { NN_SCHED_CONSTANT, NN_SCHED_STEP, NN_SCHED_COSINE } nn_schedule_k
 typedef enum { NN_FORMAT_AUTO, NN_FORMAT_IDX, NN_FORMAT_MAT, NN_FORMAT_H5 } nn_data_format;
 /* What the network learns to output: the class label, or its own input (an autoencoder). */
 typedef enum { NN_TARGET_LABELS, NN_TARGET_INPUT } nn_target_kind;
+/* A `type = fire` section (SqueezeNet's fire module) becomes four layers
+ * when the config is read: "<name>/squeeze" (1x1 conv + ReLU),
+ * "<name>/expand1x1" (1x1 conv + ReLU), "<name>/expand3x3" (3x3 conv, pad 1,
+ * + ReLU) and "<name>" (their concatenation, 1x1 channels first), so that
+ * `input = <name>` names the module's output. */
+typedef enum {
+    NN_FIRE_NONE,
+    NN_FIRE_SQUEEZE,
+    NN_FIRE_EXPAND1X1,
+    NN_FIRE_EXPAND3X3,
+    NN_FIRE_OUTPUT
+} nn_fire_part;
+#define NN_FIRE_TYPE "fire"
 
 typedef struct nn_data_config {
     nn_data_format format;          /* format = auto|idx|mat|h5 (auto: ".mat" suffix -> mat,
@@ -99,7 +112,7 @@ typedef struct nn_train_config {
 } nn_train_config;
 
 typedef struct nn_layer_config {
-    char name[NN_NAME_LEN];   /* the section name */
+    char name[NN_NAME_LEN];   /* the section name ("<section>/squeeze" ... for fire parts) */
     char type[NN_NAME_LEN];   /* type = dense|conv|maxpool|... */
     int line;                 /* line of the section header "[name]", for messages */
     int units;                /* units = N (dense): required */
@@ -113,6 +126,11 @@ typedef struct nn_layer_config {
     double rate;              /* dropout: probability of dropping a value */
     double bn_momentum;       /* batchnorm: weight of a batch in the running statistics */
     double bn_eps;            /* batchnorm: added to the variance */
+    int ceil_mode;            /* pooling: round the output size up (PyTorch's ceil_mode) */
+    int squeeze;              /* fire: channels of the squeeze 1x1 convolution */
+    int expand1x1;            /* fire: channels of the expand 1x1 convolution */
+    int expand3x3;            /* fire: channels of the expand 3x3 convolution */
+    nn_fire_part fire_part;   /* which part of a fire module the layer is, or NN_FIRE_NONE */
     char input[NN_MAX_INPUTS *
                (NN_NAME_LEN + 2)]; /* input = earlier layer name(s), comma-separated (default:
                                        the previous layer); after parsing, the names as

@@ -166,4 +166,30 @@ int nn_recon_save(const char *path, const nn_recon_result *r, nn_error *err);
 int nn_recon_load(const char *path, nn_recon_result *r, nn_error *err);
 void nn_recon_free(nn_recon_result *r);
 
+/* ---- predictions ------------------------------------------------------------ */
+
+/* What `nntrain predict` writes: a network's scores for every sample of a
+ * data file. Layout: root attributes format = "nntrain-predictions",
+ * format_version (int), checkpoint, data, split and outputs (strings);
+ * /logits float32 [N, K] (the output layer's input to its softmax, or its
+ * output when it has none: outputs says "logits" or "outputs"), /pred int32
+ * [N] (the argmax of each row), /labels int32 [N] (the data file's labels,
+ * when it has them) and /class_names [K] (fixed-length strings, when known).
+ * Written atomically by one rank. */
+#define NN_PRED_FORMAT "nntrain-predictions"
+
+typedef struct nn_predictions {
+    int64_t n;
+    int num_classes;
+    const float *logits;               /* [n, num_classes] */
+    const int32_t *pred;               /* [n] */
+    const int32_t *labels;             /* [n] or NULL */
+    const char (*class_names)[32];     /* [num_classes] or NULL */
+    char checkpoint[1024], data[1024]; /* where they came from */
+    char split[32];                    /* "test", ... */
+    char outputs[16];                  /* "logits" or "outputs" */
+} nn_predictions;
+
+int nn_predictions_save(const char *path, const nn_predictions *p, nn_error *err);
+
 #endif

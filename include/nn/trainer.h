@@ -124,6 +124,13 @@ void nn_trainer_free(nn_trainer *t);
 int nn_trainer_load_file(const nn_data_config *dc, const char *images, const char *labels,
                          const char *split, nn_dataset *out, nn_error *err);
 
+/* input.c: the view [data] asks for (crop, flip, invert, normalize) for
+ * images shaped like train's. Normalisation statistics: ImageNet's for
+ * normalize = imagenet; for dataset, those stats_file (an .h5 data set)
+ * stores for its training split, or, when stats_file is NULL, computed from
+ * train's samples. NN_E_CONFIG / NN_E_FORMAT with what is wrong. */
+int nn_view_from_config(nn_view *v, const nn_data_config *dc, const nn_dataset *train,
+                        const char *stats_file, nn_error *err);
 /* input.c: t->view from [data] (normalisation statistics from the .h5
  * training file, else computed from t->train), checked against the data
  * and the target (an autoencoder reproduces the stored images: no crop,

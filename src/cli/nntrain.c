@@ -39,6 +39,15 @@ static const nn_command commands[] = {
       "evaluate a checkpoint: loss, accuracy, per-class accuracy and the most confused pairs, "
       "saved as eval_<split>.h5 and confusion_<split>.png next to it; an autoencoder gets loss "
       "and PSNR, recon_<split>.h5 and recon_<split>.png (runs under mpirun too)" },
+    { "predict",
+      "CHECKPOINT.h5 --data FILE [options]",
+      { "checkpoint", NULL },
+      1,
+      1,
+      nn_cmd_predict,
+      "score every sample of a data file with a checkpoint's network: /logits [N, K], /pred "
+      "[N] and /labels [N] in an HDF5 file (--out, default pred_<split>.h5 next to the "
+      "checkpoint); runs under mpirun too" },
     { "pca",
       "CONFIG.ini [options]",
       { "config", NULL },

@@ -1,6 +1,7 @@
 /* The nntrain program: main (nntrain.c) picks the subcommand; each cmd_*.c
  * reads its command line and calls the module that does the work; the
- * *_main.c files are the collective bodies of train, eval, pca and ocr.
+ * *_main.c files are the collective bodies of train, eval, predict, pca and
+ * ocr.
  * Each returns an nn_status code (main maps it to an exit status) and fills
  * err.
  *
@@ -42,6 +43,7 @@ int nn_cmd_pca(const nn_command *cmd, int argc, char **argv, nn_error *err);
 int nn_cmd_prep(const nn_command *cmd, int argc, char **argv, nn_error *err);
 int nn_cmd_ocr(const nn_command *cmd, int argc, char **argv, nn_error *err);
 int nn_cmd_verify(const nn_command *cmd, int argc, char **argv, nn_error *err);
+int nn_cmd_predict(const nn_command *cmd, int argc, char **argv, nn_error *err);
 
 /* Start MPI and the stop-signal handlers, run fn(opts) on every rank, report
  * its error the way every subcommand does, stop MPI; returns fn's code. */
@@ -151,6 +153,21 @@ int nn_train_main(const nn_run_options *opts, const nn_dist *dist, nn_error *err
  * autoencoder (target = input) reports loss and PSNR instead and saves
  * recon_<split>.h5 and recon_<split>.png. */
 int nn_eval_main(const nn_eval_options *opts, const nn_dist *dist, nn_error *err);
+
+typedef struct nn_predict_options {
+    const char *checkpoint;
+    const char *data;  /* the samples: .h5 data set, .mat, or "IMAGES,LABELS" */
+    const char *split; /* of an .h5 data set; NULL: "test" */
+    const char *out;   /* NULL: pred_<split>.h5 next to the checkpoint */
+    const char *const *overrides;
+    int n_overrides;
+} nn_predict_options;
+
+/* `nntrain predict`: rebuild the network from a checkpoint's config for the
+ * shape of the data file's samples, load its weights, score every sample
+ * (each rank a share) and write /logits [N, K], /pred [N] and /labels [N]
+ * (nn_predictions_save). Collective. */
+int nn_predict_main(const nn_predict_options *opts, const nn_dist *dist, nn_error *err);
 
 typedef struct nn_ocr_options {
     const char *checkpoint;

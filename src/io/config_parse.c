@@ -130,6 +130,8 @@ static int resolve_input(nn_ini *ini, nn_config *cfg, const nn_ini_section *s, i
     return NN_OK;
 }
 
+static int expand_fire(nn_ini *ini, nn_config *cfg, const nn_ini_section *s, int li);
+
 static int interpret_layer(nn_ini *ini, nn_config *cfg, const nn_ini_section *s, int li)
 {
     nn_layer_config *L = &cfg->layers[li];
@@ -164,7 +166,83 @@ static int interpret_layer(nn_ini *ini, nn_config *cfg, const nn_ini_section *s,
     if (k)
         return nn_ini_fail_line(ini, s->line, "layer [%s] (type %s) needs '%s =' (%s)", s->name,
                                 L->type, k->key, k->doc);
-    return resolve_input(ini, cfg, s, li);
+    if ((rc = resolve_input(ini, cfg, s, li)))
+        return rc;
+    return strcmp(L->type, NN_FIRE_TYPE) == 0 ? expand_fire(ini, cfg, s, li) : NN_OK;
+}
+
+/* ---- fire modules --------------------------------------------------------- */
+
+/* The longest part name a fire module adds to its section name. */
+#define FIRE_SUFFIX_MAX (sizeof "/expand3x3" - 1)
+
+/* One part of fire module F into P: a conv (with the schema's conv
+ * defaults) of `filters` filters, side `size`, padding `pad`, ReLU, reading
+ * layer `from`. */
+static void fire_conv(const nn_layer_config *F, nn_layer_config *P, const char *part,
+                      nn_fire_part role, int filters, int size, int pad, int from,
+                      const char *from_name)
+{
+    memset(P, 0, sizeof *P);
+    nn_ini_defaults(&nn_cfg_rules, NN_SCOPE_LAYER, P);
+    nn_ini_defaults(&nn_cfg_rules, "conv", P);
+    snprintf(P->name, sizeof P->name, "%s/%s", F->name, part);
+    snprintf(P->type, sizeof P->type, "conv");
+    P->line = F->line;
+    P->filters = filters;
+    P->size = size;
+    P->padding = pad;
+    P->activation = NN_ACT_RELU;
+    P->squeeze = F->squeeze, P->expand1x1 = F->expand1x1, P->expand3x3 = F->expand3x3;
+    P->fire_part = role;
+    P->n_inputs = 1;
+    P->input_index[0] = from;
+    snprintf(P->input, sizeof P->input, "%s", from_name);
+}
+
+/* Layer li holds a parsed fire section (its keys and its resolved input):
+ * it becomes layers li .. li + 3, the squeeze conv, the two expand convs
+ * and their concat, which takes the section's name. cfg->layers has room
+ * (see layers_of). */
+static int expand_fire(nn_ini *ini, nn_config *cfg, const nn_ini_section *s, int li)
+{
+    const nn_layer_config F = cfg->layers[li];
+    if (strlen(F.name) + FIRE_SUFFIX_MAX >= NN_NAME_LEN)
+        return nn_ini_fail_line(ini, s->line,
+                                "[%s] a fire section's name may have at most %d characters (its "
+                                "layers are named <name>/expand3x3 ...)",
+                                F.name, (int)(NN_NAME_LEN - 1 - FIRE_SUFFIX_MAX));
+    if (F.n_inputs != 1)
+        return nn_ini_fail_entry(ini, nn_ini_entry_find(s, "input"),
+                                 "[%s] input = %s: a fire module takes one input", F.name, F.input);
+    nn_layer_config *P = &cfg->layers[li];
+    fire_conv(&F, &P[0], "squeeze", NN_FIRE_SQUEEZE, F.squeeze, 1, 0, F.input_index[0], "");
+    memcpy(P[0].input, F.input, sizeof P[0].input); /* as resolved: "" = the network input */
+    fire_conv(&F, &P[1], "expand1x1", NN_FIRE_EXPAND1X1, F.expand1x1, 1, 0, li, P[0].name);
+    fire_conv(&F, &P[2], "expand3x3", NN_FIRE_EXPAND3X3, F.expand3x3, 3, 1, li, P[0].name);
+    nn_layer_config *C = &P[3];
+    memset(C, 0, sizeof *C);
+    nn_ini_defaults(&nn_cfg_rules, NN_SCOPE_LAYER, C);
+    memcpy(C->name, F.name, sizeof C->name);
+    snprintf(C->type, sizeof C->type, "concat");
+    C->line = F.line;
+    C->squeeze = F.squeeze, C->expand1x1 = F.expand1x1, C->expand3x3 = F.expand3x3;
+    C->fire_part = NN_FIRE_OUTPUT;
+    C->n_inputs = 2;
+    C->input_index[0] = li + 1;
+    C->input_index[1] = li + 2;
+    snprintf(C->input, sizeof C->input, "%s, %s", P[1].name, P[2].name);
+    cfg->n_layers = li + 4;
+    return NN_OK;
+}
+
+/* Layers the sections make: one each, four for a fire section. The type is
+ * read as written (a fire type hidden in ${VAR} is found when the section
+ * is interpreted, and the array grows then). */
+static int layers_of(const nn_ini_section *s)
+{
+    const nn_ini_entry *e = nn_ini_entry_find(s, "type");
+    return e && strcmp(e->value, NN_FIRE_TYPE) == 0 ? 4 : 1;
 }
 
 /* ---- cross-checks --------------------------------------------------------- */
@@ -249,7 +327,21 @@ static int default_out(nn_ini *ini, nn_config *cfg)
     return NN_OK;
 }
 
-/* [train] freeze: layers of this config that have parameters, each once. */
+/* Layer j joins [train] freeze's list (room for every layer), which must
+ * not hold it already. */
+static int add_frozen(nn_ini *ini, nn_config *cfg, const nn_ini_entry *e, int j)
+{
+    nn_train_config *t = &cfg->train;
+    for (int i = 0; i < t->n_freeze; i++)
+        if (t->freeze_index[i] == j)
+            return nn_ini_fail_entry(ini, e, "[train] freeze = %s: [%s] is named twice", e->value,
+                                     cfg->layers[j].name);
+    t->freeze_index[t->n_freeze++] = j;
+    return NN_OK;
+}
+
+/* [train] freeze: layers of this config that have parameters, each once; a
+ * fire module stands for its three convolutions. */
 static int resolve_freeze(nn_ini *ini, nn_config *cfg, const nn_ini_section *s)
 {
     const nn_ini_entry *e = s ? nn_ini_entry_find(s, "freeze") : NULL;
@@ -259,10 +351,8 @@ static int resolve_freeze(nn_ini *ini, nn_config *cfg, const nn_ini_section *s)
         return NN_OK;
     char text[sizeof t->freeze];
     memcpy(text, t->freeze, sizeof text);
-    size_t count = 1;
-    for (const char *c = text; (c = strchr(c, ',')); c++)
-        count++;
-    if (!(t->freeze_index = malloc(count * sizeof *t->freeze_index)))
+    /* each layer at most once */
+    if (!(t->freeze_index = malloc((size_t)(cfg->n_layers + 1) * sizeof *t->freeze_index)))
         return nn_fail(ini->err, NN_E_NOMEM, "%s: out of memory", ini->path);
     const char *p = text;
     char name[NN_NAME_LEN + 1];
@@ -282,17 +372,23 @@ static int resolve_freeze(nn_ini *ini, nn_config *cfg, const nn_ini_section *s)
             return nn_ini_fail_entry(ini, e, "[train] freeze = %s: no layer [%s]%s", e->value, name,
                                      nn_ini_match_hint(&m, hint, sizeof hint));
         }
+        if (cfg->layers[j].fire_part == NN_FIRE_OUTPUT) { /* its squeeze and expands */
+            for (int part = j - 3; part < j; part++) {
+                int rc = add_frozen(ini, cfg, e, part);
+                if (rc)
+                    return rc;
+            }
+            continue;
+        }
         const nn_layer_ops *ts = nn_layer_ops_find(cfg->layers[j].type);
         if (ts && !ts->has_params)
             return nn_ini_fail_entry(ini, e,
                                      "[train] freeze = %s: [%s] is a %s layer, which has no "
                                      "parameters",
                                      e->value, name, cfg->layers[j].type);
-        for (int i = 0; i < t->n_freeze; i++)
-            if (t->freeze_index[i] == j)
-                return nn_ini_fail_entry(ini, e, "[train] freeze = %s: [%s] is named twice",
-                                         e->value, name);
-        t->freeze_index[t->n_freeze++] = j;
+        int rc = add_frozen(ini, cfg, e, j);
+        if (rc)
+            return rc;
     }
     return NN_OK;
 }
@@ -352,22 +448,41 @@ static int interpret(nn_ini *ini, void *ctx)
         return nn_ini_fail_line(ini, 0,
                                 "internal error: a default in the config schema does "
                                 "not convert");
-    if (ini->n_others && !(cfg->layers = calloc((size_t)ini->n_others, sizeof *cfg->layers)))
+    int cap = 0;
+    for (int i = 0; i < ini->n_sec; i++)
+        cap += ini->sec[i].fixed ? 0 : layers_of(&ini->sec[i]);
+    if (cap && !(cfg->layers = calloc((size_t)cap, sizeof *cfg->layers)))
         return nn_fail(ini->err, NN_E_NOMEM, "%s: out of memory", ini->path);
     const nn_ini_section *data = NULL, *train = NULL;
     int rc = NN_OK;
     for (int i = 0; i < ini->n_sec && rc == NN_OK; i++) {
         const nn_ini_section *s = &ini->sec[i];
         const char *scope = s->name;
-        if (strcmp(scope, NN_SCOPE_DATA) == 0)
+        if (strcmp(scope, NN_SCOPE_DATA) == 0) {
             rc = nn_ini_apply(ini, s, &scope, 1, &cfg->data, NULL), data = s;
-        else if (strcmp(scope, NN_SCOPE_TRAIN) == 0)
+            continue;
+        } else if (strcmp(scope, NN_SCOPE_TRAIN) == 0) {
             rc = nn_ini_apply(ini, s, &scope, 1, &cfg->train, NULL), train = s;
-        else
-            rc = interpret_layer(ini, cfg, s, cfg->n_layers++);
+            continue;
+        }
+        if (cap - cfg->n_layers < 4) { /* room for a fire module the count missed */
+            nn_layer_config *more = realloc(cfg->layers, (size_t)(cap + 4) * sizeof *more);
+            if (!more)
+                return nn_fail(ini->err, NN_E_NOMEM, "%s: out of memory", ini->path);
+            memset(more + cap, 0, 4 * sizeof *more);
+            cfg->layers = more;
+            cap += 4;
+        }
+        const int li = cfg->n_layers++; /* a fire module adds three more */
+        rc = interpret_layer(ini, cfg, s, li);
     }
     if (rc || (rc = nn_ini_check_sections(ini)))
         return rc;
+    if (cfg->n_layers > NN_MAX_LAYERS)
+        return nn_ini_fail_line(ini, 0,
+                                "too many layers: %d once fire modules are expanded (at "
+                                "most %d)",
+                                cfg->n_layers, NN_MAX_LAYERS);
     if ((rc = check_data(ini, data, &cfg->data)) || (rc = check_train(ini, train, &cfg->train)) ||
         (rc = default_out(ini, cfg)) || (rc = resolve_freeze(ini, cfg, train)))
         return rc;
@@ -525,10 +640,16 @@ int nn_config_resolved(const nn_config *cfg, char **text, nn_error *err)
     bad |= put_scope(&buf, &len, &cap, NN_SCOPE_TRAIN, &cfg->train);
     for (int i = 0; i < cfg->n_layers && !bad; i++) {
         const nn_layer_config *L = &cfg->layers[i];
-        snprintf(line, sizeof line, "\n[%s]\ntype = %s\ninput = %s\n", L->name, L->type,
+        /* a fire module is written back as its section, where its first
+         * part (the squeeze, which has the module's input) stands */
+        const int fire = L->fire_part == NN_FIRE_SQUEEZE && i + 3 < cfg->n_layers;
+        if (L->fire_part != NN_FIRE_NONE && !fire)
+            continue;
+        snprintf(line, sizeof line, "\n[%s]\ntype = %s\ninput = %s\n",
+                 fire ? cfg->layers[i + 3].name : L->name, fire ? NN_FIRE_TYPE : L->type,
                  L->input[0] ? L->input : "input");
         bad |= nn_ini_append(&buf, &len, &cap, line, strlen(line));
-        bad |= put_scope(&buf, &len, &cap, L->type, L);
+        bad |= put_scope(&buf, &len, &cap, fire ? NN_FIRE_TYPE : L->type, L);
     }
     if (bad) {
         free(buf);

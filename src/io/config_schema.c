@@ -14,12 +14,28 @@
 #include <string.h>
 #include <strings.h>
 
-/* The `type =` values: every kind in the layer registry. */
+/* The `type =` values: every kind in the layer registry, then the fire
+ * module, a section that the reader expands into layers of those kinds. */
 static const char *layer_type_at(int i)
 {
     const nn_layer_ops *ops = nn_layer_ops_at(i);
-    return ops ? ops->type : NULL;
+    if (ops)
+        return ops->type;
+    return nn_layer_ops_at(i - 1) ? NN_FIRE_TYPE : NULL;
 }
+
+/* What a fire section computes, for the reference. */
+static const char fire_doc[] =
+    "SqueezeNet's fire module (Iandola et al. 2016; torchvision's `Fire`), written as one "
+    "section that the reader expands into four layers: `<name>/squeeze`, a 1x1 `conv` of "
+    "`squeeze` filters with ReLU; `<name>/expand1x1`, a 1x1 `conv` of `expand1x1` filters "
+    "with ReLU, and `<name>/expand3x3`, a 3x3 `conv` of `expand3x3` filters, padding 1, "
+    "with ReLU, both reading the squeeze; and `<name>`, the `concat` of the two expands "
+    "(1x1 channels first): C x H x W -> (expand1x1 + expand3x3) x H x W. `input = <name>` "
+    "names the module's output, `input = <name>/squeeze` one of its parts; `freeze = "
+    "<name>` freezes its three convolutions. The parts show in `--summary` and name the "
+    "checkpoint's tensors (`/model/<name>/squeeze/W`, ...). The section name may have at "
+    "most 53 characters.";
 
 /* ---- enum names, indexed by the C enum value ------------------------------ */
 
@@ -244,6 +260,24 @@ static const nn_key_spec keys[] = {
     { "avgpool", "padding", NN_KEY_INT, L(padding), 0, NULL, NN_GE(0), "0", NULL, 0,
       .doc = "zero rows and columns added on each side (counted in the average)" },
 
+    /* pooling: ceil mode; global average pooling's activation; fire modules */
+    { "maxpool", "ceil_mode", NN_KEY_BOOL, L(ceil_mode), 0, NULL, NN_NO_RANGE, "false", NULL, 0,
+      .doc = "round the output size up (PyTorch's `ceil_mode=True`): keep a last, clipped "
+             "window that starts inside the input or its left padding" },
+    { "avgpool", "ceil_mode", NN_KEY_BOOL, L(ceil_mode), 0, NULL, NN_NO_RANGE, "false", NULL, 0,
+      .doc = "round the output size up, as for maxpool (a clipped last window averages over "
+             "its cells inside the padded input)" },
+    { "global_avgpool", "activation", NN_KEY_ENUM, L(activation), 0, activation_names, NN_NO_RANGE,
+      "linear", NULL, 0,
+      .doc = "applied to the channel means (softmax: a classifier ending in a convolution, "
+             "as SqueezeNet)" },
+    { NN_FIRE_TYPE, "squeeze", NN_KEY_INT, L(squeeze), 0, NULL, NN_GE(1), NULL, NULL, 1,
+      .doc = "output channels of the squeeze 1x1 convolution (`<name>/squeeze`)" },
+    { NN_FIRE_TYPE, "expand1x1", NN_KEY_INT, L(expand1x1), 0, NULL, NN_GE(1), NULL, NULL, 1,
+      .doc = "output channels of the expand 1x1 convolution (`<name>/expand1x1`)" },
+    { NN_FIRE_TYPE, "expand3x3", NN_KEY_INT, L(expand3x3), 0, NULL, NN_GE(1), NULL, NULL, 1,
+      .doc = "output channels of the expand 3x3 convolution, padding 1 (`<name>/expand3x3`)" },
+
     /* type = batchnorm */
     { "batchnorm", "momentum", NN_KEY_FLOAT, L(bn_momentum), 0, NULL, NN_IN_OPEN_CLOSED(0, 1),
       "0.1", NULL, 0,
@@ -277,7 +311,7 @@ static const char *bad_section(const char *name, char *buf, size_t n)
 /* "conv layers": a key of a layer kind, named when found in another kind */
 static const char *scope_noun(const char *scope, char *buf, size_t n)
 {
-    if (!nn_layer_ops_find(scope))
+    if (!nn_layer_ops_find(scope) && strcmp(scope, NN_FIRE_TYPE) != 0)
         return NULL;
     snprintf(buf, n, "%s layers", scope);
     return buf;
@@ -393,5 +427,7 @@ const char *nn_config_reference(void)
             nn_ini_put_table(&t, &nn_cfg_rules, ops->type);
         }
     }
+    nn_ini_put(&t, "\n### type = %s\n\n%s\n\n", NN_FIRE_TYPE, fire_doc);
+    nn_ini_put_table(&t, &nn_cfg_rules, NN_FIRE_TYPE);
     return buf;
 }

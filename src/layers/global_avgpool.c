@@ -1,4 +1,7 @@
-/* Global average pooling: y [B, C, 1, 1], y[b,c] = mean of x[b,c] [H, W]. */
+/* Global average pooling with a fused activation:
+ *     y [B, C, 1, 1],  y[b,c] = act(mean of x[b,c] [H, W])
+ * (softmax over the C means: a classifier that ends in a convolution, as
+ * SqueezeNet's, needs no dense layer). */
 #include "layers/layers_internal.h"
 
 static int gap_setup(nn_layer *l, nn_error *err)
@@ -23,15 +26,18 @@ static void gap_forward(nn_layer *l, const float *const *inputs, float *out, int
             s += xp[i];
         out[q] = s * scale;
     }
+    nn_activation_forward(l->cfg->activation, out, (size_t)B, l->out_dim);
 }
 
 static void gap_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
                          float *const *dins, int B, const nn_ctx *ctx)
 {
-    (void)inputs, (void)out, (void)ctx;
+    (void)inputs, (void)ctx;
     float *dx = dins[0];
     if (!dx)
         return;
+    if (!l->dout_is_preact)
+        nn_activation_backward(l->cfg->activation, out, dout, (size_t)B, l->out_dim);
     const size_t planes = (size_t)B * l->in_shape.c, n = (size_t)l->in_shape.h * l->in_shape.w;
     const float scale = 1.0f / (float)n;
     const int add = l->din_add[0];
@@ -45,10 +51,11 @@ static void gap_backward(nn_layer *l, const float *const *inputs, const float *o
 
 const nn_layer_ops nn_global_avgpool_ops = {
     .type = "global_avgpool",
-    .doc = "Mean of each channel over all positions: C x H x W -> C x 1 x 1. "
-           "No keys besides `type` and `input`.",
+    .doc = "Mean of each channel over all positions: C x H x W -> C x 1 x 1, then "
+           "`activation`.",
     .min_inputs = 1,
     .max_inputs = 1,
+    .has_activation = 1,
     .setup = gap_setup,
     .forward = gap_forward,
     .backward = gap_backward,

@@ -18,6 +18,20 @@ static inline int nn_window_count(int n, int k, int s, int p)
     return n + 2 * p < k ? 0 : (n + 2 * p - k) / s + 1;
 }
 
+/* The same in ceil mode (PyTorch's pooling ceil_mode = True): one more
+ * window when the last would only partly cover the padded input, as long
+ * as it starts inside the input or its left padding: (o - 1) s < n + p.
+ * Such a window is clipped at the edge. */
+static inline int nn_window_count_ceil(int n, int k, int s, int p)
+{
+    if (n + 2 * p < k)
+        return 0;
+    int o = (n + 2 * p - k + s - 1) / s + 1;
+    if ((o - 1) * s >= n + p)
+        o--;
+    return o;
+}
+
 /* The name of input k of l as the config resolved it ("input" for the
  * network input), for messages. */
 static inline void nn_layer_input_name(const nn_layer *l, int k, char *buf, size_t n)
@@ -77,7 +91,8 @@ static inline void nn_grad_put(float *restrict dst, const float *restrict src, s
 
 /* Shared setup of max and average pooling: stride 0 means the window side;
  * the window must fit and padding must be smaller than it (else a window
- * could lie entirely in the padding). Sets out_shape. */
+ * could lie entirely in the padding). Sets out_shape, rounding the window
+ * count down, or up with ceil_mode (nn_window_count_ceil). */
 int nn_pool_setup(nn_layer *l, nn_error *err);
 
 /* The window geometry of a pooling layer (after nn_pool_setup). */

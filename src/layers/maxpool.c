@@ -1,6 +1,7 @@
 /* Max pooling over size x size windows of each channel plane:
  *     y [B, C, Ho, Wo],  y[b,c,i,j] = max over the window of x [B, C, H, W]
- * Padding never wins (windows are clipped to the image). Forward records
+ * Padding never wins (windows are clipped to the image, also the last ones
+ * of ceil mode, which may stick out of the padded input). Forward records
  * where each maximum came from in aux [max_batch, C, Ho, Wo] as an index
  * into the input plane (ties go to the leftmost column, then the top row);
  * backward scatters each output's gradient there. The 2 x 2, stride 2 case
@@ -91,7 +92,8 @@ static void max_planes(const nn_layer *l, const nn_pool_geom *g, size_t q0, size
                        const float *x, float *y, float *scratch)
 {
     int32_t *at = argmax_planes(l, g, q0);
-    const int fast = g->k == 2 && g->s == 2 && g->p == 0;
+    /* (in ceil mode the last window may stick out: only full windows here) */
+    const int fast = g->k == 2 && g->s == 2 && g->p == 0 && 2 * g->ho <= g->h && 2 * g->wo <= g->w;
     for (size_t q = 0; q < n; ++q) {
         const float *xq = x + q * g->in_plane;
         float *yq = y + q * g->out_plane;
@@ -135,7 +137,10 @@ static void maxpool_backward(nn_layer *l, const float *const *inputs, const floa
 
 const nn_layer_ops nn_maxpool_ops = {
     .type = "maxpool",
-    .doc = "Maximum over `size` x `size` windows of each channel.",
+    .doc = "Maximum over `size` x `size` windows of each channel. Output side "
+           "`floor((H + 2 padding - size) / stride) + 1`, or with `ceil_mode` rounded up "
+           "(PyTorch's `ceil_mode=True`): a last window that sticks out of the padded "
+           "input is kept, clipped, when it starts inside the input or its left padding.",
     .min_inputs = 1,
     .max_inputs = 1,
     .setup = maxpool_setup,

@@ -18,8 +18,9 @@ int nn_pool_setup(nn_layer *l, nn_error *err)
         return nn_fail(err, NN_E_CONFIG, "[%s] padding %d must be smaller than size %d", c->name,
                        c->padding, c->size);
     const int s = stride_of(c);
-    const int ho = nn_window_count(in.h, c->size, s, c->padding);
-    const int wo = nn_window_count(in.w, c->size, s, c->padding);
+    int (*count)(int, int, int, int) = c->ceil_mode ? nn_window_count_ceil : nn_window_count;
+    const int ho = count(in.h, c->size, s, c->padding);
+    const int wo = count(in.w, c->size, s, c->padding);
     if (ho < 1 || wo < 1) {
         char t[64];
         return nn_fail(err, NN_E_CONFIG, "[%s] a %d x %d window does not fit its %s input", c->name,

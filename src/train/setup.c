@@ -121,6 +121,25 @@ static int check_output(nn_trainer *t, nn_error *err)
     return NN_OK;
 }
 
+/* Evaluation takes up to 256 samples at a time, but a network with large
+ * activations (SqueezeNet on 128 x 128 images: about 10 MB a sample for
+ * every layer's output and gradient) would then hold gigabytes that
+ * training never needs: fewer rows when the activation buffers would pass
+ * EVAL_ACT_BYTES, never fewer than a training step's local_max. Called on
+ * a network built for local_max rows. */
+#define EVAL_ACT_BYTES ((size_t)256 << 20)
+
+static int eval_rows(const nn_trainer *t)
+{
+    size_t per_sample = 0;
+    for (int i = 0; i < t->net.n_layers; ++i)
+        per_sample += 2 * t->net.layers[i].out_dim * sizeof(float);
+    size_t fit = per_sample ? EVAL_ACT_BYTES / per_sample : 256;
+    if (fit > 256)
+        fit = 256;
+    return fit > (size_t)t->local_max ? (int)fit : t->local_max;
+}
+
 static void set_threads(const nn_train_config *tc)
 {
     int n = tc->threads;
@@ -193,8 +212,14 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
     t->steps_per_epoch = (int64_t)((t->train.n + (size_t)B - 1) / (size_t)B);
     nn_shape in; /* what the view makes of the stored images: e.g. the crop */
     nn_view_shape(&t->train, &t->view, &in.c, &in.h, &in.w);
-    int rows = t->local_max > 256 ? t->local_max : 256; /* evaluation runs 256 at a time */
-    rc = nn_network_build(&t->net, &t->cfg, in, rows, err);
+    /* Built for a training step first, which gives the activation sizes;
+     * then again with the rows evaluation takes, when that is more. */
+    rc = nn_network_build(&t->net, &t->cfg, in, t->local_max, err);
+    int rows = rc ? 0 : eval_rows(t);
+    if (!rc && rows > t->net.max_batch) {
+        nn_network_free(&t->net);
+        rc = nn_network_build(&t->net, &t->cfg, in, rows, err);
+    }
     if (!rc)
         rc = check_output(t, err);
     if (!rc)

@@ -37,6 +37,12 @@ for spec in nist36:32:36 emnist:28:47 letters:32:26 mnist:28:10; do
     mk_idx "$WORK/$name-test" 48 "$side" "$k"
 done
 
+# Flowers 17 (`nntrain prep` of the JPEGs: 3 x 144 x 144 bytes, 17 classes):
+# a stand-in of that shape.
+"$DATASET_FIXTURE" "$WORK/flowers17.h5" 34 17 3 144 144 17 1
+flowers_args=(--set data.train="$WORK/flowers17.h5" --set data.valid="$WORK/flowers17.h5"
+              --set data.test="$WORK/flowers17.h5")
+
 # The base of the fine-tuning job: a short run of the Fashion-MNIST CNN,
 # whose layers have the names of jobs/mnist_cnn.ini.
 run_ranks 1 "$jobs/fashion_cnn.ini" --set data.limit=64 --set train.epochs=1 \
@@ -62,6 +68,7 @@ for job in "$jobs"/*.ini; do
         *_prep|*_prep_*) continue ;; # `nntrain prep` configs (test_ocr*.sh, test_flowers_prep.sh run them)
         nist36_*|hand36_*) args=($(standin_args "$WORK/nist36" train valid test)) ;;
         emnist_*) args=($(standin_args "$WORK/emnist" train test)) ;;
+        flowers17_*) args=("${flowers_args[@]}") ;;
         *)  # real data when it is here, else a stand-in of the same shape
             missing=$(first_missing "$job")
             case $missing in
@@ -72,7 +79,8 @@ for job in "$jobs"/*.ini; do
             esac
             [[ -z $missing ]] || standins+=("$name (${missing#"$NNTRAIN_DATA"/})") ;;
     esac
-    [[ $name == finetune_letters ]] && args+=(--set train.init_from="$WORK/base/checkpoint.h5")
+    [[ $name == finetune_letters || $name == flowers17_squeezenet_finetune ]] &&
+        args+=(--set train.init_from="$WORK/base/checkpoint.h5")
     "$NNTRAIN" "$job" --summary "${args[@]}" >"$WORK/$name.summary" 2>&1 || { cat "$WORK/$name.summary"; fail "$name: --summary failed"; }
     grep -q '^total ' "$WORK/$name.summary" || fail "$name: no total line"
 done
@@ -84,22 +92,28 @@ fi
 grep -q "frozen.*conv1 bn1 conv2 bn2" "$WORK/finetune_letters.summary" || fail "finetune_letters: no frozen layers listed"
 grep -qE "^b2_out +concat +128 x +16 x +16" "$WORK/nist36_rir.summary" || { cat "$WORK/nist36_rir.summary"; fail "nist36_rir: block 2 output is not 128 x 16 x 16"; }
 grep -qE "^s2 +add .*<- s2b_bn, s2_proj_bn" "$WORK/nist36_residual.summary" || fail "nist36_residual: s2's inputs not shown"
+grep -qE "^total +731217$" "$WORK/flowers17_squeezenet.summary" || fail "flowers17_squeezenet: not SqueezeNet 1.1's 731,217 parameters for 17 classes"
+grep -qE "^fire9/expand3x3 +conv +relu +256 x +7 x +7 +147712 <- fire9/squeeze" "$WORK/flowers17_squeezenet.summary" || { cat "$WORK/flowers17_squeezenet.summary"; fail "flowers17_squeezenet: fire9's 3x3 expand"; }
+grep -qE "^fire9 +concat +512 x +7 x +7 .*<- fire9/expand1x1, fire9/expand3x3" "$WORK/flowers17_squeezenet.summary" || fail "flowers17_squeezenet: fire9's output"
+grep -qE "^pool1 +maxpool +64 x +31 x +31" "$WORK/flowers17_squeezenet.summary" || fail "flowers17_squeezenet: ceil-mode pooling of 63 should give 31 (floor: 30)"
+grep -q "frozen.*conv1 fire2/squeeze fire2/expand1x1 fire2/expand3x3 .* fire9/expand3x3" "$WORK/flowers17_squeezenet_finetune.summary" || fail "flowers17_squeezenet_finetune: fire modules not frozen"
 pass "the summaries show inputs, frozen layers and block shapes"
 
 # A few training steps of the graph jobs and EMNIST on the stand-ins (the
 # ResNet in ResNet on 2 ranks, the others on 1: mpirun's start-up is slow).
-for name in nist36_cnn nist36_skip nist36_residual nist36_rir emnist_cnn; do
+for name in nist36_cnn nist36_skip nist36_residual nist36_rir emnist_cnn flowers17_squeezenet flowers17_cnn; do
     ranks=1
     [[ $name == nist36_rir ]] && ranks=2
     case $name in
         nist36_*) args=($(standin_args "$WORK/nist36" train valid test)) ;;
         emnist_*) args=($(standin_args "$WORK/emnist" train test)) ;;
+        flowers17_*) args=("${flowers_args[@]}") ;;
     esac
     run_ranks $ranks "$jobs/$name.ini" "${args[@]}" --set train.epochs=1 --set train.batch_size=32 \
         --set train.out="$WORK/$name" >"$WORK/$name.log" 2>&1 || { cat "$WORK/$name.log"; fail "$name: training failed"; }
     grep -qE "^test: loss [0-9.]+ " "$WORK/$name.log" || { cat "$WORK/$name.log"; fail "$name: no finite test loss"; }
 done
-pass "skip, residual, ResNet-in-ResNet and EMNIST jobs train (stand-in data)"
+pass "skip, residual, ResNet-in-ResNet, EMNIST and Flowers 17 jobs train (stand-in data)"
 
 # Wiring mistakes: exit 2 with config:line, on every rank, once.
 expect_error() { # FILE PATTERN [RANKS]

@@ -509,6 +509,77 @@ START_TEST(test_resolved_round_trip_cnn)
 }
 END_TEST
 
+/* A fire section becomes its four layers (squeeze, expand1x1, expand3x3 and
+ * the concat named after the section), `input =` may name the module or a
+ * part, freeze = <fire> freezes its convolutions, and the resolved config
+ * writes the section back so that it parses to the same layers. */
+START_TEST(test_fire_module)
+{
+    static const char text[] =
+        DATA "[train]\nfreeze = f1, f2/expand3x3\n"
+             "[c]\ntype = conv\nfilters = 4\n"
+             "[f1]\ntype = fire\nsqueeze = 2\nexpand1x1 = 3\nexpand3x3 = 5\n"
+             "[f2]\ntype = fire\ninput = f1\nsqueeze = 4\nexpand1x1 = 6\nexpand3x3 = 6\n"
+             "[cat]\ntype = concat\ninput = f2, f1/squeeze\n"
+             "[g]\ntype = global_avgpool\nactivation = softmax\n";
+    const char *set[] = { "f2.squeeze=7" };
+    nn_config *a = parse_ok("fire.ini", text, set, 1);
+    ck_assert_int_eq(a->n_layers, 11);
+    static const char *const names[] = {
+        "c",          "f1/squeeze",   "f1/expand1x1", "f1/expand3x3", "f1",
+        "f2/squeeze", "f2/expand1x1", "f2/expand3x3", "f2",           "cat",
+        "g"
+    };
+    for (int i = 0; i < 11; i++)
+        ck_assert_str_eq(a->layers[i].name, names[i]);
+    const nn_layer_config *sq = &a->layers[1], *e1 = &a->layers[2], *e3 = &a->layers[3],
+                          *out = &a->layers[4];
+    ck_assert_str_eq(sq->type, "conv");
+    ck_assert_int_eq(sq->filters, 2);
+    ck_assert_int_eq(sq->size, 1);
+    ck_assert_int_eq(sq->padding, 0);
+    ck_assert_int_eq(sq->stride, 1);
+    ck_assert_int_eq(sq->bias, 1);
+    ck_assert_int_eq(sq->activation, NN_ACT_RELU);
+    ck_assert_int_eq(sq->init, NN_INIT_HE);
+    ck_assert_int_eq(sq->input_index[0], 0);
+    ck_assert_int_eq(e1->filters, 3);
+    ck_assert_int_eq(e1->size, 1);
+    ck_assert_int_eq(e1->input_index[0], 1);
+    ck_assert_int_eq(e3->filters, 5);
+    ck_assert_int_eq(e3->size, 3);
+    ck_assert_int_eq(e3->padding, 1);
+    ck_assert_int_eq(e3->activation, NN_ACT_RELU);
+    ck_assert_int_eq(e3->input_index[0], 1);
+    ck_assert_str_eq(out->type, "concat");
+    ck_assert_int_eq(out->n_inputs, 2);
+    ck_assert_int_eq(out->input_index[0], 2); /* 1x1 channels first, as torchvision */
+    ck_assert_int_eq(out->input_index[1], 3);
+    ck_assert_str_eq(out->input, "f1/expand1x1, f1/expand3x3");
+    ck_assert_int_eq(a->layers[5].input_index[0], 4); /* input = f1: the module's concat */
+    ck_assert_int_eq(a->layers[5].filters, 7);        /* --set f2.squeeze=7 */
+    ck_assert_int_eq(a->layers[9].input_index[0], 8);
+    ck_assert_int_eq(a->layers[9].input_index[1], 1);
+    ck_assert_int_eq(a->train.n_freeze, 4);
+    ck_assert_int_eq(a->train.freeze_index[0], 1);
+    ck_assert_int_eq(a->train.freeze_index[1], 2);
+    ck_assert_int_eq(a->train.freeze_index[2], 3);
+    ck_assert_int_eq(a->train.freeze_index[3], 7);
+    char *resolved = NULL;
+    nn_error err;
+    ck_assert_int_eq(nn_config_resolved(a, &resolved, &err), NN_OK);
+    ck_assert_ptr_nonnull(strstr(resolved, "\n[f1]\ntype = fire\ninput = c\nsqueeze = 2\n"
+                                           "expand1x1 = 3\nexpand3x3 = 5\n"));
+    ck_assert_ptr_nonnull(strstr(resolved, "\n[f2]\ntype = fire\ninput = f1\nsqueeze = 7\n"));
+    ck_assert_ptr_null(strstr(resolved, "[f1/"));
+    nn_config *b = parse_ok("fire.ini", resolved, NULL, 0);
+    check_same(a, b);
+    free(resolved);
+    drop(a);
+    drop(b);
+}
+END_TEST
+
 /* ---- errors, each with its exact location --------------------------------- */
 
 typedef struct {
@@ -529,6 +600,25 @@ static const error_case error_cases[] = {
       "t.ini:5: unknown key 'unit' in [out] (did you mean 'units'?)" },
     { DATA "[out]\ntype = dense\nunits = 10\nkernel = 3\n", NULL,
       "t.ini:6: unknown key 'kernel' in [out] (nntrain --help-config lists the keys)" },
+    { DATA "[f]\ntype = fire\nsqueeze = 2\nexpand1x1 = 4\n" OUT, NULL,
+      "t.ini:3: layer [f] (type fire) needs 'expand3x3 =' (output channels of the expand 3x3 "
+      "convolution, padding 1 (`<name>/expand3x3`))" },
+    { DATA "[f]\ntype = fire\nsqueeze = 2\nexpand1x1 = 4\nexpand3x3 = 4\nfilters = 3\n" OUT, NULL,
+      "t.ini:8: unknown key 'filters' in [f]: it is a key of conv layers, and [f] is a fire "
+      "layer" },
+    { DATA "[f]\ntype = fire\nsqueeze = 0\nexpand1x1 = 4\nexpand3x3 = 4\n" OUT, NULL,
+      "t.ini:5: [f] squeeze = 0: out of range: must be >= 1" },
+    { DATA "[a]\ntype = conv\nfilters = 2\n[f]\ntype = fire\ninput = a, input\nsqueeze = 2\n"
+           "expand1x1 = 4\nexpand3x3 = 4\n" OUT,
+      NULL, "t.ini:8: [f] input = a, input: a fire module takes one input" },
+    { DATA "[a_fire_module_whose_name_is_too_long_for_its_parts_xyz]\ntype = fire\nsqueeze = 2\n"
+           "expand1x1 = 4\nexpand3x3 = 4\n" OUT,
+      NULL,
+      "t.ini:3: [a_fire_module_whose_name_is_too_long_for_its_parts_xyz] a fire section's "
+      "name may have at most 53 characters (its layers are named <name>/expand3x3 ...)" },
+    { DATA "[f]\ntype = fire\nsqueeze = 2\nexpand1x1 = 4\nexpand3x3 = 4\n[o]\ntype = dense\n"
+           "units = 3\ninput = f/squeze\n",
+      NULL, "t.ini:11: [o] input = f/squeze: no such layer (did you mean 'f/squeeze'?)" },
     /* values */
     { DATA "[train]\nepochs = ten\n" OUT, NULL, "t.ini:4: [train] epochs = ten: not an integer" },
     { DATA "[train]\nepochs = 3.5\n" OUT, NULL, "t.ini:4: [train] epochs = 3.5: not an integer" },
@@ -604,10 +694,10 @@ static const error_case error_cases[] = {
       "t.ini:3: layer [trian] has no 'type =' (e.g. type = dense) (or did you mean [train]?)" },
     { DATA "[hidden]\ntype = conv2\n" OUT, NULL,
       "t.ini:4: [hidden] type = conv2: unknown layer type (did you mean 'conv'? known: dense, "
-      "conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat)" },
+      "conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat, fire)" },
     { DATA "[hidden]\ntype = dens\n" OUT, NULL,
       "t.ini:4: [hidden] type = dens: unknown layer type (did you mean 'dense'? known: dense, "
-      "conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat)" },
+      "conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat, fire)" },
     { DATA "[out]\ntype = dense\nactivation = relu\n", NULL,
       "t.ini:3: layer [out] (type dense) needs 'units =' (number of outputs)" },
     { DATA "[a]\ntype = dense\nunits = 3\ninput = b\n[b]\ntype = dense\nunits = 2\n", NULL,
@@ -691,7 +781,7 @@ static const error_case error_cases[] = {
     { DATA OUT, ".lr=1", "--set .lr=1: expected section.key=value (e.g. train.lr=0.1)" },
     { DATA OUT, "out.type=convolution",
       "--set out.type=convolution: [out] type = convolution: unknown layer type (known: dense, "
-      "conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat)" },
+      "conv, maxpool, avgpool, global_avgpool, batchnorm, dropout, flatten, add, concat, fire)" },
     { DATA OUT, "out.type=conv",
       "t.ini:5: unknown key 'units' in [out]: it is a key of dense layers, and [out] is a conv "
       "layer" },
@@ -1126,6 +1216,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_class_name_with_comment_char);
     tcase_add_test(tc, test_values_that_cannot_be_written_back);
     tcase_add_test(tc, test_resolved_round_trip_cnn);
+    tcase_add_test(tc, test_fire_module);
     tcase_add_loop_test(tc, test_errors, 0, N_ERROR_CASES);
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_line_too_long);

@@ -292,7 +292,33 @@ static const gc_case pool_cases[] = {
       "[p]\ntype = avgpool\nsize = 3\nstride = 1\npadding = 1\n" HEAD(3),
       1,
       CE },
+    { "maxpool 3x3 stride 2 ceil_mode (a clipped last window)",
+      { 2, 6, 6 },
+      "[p]\ntype = maxpool\nsize = 3\nstride = 2\nceil_mode = true\n" HEAD(3),
+      1,
+      CE },
+    { "maxpool 2x2 ceil_mode on odd size",
+      { 1, 5, 3 },
+      "[p]\ntype = maxpool\nceil_mode = true\n" HEAD(3),
+      1,
+      CE },
+    { "avgpool 3x3 stride 2 pad 1 ceil_mode",
+      { 2, 6, 5 },
+      "[p]\ntype = avgpool\nsize = 3\nstride = 2\npadding = 1\nceil_mode = true\n" HEAD(3),
+      1,
+      CE },
     { "global_avgpool", { 4, 3, 5 }, "[g]\ntype = global_avgpool\n" HEAD(3), 1, CE },
+    { "global_avgpool softmax as the output (SqueezeNet's classifier)",
+      { 4, 3, 5 },
+      "[c]\ntype = conv\nfilters = 3\nsize = 1\nactivation = relu\n"
+      "[g]\ntype = global_avgpool\nactivation = softmax\n",
+      1,
+      CE },
+    { "global_avgpool tanh",
+      { 4, 3, 3 },
+      "[g]\ntype = global_avgpool\nactivation = tanh\n" HEAD(3),
+      1,
+      CE },
     { "flatten", { 2, 3, 3 }, "[f]\ntype = flatten\n" HEAD(3), 1, CE },
 };
 
@@ -385,6 +411,14 @@ static const gc_case graph_cases[] = {
       "[t1]\ntype = add\ninput = rt, tt\n[t1n]\ntype = batchnorm\nactivation = relu\n"
       "[outer]\ntype = add\ninput = r1n, r0\n"
       "[cat]\ntype = concat\ninput = outer, t1n\n[g]\ntype = global_avgpool\n" HEAD(3),
+      1,
+      CE },
+    { "fire modules (squeeze, two expands, concat), one reading the other",
+      { 3, 4, 4 },
+      "[f1]\ntype = fire\nsqueeze = 2\nexpand1x1 = 2\nexpand3x3 = 3\n"
+      "[f2]\ntype = fire\nsqueeze = 2\nexpand1x1 = 1\nexpand3x3 = 2\n"
+      "[cat]\ntype = concat\ninput = f2, f1/squeeze\n"
+      "[g]\ntype = global_avgpool\nactivation = softmax\n",
       1,
       CE },
 };

@@ -149,6 +149,80 @@ START_TEST(batchnorm_running_statistics)
 }
 END_TEST
 
+/* Ceil mode (PyTorch's ceil_mode=True): output sizes, including the rule
+ * that the last window must start inside the input or its left padding,
+ * and the values of clipped windows (max over the cells inside; the mean
+ * divides by the cells inside the padded input, as PyTorch). */
+static int pooled_side(const char *kind, int n, int size, int stride, int pad, int ceil_mode)
+{
+    char text[256];
+    snprintf(text, sizeof text,
+             "[p]\ntype = %s\nsize = %d\nstride = %d\npadding = %d\nceil_mode = %s\n", kind, size,
+             stride, pad, ceil_mode ? "true" : "false");
+    build(text, (nn_shape){ 1, n, n }, 1);
+    const int side = net.layers[0].out_shape.h;
+    ck_assert_int_eq(net.layers[0].out_shape.w, side);
+    teardown();
+    return side;
+}
+
+START_TEST(pooling_ceil_mode_sizes)
+{
+    /* {n, size, stride, padding, floor side, ceil side}, checked against
+     * torch.nn.functional.max_pool2d(..., ceil_mode=True) */
+    static const int cases[][6] = {
+        { 4, 3, 2, 0, 1, 2 },     { 8, 3, 2, 0, 3, 4 },    { 7, 3, 2, 0, 3, 3 },
+        { 5, 2, 2, 1, 3, 3 },     { 6, 2, 2, 0, 3, 3 },    { 5, 2, 2, 0, 2, 3 },
+        { 111, 3, 2, 0, 55, 55 }, { 55, 3, 2, 0, 27, 27 }, { 27, 3, 2, 0, 13, 13 },
+        { 63, 3, 2, 0, 31, 31 },  { 31, 3, 2, 0, 15, 15 }, { 15, 3, 2, 0, 7, 7 },
+        { 71, 3, 2, 0, 35, 35 },  { 35, 3, 2, 0, 17, 17 }, { 17, 3, 2, 0, 8, 8 },
+        { 4, 3, 2, 1, 2, 3 },     { 10, 4, 3, 1, 3, 4 },   { 3, 3, 3, 0, 1, 1 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        const int *c = cases[i];
+        for (int avg = 0; avg < 2; ++avg) {
+            const char *kind = avg ? "avgpool" : "maxpool";
+            ck_assert_msg(pooled_side(kind, c[0], c[1], c[2], c[3], 0) == c[4],
+                          "%s n %d size %d stride %d pad %d: floor side", kind, c[0], c[1], c[2],
+                          c[3]);
+            ck_assert_msg(pooled_side(kind, c[0], c[1], c[2], c[3], 1) == c[5],
+                          "%s n %d size %d stride %d pad %d: ceil side", kind, c[0], c[1], c[2],
+                          c[3]);
+        }
+    }
+}
+END_TEST
+
+START_TEST(pooling_ceil_mode_values)
+{
+    float x[16]; /* 1 x 4 x 4: 0 .. 15 */
+    for (int i = 0; i < 16; ++i)
+        x[i] = (float)i;
+    build("[p]\ntype = maxpool\nsize = 3\nstride = 2\nceil_mode = true\n", (nn_shape){ 1, 4, 4 },
+          1);
+    const float *y = nn_network_forward(&net, x, 1);
+    const float max_want[4] = { 10, 11, 14, 15 };
+    for (int i = 0; i < 4; ++i)
+        ck_assert_float_eq(y[i], max_want[i]);
+    teardown();
+    build("[p]\ntype = avgpool\nsize = 3\nstride = 2\nceil_mode = true\n", (nn_shape){ 1, 4, 4 },
+          1);
+    y = nn_network_forward(&net, x, 1);
+    /* windows of 9, 6, 6 and 4 cells */
+    const float avg_want[4] = { 45.0f / 9, 39.0f / 6, 66.0f / 6, 50.0f / 4 };
+    for (int i = 0; i < 4; ++i)
+        ck_assert_float_eq_tol(y[i], avg_want[i], 1e-5);
+    teardown();
+    build("[p]\ntype = avgpool\nsize = 3\nstride = 2\npadding = 1\nceil_mode = true\n",
+          (nn_shape){ 1, 4, 4 }, 1);
+    y = nn_network_forward(&net, x, 1);                 /* 3 x 3: windows start at -1, 1, 3 */
+    ck_assert_float_eq_tol(y[0], 10.0f / 9, 1e-5);      /* the padding counts */
+    ck_assert_float_eq_tol(y[8], 15.0f / 4, 1e-5);      /* rows and columns 3 .. 4 (4 is padding) */
+    ck_assert_float_eq_tol(y[2], (3 + 7) / 6.0f, 1e-5); /* rows -1 .. 1, columns 3 .. 4 */
+    teardown();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("layers");
@@ -156,6 +230,8 @@ int main(void)
     tcase_add_test(tc, dropout_mask_depends_on_sample_id_not_row);
     tcase_add_test(tc, batchnorm_uses_the_sum_over_ranks);
     tcase_add_test(tc, batchnorm_running_statistics);
+    tcase_add_test(tc, pooling_ceil_mode_sizes);
+    tcase_add_test(tc, pooling_ceil_mode_values);
     suite_add_tcase(s, tc);
     return nn_test_run_suite(s);
 }

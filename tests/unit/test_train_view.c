@@ -133,8 +133,8 @@ START_TEST(imagenet_statistics_for_rgb_images)
     t.cfg.data.normalize = NN_NORMALIZE_IMAGENET;
     nn_error err = { 0 };
     ck_assert_int_eq(nn_trainer_setup_view(&t, &err), NN_E_CONFIG);
-    ck_assert_str_eq(err.msg, "v.ini: [data] normalize = imagenet is for RGB images, and "
-                              "train.idx has 2 channels");
+    ck_assert_str_eq(err.msg, "v.ini: train.idx: [data] normalize = imagenet is for RGB images, "
+                              "not 2 channels");
     t.train.c = 3;
     t.train.dim = 3 * H * W;
     ck_assert_msg(nn_trainer_setup_view(&t, &err) == NN_OK, "%s", err.msg);
