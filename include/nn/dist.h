@@ -48,4 +48,29 @@ void nn_dist_abort(int status);
 
 double nn_dist_wtime(void);
 
+/* ---- gradient sums in buckets ------------------------------------------------
+ * An in-place sum over ranks of one buffer cut into buckets, each started on
+ * its own (as soon as its values are final) and all waited for at once, so
+ * that the messages of early buckets travel while the caller computes the
+ * rest. Every element is added in rank order (g_0 + g_1 + ... + g_{P-1}),
+ * so the result is the same bits however the buffer is cut and whenever the
+ * buckets start; on 2 ranks it equals MPI_Allreduce's. */
+typedef struct nn_dist_buckets nn_dist_buckets;
+
+/* Buckets buf[bounds[b], bounds[b + 1]) for b < n (bounds ascending, each
+ * bucket under 2^31 floats). Collective (it duplicates the communicator).
+ * NULL when out of memory (err says so). */
+nn_dist_buckets *nn_dist_buckets_new(float *buf, const size_t *bounds, int n, nn_error *err);
+void nn_dist_buckets_free(nn_dist_buckets *s);
+int nn_dist_buckets_count(const nn_dist_buckets *s);
+/* Start summing bucket b: its values must not change until the wait. Every
+ * rank starts every bucket once per round, in any order. */
+void nn_dist_buckets_start(nn_dist_buckets *s, int b);
+/* Let started buckets advance without blocking (call it between pieces of
+ * work: MPI moves data only inside MPI calls). */
+void nn_dist_buckets_progress(nn_dist_buckets *s);
+/* Start what is not started yet, wait until every bucket holds its sum;
+ * the buckets can then be started again. */
+void nn_dist_buckets_wait(nn_dist_buckets *s);
+
 #endif
