@@ -14,9 +14,15 @@ typedef struct nn_dist {
     int rank, size;
 } nn_dist;
 
-/* MPI_Init (works without mpirun, as a single rank). Returns 0 on success. */
+/* MPI_Init (works without mpirun, as a single rank), and which hosts the
+ * ranks run on. Returns 0 on success. */
 int nn_dist_init(int *argc, char ***argv, nn_dist *d);
 void nn_dist_finalize(void);
+
+/* The hosts the ranks run on (MPI processor names), gathered by
+ * nn_dist_init: "h1 (2 ranks), h2 (1 rank)" in order of their first rank
+ * (cut with "..." past 255 characters); *n_hosts gets how many. */
+const char *nn_dist_hosts(int *n_hosts);
 
 /* This process's rank in the job (0 before nn_dist_init). */
 int nn_dist_rank(void);

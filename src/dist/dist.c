@@ -2,8 +2,64 @@
 
 #include <limits.h>
 #include <mpi.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Every rank's processor name, gathered once: "h1 (2 ranks), h2 (1 rank)"
+ * in rank order of first appearance, for the run's header (which hosts a
+ * job really spans is the first thing to check in a multi-host run). */
+static char g_hosts[256];
+static int g_n_hosts = 1;
+
+const char *nn_dist_hosts(int *n_hosts)
+{
+    *n_hosts = g_n_hosts;
+    return g_hosts;
+}
+
+static int describe_hosts(const nn_dist *d)
+{
+    char me[MPI_MAX_PROCESSOR_NAME] = { 0 };
+    int len = 0;
+    MPI_Get_processor_name(me, &len);
+    char *all = calloc((size_t)d->size, MPI_MAX_PROCESSOR_NAME);
+    int *count = calloc((size_t)d->size, sizeof(int));
+    if (!all || !count) {
+        free(all);
+        free(count);
+        return -1;
+    }
+    MPI_Allgather(me, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all, MPI_MAX_PROCESSOR_NAME, MPI_CHAR,
+                  MPI_COMM_WORLD);
+    g_n_hosts = 0;
+    for (int r = 0; r < d->size; ++r) { /* count[first rank of a host] = its ranks */
+        int first = r;
+        for (int q = 0; q < r; ++q)
+            if (strcmp(all + (size_t)q * MPI_MAX_PROCESSOR_NAME,
+                       all + (size_t)r * MPI_MAX_PROCESSOR_NAME) == 0) {
+                first = q;
+                break;
+            }
+        g_n_hosts += first == r;
+        count[first]++;
+    }
+    size_t used = 0;
+    g_hosts[0] = '\0';
+    for (int r = 0; r < d->size && used < sizeof g_hosts; ++r) {
+        if (!count[r])
+            continue;
+        int w =
+            snprintf(g_hosts + used, sizeof g_hosts - used, "%s%s (%d rank%s)", used ? ", " : "",
+                     all + (size_t)r * MPI_MAX_PROCESSOR_NAME, count[r], count[r] == 1 ? "" : "s");
+        used += w > 0 ? (size_t)w : 0;
+    }
+    if (used >= sizeof g_hosts)
+        strcpy(g_hosts + sizeof g_hosts - 4, "...");
+    free(all);
+    free(count);
+    return 0;
+}
 
 int nn_dist_init(int *argc, char ***argv, nn_dist *d)
 {
@@ -13,7 +69,7 @@ int nn_dist_init(int *argc, char ***argv, nn_dist *d)
         return -1;
     MPI_Comm_rank(MPI_COMM_WORLD, &d->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &d->size);
-    return 0;
+    return describe_hosts(d);
 }
 
 int nn_dist_rank(void)

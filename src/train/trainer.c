@@ -397,6 +397,10 @@ void nn_trainer_print_header(const nn_trainer *t)
         return;
     printf("nntrain %s: %s, %d rank(s) x %d thread(s), BLIS kernels '%s'\n", NN_VERSION,
            t->cfg.path, t->dist.size, nn_get_threads(), nn_blas_kernels());
+    int n_hosts = 1;
+    const char *hosts = nn_dist_hosts(&n_hosts);
+    if (t->dist.size > 1)
+        printf("hosts: %d: %s\n", n_hosts, hosts);
     printf("data: %zu train, %zu valid, %zu test samples of %d x %d x %d, %d classes\n", t->train.n,
            t->valid.n, t->test.n, t->train.c, t->train.h, t->train.w, t->train.num_classes);
     nn_network_summary(&t->net, stdout);
