@@ -6,7 +6,8 @@
 #   - 1, 2 and 4 ranks on one host (shared memory);
 #   - 2 and 3 simulated hosts x 1 rank (network namespaces, TCP; each host's
 #     link shaped with tc netem to RATE and DELAY one way, default 10gbit
-#     25us), with [train] overlap on and off.
+#     25us; on kernels without netem tbf limits the rate only, and the
+#     output says so), with [train] overlap on and off.
 # For each run: samples/s (best epoch after the first), efficiency against 1
 # rank (samples/s / (ranks x 1-rank samples/s)), and per step the compute
 # time and the time waited for the gradient sums (nntrain's "gradient sums"
@@ -85,12 +86,13 @@ units = 10
 activation = softmax
 INI
 
-echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; links: $rate, $delay one way"
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(env -u OMP_NUM_THREADS nproc) cores"
 hosts_ok=1
 why=$(mh_can_run) || { hosts_ok=0; echo "simulated hosts skipped: $why"; }
 if ((hosts_ok)); then
     mh_up 3 "$work/hosts"
-    for h in h1 h2 h3; do mh_shape "$h" "$rate" "$delay"; done
+    for h in h1 h2 h3; do shaped=$(mh_shape "$h" "$rate" "$delay"); done
+    echo "links: $shaped"
 fi
 
 # run NAME WHERE RANKS NET OVERLAP: one training run; prints its row.
@@ -137,10 +139,15 @@ if ((hosts_ok)); then
         >"$work/allreduce.txt" 2>&1
     echo "allreduce, 2 hosts x 1 rank over the shaped link (median us):"
     sed -n 's/^\([0-9]*\) bytes: median \([0-9.]*\) us.*/  \1 \2/p' "$work/allreduce.txt"
-    # Least squares T = a + b n on P = 2: a = 2 alpha, b = beta.
+    # T = a + b n on P = 2 (a = 2 alpha, b = beta), least squares on the
+    # relative error (weights 1/T^2): plain least squares lets the largest
+    # sizes decide alone and can give a negative latency.
     read -r alpha beta < <(sed -n 's/^\([0-9]*\) bytes: median \([0-9.]*\) us.*/\1 \2/p' "$work/allreduce.txt" |
-        awk '{ x += $1; y += $2; xx += $1 * $1; xy += $1 * $2; n++ }
-             END { b = (n * xy - x * y) / (n * xx - x * x); a = (y - b * x) / n; printf "%g %g\n", a / 2 * 1e-6, b * 1e-6 }')
+        awk '{ w = 1 / ($2 * $2); sw += w; x += w * $1; y += w * $2; xx += w * $1 * $1; xy += w * $1 * $2 }
+             END { b = (sw * xy - x * y) / (sw * xx - x * x); a = (y - b * x) / sw;
+                   if (a < 0) a = 0; printf "%g %g\n", a / 2 * 1e-6, b * 1e-6 }')
+    echo "  fit against the measurements (us): $(sed -n 's/^\([0-9]*\) bytes: median \([0-9.]*\) us.*/\1 \2/p' "$work/allreduce.txt" |
+        awk -v a="$alpha" -v b="$beta" '{ printf "%s %.0f vs %.0f; ", $1, $2, (2 * a + $1 * b) * 1e6 }')"
     echo "fit: alpha $(awk -v a="$alpha" 'BEGIN { printf "%.1f us", a * 1e6 }'), beta $(awk -v b="$beta" 'BEGIN { printf "%.0f MB/s", 1e-6 / b }')"
     echo "predicted efficiency (strong scaling, global batch fixed; overlap hides comm behind backward = 2/3 of compute):"
     printf '  %-10s %-8s %6s' model network batch

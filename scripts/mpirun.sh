@@ -42,7 +42,7 @@ for ((i = 0; i < ${#args[@]}; ++i)); do
     esac
 done
 [[ $ranks =~ ^[0-9]+$ ]] || ranks=0
-cores=$(nproc)
+cores=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) # nproc obeys OMP_NUM_THREADS
 multi=0
 if ((hosts)) || [[ -n ${NNTRAIN_MPI_NET:-} ]] || [[ ${SLURM_JOB_NUM_NODES:-1} -gt 1 ]]; then
     multi=1

@@ -11,7 +11,7 @@
 #   mh_pids HOST       pids of the processes inside HOST
 #   mh_procs HOST NAME pids of HOST's processes named NAME
 #   mh_link HOST up|down   HOST's only link (its eth0)
-#   mh_shape HOST RATE DELAY   tc netem on HOST's eth0 (e.g. 10gbit 25us)
+#   mh_shape HOST RATE DELAY   tc netem on HOST's eth0 (e.g. 10gbit 25us; tbf, rate only, without netem)
 #
 # Needs root and iproute2. The caller must `trap mh_down EXIT` before mh_up.
 # Open MPI needs no ssh here: its launcher agent (plm_rsh_agent) is a script
@@ -109,6 +109,14 @@ mh_mpirun() {
 
 mh_link() { ip -n "$MH_PREFIX-h${1#h}" link set eth0 "$2"; }
 
+# Prints what it applied: netem (rate and delay), or where the kernel has no
+# netem (some container kernels) tbf, which limits the rate but adds no delay.
 mh_shape() {
-    ip netns exec "$MH_PREFIX-h${1#h}" tc qdisc replace dev eth0 root netem delay "$3" rate "$2"
+    local ns=$MH_PREFIX-h${1#h}
+    if ip netns exec "$ns" tc qdisc replace dev eth0 root netem delay "$3" rate "$2" 2>/dev/null; then
+        echo "netem rate $2 delay $3"
+    else
+        ip netns exec "$ns" tc qdisc replace dev eth0 root tbf rate "$2" burst 256kb latency 10ms
+        echo "tbf rate $2, no delay (this kernel has no netem)"
+    fi
 }
