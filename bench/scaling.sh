@@ -139,31 +139,36 @@ if ((hosts_ok)); then
         >"$work/allreduce.txt" 2>&1
     echo "allreduce, 2 hosts x 1 rank over the shaped link (median us):"
     sed -n 's/^\([0-9]*\) bytes: median \([0-9.]*\) us.*/  \1 \2/p' "$work/allreduce.txt"
-    # T = a + b n on P = 2 (a = 2 alpha, b = beta), least squares on the
-    # relative error (weights 1/T^2): plain least squares lets the largest
-    # sizes decide alone and can give a negative latency.
+    # T = a + b n on P = 2 (a = 2 alpha, b = beta): beta from the slope
+    # between the two largest sizes (bandwidth), alpha from the smallest
+    # (latency). A least-squares line lets the largest sizes decide alone
+    # (and gave a negative latency); one on relative errors missed the large
+    # sizes by 2x.
     read -r alpha beta < <(sed -n 's/^\([0-9]*\) bytes: median \([0-9.]*\) us.*/\1 \2/p' "$work/allreduce.txt" |
-        awk '{ w = 1 / ($2 * $2); sw += w; x += w * $1; y += w * $2; xx += w * $1 * $1; xy += w * $1 * $2 }
-             END { b = (sw * xy - x * y) / (sw * xx - x * x); a = (y - b * x) / sw;
+        sort -n | awk '{ n[NR] = $1; t[NR] = $2 }
+             END { b = (t[NR] - t[NR - 1]) / (n[NR] - n[NR - 1]); a = t[1] - b * n[1];
                    if (a < 0) a = 0; printf "%g %g\n", a / 2 * 1e-6, b * 1e-6 }')
     echo "  fit against the measurements (us): $(sed -n 's/^\([0-9]*\) bytes: median \([0-9.]*\) us.*/\1 \2/p' "$work/allreduce.txt" |
         awk -v a="$alpha" -v b="$beta" '{ printf "%s %.0f vs %.0f; ", $1, $2, (2 * a + $1 * b) * 1e6 }')"
     echo "fit: alpha $(awk -v a="$alpha" 'BEGIN { printf "%.1f us", a * 1e6 }'), beta $(awk -v b="$beta" 'BEGIN { printf "%.0f MB/s", 1e-6 / b }')"
-    echo "predicted efficiency (strong scaling, global batch fixed; overlap hides comm behind backward = 2/3 of compute):"
-    printf '  %-10s %-8s %6s' model network batch
+    echo "predicted efficiency (strong scaling, global batch fixed; none: the sum after backward; ovl: it hides behind backward = 2/3 of compute):"
+    printf '  %-10s %-8s %6s %-5s' model network batch comm
     for P in 8 16 32 64 128 256 512; do printf ' %6s' "P=$P"; done
     echo
     # model: bytes of gradients, seconds per sample on one rank, global batch
     predict() {
         local name=$1 bytes=$2 tsample=$3 batch=$4 net=$5 a=$6 b=$7
-        printf '  %-10s %-8s %6d' "$name" "$net" "$batch"
-        for P in 8 16 32 64 128 256 512; do
-            awk -v P="$P" -v S="$bytes" -v t="$tsample" -v B="$batch" -v a="$a" -v b="$b" 'BEGIN {
-                tc = B / P * t; T = 2 * (P - 1) * a + 2 * (P - 1) / P * S * b;
-                hidden = 2 * tc / 3; e = T > hidden ? T - hidden : 0;
-                printf " %6.2f", tc / (tc + e) }'
+        local ov
+        for ov in 0 1; do
+            printf '  %-10s %-8s %6d %-5s' "$name" "$net" "$batch" "$( ((ov)) && echo ovl || echo none)"
+            for P in 8 16 32 64 128 256 512; do
+                awk -v P="$P" -v S="$bytes" -v t="$tsample" -v B="$batch" -v a="$a" -v b="$b" -v ov="$ov" 'BEGIN {
+                    tc = B / P * t; T = 2 * (P - 1) * a + 2 * (P - 1) / P * S * b;
+                    hidden = ov ? 2 * tc / 3 : 0; e = T > hidden ? T - hidden : 0;
+                    printf " %6.2f", tc / (tc + e) }'
+            done
+            echo
         done
-        echo
     }
     for net in mlp cnn; do
         ts=$(awk -v s="${sps1[$net]}" 'BEGIN { print 1 / s }')
