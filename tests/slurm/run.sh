@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests of slurm/train.sbatch and slurm/sweep_lr.sbatch on a real
-# one-node SLURM (scripts/slurm-local.sh), about 3 minutes on 2 quiet cores:
+# one-node SLURM (scripts/slurm-local.sh), then on two nodes, about 5 minutes on 2 quiet cores:
 #   1. train.sbatch, 2 tasks, a short Fashion-MNIST run: COMPLETED, exit 0,
 #      checkpoint.h5 and metrics.h5 with one row per epoch;
 #   2. sweep_lr.sbatch, a 3-task array: each task stops once (test hook),
