@@ -132,7 +132,7 @@ int main(int argc, char **argv)
         x[i] = nn_rng_uniform(3, 4, i);
     for (int i = 0; i < o.batch; ++i)
         y[i] = i % (int)net.out_dim, ids[i] = (size_t)i;
-    nn_ctx ctx = { 1, 1, 0, ids, NULL };
+    nn_ctx ctx = { 1, 1, 0, ids, NULL, NULL, NULL };
     double total = 1e30;
     net.profile = 1;
     for (int s = -5; s < o.steps; ++s) { /* 5 warm-up steps */

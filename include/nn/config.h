@@ -102,6 +102,8 @@ typedef struct nn_train_config {
     int keep_checkpoints;           /* keep_checkpoints = 2: the latest and the previous */
     char out[NN_PATH_LEN];          /* out = runs/<config file name without .ini> */
     int shuffle;                    /* shuffle = true */
+    int overlap;                    /* overlap = true: sum gradient buckets during backward */
+    int bucket_kb;                  /* bucket_kb = 1024: gradient bucket size (overlap) */
     nn_target_kind target;          /* target = labels|input (input: autoencoder, loss = mse) */
     char init_from[NN_PATH_LEN];    /* init_from = checkpoint whose weights start the run
                                        (copied by layer name where shapes match); "" none */

@@ -14,9 +14,15 @@ typedef struct nn_dist {
     int rank, size;
 } nn_dist;
 
-/* MPI_Init (works without mpirun, as a single rank). Returns 0 on success. */
+/* MPI_Init (works without mpirun, as a single rank), and which hosts the
+ * ranks run on. Returns 0 on success. */
 int nn_dist_init(int *argc, char ***argv, nn_dist *d);
 void nn_dist_finalize(void);
+
+/* The hosts the ranks run on (MPI processor names), gathered by
+ * nn_dist_init: "h1 (2 ranks), h2 (1 rank)" in order of their first rank
+ * (cut with "..." past 255 characters); *n_hosts gets how many. */
+const char *nn_dist_hosts(int *n_hosts);
 
 /* This process's rank in the job (0 before nn_dist_init). */
 int nn_dist_rank(void);
@@ -47,5 +53,30 @@ int nn_dist_vote(int code, nn_error *err);
 void nn_dist_abort(int status);
 
 double nn_dist_wtime(void);
+
+/* ---- gradient sums in buckets ------------------------------------------------
+ * An in-place sum over ranks of one buffer cut into buckets, each started on
+ * its own (as soon as its values are final) and all waited for at once, so
+ * that the messages of early buckets travel while the caller computes the
+ * rest. Every element is added in rank order (g_0 + g_1 + ... + g_{P-1}),
+ * so the result is the same bits however the buffer is cut and whenever the
+ * buckets start; on 2 ranks it equals MPI_Allreduce's. */
+typedef struct nn_dist_buckets nn_dist_buckets;
+
+/* Buckets buf[bounds[b], bounds[b + 1]) for b < n (bounds ascending, each
+ * bucket under 2^31 floats). Collective (it duplicates the communicator).
+ * NULL when out of memory (err says so). */
+nn_dist_buckets *nn_dist_buckets_new(float *buf, const size_t *bounds, int n, nn_error *err);
+void nn_dist_buckets_free(nn_dist_buckets *s);
+int nn_dist_buckets_count(const nn_dist_buckets *s);
+/* Start summing bucket b: its values must not change until the wait. Every
+ * rank starts every bucket once per round, in any order. */
+void nn_dist_buckets_start(nn_dist_buckets *s, int b);
+/* Let started buckets advance without blocking (call it between pieces of
+ * work: MPI moves data only inside MPI calls). */
+void nn_dist_buckets_progress(nn_dist_buckets *s);
+/* Start what is not started yet, wait until every bucket holds its sum;
+ * the buckets can then be started again. */
+void nn_dist_buckets_wait(nn_dist_buckets *s);
 
 #endif

@@ -58,6 +58,13 @@ typedef struct nn_ctx {
      * process. Collective: when a layer calls it in a training step, every
      * rank calls it at the same point, a rank without samples (B = 0) too. */
     void (*sum_floats)(float *buf, size_t n);
+    /* Called by the network (never by layers) after the backward of each
+     * layer, with its index; layers finish last to first, and a layer's
+     * parameter gradients are final once it has finished. The trainer
+     * starts summing them over ranks while earlier layers still compute.
+     * NULL: no call. */
+    void (*backward_done)(void *arg, int layer);
+    void *backward_arg;
 } nn_ctx;
 
 typedef struct nn_layer nn_layer;

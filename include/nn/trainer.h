@@ -106,6 +106,13 @@ typedef struct nn_trainer {
     char *run_dir;      /* [train] out (malloc'ed, as the two below) */
     char *ckpt_path;    /* <run_dir>/checkpoint.h5 */
     char *metrics_path; /* <run_dir>/metrics.h5 */
+    /* gradient sums over ranks (trainer.c; NULL with one rank) */
+    nn_dist_buckets *buckets;
+    int *bucket_ready;   /* [net.n_layers] bucket whose last layer to finish backward
+                             is this one, or -1 */
+    double comm_wait;    /* seconds spent waiting for gradient sums, this run */
+    double step_seconds; /* seconds in training steps, this run */
+    int64_t timed_steps; /* steps behind the two times */
 } nn_trainer;
 
 /* Room for a checkpoint path with a backup number (checkpoint.12.h5) or a

@@ -200,6 +200,14 @@ static const nn_key_spec keys[] = {
       .doc = "output folder: checkpoints, metrics, figures" },
     { "train", "shuffle", NN_KEY_BOOL, T(shuffle), 0, NULL, NN_NO_RANGE, "true", NULL, 0,
       .doc = "reshuffle the training set every epoch" },
+    { "train", "overlap", NN_KEY_BOOL, T(overlap), 0, NULL, NN_NO_RANGE, "true", NULL, 0,
+      .doc = "with several ranks, sum each bucket of gradients over ranks as soon as backward "
+             "has finished it, while the earlier layers still compute; false: one sum after "
+             "backward. The weights are the same bits either way" },
+    { "train", "bucket_kb", NN_KEY_INT, T(bucket_kb), 0, NULL, NN_IN_CLOSED(1, 1048576), "1024",
+      NULL, 0,
+      .doc = "overlap: gradients of consecutive layers are summed in buckets of at least this "
+             "many KiB (a bucket ends at a layer boundary)" },
     { "train", "target", NN_KEY_ENUM, T(target), 0, target_names, NN_NO_RANGE, "labels", NULL, 0,
       .doc = "what the output should equal: the class `labels`, or the `input` image itself (an "
              "autoencoder: needs `loss = mse` and as many outputs as input pixels; reports PSNR "

@@ -6,7 +6,7 @@
 
 #include "nn/network.h"
 
-static const nn_ctx eval_ctx = { 0, 0, 0, NULL, NULL };
+static const nn_ctx eval_ctx = { 0, 0, 0, NULL, NULL, NULL, NULL };
 
 /* The input views of layer l: producers' outputs, or the data x. */
 static void gather_inputs(const nn_network *net, const nn_layer *l, const float *x,
@@ -81,6 +81,8 @@ void nn_network_backward(nn_network *net, const float *x, int B, const nn_ctx *c
             copy_backward(l, din[0], B);
         if (net->profile)
             l->bwd_seconds += omp_get_wtime() - t0;
+        if (ctx->backward_done)
+            ctx->backward_done(ctx->backward_arg, i);
     }
 }
 

@@ -247,6 +247,8 @@ void nn_trainer_free(nn_trainer *t)
     free(t->perm);
     nn_free_aligned(t->init_weights);
     nn_optim_free(&t->opt);
+    nn_dist_buckets_free(t->buckets);
+    free(t->bucket_ready);
     nn_network_free(&t->net);
     nn_dataset_free(&t->train);
     nn_dataset_free(&t->valid);

@@ -3,9 +3,12 @@
  * Each global batch (batch_size samples of this epoch's permutation, which
  * depends on (seed, epoch) only) is cut into one contiguous share per rank.
  * Every rank computes the gradient of (1/global batch) * its samples' loss,
- * one allreduce sums the gradients (plus the step's statistics and the stop
- * flag, which ride in the same buffer), and every rank applies the same
- * update. A rank with no samples in a short last batch contributes zeros but
+ * the gradients are summed over ranks (plus the step's statistics and the
+ * stop flag, which ride at the end of the same buffer), and every rank
+ * applies the same update. The sum goes in buckets of a few layers, each
+ * started as soon as backward has finished its layers ([train] overlap), so
+ * that messages travel while the earlier layers compute; every element is
+ * added in rank order, so the bits do not depend on the buckets. A rank with no samples in a short last batch contributes zeros but
  * still joins the allreduce, so no rank waits on a collective others skip. */
 #include <math.h>
 #include <signal.h>
@@ -38,10 +41,74 @@ static void maybe_inject_signal(const nn_trainer *t)
 /* Slots of the gradient buffer's tail. */
 enum { TAIL_LOSS, TAIL_CORRECT, TAIL_COUNT, TAIL_STOP, TAIL_USED };
 
+/* After layer's backward: start the bucket it completes, and let the ones
+ * in flight advance (MPI moves data only inside MPI calls). */
+static void on_backward_done(void *arg, int layer)
+{
+    nn_trainer *t = arg;
+    const int b = t->bucket_ready[layer];
+    if (b >= 0)
+        nn_dist_buckets_start(t->buckets, b);
+    nn_dist_buckets_progress(t->buckets);
+}
+
+/* Cut grads[0, n_params + TAIL_USED) into buckets at the first parameter of
+ * layers, from the last layer back, each holding at least bucket_kb (one
+ * bucket for the whole buffer without overlap); a bucket is ready when its
+ * lowest layer has finished backward. The step's statistics at the end of
+ * the buffer go with the last layers. Collective; nothing with one rank. */
+static int plan_buckets(nn_trainer *t, nn_error *err)
+{
+    const nn_network *net = &t->net;
+    if (t->dist.size == 1 || t->buckets)
+        return NN_OK;
+    const size_t cap = (size_t)1 << 28; /* MPI counts are int */
+    size_t target = (size_t)t->cfg.train.bucket_kb * 1024 / sizeof(float);
+    if (!t->cfg.train.overlap || target > cap)
+        target = cap;
+    int lowest = -1; /* the first layer with parameters: its bucket starts at 0 */
+    for (int i = net->n_layers - 1; i >= 0; --i)
+        if (net->layers[i].n_params > 0)
+            lowest = i;
+    size_t *cuts = nn_calloc((size_t)net->n_layers + 2, sizeof *cuts, err);
+    t->bucket_ready = cuts ? nn_calloc((size_t)net->n_layers, sizeof(int), err) : NULL;
+    int rc = t->bucket_ready ? NN_OK : NN_E_NOMEM;
+    int n = 0; /* buckets, found last to first; cuts[0] = end, cuts[k] = start of bucket k-1 */
+    if (!rc) {
+        size_t hi = net->n_params + TAIL_USED;
+        cuts[0] = hi;
+        for (int i = net->n_layers - 1; i >= 0; --i) {
+            const nn_layer *l = &net->layers[i];
+            t->bucket_ready[i] = -1;
+            const size_t lo = l->n_params > 0 ? l->params[0].offset : hi;
+            if (i == (lowest < 0 ? 0 : lowest) || (l->n_params > 0 && hi - lo >= target)) {
+                const size_t start = i == (lowest < 0 ? 0 : lowest) ? 0 : lo;
+                t->bucket_ready[i] = n; /* renumbered below */
+                cuts[++n] = start;
+                hi = start;
+            }
+        }
+        /* Ascending bounds: bucket k (from the start of the buffer) is
+         * [cuts[n - k], cuts[n - k - 1]). */
+        for (int a = 0, b = n; a < b; ++a, --b) {
+            size_t tmp = cuts[a];
+            cuts[a] = cuts[b];
+            cuts[b] = tmp;
+        }
+        for (int i = 0; i < net->n_layers; ++i)
+            if (t->bucket_ready[i] >= 0)
+                t->bucket_ready[i] = n - 1 - t->bucket_ready[i];
+        t->buckets = nn_dist_buckets_new(net->grads, cuts, n, err);
+        rc = t->buckets ? NN_OK : NN_E_NOMEM;
+    }
+    free(cuts);
+    return nn_dist_vote(rc, err);
+}
+
 /* The context of a training step: the seed, epoch and sample ids that make
  * dropout and augmentation rank-count invariant, and the sum over ranks that
  * batch normalization uses (layers never call MPI themselves). */
-static nn_ctx step_ctx(const nn_trainer *t, const size_t *sample_ids)
+static nn_ctx step_ctx(nn_trainer *t, const size_t *sample_ids)
 {
     nn_ctx ctx = { 0 };
     ctx.training = 1;
@@ -49,6 +116,10 @@ static nn_ctx step_ctx(const nn_trainer *t, const size_t *sample_ids)
     ctx.epoch = t->epoch;
     ctx.sample_ids = sample_ids;
     ctx.sum_floats = t->dist.size > 1 ? nn_dist_sum_floats : NULL;
+    if (t->buckets && t->cfg.train.overlap) {
+        ctx.backward_done = on_backward_done;
+        ctx.backward_arg = t;
+    }
     return ctx;
 }
 
@@ -71,12 +142,23 @@ static void compute_share(nn_trainer *t, size_t first, size_t global)
     nn_layer *last = nn_network_output_layer(&t->net);
     nn_trainer_batch_loss(t, out, t->x, t->y, n, 1.0f / (float)global, last->dout,
                           &last->dout_is_preact, &sums);
-    nn_network_backward(&t->net, t->x, n, &ctx);
+    /* The statistics are final now and go with the first bucket. */
     memset(tail, 0, NN_GRAD_TAIL * sizeof(float));
     tail[TAIL_LOSS] = (float)sums.loss;
     tail[TAIL_CORRECT] = (float)sums.correct;
     tail[TAIL_COUNT] = (float)sums.count;
     tail[TAIL_STOP] = g_stop_signal ? 1.0f : 0.0f;
+    nn_network_backward(&t->net, t->x, n, &ctx);
+}
+
+/* Wait for the sum of every bucket over ranks (starting those not started). */
+static void sum_gradients(nn_trainer *t)
+{
+    if (!t->buckets)
+        return;
+    const double t0 = nn_dist_wtime();
+    nn_dist_buckets_wait(t->buckets);
+    t->comm_wait += nn_dist_wtime() - t0;
 }
 
 typedef enum { STEP_OK, STEP_STOP, STEP_DIVERGED } step_result;
@@ -128,8 +210,11 @@ static step_result train_step(nn_trainer *t, bad_state *bad)
     const size_t global = t->train.n - first < B ? t->train.n - first : B;
     t->lr = nn_lr_at(&t->cfg.train, t->epoch, t->step, t->steps_per_epoch);
     maybe_inject_signal(t);
+    const double t0 = nn_dist_wtime();
     compute_share(t, first, global);
-    nn_dist_sum_floats(t->net.grads, t->net.n_params + TAIL_USED);
+    sum_gradients(t);
+    t->step_seconds += nn_dist_wtime() - t0;
+    t->timed_steps++;
     const float *tail = t->net.grads + t->net.n_params;
     /* Stop before a non-finite value reaches the weights, or right after
      * the update that made them non-finite; either way the cursor stays on
@@ -175,6 +260,20 @@ static int fail_diverged(const nn_trainer *t, bad_state bad, nn_error *err)
                    saved ? t->ckpt_path : t->run_dir);
 }
 
+/* How long the steps of this run waited for the gradient sums: with
+ * overlap on, what the computation did not hide; with it off, all of it. */
+static void report_comm(const nn_trainer *t)
+{
+    if (t->dist.rank != 0 || !t->buckets || t->timed_steps == 0)
+        return;
+    const double per = 1e3 / (double)t->timed_steps;
+    printf("gradient sums: %d bucket(s), overlap %s: waited %.3f ms per step of %.3f ms (%.1f%%)\n",
+           nn_dist_buckets_count(t->buckets), t->cfg.train.overlap ? "on" : "off",
+           t->comm_wait * per, t->step_seconds * per,
+           t->step_seconds > 0 ? 100.0 * t->comm_wait / t->step_seconds : 0.0);
+    fflush(stdout);
+}
+
 static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *err)
 {
     nn_epoch_metrics m = { 0 };
@@ -201,6 +300,8 @@ static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *
     m.samples_per_sec = train_seconds > 0 ? (double)samples / train_seconds : 0;
     double eta = m.seconds * (double)(t->cfg.train.epochs - m.epoch);
     nn_progress_epoch(t, &m, eta);
+    if (m.epoch == t->cfg.train.epochs)
+        report_comm(t);
     t->epoch++;
     t->step = 0;
     t->epoch_sums = (nn_loss_sums){ 0, 0, 0 };
@@ -215,6 +316,9 @@ static int finish_epoch(nn_trainer *t, double start, int64_t samples, nn_error *
 /* One epoch from the current cursor. Returns 0, an error code, or an outcome. */
 int nn_trainer_run_epoch(nn_trainer *t, nn_error *err)
 {
+    int rc = plan_buckets(t, err);
+    if (rc)
+        return rc;
     if (t->cfg.train.shuffle)
         nn_rng_permutation(t->cfg.train.seed, nn_rng_stream("shuffle", (uint64_t)t->epoch), t->perm,
                            t->train.n);
@@ -236,7 +340,6 @@ int nn_trainer_run_epoch(nn_trainer *t, nn_error *err)
         int64_t done = (t->step - first_step) * t->cfg.train.batch_size;
         nn_progress_step(t, start, done > (int64_t)t->train.n ? (int64_t)t->train.n : done);
     }
-    int rc = NN_OK;
     if (t->step == t->steps_per_epoch) {
         int64_t samples = (int64_t)t->train.n - first_step * t->cfg.train.batch_size;
         rc = finish_epoch(t, start, samples, err);
@@ -290,6 +393,10 @@ void nn_trainer_print_header(const nn_trainer *t)
         return;
     printf("nntrain %s: %s, %d rank(s) x %d thread(s), BLIS kernels '%s'\n", NN_VERSION,
            t->cfg.path, t->dist.size, nn_get_threads(), nn_blas_kernels());
+    int n_hosts = 1;
+    const char *hosts = nn_dist_hosts(&n_hosts);
+    if (t->dist.size > 1)
+        printf("hosts: %d: %s\n", n_hosts, hosts);
     printf("data: %zu train, %zu valid, %zu test samples of %d x %d x %d, %d classes\n", t->train.n,
            t->valid.n, t->test.n, t->train.c, t->train.h, t->train.w, t->train.num_classes);
     nn_network_summary(&t->net, stdout);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests of slurm/train.sbatch and slurm/sweep_lr.sbatch on a real
-# one-node SLURM (scripts/slurm-local.sh), about 3 minutes on 2 quiet cores:
+# one-node SLURM (scripts/slurm-local.sh), then on two nodes, about 5 minutes on 2 quiet cores:
 #   1. train.sbatch, 2 tasks, a short Fashion-MNIST run: COMPLETED, exit 0,
 #      checkpoint.h5 and metrics.h5 with one row per epoch;
 #   2. sweep_lr.sbatch, a 3-task array: each task stops once (test hook),
@@ -11,6 +11,11 @@
 #      they checkpoint and exit 75, the script requeues the job, the requeued
 #      run resumes (possibly more than once), and the final weights and
 #      optimizer state equal those of an uninterrupted run bit for bit.
+#   4. two nodes (when this script started SLURM: it restarts it as nodes
+#      n1 and n2, two slurmd on this machine): `sbatch -N 2 -n 2
+#      train.sbatch` places one rank on each node (nntrain's "hosts:" line)
+#      and trains test 1's weights bit for bit; the time-limit requeue of
+#      test 3 across both nodes ends with test 3's reference weights.
 # Installs slurm-wlm, munge, hdf5-tools and dataset-fashion-mnist when missing,
 # builds build/nntrain when missing, starts SLURM when it is not running
 # (and stops what it started on exit). Prints PASS lines; exits non-zero on
@@ -29,7 +34,7 @@ T0=$SECONDS
 
 WORK=""
 JOBS=()
-train_job="" sweep_job="" req_job=""
+train_job="" sweep_job="" req_job="" two_job="" req2_job=""
 STARTED_SLURM=0
 FAILED=0
 
@@ -237,8 +242,38 @@ restarts=$(job_field "$sweep_job" Restarts | tr '\n' ' ')
 [[ $restarts == "1 1 1 " ]] || fail "sweep: restarts per task '$restarts', expected 1 1 1"
 pass "sweep_lr.sbatch: array tasks 0-2 trained lr 0.2, 0.02, 0.002 into runs/train/lr_*, each stopped once, requeued alone, resumed, COMPLETED 0:0"
 
+# ---- 4: two nodes ----------------------------------------------------------------
+# Two slurmd on this machine (scripts/slurm-local.sh with NNTRAIN_SLURM_NODES=2),
+# each in a UTS namespace named after its node. The ranks of the two nodes
+# talk over TCP on the loopback interface (NNTRAIN_MPI_NET=lo: the
+# machine's other interfaces are not for this test).
+two_nodes_up() {
+    if ((!STARTED_SLURM)); then
+        note "SLURM was already running: the two-node tests are skipped (they restart it as two nodes)"
+        return 1
+    fi
+    "$ROOT/scripts/slurm-local.sh" stop >/dev/null
+    NNTRAIN_SLURM_NODES=2 "$ROOT/scripts/slurm-local.sh" start || fail "could not start a two-node SLURM"
+    pass "two-node SLURM is up (n1, n2)"
+}
+
+two_nodes_train() {
+    submit two_job -N 2 -n 2 -t 5 -J nnt-two -o "$WORK/slurm-%x-%j.out" --export=ALL,NNTRAIN_MPI_NET=lo \
+        slurm/train.sbatch tests/slurm/train.ini --set "train.out=$WORK/two"
+    wait_jobs 240 "$two_job"
+    check_completed "$two_job" "two-node job"
+    check_run "$WORK/two" 3 "two-node job"
+    local out=$WORK/slurm-nnt-two-$two_job.out
+    grep -q "^hosts: 2: n1 (1 rank), n2 (1 rank)$" "$out" || fail "two-node job: not one rank on each of n1 and n2 (no 'hosts:' line saying so in $out)"
+    grep -q "MPI: yield on (2 nodes), network lo" "$out" || fail "two-node job: train.sbatch did not choose yielding and the network"
+    h5diff -d 0 "$WORK/train/checkpoint.h5" "$WORK/two/checkpoint.h5" /model /model >/dev/null ||
+        fail "two-node job: weights differ from the one-node job of test 1"
+    pass "train.sbatch -N 2 -n 2: one rank on n1, one on n2, COMPLETED 0:0, the one-node job's weights bit for bit"
+}
+
 if [[ ${NNTRAIN_SLURM_QUICK:-0} == 1 ]]; then
-    echo "PASS: SLURM tests 1-2; the time-limit test was skipped (NNTRAIN_SLURM_QUICK=1) ($((SECONDS - T0)) s)"
+    if two_nodes_up; then two_nodes_train; fi
+    echo "PASS: SLURM tests 1, 2 and 4 without the time-limit tests (NNTRAIN_SLURM_QUICK=1) ($((SECONDS - T0)) s)"
     exit 0
 fi
 
@@ -312,5 +347,29 @@ h5diff -d 0 "$WORK/reference/checkpoint.h5" "$WORK/requeue/checkpoint.h5" /model
 h5diff -d 0 "$WORK/reference/checkpoint.h5" "$WORK/requeue/checkpoint.h5" /optim /optim >"$WORK/h5diff.txt" 2>&1 ||
     { head -n 20 "$WORK/h5diff.txt"; fail "requeue job: optimizer state differs from the uninterrupted run"; }
 pass "time limit: SIGUSR1, checkpoint, exit 75, requeued $restarts time(s), resumed, COMPLETED 0:0; weights and optimizer state identical to the uninterrupted run"
+
+# The same time-limit job across two nodes: SLURM signals the ranks on both,
+# they checkpoint and exit 75, the job is requeued onto both nodes again and
+# ends with the reference's weights (2 ranks, so the same bits).
+if two_nodes_up; then
+    two_nodes_train
+    submit req2_job -N 2 -n 2 --time=1 --signal=USR1@5 -J nnt-requeue2 -o "$WORK/slurm-%x-%j.out" \
+        --export=ALL,NNTRAIN_MPI_NET=lo slurm/train.sbatch tests/slurm/requeue.ini \
+        --set "train.epochs=$epochs" --set "train.out=$WORK/requeue2"
+    note "submitted job $req2_job (2 nodes, --time=1 --signal=USR1@5, $epochs epochs)"
+    wait_jobs 600 "$req2_job"
+    check_completed "$req2_job" "two-node requeue job"
+    restarts=$(job_field "$req2_job" Restarts)
+    out=$WORK/slurm-nnt-requeue2-$req2_job.out
+    ((restarts >= 1)) || fail "two-node requeue job: Restarts=$restarts: it was never stopped and requeued"
+    [[ $(grep -c "^hosts: 2: n1 (1 rank), n2 (1 rank)$" "$out") == $((restarts + 1)) ]] ||
+        fail "two-node requeue job: not every run had one rank on each node"
+    grep -q "Exited with exit code 75" "$out" || fail "two-node requeue job: srun did not report exit code 75"
+    check_run "$WORK/requeue2" "$epochs" "two-node requeue job"
+    h5diff -d 0 "$WORK/reference/checkpoint.h5" "$WORK/requeue2/checkpoint.h5" /model /model >/dev/null &&
+        h5diff -d 0 "$WORK/reference/checkpoint.h5" "$WORK/requeue2/checkpoint.h5" /optim /optim >/dev/null ||
+        fail "two-node requeue job: final weights or optimizer state differ from the uninterrupted run"
+    pass "time limit on two nodes: requeued $restarts time(s) onto n1 and n2, resumed, COMPLETED 0:0; the uninterrupted run's weights and optimizer state"
+fi
 
 echo "PASS: all SLURM tests ($((SECONDS - T0)) s)"

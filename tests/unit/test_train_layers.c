@@ -41,7 +41,7 @@ START_TEST(dropout_mask_depends_on_sample_id_not_row)
     for (int i = 0; i < 4 * D; ++i)
         x[i] = 1.0f + nn_rng_uniform(2, 2, (uint64_t)i);
     size_t ids[4] = { 70, 3, 9, 11 };
-    nn_ctx ctx = { 1, 5, 2, ids, NULL };
+    nn_ctx ctx = { 1, 5, 2, ids, NULL, NULL, NULL };
     memcpy(y, nn_network_forward_ctx(&net, x, 4, &ctx), 4 * D * sizeof *y);
     /* Sample 9 alone, in row 0 of another batch: the same values. */
     size_t one[1] = { 9 };
@@ -85,7 +85,7 @@ START_TEST(batchnorm_uses_the_sum_over_ranks)
     float x[B * C * N], y1[B * C * N];
     for (int i = 0; i < B * C * N; ++i)
         x[i] = 3.0f * nn_rng_uniform(4, 4, (uint64_t)i) + (float)(i / N % C);
-    nn_ctx alone = { 1, 1, 0, NULL, NULL };
+    nn_ctx alone = { 1, 1, 0, NULL, NULL, NULL, NULL };
     memcpy(y1, nn_network_forward_ctx(&net, x, B, &alone), sizeof y1);
     /* Each channel comes out with mean 0 and (biased) variance 1. */
     for (int c = 0; c < C; ++c) {
@@ -100,7 +100,7 @@ START_TEST(batchnorm_uses_the_sum_over_ranks)
     }
     /* Two ranks holding the same batch have the same statistics, so the
      * same output; the hook is called twice in forward (mean, variance). */
-    nn_ctx two = { 1, 1, 0, NULL, sum_twice };
+    nn_ctx two = { 1, 1, 0, NULL, sum_twice, NULL, NULL };
     sum_calls = 0;
     const float *y2 = nn_network_forward_ctx(&net, x, B, &two);
     for (int i = 0; i < B * C * N; ++i)
@@ -125,7 +125,7 @@ START_TEST(batchnorm_running_statistics)
     float x[B * C];
     for (int i = 0; i < B * C; ++i)
         x[i] = (float)(i * i % 7) + (float)(i % C) * 10.0f;
-    nn_ctx train = { 1, 1, 0, NULL, NULL };
+    nn_ctx train = { 1, 1, 0, NULL, NULL, NULL, NULL };
     nn_network_forward_ctx(&net, x, B, &train);
     const nn_layer *l = &net.layers[0];
     for (int c = 0; c < C; ++c) {
