@@ -61,14 +61,14 @@ static size_t out_plane(const nn_layer *l) { return (size_t)l->out_shape.h * l->
 static int group_size(const nn_layer *l)
 {
     const nn_conv_geom g = geom(l);
-    if (is_pointwise(&g) || patch_len(l) <= 16)
+    if (is_pointwise(&g) || patch_len(l) <= NN_CONV_SMALL_K)
         return 1;
     const size_t per = patch_len(l) * out_plane(l);
     int G = per > 0 ? (int)(GROUP_CACHE_FLOATS / per) : 1;
     return G < 1 ? 1 : G > GROUP_MAX ? GROUP_MAX : G;
 }
 
-static int dw_transposed(const nn_layer *l) { return patch_len(l) > 16; }
+static int dw_transposed(const nn_layer *l) { return patch_len(l) > NN_CONV_SMALL_K; }
 
 static size_t ws_floats_per_thread(const nn_layer *l)
 {
@@ -139,6 +139,52 @@ static void share(int B, int t, int T, int *lo, int *hi)
 /* Thread count for B samples. */
 static int team(const nn_layer *l, int B) { return B < l->threads ? (B > 0 ? B : 1) : l->threads; }
 
+/* dst [n] = act(src + b), in place when dst == src: bias and activation in
+ * one pass while the row is in cache. */
+static void bias_act_row(float *dst, const float *src, long n, float b, nn_activation act)
+{
+    if (act == NN_ACT_RELU) {
+#pragma omp simd
+        for (long p = 0; p < n; ++p) {
+            const float v = src[p] + b;
+            dst[p] = v > 0.0f ? v : 0.0f;
+        }
+        return;
+    }
+#pragma omp simd
+    for (long p = 0; p < n; ++p)
+        dst[p] = src[p] + b;
+    nn_activation_forward(act, dst, 1, (size_t)n);
+}
+
+/* The short-patch case (K <= NN_CONV_SMALL_K, one sample): conv_small.c. */
+static int is_small(const nn_layer *l) { return patch_len(l) <= NN_CONV_SMALL_K; }
+
+/* Sample b's patch matrix [K, HW]: x_b itself for a pointwise convolution,
+ * else im2col into w->col (rows ld apart, at column offset i HW). */
+static const float *sample_col(const nn_layer *l, const conv_ws *w, const float *x, int b, int i,
+                               size_t ld)
+{
+    const nn_conv_geom g = geom(l);
+    const float *xb = x + (size_t)b * l->in_dim;
+    if (is_pointwise(&g))
+        return xb;
+    nn_im2col(&g, xb, w->col + (size_t)i * out_plane(l), ld);
+    return w->col + (size_t)i * out_plane(l);
+}
+
+/* Time and flops of the direct kernels, counted as conv_gemm counts products. */
+static void count_small(nn_layer *l, double t0, double flops)
+{
+    if (!l->profile)
+        return;
+    double dt = omp_get_wtime() - t0;
+#pragma omp atomic
+    l->gemm_seconds += dt;
+#pragma omp atomic
+    l->gemm_flops += flops;
+}
+
 /* Forward of samples [b0, b0 + n) on this thread. */
 static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *out, int b0, int n)
 {
@@ -147,12 +193,20 @@ static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *
     const long ld = (long)group_size(l) * HW;
     const float *W = l->params[0].value;                          /* [F, K] */
     const float *bias = l->cfg->bias ? l->params[1].value : NULL; /* [F] */
+    const nn_activation act = l->cfg->activation;
+    if (is_small(l)) { /* n == 1 */
+        const float *col = sample_col(l, w, x, b0, 0, (size_t)HW);
+        double t0 = l->profile ? omp_get_wtime() : 0.0;
+        nn_conv_small_forward(W, bias, col, K, HW, F, act, out + (size_t)b0 * l->out_dim);
+        count_small(l, t0, 2.0 * F * K * HW);
+        return;
+    }
     nn_mat col, z;
     if (is_pointwise(&g)) /* its input is the patch matrix */
         col = nn_mat_rm((float *)x + (size_t)b0 * l->in_dim, K, HW);
     else {
         for (int i = 0; i < n; ++i)
-            nn_im2col(&g, x + (size_t)(b0 + i) * l->in_dim, w->col + i * HW, (size_t)ld);
+            sample_col(l, w, x, b0 + i, i, (size_t)ld);
         col = (nn_mat){ w->col, K, n * HW, ld, 1 };
     }
     /* One sample: the product lands in its output directly; several: in z,
@@ -164,15 +218,8 @@ static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *
     conv_gemm(l, nn_mat_rm((float *)W, F, K), col, 0.0f, z);
     for (int i = 0; i < n; ++i) {                        /* plus bias, activation */
         float *yb = out + (size_t)(b0 + i) * l->out_dim; /* [F, HW] */
-        for (long f = 0; f < F; ++f) {
-            const float *zr = z.data + f * z.rs + i * HW;
-            const float bf = bias ? bias[f] : 0.0f;
-            float *yr = yb + f * HW;
-#pragma omp simd
-            for (long p = 0; p < HW; ++p)
-                yr[p] = zr[p] + bf; /* in place when n == 1 */
-        }
-        nn_activation_forward(l->cfg->activation, yb, 1, l->out_dim);
+        for (long f = 0; f < F; ++f)
+            bias_act_row(yb + f * HW, z.data + f * z.rs + i * HW, HW, bias ? bias[f] : 0.0f, act);
     }
 }
 
@@ -219,6 +266,65 @@ static void reduce_grads(nn_layer *l, int T)
     }
 }
 
+/* dst [n] = dL/dZ from the output y and dy = dL/dY (dy itself when
+ * preact), dst may be dy; returns its sum (the bias gradient's share). */
+static float dz_row(float *dst, const float *y, float *dy, long n, nn_activation act, int preact)
+{
+    float s = 0.0f;
+    if (!preact && act == NN_ACT_RELU) {
+#pragma omp simd reduction(+ : s)
+        for (long p = 0; p < n; ++p) {
+            const float d = y[p] > 0.0f ? dy[p] : 0.0f;
+            dst[p] = d;
+            s += d;
+        }
+        return s;
+    }
+    if (!preact)
+        nn_activation_backward(act, y, dy, 1, (size_t)n);
+#pragma omp simd reduction(+ : s)
+    for (long p = 0; p < n; ++p) {
+        dst[p] = dy[p];
+        s += dy[p];
+    }
+    return s;
+}
+
+/* The input gradient of sample b from dcol (col2im), stored or added. */
+static void put_dx(const nn_layer *l, const float *dcol, size_t ld, float *dx, int b)
+{
+    const nn_conv_geom g = geom(l);
+    float *dxb = dx + (size_t)b * l->in_dim;
+    if (!l->din_add[0])
+        memset(dxb, 0, l->in_dim * sizeof(float));
+    nn_col2im_add(&g, (float *)dcol, ld, dxb);
+}
+
+/* Backward of one sample with the direct kernels (K <= NN_CONV_SMALL_K). */
+static void backward_small(nn_layer *l, const conv_ws *w, const float *x, const float *out,
+                           float *dout, float *dx, int b)
+{
+    const nn_conv_geom g = geom(l);
+    const long F = l->cfg->filters, K = (long)patch_len(l), HW = (long)out_plane(l);
+    const float *W = l->params[0].value; /* [F, K] */
+    float *dz = dout + (size_t)b * l->out_dim;
+    const float *col = sample_col(l, w, x, b, 0, (size_t)HW);
+    double t0 = l->profile ? omp_get_wtime() : 0.0;
+    nn_conv_small_backward(out + (size_t)b * l->out_dim, dz, col, K, HW, F, l->cfg->activation,
+                           l->dout_is_preact, dx != NULL, w->dw, w->db);
+    count_small(l, t0, 2.0 * F * K * HW);
+    if (!dx)
+        return;
+    nn_mat wt = nn_mat_t(nn_mat_rm((float *)W, F, K)), dzm = nn_mat_rm(dz, F, HW);
+    if (is_pointwise(&g)) { /* dx_b [C, HW] (+)= W^T . dZ */
+        conv_gemm(l, wt, dzm, l->din_add[0] ? 1.0f : 0.0f,
+                  nn_mat_rm(dx + (size_t)b * l->in_dim, K, HW));
+        return;
+    }
+    conv_gemm(l, wt, dzm, 0.0f, nn_mat_rm(w->col, K, HW));
+    put_dx(l, w->col, (size_t)HW, dx, b);
+}
+
 /* Backward of samples [b0, b0 + n) on this thread: accumulate into w's dW
  * and db, write (or add to) dx. */
 static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const float *out,
@@ -229,23 +335,15 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
     const long ld = (long)group_size(l) * HW;
     const float *W = l->params[0].value; /* [F, K] */
     const int pointwise = is_pointwise(&g), add = l->din_add[0];
-    for (int i = 0; i < n; ++i) { /* dL/dZ, bias sums, and the group's dZ and col */
-        float *dz = dout + (size_t)(b0 + i) * l->out_dim; /* [F, HW], dL/dZ in place */
-        if (!l->dout_is_preact)
-            nn_activation_backward(l->cfg->activation, out + (size_t)(b0 + i) * l->out_dim, dz, 1,
-                                   l->out_dim);
-        for (long f = 0; f < F; ++f) {
-            float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-            for (long p = 0; p < HW; ++p)
-                s += dz[f * HW + p];
-            w->db[f] += s;
+    for (int i = 0; i < n; ++i) { /* dL/dZ with the bias sums, into the group's dZ; col */
+        const size_t at = (size_t)(b0 + i) * l->out_dim;
+        for (long f = 0; f < F; ++f) { /* [F, HW] */
+            float *dst = pointwise ? dout + at + f * HW : w->z + f * ld + i * HW;
+            w->db[f] += dz_row(dst, out + at + f * HW, dout + at + f * HW, HW, l->cfg->activation,
+                               l->dout_is_preact);
         }
-        if (pointwise)
-            continue;
-        for (long f = 0; f < F; ++f)
-            memcpy(w->z + f * ld + i * HW, dz + f * HW, (size_t)HW * sizeof(float));
-        nn_im2col(&g, x + (size_t)(b0 + i) * l->in_dim, w->col + i * HW, (size_t)ld);
+        if (!pointwise)
+            sample_col(l, w, x, b0 + i, i, (size_t)ld);
     }
     nn_mat dz, col;
     if (pointwise) {
@@ -267,12 +365,8 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
         return;
     }
     conv_gemm(l, wt, dz, 0.0f, col); /* dcol [K, nHW], over col (no longer needed) */
-    for (int i = 0; i < n; ++i) {
-        float *dxb = dx + (size_t)(b0 + i) * l->in_dim;
-        if (!add)
-            memset(dxb, 0, l->in_dim * sizeof(float));
-        nn_col2im_add(&g, w->col + i * HW, (size_t)ld, dxb);
-    }
+    for (int i = 0; i < n; ++i)
+        put_dx(l, w->col + i * HW, (size_t)ld, dx, b0 + i);
 }
 
 static void conv_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
@@ -289,7 +383,10 @@ static void conv_backward(nn_layer *l, const float *const *inputs, const float *
         int lo, hi;
         share(B, t, T, &lo, &hi);
         for (int b = lo; b < hi; b += G)
-            backward_group(l, &w, inputs[0], out, dout, dins[0], b, hi - b < G ? hi - b : G);
+            if (is_small(l))
+                backward_small(l, &w, inputs[0], out, dout, dins[0], b);
+            else
+                backward_group(l, &w, inputs[0], out, dout, dins[0], b, hi - b < G ? hi - b : G);
     }
     reduce_grads(l, T);
 }

@@ -137,4 +137,18 @@ void nn_im2col(const nn_conv_geom *g, const float *x, float *col, size_t ld);
  * dropped; dcol is scratch and may be overwritten). */
 void nn_col2im_add(const nn_conv_geom *g, float *dcol, size_t ld, float *dx);
 
+/* Direct convolution of one sample for a short patch matrix (K = C k^2 <=
+ * NN_CONV_SMALL_K), bias and activation fused (conv_small.c):
+ * y [F, HW] = act(W [F, K] . col [K, HW] + bias [F]); bias may be NULL. */
+enum { NN_CONV_SMALL_K = 16 };
+void nn_conv_small_forward(const float *W, const float *bias, const float *col, long K, long HW,
+                           long F, nn_activation act, float *y);
+
+/* Its backward in one pass over y and dy [F, HW]: dZ = act'(y) dy (dy as it
+ * is when dy_is_preact), dw [F, K] += dZ . col^T, db [F] += row sums of dZ;
+ * dZ is left in dy when keep (the input gradient needs it), else dy may be
+ * left as it was or hold dZ. */
+void nn_conv_small_backward(const float *y, float *dy, const float *col, long K, long HW, long F,
+                            nn_activation act, int dy_is_preact, int keep, float *dw, float *db);
+
 #endif
