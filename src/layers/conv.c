@@ -246,48 +246,25 @@ static void reduce_grads(nn_layer *l, int T)
     const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
     float *dW = l->params[0].grad, *db = l->cfg->bias ? l->params[1].grad : NULL;
     const conv_ws w0 = thread_ws(l, 0);
+    const size_t per = ws_floats_per_thread(l); /* thread t's sums: w0's + t per */
     if (dw_transposed(l)) {
         for (size_t f = 0; f < F; ++f)
             for (size_t k = 0; k < K; ++k) {
                 float s = 0.0f;
                 for (int t = 0; t < T; ++t)
-                    s += thread_ws(l, t).dw[k * F + f];
+                    s += w0.dw[t * per + k * F + f];
                 dW[f * K + k] = s;
             }
     } else {
         memcpy(dW, w0.dw, F * K * sizeof(float));
         for (int t = 1; t < T; ++t)
-            nn_grad_put(dW, thread_ws(l, t).dw, F * K, 1);
+            nn_grad_put(dW, w0.dw + t * per, F * K, 1);
     }
     if (db) {
         memcpy(db, w0.db, F * sizeof(float));
         for (int t = 1; t < T; ++t)
-            nn_grad_put(db, thread_ws(l, t).db, F, 1);
+            nn_grad_put(db, w0.db + t * per, F, 1);
     }
-}
-
-/* dst [n] = dL/dZ from the output y and dy = dL/dY (dy itself when
- * preact), dst may be dy; returns its sum (the bias gradient's share). */
-static float dz_row(float *dst, const float *y, float *dy, long n, nn_activation act, int preact)
-{
-    float s = 0.0f;
-    if (!preact && act == NN_ACT_RELU) {
-#pragma omp simd reduction(+ : s)
-        for (long p = 0; p < n; ++p) {
-            const float d = y[p] > 0.0f ? dy[p] : 0.0f;
-            dst[p] = d;
-            s += d;
-        }
-        return s;
-    }
-    if (!preact)
-        nn_activation_backward(act, y, dy, 1, (size_t)n);
-#pragma omp simd reduction(+ : s)
-    for (long p = 0; p < n; ++p) {
-        dst[p] = dy[p];
-        s += dy[p];
-    }
-    return s;
 }
 
 /* The input gradient of sample b from dcol (col2im), stored or added. */
@@ -311,7 +288,7 @@ static void backward_small(nn_layer *l, const conv_ws *w, const float *x, const 
     const float *col = sample_col(l, w, x, b, 0, (size_t)HW);
     double t0 = l->profile ? omp_get_wtime() : 0.0;
     nn_conv_small_backward(out + (size_t)b * l->out_dim, dz, col, K, HW, F, l->cfg->activation,
-                           l->dout_is_preact, dx != NULL, w->dw, w->db);
+                           l->dout_is_preact, w->dw, w->db);
     count_small(l, t0, 2.0 * F * K * HW);
     if (!dx)
         return;
@@ -335,15 +312,23 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
     const long ld = (long)group_size(l) * HW;
     const float *W = l->params[0].value; /* [F, K] */
     const int pointwise = is_pointwise(&g), add = l->din_add[0];
-    for (int i = 0; i < n; ++i) { /* dL/dZ with the bias sums, into the group's dZ; col */
+    for (int i = 0; i < n; ++i) { /* dL/dZ, bias sums, and the group's dZ and col */
         const size_t at = (size_t)(b0 + i) * l->out_dim;
-        for (long f = 0; f < F; ++f) { /* [F, HW] */
-            float *dst = pointwise ? dout + at + f * HW : w->z + f * ld + i * HW;
-            w->db[f] += dz_row(dst, out + at + f * HW, dout + at + f * HW, HW, l->cfg->activation,
-                               l->dout_is_preact);
+        float *dz = dout + at; /* [F, HW], dL/dZ in place */
+        if (!l->dout_is_preact)
+            nn_activation_backward(l->cfg->activation, out + at, dz, 1, l->out_dim);
+        for (long f = 0; f < F; ++f) {
+            float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+            for (long p = 0; p < HW; ++p)
+                s += dz[f * HW + p];
+            w->db[f] += s;
         }
-        if (!pointwise)
-            sample_col(l, w, x, b0 + i, i, (size_t)ld);
+        if (pointwise)
+            continue;
+        for (long f = 0; f < F; ++f)
+            memcpy(w->z + f * ld + i * HW, dz + f * HW, (size_t)HW * sizeof(float));
+        sample_col(l, w, x, b0 + i, i, (size_t)ld);
     }
     nn_mat dz, col;
     if (pointwise) {

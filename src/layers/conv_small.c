@@ -32,9 +32,8 @@ enum { STRIP = 32, ROWS = 4 };
 static inline v8 load8(const float *p) { return *(const u8 *)p; }
 static inline void store8(float *p, v8 v) { *(u8 *)p = v; }
 static inline v8 splat8(float x) { return (v8){ x, x, x, x, x, x, x, x }; }
-/* v where m > 0, else 0 (a comparison is an all-ones or zero mask). */
-static inline v8 keep8(v8 v, v8 m) { return (v8)((v8i)v & (m > 0.0f)); }
-static inline v8 relu8(v8 v) { return keep8(v, v); }
+/* max(v, 0) (a comparison is an all-ones or zero mask). */
+static inline v8 relu8(v8 v) { return (v8)((v8i)v & (v > 0.0f)); }
 
 /* y [ROWS rows HW apart] at positions [p0, p0 + STRIP): 4 filters x 32
  * positions in 16 registers through all K terms, then stored once. */
@@ -111,13 +110,12 @@ void nn_conv_small_forward(const float *W, const float *bias, const float *col, 
         nn_activation_forward(act, y, 1, (size_t)(F * HW));
 }
 
-/* Two filter rows at once over [0, HW / 8 * 8): d = dL/dZ from y and dy
- * (relu's mask, or dy as it is), db += sum d, dw [K] += col . d for each,
- * with the 2 (K + 1) sums in registers; d is written back into dy when
- * keep. The last HW mod 8 positions: backward_tail. */
+/* Two filter rows of dZ at once over [0, HW / 8 * 8): db += sum dZ and
+ * dw [K] += col . dZ for each, the 2 (K + 1) sums in registers. The last
+ * HW mod 8 positions: backward_tail. */
 static inline __attribute__((always_inline)) void
-backward_pair(const float *restrict y, float *restrict dy, const float *restrict col, const long K,
-              long HW, int relu, int keep, float *restrict dw, float *restrict db)
+backward_pair(const float *restrict dz, const float *restrict col, const long K, long HW,
+              float *restrict dw, float *restrict db)
 {
     v8 s[2][NN_CONV_SMALL_K], sb[2] = { splat8(0.0f), splat8(0.0f) };
 #pragma GCC unroll 16
@@ -125,20 +123,14 @@ backward_pair(const float *restrict y, float *restrict dy, const float *restrict
         s[0][k] = s[1][k] = splat8(0.0f);
     const long full = HW / 8 * 8;
     for (long p = 0; p < full; p += 8) {
-        v8 d[2];
-        for (int r = 0; r < 2; ++r) {
-            d[r] = load8(dy + r * HW + p);
-            if (relu)
-                d[r] = keep8(d[r], load8(y + r * HW + p));
-            if (keep)
-                store8(dy + r * HW + p, d[r]);
-            sb[r] += d[r];
-        }
+        const v8 d0 = load8(dz + p), d1 = load8(dz + HW + p);
+        sb[0] += d0;
+        sb[1] += d1;
 #pragma GCC unroll 16
         for (long k = 0; k < K; ++k) {
             const v8 c = load8(col + k * HW + p);
-            s[0][k] += d[0] * c;
-            s[1][k] += d[1] * c;
+            s[0][k] += d0 * c;
+            s[1][k] += d1 * c;
         }
     }
     for (int r = 0; r < 2; ++r) {
@@ -151,47 +143,36 @@ backward_pair(const float *restrict y, float *restrict dy, const float *restrict
 }
 
 /* One filter row over positions [p0, HW), in plain loops. */
-static void backward_tail(const float *restrict y, float *restrict dy, const float *restrict col,
-                          long K, long HW, long p0, int relu, int keep, float *restrict dw,
-                          float *restrict db)
+static void backward_tail(const float *restrict dz, const float *restrict col, long K, long HW,
+                          long p0, float *restrict dw, float *restrict db)
 {
     for (long p = p0; p < HW; ++p) {
-        const float d = relu ? (y[p] > 0.0f ? dy[p] : 0.0f) : dy[p];
-        if (keep)
-            dy[p] = d;
-        *db += d;
+        *db += dz[p];
         for (long k = 0; k < K; ++k)
-            dw[k] += d * col[k * HW + p];
+            dw[k] += dz[p] * col[k * HW + p];
     }
 }
 
-static inline __attribute__((always_inline)) void backward_rows(const float *y, float *dy,
-                                                                const float *col, const long K,
-                                                                long HW, long F, int relu, int keep,
+static inline __attribute__((always_inline)) void backward_rows(const float *dz, const float *col,
+                                                                const long K, long HW, long F,
                                                                 float *dw, float *db)
 {
-    const long full = HW / 8 * 8;
-    long f = 0;
-    for (; f + 2 <= F; f += 2)
-        backward_pair(y + f * HW, dy + f * HW, col, K, HW, relu, keep, dw + f * K, db + f);
-    for (; f < F; ++f)
-        backward_tail(y + f * HW, dy + f * HW, col, K, HW, 0, relu, keep, dw + f * K, db + f);
-    if (full < HW)
-        for (f = 0; f < F / 2 * 2; ++f) /* the pairs' last HW mod 8 positions */
-            backward_tail(y + f * HW, dy + f * HW, col, K, HW, full, relu, keep, dw + f * K,
-                          db + f);
+    const long full = HW / 8 * 8, pairs = F / 2 * 2;
+    for (long f = 0; f < pairs; f += 2)
+        backward_pair(dz + f * HW, col, K, HW, dw + f * K, db + f);
+    for (long f = 0; f < F; ++f) /* the pairs' last HW mod 8 positions, the odd filter */
+        backward_tail(dz + f * HW, col, K, HW, f < pairs ? full : 0, dw + f * K, db + f);
 }
 
 void nn_conv_small_backward(const float *y, float *dy, const float *col, long K, long HW, long F,
-                            nn_activation act, int dy_is_preact, int keep, float *dw, float *db)
+                            nn_activation act, int dy_is_preact, float *dw, float *db)
 {
-    int relu = !dy_is_preact && act == NN_ACT_RELU;
-    if (!dy_is_preact && !relu && act != NN_ACT_LINEAR) { /* dL/dZ in place first */
+    /* dL/dZ in place first, in its own pass: fused into the loop below
+     * (relu's mask applied to each vector of dY) it measured slower. */
+    if (!dy_is_preact)
         nn_activation_backward(act, y, dy, 1, (size_t)(F * HW));
-        keep = 0; /* already there */
-    }
     if (K == 9)
-        backward_rows(y, dy, col, 9, HW, F, relu, keep, dw, db);
+        backward_rows(dy, col, 9, HW, F, dw, db);
     else
-        backward_rows(y, dy, col, K, HW, F, relu, keep, dw, db);
+        backward_rows(dy, col, K, HW, F, dw, db);
 }

@@ -144,11 +144,9 @@ enum { NN_CONV_SMALL_K = 16 };
 void nn_conv_small_forward(const float *W, const float *bias, const float *col, long K, long HW,
                            long F, nn_activation act, float *y);
 
-/* Its backward in one pass over y and dy [F, HW]: dZ = act'(y) dy (dy as it
- * is when dy_is_preact), dw [F, K] += dZ . col^T, db [F] += row sums of dZ;
- * dZ is left in dy when keep (the input gradient needs it), else dy may be
- * left as it was or hold dZ. */
+/* Its backward: dy [F, HW] becomes dZ = act'(y) dy (unchanged when
+ * dy_is_preact), then dw [F, K] += dZ . col^T and db [F] += row sums of dZ. */
 void nn_conv_small_backward(const float *y, float *dy, const float *col, long K, long HW, long F,
-                            nn_activation act, int dy_is_preact, int keep, float *dw, float *db);
+                            nn_activation act, int dy_is_preact, float *dw, float *db);
 
 #endif
