@@ -17,13 +17,17 @@
  *   dcol). G is smaller when col would outgrow the core's cache (~1 MB).
  * - The weight gradient is accumulated transposed, [K, F] row-major, and
  *   turned into W's [F, K] once when the threads' sums are added: BLIS runs
- *   that faster than dZ . col^T into [F, K] (same measurement). When K <= 16
- *   (a first layer on one channel) nn_gemm_1t's own loop wants [F, K].
+ *   that faster than dZ . col^T into [F, K] (same measurement). The direct
+ *   kernels for K <= NN_CONV_SMALL_K accumulate [F, K].
  * - OpenMP over the batch: each thread takes a contiguous share of the
  *   samples with its own buffers and dW/db accumulators (summed in thread
  *   order at the end) and calls single-threaded BLIS.
+ * - Bias and activation are applied row by row as Z is copied out (or in
+ *   place), while the row is in cache.
  * A 1x1 convolution with stride 1 and no padding uses x_b itself as col, one
- * sample at a time. */
+ * sample at a time. Short patches (K <= NN_CONV_SMALL_K, a first layer on
+ * one channel) skip the products: conv_small.c's direct kernels, one sample
+ * at a time. */
 #include <omp.h>
 #include <string.h>
 
