@@ -10,10 +10,10 @@
  * turns dY into dZ in place (its own pass: fusing ReLU's mask into the loop
  * below measured slower), then sums db and dW = dZ . col^T for two filters
  * at a time with the 2 (K + 1) sums in registers, reading col once per pair.
- * Measured on the bench CNN's conv1 (batch 64, 1 thread, AMD EPYC 'skx',
- * thread CPU time, the best of 30 steps, 3 runs alternating with the
- * product path on a shared machine): forward 0.96-1.01 -> 0.54-0.59 ms,
- * backward 0.95-0.97 -> 0.83 ms.
+ * Measured on the bench CNN's conv1 (batch 64, 1 thread, AMD EPYC 'skx';
+ * bench/layer_cputime.c: thread CPU time, the best of 30 steps, 3 runs
+ * alternating with the product path on a shared machine): forward
+ * 0.96-1.05 -> 0.53-0.54 ms, backward 0.90-1.02 -> 0.82-0.85 ms.
  *
  * Shapes (one sample):
  *     col [K, HW]  the patch matrix (im2col), rows HW apart
