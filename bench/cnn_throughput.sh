@@ -20,7 +20,12 @@
 # The header names the CPU and the BLIS kernel family; PyTorch runs with
 # nntrain's kernel choice (bench/blis_kernels.sh; its fully connected layers
 # call BLIS, its convolutions oneDNN).
+# With NNTRAIN_BASE set to another build folder (of an earlier revision),
+# that build's nntrain trains each configuration too, right before this
+# one's, and its nn_profile runs after this one's: a change measured side by
+# side in one run rather than against figures taken at another load.
 #   bench/cnn_throughput.sh [EPOCHS] [REPEATS]     (build first: scripts/build.sh)
+#   NNTRAIN_BASE=../main/build bench/cnn_throughput.sh 2 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 epochs=${1:-2}
@@ -29,6 +34,8 @@ py=${PYTHON:-/usr/bin/python3}
 fmnist=/usr/share/datasets/fashion-mnist
 [[ -f $fmnist/train-images-idx3-ubyte.gz ]] || { echo "needs dataset-fashion-mnist (apt-get install dataset-fashion-mnist)"; exit 1; }
 [[ -x build/nntrain && -x build/nn_profile ]] || { echo "build first: scripts/build.sh"; exit 1; }
+base=${NNTRAIN_BASE:-}
+[[ -z $base || (-x $base/nntrain && -x $base/nn_profile) ]] || { echo "NNTRAIN_BASE=$base holds no nntrain and nn_profile"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -105,9 +112,12 @@ have_torch=0
 "$py" -c 'import torch' 2>/dev/null && have_torch=1
 for ((r = 1; r <= repeats; ++r)); do
     [[ $have_torch == 1 ]] && torch torch1 1
+    [[ -n $base ]] && run b11 "$base/nntrain"
     run n11 build/nntrain
     [[ $have_torch == 1 ]] && torch torch2 2
+    [[ -n $base ]] && run b12 "$base/nntrain" --set train.threads=2
     run n12 build/nntrain --set train.threads=2
+    [[ -n $base ]] && run b21 mpirun --bind-to core -np 2 "$base/nntrain"
     run n21 mpirun --bind-to core -np 2 build/nntrain
 done
 
@@ -119,6 +129,11 @@ printf '%-34s %12s %10s\n' "" "(epochs 2+)" "(epoch 1)"
 printf '%-34s %12s %10s\n' "nntrain, 1 rank x 1 thread" "${speed[n11]}" "${acc[n11]}"
 printf '%-34s %12s %10s\n' "nntrain, 1 rank x 2 threads" "${speed[n12]}" "${acc[n12]}"
 printf '%-34s %12s %10s\n' "nntrain, 2 ranks x 1 thread" "${speed[n21]}" "${acc[n21]}"
+if [[ -n $base ]]; then
+    printf '%-34s %12s %10s\n' "NNTRAIN_BASE, 1 rank x 1 thread" "${speed[b11]}" "${acc[b11]}"
+    printf '%-34s %12s %10s\n' "NNTRAIN_BASE, 1 rank x 2 threads" "${speed[b12]}" "${acc[b12]}"
+    printf '%-34s %12s %10s\n' "NNTRAIN_BASE, 2 ranks x 1 thread" "${speed[b21]}" "${acc[b21]}"
+fi
 if [[ $have_torch == 1 ]]; then
     v=$("$py" -c 'import torch; print(torch.__version__)')
     printf '%-34s %12s %10s\n' "PyTorch $v, 1 thread" "${speed[torch1]}" "${acc[torch1]}"
@@ -127,6 +142,11 @@ if [[ $have_torch == 1 ]]; then
     ratio "nntrain 1x1 / PyTorch 1 thread" "${speed[n11]}" "${speed[torch1]}"
     ratio "nntrain 1 rank x 2 threads / PyTorch 2 threads" "${speed[n12]}" "${speed[torch2]}"
     ratio "nntrain 2 ranks x 1 thread / PyTorch 2 threads" "${speed[n21]}" "${speed[torch2]}"
+    if [[ -n $base ]]; then
+        ratio "NNTRAIN_BASE 1x1 / PyTorch 1 thread" "${speed[b11]}" "${speed[torch1]}"
+        ratio "NNTRAIN_BASE 1 rank x 2 threads / PyTorch 2" "${speed[b12]}" "${speed[torch2]}"
+        ratio "NNTRAIN_BASE 2 ranks x 1 thread / PyTorch 2" "${speed[b21]}" "${speed[torch2]}"
+    fi
 else
     echo "PyTorch not installed for $py (apt-get install python3-torch): no reference figures"
 fi
@@ -136,3 +156,9 @@ echo
 build/nn_profile "$work/cnn.ini" --input 1x28x28 --batch 64 --threads 2 --steps 40
 echo
 build/nn_profile "$work/cnn.ini" --input 1x28x28 --batch 64 --threads 1 --steps 40 --blis-only
+if [[ -n $base ]]; then
+    echo
+    "$base/nn_profile" "$work/cnn.ini" --input 1x28x28 --batch 64 --threads 1 --steps 40
+    echo
+    "$base/nn_profile" "$work/cnn.ini" --input 1x28x28 --batch 64 --threads 2 --steps 40
+fi

@@ -17,13 +17,17 @@
  *   dcol). G is smaller when col would outgrow the core's cache (~1 MB).
  * - The weight gradient is accumulated transposed, [K, F] row-major, and
  *   turned into W's [F, K] once when the threads' sums are added: BLIS runs
- *   that faster than dZ . col^T into [F, K] (same measurement). When K <= 16
- *   (a first layer on one channel) nn_gemm_1t's own loop wants [F, K].
+ *   that faster than dZ . col^T into [F, K] (same measurement). The direct
+ *   kernels for K <= NN_CONV_SMALL_K accumulate [F, K].
  * - OpenMP over the batch: each thread takes a contiguous share of the
  *   samples with its own buffers and dW/db accumulators (summed in thread
  *   order at the end) and calls single-threaded BLIS.
+ * - Bias and activation are applied row by row as Z is copied out (or in
+ *   place), while the row is in cache.
  * A 1x1 convolution with stride 1 and no padding uses x_b itself as col, one
- * sample at a time. */
+ * sample at a time. Short patches (K <= NN_CONV_SMALL_K, a first layer on
+ * one channel) skip the products: conv_small.c's direct kernels, one sample
+ * at a time. */
 #include <omp.h>
 #include <string.h>
 
@@ -61,14 +65,14 @@ static size_t out_plane(const nn_layer *l) { return (size_t)l->out_shape.h * l->
 static int group_size(const nn_layer *l)
 {
     const nn_conv_geom g = geom(l);
-    if (is_pointwise(&g) || patch_len(l) <= 16)
+    if (is_pointwise(&g) || patch_len(l) <= NN_CONV_SMALL_K)
         return 1;
     const size_t per = patch_len(l) * out_plane(l);
     int G = per > 0 ? (int)(GROUP_CACHE_FLOATS / per) : 1;
     return G < 1 ? 1 : G > GROUP_MAX ? GROUP_MAX : G;
 }
 
-static int dw_transposed(const nn_layer *l) { return patch_len(l) > 16; }
+static int dw_transposed(const nn_layer *l) { return patch_len(l) > NN_CONV_SMALL_K; }
 
 static size_t ws_floats_per_thread(const nn_layer *l)
 {
@@ -139,6 +143,52 @@ static void share(int B, int t, int T, int *lo, int *hi)
 /* Thread count for B samples. */
 static int team(const nn_layer *l, int B) { return B < l->threads ? (B > 0 ? B : 1) : l->threads; }
 
+/* dst [n] = act(src + b), in place when dst == src: bias and activation in
+ * one pass while the row is in cache. */
+static void bias_act_row(float *dst, const float *src, long n, float b, nn_activation act)
+{
+    if (act == NN_ACT_RELU) {
+#pragma omp simd
+        for (long p = 0; p < n; ++p) {
+            const float v = src[p] + b;
+            dst[p] = v > 0.0f ? v : 0.0f;
+        }
+        return;
+    }
+#pragma omp simd
+    for (long p = 0; p < n; ++p)
+        dst[p] = src[p] + b;
+    nn_activation_forward(act, dst, 1, (size_t)n);
+}
+
+/* The short-patch case (K <= NN_CONV_SMALL_K, one sample): conv_small.c. */
+static int is_small(const nn_layer *l) { return patch_len(l) <= NN_CONV_SMALL_K; }
+
+/* Sample b's patch matrix [K, HW]: x_b itself for a pointwise convolution,
+ * else im2col into w->col (rows ld apart, at column offset i HW). */
+static const float *sample_col(const nn_layer *l, const conv_ws *w, const float *x, int b, int i,
+                               size_t ld)
+{
+    const nn_conv_geom g = geom(l);
+    const float *xb = x + (size_t)b * l->in_dim;
+    if (is_pointwise(&g))
+        return xb;
+    nn_im2col(&g, xb, w->col + (size_t)i * out_plane(l), ld);
+    return w->col + (size_t)i * out_plane(l);
+}
+
+/* Time and flops of the direct kernels, counted as conv_gemm counts products. */
+static void count_small(nn_layer *l, double t0, double flops)
+{
+    if (!l->profile)
+        return;
+    double dt = omp_get_wtime() - t0;
+#pragma omp atomic
+    l->gemm_seconds += dt;
+#pragma omp atomic
+    l->gemm_flops += flops;
+}
+
 /* Forward of samples [b0, b0 + n) on this thread. */
 static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *out, int b0, int n)
 {
@@ -147,12 +197,20 @@ static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *
     const long ld = (long)group_size(l) * HW;
     const float *W = l->params[0].value;                          /* [F, K] */
     const float *bias = l->cfg->bias ? l->params[1].value : NULL; /* [F] */
+    const nn_activation act = l->cfg->activation;
+    if (is_small(l)) { /* n == 1 */
+        const float *col = sample_col(l, w, x, b0, 0, (size_t)HW);
+        double t0 = l->profile ? omp_get_wtime() : 0.0;
+        nn_conv_small_forward(W, bias, col, K, HW, F, act, out + (size_t)b0 * l->out_dim);
+        count_small(l, t0, 2.0 * F * K * HW);
+        return;
+    }
     nn_mat col, z;
     if (is_pointwise(&g)) /* its input is the patch matrix */
         col = nn_mat_rm((float *)x + (size_t)b0 * l->in_dim, K, HW);
     else {
         for (int i = 0; i < n; ++i)
-            nn_im2col(&g, x + (size_t)(b0 + i) * l->in_dim, w->col + i * HW, (size_t)ld);
+            sample_col(l, w, x, b0 + i, i, (size_t)ld);
         col = (nn_mat){ w->col, K, n * HW, ld, 1 };
     }
     /* One sample: the product lands in its output directly; several: in z,
@@ -164,15 +222,8 @@ static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *
     conv_gemm(l, nn_mat_rm((float *)W, F, K), col, 0.0f, z);
     for (int i = 0; i < n; ++i) {                        /* plus bias, activation */
         float *yb = out + (size_t)(b0 + i) * l->out_dim; /* [F, HW] */
-        for (long f = 0; f < F; ++f) {
-            const float *zr = z.data + f * z.rs + i * HW;
-            const float bf = bias ? bias[f] : 0.0f;
-            float *yr = yb + f * HW;
-#pragma omp simd
-            for (long p = 0; p < HW; ++p)
-                yr[p] = zr[p] + bf; /* in place when n == 1 */
-        }
-        nn_activation_forward(l->cfg->activation, yb, 1, l->out_dim);
+        for (long f = 0; f < F; ++f)
+            bias_act_row(yb + f * HW, z.data + f * z.rs + i * HW, HW, bias ? bias[f] : 0.0f, act);
     }
 }
 
@@ -199,24 +250,60 @@ static void reduce_grads(nn_layer *l, int T)
     const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
     float *dW = l->params[0].grad, *db = l->cfg->bias ? l->params[1].grad : NULL;
     const conv_ws w0 = thread_ws(l, 0);
+    const size_t per = ws_floats_per_thread(l); /* thread t's sums: w0's + t per */
     if (dw_transposed(l)) {
         for (size_t f = 0; f < F; ++f)
             for (size_t k = 0; k < K; ++k) {
                 float s = 0.0f;
                 for (int t = 0; t < T; ++t)
-                    s += thread_ws(l, t).dw[k * F + f];
+                    s += w0.dw[t * per + k * F + f];
                 dW[f * K + k] = s;
             }
     } else {
         memcpy(dW, w0.dw, F * K * sizeof(float));
         for (int t = 1; t < T; ++t)
-            nn_grad_put(dW, thread_ws(l, t).dw, F * K, 1);
+            nn_grad_put(dW, w0.dw + t * per, F * K, 1);
     }
     if (db) {
         memcpy(db, w0.db, F * sizeof(float));
         for (int t = 1; t < T; ++t)
-            nn_grad_put(db, thread_ws(l, t).db, F, 1);
+            nn_grad_put(db, w0.db + t * per, F, 1);
     }
+}
+
+/* The input gradient of sample b from dcol (col2im), stored or added. */
+static void put_dx(const nn_layer *l, const float *dcol, size_t ld, float *dx, int b)
+{
+    const nn_conv_geom g = geom(l);
+    float *dxb = dx + (size_t)b * l->in_dim;
+    if (!l->din_add[0])
+        memset(dxb, 0, l->in_dim * sizeof(float));
+    nn_col2im_add(&g, (float *)dcol, ld, dxb);
+}
+
+/* Backward of one sample with the direct kernels (K <= NN_CONV_SMALL_K). */
+static void backward_small(nn_layer *l, const conv_ws *w, const float *x, const float *out,
+                           float *dout, float *dx, int b)
+{
+    const nn_conv_geom g = geom(l);
+    const long F = l->cfg->filters, K = (long)patch_len(l), HW = (long)out_plane(l);
+    const float *W = l->params[0].value; /* [F, K] */
+    float *dz = dout + (size_t)b * l->out_dim;
+    const float *col = sample_col(l, w, x, b, 0, (size_t)HW);
+    double t0 = l->profile ? omp_get_wtime() : 0.0;
+    nn_conv_small_backward(out + (size_t)b * l->out_dim, dz, col, K, HW, F, l->cfg->activation,
+                           l->dout_is_preact, w->dw, w->db);
+    count_small(l, t0, 2.0 * F * K * HW);
+    if (!dx)
+        return;
+    nn_mat wt = nn_mat_t(nn_mat_rm((float *)W, F, K)), dzm = nn_mat_rm(dz, F, HW);
+    if (is_pointwise(&g)) { /* dx_b [C, HW] (+)= W^T . dZ */
+        conv_gemm(l, wt, dzm, l->din_add[0] ? 1.0f : 0.0f,
+                  nn_mat_rm(dx + (size_t)b * l->in_dim, K, HW));
+        return;
+    }
+    conv_gemm(l, wt, dzm, 0.0f, nn_mat_rm(w->col, K, HW));
+    put_dx(l, w->col, (size_t)HW, dx, b);
 }
 
 /* Backward of samples [b0, b0 + n) on this thread: accumulate into w's dW
@@ -230,10 +317,10 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
     const float *W = l->params[0].value; /* [F, K] */
     const int pointwise = is_pointwise(&g), add = l->din_add[0];
     for (int i = 0; i < n; ++i) { /* dL/dZ, bias sums, and the group's dZ and col */
-        float *dz = dout + (size_t)(b0 + i) * l->out_dim; /* [F, HW], dL/dZ in place */
+        const size_t at = (size_t)(b0 + i) * l->out_dim;
+        float *dz = dout + at; /* [F, HW], dL/dZ in place */
         if (!l->dout_is_preact)
-            nn_activation_backward(l->cfg->activation, out + (size_t)(b0 + i) * l->out_dim, dz, 1,
-                                   l->out_dim);
+            nn_activation_backward(l->cfg->activation, out + at, dz, 1, l->out_dim);
         for (long f = 0; f < F; ++f) {
             float s = 0.0f;
 #pragma omp simd reduction(+ : s)
@@ -245,7 +332,7 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
             continue;
         for (long f = 0; f < F; ++f)
             memcpy(w->z + f * ld + i * HW, dz + f * HW, (size_t)HW * sizeof(float));
-        nn_im2col(&g, x + (size_t)(b0 + i) * l->in_dim, w->col + i * HW, (size_t)ld);
+        sample_col(l, w, x, b0 + i, i, (size_t)ld);
     }
     nn_mat dz, col;
     if (pointwise) {
@@ -267,12 +354,8 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
         return;
     }
     conv_gemm(l, wt, dz, 0.0f, col); /* dcol [K, nHW], over col (no longer needed) */
-    for (int i = 0; i < n; ++i) {
-        float *dxb = dx + (size_t)(b0 + i) * l->in_dim;
-        if (!add)
-            memset(dxb, 0, l->in_dim * sizeof(float));
-        nn_col2im_add(&g, w->col + i * HW, (size_t)ld, dxb);
-    }
+    for (int i = 0; i < n; ++i)
+        put_dx(l, w->col + i * HW, (size_t)ld, dx, b0 + i);
 }
 
 static void conv_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
@@ -289,7 +372,10 @@ static void conv_backward(nn_layer *l, const float *const *inputs, const float *
         int lo, hi;
         share(B, t, T, &lo, &hi);
         for (int b = lo; b < hi; b += G)
-            backward_group(l, &w, inputs[0], out, dout, dins[0], b, hi - b < G ? hi - b : G);
+            if (is_small(l))
+                backward_small(l, &w, inputs[0], out, dout, dins[0], b);
+            else
+                backward_group(l, &w, inputs[0], out, dout, dins[0], b, hi - b < G ? hi - b : G);
     }
     reduce_grads(l, T);
 }

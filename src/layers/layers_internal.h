@@ -152,4 +152,16 @@ void nn_im2col(const nn_conv_geom *g, const float *x, float *col, size_t ld);
  * dropped; dcol is scratch and may be overwritten). */
 void nn_col2im_add(const nn_conv_geom *g, float *dcol, size_t ld, float *dx);
 
+/* Direct convolution of one sample for a short patch matrix (K = C k^2 <=
+ * NN_CONV_SMALL_K), bias and activation fused (conv_small.c):
+ * y [F, HW] = act(W [F, K] . col [K, HW] + bias [F]); bias may be NULL. */
+enum { NN_CONV_SMALL_K = 16 };
+void nn_conv_small_forward(const float *W, const float *bias, const float *col, long K, long HW,
+                           long F, nn_activation act, float *y);
+
+/* Its backward: dy [F, HW] becomes dZ = act'(y) dy (unchanged when
+ * dy_is_preact), then dw [F, K] += dZ . col^T and db [F] += row sums of dZ. */
+void nn_conv_small_backward(const float *y, float *dy, const float *col, long K, long HW, long F,
+                            nn_activation act, int dy_is_preact, float *dw, float *db);
+
 #endif

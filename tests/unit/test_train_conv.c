@@ -15,16 +15,23 @@
 #include "testutil.h"
 
 typedef struct conv_case {
-    int c, h, w, filters, size, stride, padding, batch, threads;
+    int c, h, w, filters, size, stride, padding, batch, threads, relu;
 } conv_case;
 
 static const conv_case cases[] = {
-    { 1, 28, 28, 32, 3, 1, 1, 5, 1 }, /* first layer: small-k / small-n loops, same padding */
-    { 1, 28, 28, 32, 3, 1, 1, 5, 2 }, { 32, 14, 14, 64, 3, 1, 1, 3, 2 }, /* BLIS, same padding */
-    { 3, 9, 7, 4, 5, 2, 1, 4, 1 },   /* general im2col: stride 2 */
-    { 2, 10, 11, 3, 4, 3, 2, 2, 2 }, /* even kernel, padding, stride 3 */
-    { 8, 6, 6, 5, 1, 1, 0, 3, 1 },   /* pointwise: x is its own col */
-    { 1, 3, 2, 2, 5, 1, 2, 2, 1 },   /* same padding on images smaller than the kernel */
+    { 1, 28, 28, 32, 3, 1, 1, 5, 1, 0 }, /* first layer: small-k / small-n loops, same padding */
+    { 1, 28, 28, 32, 3, 1, 1, 5, 2, 0 },
+    { 32, 14, 14, 64, 3, 1, 1, 3, 2, 0 }, /* BLIS, same padding */
+    { 3, 9, 7, 4, 5, 2, 1, 4, 1, 0 },     /* general im2col: stride 2 */
+    { 2, 10, 11, 3, 4, 3, 2, 2, 2, 0 },   /* even kernel, padding, stride 3 */
+    { 8, 6, 6, 5, 1, 1, 0, 3, 1, 0 },     /* pointwise: x is its own col */
+    { 1, 3, 2, 2, 5, 1, 2, 2, 1, 0 },     /* same padding on images smaller than the kernel */
+    /* ReLU fused into the output pass and into backward's dL/dZ pass */
+    { 1, 28, 28, 32, 3, 1, 1, 5, 2, 1 },  /* direct kernels (conv_small.c), 32 filters */
+    { 1, 13, 11, 6, 3, 1, 1, 3, 1, 1 },   /* direct kernels: a filter tail, a short strip */
+    { 2, 9, 9, 7, 2, 2, 0, 3, 1, 1 },     /* direct kernels with K = 8, stride 2 */
+    { 16, 5, 5, 3, 1, 1, 0, 2, 1, 1 },    /* pointwise with K = 16: x is the direct kernel's col */
+    { 32, 14, 14, 64, 3, 1, 1, 5, 2, 1 }, /* BLIS, groups of samples */
 };
 
 static double x_at(const conv_case *c, const float *x, int b, int ch, int i, int j)
@@ -40,8 +47,8 @@ START_TEST(conv_matches_direct_convolution)
     char text[1024];
     snprintf(text, sizeof text,
              "[data]\ntrain = none.mat\n[conv]\ntype = conv\nfilters = %d\nsize = %d\n"
-             "stride = %d\npadding = %d\n",
-             c->filters, c->size, c->stride, c->padding);
+             "stride = %d\npadding = %d\nactivation = %s\n",
+             c->filters, c->size, c->stride, c->padding, c->relu ? "relu" : "linear");
     static nn_config cfg;
     static nn_network net;
     nn_error err = { 0 };
@@ -76,6 +83,8 @@ START_TEST(conv_matches_direct_convolution)
                                      x_at(c, x, b, ch, i * c->stride - c->padding + u,
                                           j * c->stride - c->padding + v);
                     const size_t o = (((size_t)b * F + f) * ho + i) * wo + j;
+                    if (c->relu && s < 0)
+                        s = 0;
                     worst = fmax(worst, fabs(y[o] - s) / (1 + fabs(s)));
                 }
     ck_assert_msg(worst < 1e-5, "forward differs by %g", worst);
@@ -93,7 +102,8 @@ START_TEST(conv_matches_direct_convolution)
         for (int f = 0; f < F; ++f)
             for (int i = 0; i < ho; ++i)
                 for (int j = 0; j < wo; ++j) {
-                    const double g = dy[(((size_t)b * F + f) * ho + i) * wo + j];
+                    const size_t o = (((size_t)b * F + f) * ho + i) * wo + j;
+                    const double g = c->relu && !(y[o] > 0.0f) ? 0.0 : dy[o];
                     db[f] += g;
                     for (int ch = 0; ch < c->c; ++ch)
                         for (int u = 0; u < k; ++u)
