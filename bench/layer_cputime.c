@@ -61,7 +61,7 @@ int main(int argc, char **argv)
         ids[i] = (size_t)i;
     for (int i = 0; i < net.n_layers; ++i)
         fwd[i] = bwd[i] = 1e30;
-    nn_ctx ctx = { 1, 1, 0, ids, NULL };
+    nn_ctx ctx = { .training = 1, .seed = 1, .sample_ids = ids };
     double step = 1e30;
     for (int s = 0; s < steps; ++s) {
         const double s0 = cpu_seconds();
