@@ -8,7 +8,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libblis-openmp-dev
-          libhdf5-openmpi-dev hdf5-tools check libmatio-dev libleptonica-dev libinih-dev
+          libhdf5-openmpi-dev hdf5-tools check libmatio-dev libleptonica-dev libjpeg-dev libinih-dev
           libpng-dev zlib1g-dev liblapacke-dev libplplot-dev plplot-driver-cairo
           dataset-fashion-mnist)
 for opt in "$@"; do

@@ -13,6 +13,8 @@
 
 #include <matio.h>
 
+#include <jpeglib.h> /* after stdio.h: it uses FILE */
+
 #include "nn/dataset.h"
 #include "testutil.h"
 
@@ -87,6 +89,39 @@ static const char *write_folder(char *dir, const char *name, int grey)
         pixDestroy(&p);
     }
     return dir;
+}
+
+/* Replace image n of folder by a CMYK JPEG (Adobe's inverted CMYK, as
+ * print workflows write; libjpeg, since Leptonica writes RGB or grey). */
+static void write_cmyk(const char *folder, int n)
+{
+    enum { SIDE = 16 };
+    char path[1100];
+    snprintf(path, sizeof path, "%s/image_%04d.jpg", folder, n);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr jerr;
+    c.err = jpeg_std_error(&jerr);
+    jpeg_create_compress(&c);
+    jpeg_stdio_dest(&c, f);
+    c.image_width = SIDE;
+    c.image_height = SIDE;
+    c.input_components = 4;
+    c.in_color_space = JCS_CMYK;
+    jpeg_set_defaults(&c);
+    jpeg_set_colorspace(&c, JCS_CMYK);
+    jpeg_start_compress(&c, TRUE);
+    JSAMPLE row[SIDE * 4];
+    for (int y = 0; y < SIDE; y++) {
+        for (int x = 0; x < SIDE * 4; x++)
+            row[x] = (JSAMPLE)(x * 7 + y * 11);
+        JSAMPROW rows[1] = { row };
+        jpeg_write_scanlines(&c, rows, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    fclose(f);
 }
 
 static const char *image_path(const char *folder, int n)
@@ -218,6 +253,11 @@ START_TEST(bad_images_are_refused_naming_the_file)
     const char *grey = write_folder(grey_buf, "grey", 3);
     refused(prep(grey, splits, out, &err), &err, image_path(grey, 3),
             "1-channel (greyscale) image, expected 3-channel RGB");
+    /* CMYK */
+    char cmyk_buf[PATH_LEN];
+    const char *cmyk = write_folder(cmyk_buf, "cmyk", 0);
+    write_cmyk(cmyk, 2);
+    refused(prep(cmyk, splits, out, &err), &err, image_path(cmyk, 2), "CMYK");
     /* truncated: the second half of image 5 cut off */
     char cut_buf[PATH_LEN];
     const char *cut = write_folder(cut_buf, "cut", 0);
