@@ -26,6 +26,13 @@
 /* 8 floats: GCC's vector extension, so that the accumulators below can
  * live in registers whatever the compiler's vector-width preference. u8:
  * the same, unaligned. */
+#if defined(__GNUC__) && !defined(__clang__)
+/* Builds without AVX (-march unset: the sanitizer and fuzz builds, a
+ * portable -DNN_ARCH) get a note that 32-byte vectors pass differently
+ * across calls; every function here is static and inlined, so no call
+ * crosses a compiled interface and the note does not apply. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 typedef float v8 __attribute__((vector_size(32)));
 typedef float u8 __attribute__((vector_size(32), aligned(4)));
 typedef int v8i __attribute__((vector_size(32)));
