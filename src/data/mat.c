@@ -292,19 +292,29 @@ static int convert(nn_dataset *out, const matvar_t *x, const matvar_t *y, const 
     return rc ? rc : name_classes(out, err);
 }
 
+/* Open path for reading after nn_mat5_check has walked its structure (matio
+ * is not safe on damaged files); *max_values bounds what a variable may
+ * claim. */
+static int open_checked(const char *path, uint64_t *max_values, mat_t **mat, nn_error *err)
+{
+    int rc = nn_mat5_check(path, max_values, err);
+    if (rc)
+        return rc;
+    matio_listen();
+    *mat = Mat_Open(path, MAT_ACC_RDONLY);
+    return *mat ? NN_OK : matio_fail(path, "not a MATLAB .mat file matio can read", err);
+}
+
 int nn_mat_load(nn_dataset *out, const char *path, nn_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!path || !*path)
         return nn_fail(err, NN_E_CONFIG, "no .mat file given");
     uint64_t max_values = 0;
-    int rc = nn_mat5_check(path, &max_values, err);
+    mat_t *mat = NULL;
+    int rc = open_checked(path, &max_values, &mat, err);
     if (rc)
         return rc;
-    matio_listen();
-    mat_t *mat = Mat_Open(path, MAT_ACC_RDONLY);
-    if (!mat)
-        return matio_fail(path, "not a MATLAB .mat file matio can read", err);
     char data[NAME_MAX_LEN], labels[NAME_MAX_LEN];
     matvar_t *x = NULL, *y = NULL;
     rc = find_vars(mat, path, data, labels, err);
@@ -352,13 +362,10 @@ int nn_mat_load_vector(const char *path, const char *name, double **values, size
     *values = NULL;
     *n = 0;
     uint64_t max_values = 0;
-    int rc = nn_mat5_check(path, &max_values, err);
+    mat_t *mat = NULL;
+    int rc = open_checked(path, &max_values, &mat, err);
     if (rc)
         return rc;
-    matio_listen();
-    mat_t *mat = Mat_Open(path, MAT_ACC_RDONLY);
-    if (!mat)
-        return matio_fail(path, "not a MATLAB .mat file matio can read", err);
     matvar_t *v = NULL;
     if (!has_var(mat, name)) {
         char list[LIST_LEN];

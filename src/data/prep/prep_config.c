@@ -448,3 +448,11 @@ const char *prep_config_reference(void)
     nn_ini_put_table(&d, &rules, SOURCE);
     return buf;
 }
+
+void prep_description(const prep_config *cfg, char *desc, size_t size)
+{
+    if (cfg->description[0])
+        snprintf(desc, size, "%s", cfg->description);
+    else
+        snprintf(desc, size, "made by nntrain prep from %s", cfg->path);
+}

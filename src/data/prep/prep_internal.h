@@ -72,6 +72,9 @@ typedef struct prep_config {
 int prep_config_parse(prep_config *cfg, const char *path, const char *text,
                       const char *const *overrides, int n_overrides, nn_error *err);
 void prep_config_free(prep_config *cfg);
+/* The data set file's description: [output] description, else one naming
+ * the config. */
+void prep_description(const prep_config *cfg, char *desc, size_t size);
 /* The key reference as Markdown (docs/ocr.md quotes it). */
 const char *prep_config_reference(void);
 

@@ -236,10 +236,7 @@ static int write_file(const prep_config *cfg, split_out *o, nn_error *err)
                                        { "ink_value", 255 },
                                        { "glyph_version", 1 } };
     char desc[sizeof cfg->description + NN_PATH_LEN];
-    if (cfg->description[0])
-        snprintf(desc, sizeof desc, "%s", cfg->description);
-    else
-        snprintf(desc, sizeof desc, "made by nntrain prep from %s", cfg->path);
+    prep_description(cfg, desc, sizeof desc);
     nn_h5data_contents c = { .source_names = sources,
                              .n_sources = cfg->n_src,
                              .params = params,

@@ -324,10 +324,7 @@ static int write_file(const prep_config *cfg, const prep_source *s, photo_split 
                                        { "class_size", s->class_size },
                                        { "photo_version", 1 } };
     char desc[sizeof cfg->description + NN_PATH_LEN];
-    if (cfg->description[0])
-        snprintf(desc, sizeof desc, "%s", cfg->description);
-    else
-        snprintf(desc, sizeof desc, "made by nntrain prep from %s", cfg->path);
+    prep_description(cfg, desc, sizeof desc);
     nn_h5data_contents c = { .source_names = sources,
                              .n_sources = 1,
                              .params = params,
