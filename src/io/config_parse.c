@@ -186,7 +186,10 @@ static void fire_conv(const nn_layer_config *F, nn_layer_config *P, const char *
     memset(P, 0, sizeof *P);
     nn_ini_defaults(&nn_cfg_rules, NN_SCOPE_LAYER, P);
     nn_ini_defaults(&nn_cfg_rules, "conv", P);
-    snprintf(P->name, sizeof P->name, "%s/%s", F->name, part);
+    /* expand_fire checked that the name leaves room for the part's; the
+     * precision says so to the compiler as well */
+    snprintf(P->name, sizeof P->name, "%.*s/%s", (int)(NN_NAME_LEN - 1 - FIRE_SUFFIX_MAX), F->name,
+             part);
     snprintf(P->type, sizeof P->type, "conv");
     P->line = F->line;
     P->filters = filters;
