@@ -35,7 +35,8 @@ source bench/blis_kernels.sh
 "$fixture" "$work/data.h5" $((steps * batch)) 17 3 "$side" "$side" 17 1
 sets=(--set data.train="$work/data.h5" --set data.valid="$work/data.h5" --set data.test="$work/data.h5"
       --set train.epochs="$epochs" --set train.batch_size="$batch" --set train.threads=1
-      --set train.checkpoint_every=1000)
+      --set train.checkpoint_every=1000
+      --set data.crop=0 --set data.flip=false --set data.normalize=none) # SIDE x SIDE inputs as PyTorch gets them
 # the job with its data paths pointing at the synthetic file (--summary in
 # bench_blis_setup reads them)
 sed "s|runs/flowers17_prep/flowers17_144.h5|$work/data.h5|" jobs/flowers17_squeezenet.ini >"$work/job.ini"
