@@ -53,44 +53,61 @@ int nn_optim_state_finite(const nn_optimizer *opt)
            (!opt->v || nn_floats_finite(opt->v, opt->n));
 }
 
-static void update_tensor(nn_optimizer *opt, const nn_param *p, float *w, const float *g, float lr,
-                          float c1, float c2)
+/* 1 when the float's exponent bits are all set: NaN or infinite. */
+static inline uint32_t not_finite(float x)
 {
+    const uint32_t exp = 0x7f800000u;
+    uint32_t b;
+    memcpy(&b, &x, sizeof b);
+    return (b & exp) == exp;
+}
+
+/* Updates one tensor; returns nonzero when a value written is not finite. */
+static uint32_t update_tensor(nn_optimizer *opt, const nn_param *p, float *w, const float *g,
+                              float lr, float c1, float c2)
+{
+    uint32_t bad = 0;
     const size_t n = p->size;
     const float wd = p->decay ? (float)opt->weight_decay : 0.0f;
     float *m = opt->m ? opt->m + p->offset : NULL;
     float *v = opt->v ? opt->v + p->offset : NULL;
     switch (opt->kind) {
     case NN_OPT_SGD:
-#pragma omp simd
-        for (size_t i = 0; i < n; ++i)
+#pragma omp simd reduction(| : bad)
+        for (size_t i = 0; i < n; ++i) {
             w[i] -= lr * (g[i] + wd * w[i]);
+            bad |= not_finite(w[i]);
+        }
         break;
     case NN_OPT_MOMENTUM: {
         const float mu = (float)opt->momentum;
-#pragma omp simd
+#pragma omp simd reduction(| : bad)
         for (size_t i = 0; i < n; ++i) {
             m[i] = mu * m[i] + (g[i] + wd * w[i]);
             w[i] -= lr * m[i];
+            bad |= not_finite(w[i]) | not_finite(m[i]);
         }
         break;
     }
     case NN_OPT_ADAM: {
         const float b1 = (float)opt->beta1, b2 = (float)opt->beta2, eps = (float)opt->eps;
-#pragma omp simd
+#pragma omp simd reduction(| : bad)
         for (size_t i = 0; i < n; ++i) {
             float gi = g[i] + wd * w[i];
             m[i] = b1 * m[i] + (1.0f - b1) * gi;
             v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
             w[i] -= lr * (m[i] / c1) / (sqrtf(v[i] / c2) + eps);
+            bad |= not_finite(w[i]) | not_finite(m[i]) | not_finite(v[i]);
         }
         break;
     }
     }
+    return bad;
 }
 
-void nn_optim_step(nn_optimizer *opt, nn_network *net, double lr, int64_t t)
+int nn_optim_step(nn_optimizer *opt, nn_network *net, double lr, int64_t t)
 {
+    uint32_t bad = 0;
     /* Adam's bias corrections 1 - beta^t, computed once per step. */
     float c1 = 1.0f, c2 = 1.0f;
     if (opt->kind == NN_OPT_ADAM) {
@@ -101,9 +118,10 @@ void nn_optim_step(nn_optimizer *opt, nn_network *net, double lr, int64_t t)
         nn_layer *l = &net->layers[i];
         for (int k = 0; k < l->n_params; ++k)
             if (l->params[k].update) /* not frozen, not layer state */
-                update_tensor(opt, &l->params[k], l->params[k].value, l->params[k].grad, (float)lr,
-                              c1, c2);
+                bad |= update_tensor(opt, &l->params[k], l->params[k].value, l->params[k].grad,
+                                     (float)lr, c1, c2);
     }
+    return !bad;
 }
 
 double nn_lr_at(const nn_train_config *tc, int64_t epoch, int64_t step, int64_t steps_per_epoch)

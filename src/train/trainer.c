@@ -178,29 +178,21 @@ static const char *bad_state_text(bad_state b)
     return "the state is";
 }
 
-/* After the allreduce: the summed loss (NaN or inf when any rank's output
- * was, see nn_loss_eval) and the summed gradients. A NaN or inf on any rank
+/* Which value went bad, once the step's fused check (nn_optim_step) or
+ * the loss said something did. The summed gradients are untouched by the
+ * update, so they are still there to blame; a NaN or inf on any rank
  * survives the sum, and every rank checks the same summed bytes, so all
  * ranks reach the same verdict without another collective. */
-static bad_state check_reduced(const nn_trainer *t)
+static bad_state classify_bad(const nn_trainer *t)
 {
     const float *tail = t->net.grads + t->net.n_params;
     if (!isfinite(tail[TAIL_LOSS]))
         return BAD_LOSS;
     if (!nn_floats_finite(t->net.grads, t->net.n_params))
         return BAD_GRADS;
-    return BAD_NONE;
-}
-
-/* After the update, which every rank applied to the same values: finite
- * gradients can still overflow a weight or Adam's second moment. */
-static bad_state check_updated(const nn_trainer *t)
-{
     if (!nn_floats_finite(t->net.params, t->net.n_params))
         return BAD_WEIGHTS;
-    if (!nn_optim_state_finite(&t->opt))
-        return BAD_OPTIM;
-    return BAD_NONE;
+    return BAD_OPTIM;
 }
 
 static step_result train_step(nn_trainer *t, bad_state *bad)
@@ -216,14 +208,14 @@ static step_result train_step(nn_trainer *t, bad_state *bad)
     t->step_seconds += nn_dist_wtime() - t0;
     t->timed_steps++;
     const float *tail = t->net.grads + t->net.n_params;
-    /* Stop before a non-finite value reaches the weights, or right after
-     * the update that made them non-finite; either way the cursor stays on
-     * this step and nothing of it is saved. */
-    if ((*bad = check_reduced(t)) != BAD_NONE)
+    /* A non-finite loss stops the step before the update; a non-finite
+     * gradient, weight or optimizer state right after the update that met
+     * it. Either way the cursor stays on this step and nothing of it is
+     * saved (the weights in memory are never written out). */
+    if (!isfinite(tail[TAIL_LOSS]) || !nn_optim_step(&t->opt, &t->net, t->lr, t->global_step + 1)) {
+        *bad = classify_bad(t);
         return STEP_DIVERGED;
-    nn_optim_step(&t->opt, &t->net, t->lr, t->global_step + 1);
-    if ((*bad = check_updated(t)) != BAD_NONE)
-        return STEP_DIVERGED;
+    }
     t->epoch_sums.loss += tail[TAIL_LOSS];
     t->epoch_sums.correct += tail[TAIL_CORRECT];
     t->epoch_sums.count += tail[TAIL_COUNT];

@@ -229,6 +229,49 @@ START_TEST(sgd_momentum_adam_updates)
 }
 END_TEST
 
+/* nn_optim_step reports a non-finite value it wrote: a NaN or inf gradient
+ * (it reaches the weight, even at lr 0), and a finite step that overflows a
+ * weight; a clean step reports 1. Every optimizer, since each has its own
+ * loop. */
+START_TEST(optim_step_reports_non_finite)
+{
+    static nn_config c;
+    const nn_optimizer_kind kinds[] = { NN_OPT_SGD, NN_OPT_MOMENTUM, NN_OPT_ADAM };
+    const float bad_grads[] = { NAN, INFINITY, -INFINITY };
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; ++k) {
+        nn_network net;
+        nn_optimizer opt;
+        nn_train_config tc;
+        optim_setup(&net, &opt, &tc, kinds[k], &c);
+        ck_assert_int_eq(nn_optim_step(&opt, &net, 0.1, 1), 1);
+        for (size_t b = 0; b < sizeof bad_grads / sizeof *bad_grads; ++b) {
+            const double lrs[] = { 0.1, 0.0 };
+            for (int r = 0; r < 2; ++r) {
+                nn_optim_free(&opt);
+                nn_network_free(&net);
+                optim_setup(&net, &opt, &tc, kinds[k], &c);
+                net.layers[0].params[0].grad[1] = bad_grads[b];
+                ck_assert_msg(nn_optim_step(&opt, &net, lrs[r], 1) == 0,
+                              "optimizer %zu, gradient %g, lr %g: not reported", k,
+                              (double)bad_grads[b], lrs[r]);
+            }
+        }
+        nn_optim_free(&opt);
+        nn_network_free(&net);
+    }
+    /* SGD: 3e38 - 1 * (-3e38) overflows to inf with finite inputs. */
+    nn_network net;
+    nn_optimizer opt;
+    nn_train_config tc;
+    optim_setup(&net, &opt, &tc, NN_OPT_SGD, &c);
+    net.layers[0].params[0].value[0] = 3e38f;
+    net.layers[0].params[0].grad[0] = -3e38f;
+    ck_assert_int_eq(nn_optim_step(&opt, &net, 1.0, 1), 0);
+    nn_optim_free(&opt);
+    nn_network_free(&net);
+}
+END_TEST
+
 START_TEST(weight_decay_skips_biases)
 {
     static nn_config c;
@@ -337,6 +380,7 @@ int main(void)
     tcase_add_test(tc, uniform_draws_look_uniform);
     tcase_add_test(tc, sgd_momentum_adam_updates);
     tcase_add_test(tc, weight_decay_skips_biases);
+    tcase_add_test(tc, optim_step_reports_non_finite);
     tcase_add_test(tc, learning_rate_schedules);
     tcase_add_test(tc, cross_entropy_caps_zero_but_not_nan);
     tcase_add_test(tc, finite_check_finds_one_bad_value);
