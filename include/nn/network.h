@@ -131,8 +131,10 @@ void nn_optim_free(nn_optimizer *opt);
 /* One update of net->params from net->grads at learning rate lr; t is the
  * 1-based update count (Adam's bias correction). Weight decay (L2, added to
  * the gradient) applies to parameters flagged decay. Returns 1 when every
- * value it wrote (updated weights, m, v) is finite, else 0: the check rides
- * on the update's own loop instead of three more passes over the buffers. A
+ * value it wrote (updated weights, m, v) and every tensor it does not update
+ * (layer state such as batch-norm running statistics, frozen weights) is
+ * finite, else 0: the check rides on the update's own loop instead of three
+ * more passes over the buffers. A
  * non-finite gradient of an updated tensor always makes its weight
  * non-finite (w - lr * NaN or inf, also with lr = 0), so it is caught too. */
 int nn_optim_step(nn_optimizer *opt, nn_network *net, double lr, int64_t t);

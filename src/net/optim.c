@@ -120,6 +120,8 @@ int nn_optim_step(nn_optimizer *opt, nn_network *net, double lr, int64_t t)
             if (l->params[k].update) /* not frozen, not layer state */
                 bad |= update_tensor(opt, &l->params[k], l->params[k].value, l->params[k].grad,
                                      (float)lr, c1, c2);
+            else /* batch-norm running statistics move in forward */
+                bad |= !nn_floats_finite(l->params[k].value, l->params[k].size);
     }
     return !bad;
 }

@@ -269,6 +269,16 @@ START_TEST(optim_step_reports_non_finite)
     ck_assert_int_eq(nn_optim_step(&opt, &net, 1.0, 1), 0);
     nn_optim_free(&opt);
     nn_network_free(&net);
+    /* A tensor the step does not update (layer state, frozen) is checked
+     * as it is. */
+    optim_setup(&net, &opt, &tc, NN_OPT_SGD, &c);
+    nn_param *b = &net.layers[0].params[1];
+    b->update = 0;
+    ck_assert_int_eq(nn_optim_step(&opt, &net, 0.1, 1), 1);
+    b->value[0] = NAN;
+    ck_assert_int_eq(nn_optim_step(&opt, &net, 0.1, 2), 0);
+    nn_optim_free(&opt);
+    nn_network_free(&net);
 }
 END_TEST
 
