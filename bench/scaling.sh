@@ -18,6 +18,9 @@
 # rank is oversubscribed, and other jobs on the machine move every figure;
 # compare rows of one run. Needs root and iproute2 for the host runs.
 #   bench/scaling.sh [RATE] [DELAY]        (build first: scripts/build.sh)
+# Files go to $SCALING_OUT (default runs/scaling): predictions.tsv,
+# measured.tsv and the plot scaling.png (bench/plot_scaling.py; needs
+# python3-matplotlib, else it says the plot was skipped).
 # The last line is "cnn 2 hosts x 1 rank efficiency: 0.NN" (overlap on).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +32,10 @@ fm=/usr/share/datasets/fashion-mnist
 [[ -x build/nntrain && -x build/nn_allreduce ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
 export OMP_NUM_THREADS=1 NNTRAIN_MPI_QUIET=1 NNTRAIN_PROGRESS=lines
 work=$(mktemp -d)
+out=${SCALING_OUT:-runs/scaling}
+mkdir -p "$out"
+printf 'model\tlink\tbatch\tcomm\tranks\tefficiency\n' >"$out/predictions.tsv"
+printf 'model\tranks\toverlap\tefficiency\n' >"$out/measured.tsv"
 source tests/multinode/hosts.sh
 trap 'mh_down; rm -rf "$work"' EXIT
 
@@ -118,6 +125,8 @@ run() {
     printf '%-4s %-22s %5d %-4s %10d %6s %10.3f %10.3f\n' "$net" "$where$( [[ $where == hosts ]] && echo " ($n x 1)")" "$n" "$ov" "$s" "$eff" \
         "$(awk -v a="$step" -v b="$wait" 'BEGIN { print a - b }')" "$wait"
     eval "eff_${net}_${where}_${n}_${ov}=$eff"
+    [[ $where == hosts ]] && printf '%s\t%d\t%s\t%s\n' "$net" "$n" "$ov" "$eff" >>"$out/measured.tsv"
+    return 0
 }
 
 printf '%-4s %-22s %5s %-4s %10s %6s %10s %10s\n' net where ranks ovl samples/s eff compute_ms wait_ms
@@ -162,10 +171,14 @@ if ((hosts_ok)); then
         for ov in 0 1; do
             printf '  %-10s %-8s %6d %-5s' "$name" "$net" "$batch" "$( ((ov)) && echo ovl || echo none)"
             for P in 8 16 32 64 128 256 512; do
-                awk -v P="$P" -v S="$bytes" -v t="$tsample" -v B="$batch" -v a="$a" -v b="$b" -v ov="$ov" 'BEGIN {
+                local e
+                e=$(awk -v P="$P" -v S="$bytes" -v t="$tsample" -v B="$batch" -v a="$a" -v b="$b" -v ov="$ov" 'BEGIN {
                     tc = B / P * t; T = 2 * (P - 1) * a + 2 * (P - 1) / P * S * b;
                     hidden = ov ? 2 * tc / 3 : 0; e = T > hidden ? T - hidden : 0;
-                    printf " %6.2f", tc / (tc + e) }'
+                    printf "%.2f", tc / (tc + e) }')
+                printf ' %6s' "$e"
+                printf '%s\t%s\t%d\t%s\t%d\t%s\n' "$name" "$net" "$batch" "$( ((ov)) && echo ovl || echo none)" \
+                    "$P" "$e" >>"$out/predictions.tsv"
             done
             echo
         done
@@ -181,6 +194,12 @@ if ((hosts_ok)); then
     # sample on one rank (an assumption, ~1 GFLOP per sample at ~50 GFLOP/s).
     predict squeezenet 4960000 0.02 2048 10GbE "$alpha" "$beta"
     predict squeezenet 4960000 0.02 2048 IB-100G 1.5e-6 8e-11
+    if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+        /usr/bin/python3 bench/plot_scaling.py "$out/predictions.tsv" "$out/measured.tsv" "$out/scaling.png"
+        echo "plot: $out/scaling.png (tables: $out/predictions.tsv, $out/measured.tsv)"
+    else
+        echo "plot skipped: needs python3-matplotlib (tables: $out/predictions.tsv, $out/measured.tsv)"
+    fi
     echo "cnn 2 hosts x 1 rank efficiency: ${eff_cnn_hosts_2_true}"
 else
     echo "cnn 2 hosts x 1 rank efficiency: (not measured: no simulated hosts)"

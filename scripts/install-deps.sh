@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what nntrain needs from Debian 12 packages, skipping what is there.
 #   scripts/install-deps.sh            build + test dependencies
-#   scripts/install-deps.sh --bench    also PyTorch, torchvision, NumPy and h5py (bench/, the PyTorch
-#                                      agreement and torchvision import tests)
+#   scripts/install-deps.sh --bench    also PyTorch, torchvision, NumPy, h5py and Matplotlib (bench/,
+#                                      the PyTorch agreement and torchvision import tests, the
+#                                      scaling plot)
 #   scripts/install-deps.sh --ci       also clang (fuzzers, sanitizers), SLURM + munge and
 #                                      iproute2 (tests/multinode: simulated hosts)
 set -euo pipefail
@@ -13,7 +14,7 @@ packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libblis-op
           dataset-fashion-mnist)
 for opt in "$@"; do
     case "$opt" in
-        --bench) packages+=(python3-torch python3-torchvision python3-numpy python3-h5py) ;;
+        --bench) packages+=(python3-torch python3-torchvision python3-numpy python3-h5py python3-matplotlib) ;;
         --ci) packages+=(clang libclang-rt-14-dev slurm-wlm munge iproute2) ;;
         *) echo "install-deps.sh: unknown option $opt" >&2; exit 2 ;;
     esac
