@@ -7,12 +7,14 @@ PREDICTIONS.tsv: one row per prediction, tab-separated, with the header
     model  link  batch  comm  ranks  efficiency
 (model: mlp, cnn, squeezenet; link: 10GbE or IB-100G; comm: none = the sum
 after backward, ovl = overlapped with backward).
-MEASURED.tsv: the runs on the simulated hosts, with the header
-    model  ranks  overlap  efficiency
+MEASURED.tsv: the runs on the simulated hosts (a link shaped to 10 Gbit/s),
+with the header
+    model  ranks  overlap  batch  efficiency
 (may hold only its header when no hosts could be made).
 Writes one figure with a panel per link: efficiency against ranks (log 2),
-a line per model, solid with overlap and dashed without, the measured runs
-as points. A malformed file is named with its line, exit status 1.
+a line per model, solid with overlap and dashed without; the measured runs
+are points in the 10GbE panel, labelled with their (much smaller) batch.
+A malformed file is named with its line, exit status 1.
 Needs python3-matplotlib (scripts/install-deps.sh --bench).
 """
 import csv
@@ -56,8 +58,8 @@ def main():
     pred_path, meas_path, out = sys.argv[1:]
     pred = read_table(pred_path, ["model", "link", "batch", "comm", "ranks", "efficiency"],
                       ["batch", "ranks", "efficiency"])
-    meas = read_table(meas_path, ["model", "ranks", "overlap", "efficiency"],
-                      ["ranks", "efficiency"])
+    meas = read_table(meas_path, ["model", "ranks", "overlap", "batch", "efficiency"],
+                      ["ranks", "batch", "efficiency"])
     if not pred:
         fail(f"{pred_path}: no predictions")
     try:
@@ -70,7 +72,7 @@ def main():
     links = sorted({r["link"] for r in pred})
     models = sorted({r["model"] for r in pred})
     colours = dict(zip(models, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
-    fig, axes = plt.subplots(1, len(links), figsize=(5.5 * len(links), 4.2), sharey=True,
+    fig, axes = plt.subplots(1, len(links), figsize=(5.5 * len(links) + 2.4, 4.2), sharey=True,
                              squeeze=False)
     for ax, link in zip(axes[0], links):
         for model in models:
@@ -83,20 +85,31 @@ def main():
                 ax.plot([r["ranks"] for r in rows], [r["efficiency"] for r in rows], style,
                         marker="o", markersize=3, color=colours[model],
                         label=f"{model} (batch {batch}), {'overlap' if comm == 'ovl' else 'no overlap'}")
-        for model in models:
-            pts = [r for r in meas if r["model"] == model]
-            if pts:
-                ax.scatter([r["ranks"] for r in pts], [r["efficiency"] for r in pts],
-                           marker="x", s=40, color=colours[model],
-                           label=f"{model}, measured (simulated hosts)")
+        for model in models if link == "10GbE" else []:
+            for overlap, mark in (("true", "x"), ("false", "+")):
+                pts = [r for r in meas if r["model"] == model and r["overlap"] == overlap]
+                if pts:
+                    ax.scatter([r["ranks"] for r in pts], [r["efficiency"] for r in pts],
+                               marker=mark, s=50, color=colours.get(model, "black"),
+                               label=f"{model} measured, batch {int(pts[0]['batch'])}, "
+                                     f"{'overlap' if overlap == 'true' else 'no overlap'}")
         ax.set_xscale("log", base=2)
+        ticks = [2, 8, 32, 128, 512]
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([str(t) for t in ticks])
         ax.set_ylim(0, 1.05)
         ax.set_xlabel("ranks")
         ax.set_title(f"predicted on {link}")
         ax.grid(True, alpha=0.3)
     axes[0][0].set_ylabel("efficiency (strong scaling)")
-    axes[0][-1].legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
+    handles, labels = {}, []
+    for ax in axes[0]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in handles:
+                handles[lab] = h
+                labels.append(lab)
+    fig.legend([handles[lab] for lab in labels], labels, fontsize=7, loc="center right")
+    fig.tight_layout(rect=(0, 0, 0.82, 1))
     try:
         fig.savefig(out, dpi=110)
     except OSError as e:

@@ -35,7 +35,7 @@ work=$(mktemp -d)
 out=${SCALING_OUT:-runs/scaling}
 mkdir -p "$out"
 printf 'model\tlink\tbatch\tcomm\tranks\tefficiency\n' >"$out/predictions.tsv"
-printf 'model\tranks\toverlap\tefficiency\n' >"$out/measured.tsv"
+printf 'model\tranks\toverlap\tbatch\tefficiency\n' >"$out/measured.tsv"
 source tests/multinode/hosts.sh
 trap 'mh_down; rm -rf "$work"' EXIT
 
@@ -125,7 +125,8 @@ run() {
     printf '%-4s %-22s %5d %-4s %10d %6s %10.3f %10.3f\n' "$net" "$where$( [[ $where == hosts ]] && echo " ($n x 1)")" "$n" "$ov" "$s" "$eff" \
         "$(awk -v a="$step" -v b="$wait" 'BEGIN { print a - b }')" "$wait"
     eval "eff_${net}_${where}_${n}_${ov}=$eff"
-    [[ $where == hosts ]] && printf '%s\t%d\t%s\t%s\n' "$net" "$n" "$ov" "$eff" >>"$out/measured.tsv"
+    [[ $where == hosts ]] && printf '%s\t%d\t%s\t%s\t%s\n' "$net" "$n" "$ov" \
+        "$(sed -n 's/^batch_size = //p' "$work/$net.ini")" "$eff" >>"$out/measured.tsv"
     return 0
 }
 

@@ -25,17 +25,17 @@ for link in 10GbE IB-100G; do
         done
     done
 done
-printf 'model\tranks\toverlap\tefficiency\nmlp\t2\ttrue\t0.40\ncnn\t2\tfalse\t0.43\ncnn\t3\ttrue\t0.30\n' >"$meas"
+printf 'model\tranks\toverlap\tbatch\tefficiency\nmlp\t2\ttrue\t32\t0.40\ncnn\t2\tfalse\t64\t0.43\ncnn\t3\ttrue\t64\t0.30\n' >"$meas"
 
 "$py" "$plot" "$pred" "$meas" "$WORK/scaling.png" || fail "the plot of well-formed tables failed"
 [[ $(head -c 8 "$WORK/scaling.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] ||
     fail "scaling.png is not a PNG"
-# Two panels side by side at 110 dpi: 1210 x 462 pixels.
+# Two panels side by side and the legend at 110 dpi: 1474 x 462 pixels.
 size=$(od -An -tu1 -j16 -N8 "$WORK/scaling.png" | awk '{ print $3 * 256 + $4, $7 * 256 + $8 }')
-[[ $size == "1210 462" ]] || fail "scaling.png is $size pixels, expected 1210 462"
+[[ $size == "1474 462" ]] || fail "scaling.png is $size pixels, expected 1474 462"
 
 # Measured table with only its header (no simulated hosts): still a plot.
-printf 'model\tranks\toverlap\tefficiency\n' >"$WORK/none.tsv"
+printf 'model\tranks\toverlap\tbatch\tefficiency\n' >"$WORK/none.tsv"
 "$py" "$plot" "$pred" "$WORK/none.tsv" "$WORK/nohosts.png" || fail "a plot without measured points failed"
 
 bad() {
