@@ -117,6 +117,14 @@ const char *nn_base_name(const char *path);
  * naming the folder that cannot be made. */
 int nn_make_dirs(const char *path, int parent_only, nn_error *err);
 
+/* Read a whole regular file into *buf (malloc'ed, *n bytes), for readers
+ * that check a format before decoding it (photos, OCR pages). Refused with
+ * the path in the message: missing or unreadable (NN_E_IO), not a regular
+ * file (NN_E_IO), empty or over max_bytes (NN_E_FORMAT, "... is too large
+ * for <what>", what e.g. "a photo"). On error *buf is NULL. */
+int nn_read_file(const char *path, size_t max_bytes, const char *what, uint8_t **buf, size_t *n,
+                 nn_error *err);
+
 /* n rounded up to a multiple of 16 (float offsets that keep 64-byte
  * alignment inside one allocation). */
 size_t nn_round16(size_t n);

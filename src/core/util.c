@@ -71,3 +71,36 @@ int nn_edit_distance_case(const char *a, const char *b, int ignore_case)
 }
 
 int nn_edit_distance(const char *a, const char *b) { return nn_edit_distance_case(a, b, 0); }
+
+int nn_read_file(const char *path, size_t max_bytes, const char *what, uint8_t **buf, size_t *n,
+                 nn_error *err)
+{
+    struct stat st;
+    *buf = NULL;
+    *n = 0;
+    if (stat(path, &st) != 0)
+        return nn_fail(err, NN_E_IO, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return nn_fail(err, NN_E_IO, "%s: not a regular file", path);
+    if (st.st_size == 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: empty file, not %s", path, what);
+    if ((unsigned long long)st.st_size > max_bytes)
+        return nn_fail(err, NN_E_FORMAT, "%s: %lld bytes is too large for %s", path,
+                       (long long)st.st_size, what);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return nn_fail(err, NN_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    uint8_t *b = nn_malloc((size_t)st.st_size, err);
+    int rc = b ? NN_OK : NN_E_NOMEM;
+    if (!rc && fread(b, 1, (size_t)st.st_size, f) != (size_t)st.st_size)
+        rc = nn_fail(err, NN_E_IO, "%s: read error: %s", path,
+                     ferror(f) ? strerror(errno) : "the file got shorter while being read");
+    fclose(f);
+    if (rc) {
+        free(b);
+        return rc;
+    }
+    *buf = b;
+    *n = (size_t)st.st_size;
+    return NN_OK;
+}

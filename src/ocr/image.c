@@ -1,45 +1,16 @@
 /* Reading a page: any image format Leptonica decodes, turned upright by its
  * EXIF orientation, as 8-bit grey. Files are read into memory first so the
  * format, the size and the EXIF block are checked before decoding. */
-#include <errno.h>
 #include <leptonica/allheaders.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "nn/core.h"
 #include "nn/ocr.h"
 
 #define MAX_FILE_BYTES (512ull << 20)
 #define MAX_PIXELS     (1ull << 28) /* 268 megapixels: beyond any photo or scan */
-
-static int read_bytes(const char *path, uint8_t **buf, size_t *n, nn_error *err)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return nn_fail(err, NN_E_IO, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return nn_fail(err, NN_E_IO, "%s: not a regular file", path);
-    if ((unsigned long long)st.st_size > MAX_FILE_BYTES)
-        return nn_fail(err, NN_E_FORMAT, "%s: %lld bytes is too large for an image file", path,
-                       (long long)st.st_size);
-    if (st.st_size == 0)
-        return nn_fail(err, NN_E_FORMAT, "%s: empty file, not an image", path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return nn_fail(err, NN_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    *n = (size_t)st.st_size;
-    *buf = nn_malloc(*n, err);
-    int rc = *buf ? NN_OK : NN_E_NOMEM;
-    if (!rc && fread(*buf, 1, *n, f) != *n)
-        rc = nn_fail(err, NN_E_IO, "%s: read error: %s", path, strerror(errno));
-    fclose(f);
-    if (rc) {
-        free(*buf);
-        *buf = NULL;
-    }
-    return rc;
-}
 
 /* A PNG ends with its IEND chunk and a JPEG with an end-of-image marker
  * (some writers add a few bytes after it). A file cut short is refused
@@ -75,7 +46,7 @@ int nn_ocr_read_gray(const char *path, PIX **gray8, nn_error *err)
     nn_lept_quiet();
     uint8_t *bytes = NULL;
     size_t n = 0;
-    int rc = read_bytes(path, &bytes, &n, err);
+    int rc = nn_read_file(path, MAX_FILE_BYTES, "an image", &bytes, &n, err);
     if (rc)
         return rc;
     l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0;

@@ -4,7 +4,6 @@
  * decoded, scaled so its shorter side is [output] resize, and its centre
  * size x size square stored as planar RGB bytes; decoding dominates, so
  * images are done in parallel. */
-#include <errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -26,35 +25,6 @@ static double now(void)
 }
 
 /* ---- one image ------------------------------------------------------------------ */
-
-static int read_bytes(const char *path, uint8_t **buf, size_t *n, nn_error *err)
-{
-    struct stat st;
-    *buf = NULL;
-    if (stat(path, &st) != 0)
-        return nn_fail(err, NN_E_IO, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return nn_fail(err, NN_E_IO, "%s: not a regular file", path);
-    if (st.st_size == 0)
-        return nn_fail(err, NN_E_FORMAT, "%s: empty file, not an image", path);
-    if ((unsigned long long)st.st_size > MAX_FILE_BYTES)
-        return nn_fail(err, NN_E_FORMAT, "%s: %lld bytes is too large for a photo", path,
-                       (long long)st.st_size);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return nn_fail(err, NN_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    *n = (size_t)st.st_size;
-    *buf = nn_malloc(*n, err);
-    int rc = *buf ? NN_OK : NN_E_NOMEM;
-    if (!rc && fread(*buf, 1, *n, f) != *n)
-        rc = nn_fail(err, NN_E_IO, "%s: read error", path);
-    fclose(f);
-    if (rc) {
-        free(*buf);
-        *buf = NULL;
-    }
-    return rc;
-}
 
 /* A JPEG ends with an end-of-image marker (FF D9), give or take a few
  * bytes some writers append. */
@@ -137,7 +107,7 @@ int prep_photo_read(const char *path, int resize, int size, uint8_t *out, nn_err
     uint8_t *bytes = NULL;
     size_t n = 0;
     PIX *pix = NULL, *upright = NULL, *scaled = NULL;
-    int rc = read_bytes(path, &bytes, &n, err);
+    int rc = nn_read_file(path, MAX_FILE_BYTES, "a photo", &bytes, &n, err);
     if (!rc)
         rc = decode(path, bytes, n, resize, &pix, err);
     if (!rc && !(upright = nn_exif_apply(pix, nn_exif_orientation(bytes, n))))
