@@ -1,0 +1,122 @@
+/* One copy per host: the ranks that can map the same memory (MPI-3's
+ * MPI_COMM_TYPE_SHARED, in practice the ranks of one host) get a
+ * communicator of their own, and a shared-memory window lets the host's
+ * first rank hold bytes that the others read in place. Eight ranks on a
+ * host then hold one copy of the training data instead of eight. */
+#include "dist/dist_internal.h"
+#include "nn/dist.h"
+
+#include <mpi.h>
+#include <stdlib.h>
+
+static MPI_Comm g_host = MPI_COMM_NULL;
+
+int nn_dist_host_init(void)
+{
+    /* key = world rank: the host's first rank in the job is host rank 0. */
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &g_host) !=
+        MPI_SUCCESS)
+        return -1;
+    /* A window that cannot be allocated (no room in /dev/shm) is then a
+     * return code the caller can agree on with the other ranks, not an
+     * abort of the job without a word about the data. */
+    MPI_Comm_set_errhandler(g_host, MPI_ERRORS_RETURN);
+    return 0;
+}
+
+void nn_dist_host_free(void)
+{
+    if (g_host != MPI_COMM_NULL)
+        MPI_Comm_free(&g_host);
+}
+
+void nn_dist_host_rank(int *rank, int *size)
+{
+    *rank = 0;
+    *size = 1;
+    if (g_host != MPI_COMM_NULL) {
+        MPI_Comm_rank(g_host, rank);
+        MPI_Comm_size(g_host, size);
+    }
+}
+
+/* MPI counts are int: broadcast in chunks so any size works. */
+#define HOST_CHUNK (1 << 28)
+
+void nn_dist_host_bcast(void *buf, size_t bytes)
+{
+    char *p = buf;
+    for (size_t off = 0; off < bytes; off += HOST_CHUNK) {
+        size_t len = bytes - off < HOST_CHUNK ? bytes - off : HOST_CHUNK;
+        MPI_Bcast(p + off, (int)len, MPI_BYTE, 0, g_host);
+    }
+}
+
+int nn_dist_host_all_ok(int ok)
+{
+    int mine = ok ? 1 : 0, all = mine;
+    if (g_host != MPI_COMM_NULL)
+        MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, g_host);
+    return all;
+}
+
+struct nn_dist_shared {
+    MPI_Win win;
+};
+
+int nn_dist_shared_new(size_t bytes, nn_dist_shared **out, void **mem, nn_error *err)
+{
+    *out = NULL;
+    *mem = NULL;
+    if (g_host == MPI_COMM_NULL)
+        return nn_fail(err, NN_E_STATE, "shared memory asked for before MPI started");
+    int rank = 0;
+    MPI_Comm_rank(g_host, &rank);
+    /* The handle first, agreed over the host: a rank without one must not
+     * leave the others holding a window that only a collective call frees. */
+    nn_dist_shared *s = nn_calloc(1, sizeof *s, err);
+    if (!nn_dist_host_all_ok(s != NULL)) {
+        free(s);
+        return s ? nn_fail(err, NN_E_NOMEM, "another rank of this host is out of memory")
+                 : NN_E_NOMEM;
+    }
+    /* Only the first rank's piece has bytes; the others map it. */
+    void *base = NULL;
+    const MPI_Aint size = rank == 0 ? (MPI_Aint)bytes : 0;
+    if (MPI_Win_allocate_shared(size, 1, MPI_INFO_NULL, g_host, &base, &s->win) != MPI_SUCCESS) {
+        free(s);
+        return nn_fail(err, NN_E_NOMEM,
+                       "no shared memory for %zu bytes of data on this host (the MPI window "
+                       "could not be allocated; is /dev/shm full?)",
+                       bytes);
+    }
+    /* Where the first rank's bytes are mapped in this process. */
+    MPI_Aint got = 0;
+    int disp = 0;
+    MPI_Win_shared_query(s->win, 0, &got, &disp, mem);
+    /* Open the first epoch: the fill and the reads follow. */
+    MPI_Win_fence(MPI_MODE_NOPRECEDE, s->win);
+    *out = s;
+    return NN_OK;
+}
+
+void nn_dist_shared_ready(nn_dist_shared *s)
+{
+    /* A fence on a shared-memory window is a memory barrier and a barrier
+     * over the host: stores made before it by one rank are seen by the
+     * loads every rank makes after it. */
+    MPI_Win_fence(0, s->win);
+}
+
+void nn_dist_shared_free(nn_dist_shared *s)
+{
+    if (!s)
+        return;
+    int done = 0;
+    MPI_Finalized(&done);
+    if (!done)
+        MPI_Win_free(&s->win); /* collective over the host */
+    free(s);
+}
