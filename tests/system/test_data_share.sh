@@ -11,23 +11,8 @@
 source "$(dirname "$0")/lib.sh"
 : "${DATASET_FIXTURE:?run through ctest}"
 
-# write_idx PREFIX N SEED: N random 28 x 28 images and labels 0..9 (IDX).
-write_idx() {
-    LC_ALL=C awk -v n="$2" -v seed="$3" 'BEGIN {
-        printf "%c%c%c%c", 0, 0, 8, 3
-        printf "%c%c%c%c", int(n / 16777216) % 256, int(n / 65536) % 256, int(n / 256) % 256, n % 256
-        printf "%c%c%c%c%c%c%c%c", 0, 0, 0, 28, 0, 0, 0, 28
-        s = seed
-        for (i = 0; i < n * 784; i++) { s = (s * 1103515245 + 12345) % 2147483648; printf "%c", int(s / 65536) % 256 }
-    }' >"$1-images.idx"
-    LC_ALL=C awk -v n="$2" 'BEGIN {
-        printf "%c%c%c%c", 0, 0, 8, 1
-        printf "%c%c%c%c", int(n / 16777216) % 256, int(n / 65536) % 256, int(n / 256) % 256, n % 256
-        for (i = 0; i < n; i++) printf "%c", (i * 7) % 10
-    }' >"$1-labels.idx"
-}
-write_idx "$WORK/train" 1500 1
-write_idx "$WORK/test" 300 2
+write_random_idx "$WORK/train" 1500 1
+write_random_idx "$WORK/test" 300 2
 cat >"$WORK/idx.ini" <<INI
 [data]
 train        = $WORK/train-images.idx
