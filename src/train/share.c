@@ -10,15 +10,39 @@
  * the windows are read-only and the results are the same bits as with a
  * copy per rank. The trainer owns the windows: nn_trainer_unshare detaches
  * them before nn_dataset_free, which then frees only the class names. */
+#define _DEFAULT_SOURCE /* madvise */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "nn/trainer.h"
 
 #define ALIGN 64 /* float rows start 64-byte aligned, as nn_alloc_floats gives */
 
 static size_t round_up(size_t x) { return (x + ALIGN - 1) / ALIGN * ALIGN; }
+
+/* Copy n bytes from src, which is freed next, to dst, giving src's pages
+ * back to the system piece by piece as they are copied: the first rank
+ * then never holds the whole heap copy and the whole window at once (an
+ * EMNIST-sized set would otherwise cost two copies on the host for a
+ * moment). MADV_DONTNEED on the whole pages inside src only: no other
+ * allocation lives there. */
+#define PIECE ((size_t)64 << 20)
+
+static void move_bytes(void *dst, void *src, size_t n)
+{
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    for (size_t off = 0; off < n; off += PIECE) {
+        const size_t len = n - off < PIECE ? n - off : PIECE;
+        memcpy((char *)dst + off, (char *)src + off, len);
+        const uintptr_t lo = ((uintptr_t)src + off + page - 1) / page * page;
+        const uintptr_t hi = ((uintptr_t)src + off + len) / page * page;
+        if (hi > lo)
+            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    }
+}
 
 /* What the host's other ranks need to rebuild a set around the window. */
 typedef struct set_header {
@@ -89,7 +113,7 @@ static int share_set(nn_dataset *d, int first, nn_dist_shared **win, size_t *byt
     char *pixels = (char *)mem + pad;
     int32_t *labels = (int32_t *)(pixels + round_up(pix));
     if (first) { /* the heap copy goes once the window has it */
-        memcpy(pixels, hd.kind == 1 ? (void *)d->u8 : (void *)d->f32, pix);
+        move_bytes(pixels, hd.kind == 1 ? (void *)d->u8 : (void *)d->f32, pix);
         memcpy(labels, d->labels, lab);
         free(d->u8);
         nn_free_aligned(d->f32);
