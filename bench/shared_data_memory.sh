@@ -57,7 +57,7 @@ activation = softmax
 INI
 
 # run SHARE: train with [data] share = SHARE, sampling as described above;
-# prints "peak_pss train_pss peak_rss train_rss" in MB.
+# prints "peak_pss train_pss peak_rss train_rss" in MiB.
 run() {
     local share=$1 log=$work/$1.log samples=$work/$1.samples
     rm -rf "$work/run"
@@ -92,15 +92,15 @@ run() {
 }
 
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
-data_mb=$(awk -v n="$n" 'BEGIN { printf "%.0f", n * (784 + 4) / 1e6 }')
+data_mib=$(awk -v n="$n" 'BEGIN { printf "%.0f", n * (784 + 4) / 1048576 }')
 off=($(run false))
 on=($(run true))
 line=$(grep "^data: one copy per host" "$work/true.log" || echo "(no sharing line)")
-echo "CPU: $cpu, $(env -u OMP_NUM_THREADS nproc) cores; $ranks ranks (scripts/mpirun.sh), data $n x 28 x 28 bytes + labels = $data_mb MB"
+echo "CPU: $cpu, $(env -u OMP_NUM_THREADS nproc) cores; $ranks ranks (scripts/mpirun.sh), data $n x 28 x 28 bytes + int32 labels = $data_mib MiB"
 echo "share = true said: $line"
 printf '\n| [data] share | PSS sum, peak | PSS sum, training | RSS sum, peak | RSS sum, training |\n'
 printf '|---|---|---|---|---|\n'
-printf '| false (a copy per rank) | %s MB | %s MB | %s MB | %s MB |\n' "${off[@]}"
-printf '| true (one copy per host) | %s MB | %s MB | %s MB | %s MB |\n' "${on[@]}"
+printf '| false (a copy per rank) | %s MiB | %s MiB | %s MiB | %s MiB |\n' "${off[@]}"
+printf '| true (one copy per host) | %s MiB | %s MiB | %s MiB | %s MiB |\n' "${on[@]}"
 printf '| ratio false / true | %s | %s | %s | %s |\n' $(for i in 0 1 2 3; do
     awk -v a="${off[i]}" -v b="${on[i]}" 'BEGIN { printf "%.1f\n", (b > 0 ? a / b : 0) }'; done)
