@@ -931,7 +931,8 @@ START_TEST(test_overrides)
         "out.activation=softmax", /* adds a layer key */
         "hidden.units=128",       /* replaces a layer key */
         "train.lr=0.75",          /* the last override wins */
-        "data.invert=true",       "data.share=false",
+        "data.invert=true",       /* a [data] bool */
+        "data.share=false",       /* a [data] enum */
     };
     const char text[] = DATA "[train]\nlr = 0.1\nepochs = 3\n"
                              "[hidden]\ntype = dense\nunits = 64\n" OUT;
