@@ -4,7 +4,7 @@
  * ranks. Instead the host's first rank loads the sets as a lone rank would
  * (setup.c: read, transpose, split, limit, the view), then each set's pixels
  * and labels move into a shared-memory window (nn_dist_shared) and the
- * host's other ranks, which open no file, receive the shapes, class names
+ * host's other ranks, which read no data file, receive the shapes, class names
  * and view by broadcast and point into the window. Nothing after setup
  * writes into a set (gathers, views and augmentation work on copies), so
  * the windows are read-only and the results are the same bits as with a
