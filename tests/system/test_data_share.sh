@@ -2,9 +2,9 @@
 # [data] share: the ranks of a host train from one copy of the data sets in
 # shared memory, which the host's first rank loaded (transposed, split,
 # limited), to exactly the weights and optimizer state of a copy per rank:
-# on 1, 2 (share = auto) and 3 ranks with synthetic IDX files (bytes) and on
+# on 1, 2 (share = auto) and 3 ranks with synthetic IDX files (bytes), on
 # 2 ranks with an .h5 data set normalised by the statistics it stores (which
-# the other ranks get from the first). The run says "one copy per host,
+# the other ranks get from the first) and with a .mat file (float32 pixels). The run says "one copy per host,
 # shared by N ranks"; without sharing it does not. A damaged or missing
 # training file under sharing ends every rank non-zero, with one message
 # naming the file, and nothing hangs.
@@ -65,6 +65,29 @@ units = 5
 activation = softmax
 INI
 
+"$DATASET_FIXTURE" "$WORK/glyphs.mat" 300 0 1 32 32 6 4
+cat >"$WORK/mat.ini" <<INI
+[data]
+train = $WORK/glyphs.mat
+
+[train]
+epochs = 1
+batch_size = 32
+optimizer = momentum
+lr = 0.05
+seed = 3
+
+[fc1]
+type = dense
+units = 16
+activation = tanh
+
+[out]
+type = dense
+units = 6
+activation = softmax
+INI
+
 # train NAME RANKS CONFIG SHARE: a run into $WORK/NAME, its output in $WORK/NAME.log.
 train() {
     local name=$1 n=$2 ini=$3 share=$4
@@ -104,6 +127,11 @@ train h5-on 2 "$WORK/h5.ini" true
 train h5-off 2 "$WORK/h5.ini" false
 same h5-on h5-off
 pass "2 ranks, .h5 data set normalised by its stored statistics: shared = per rank, bit for bit"
+train mat-on 2 "$WORK/mat.ini" true
+train mat-off 2 "$WORK/mat.ini" false
+grep -q "^data: one copy per host, shared by 2 ranks" "$WORK/mat-on.log" || fail ".mat, 2 ranks: not shared"
+same mat-on mat-off
+pass "2 ranks, .mat (float32 pixels): shared = per rank, bit for bit"
 
 # ---- a training file that cannot be read: every rank ends, one message -----
 # 3 sharing ranks, each wrapped so that its own exit status is recorded
