@@ -19,10 +19,6 @@ int nn_dist_host_init(void)
     if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &g_host) !=
         MPI_SUCCESS)
         return -1;
-    /* A window that cannot be allocated (no room in /dev/shm) is then a
-     * return code the caller can agree on with the other ranks, not an
-     * abort of the job without a word about the data. */
-    MPI_Comm_set_errhandler(g_host, MPI_ERRORS_RETURN);
     return 0;
 }
 
@@ -85,7 +81,13 @@ int nn_dist_shared_new(size_t bytes, nn_dist_shared **out, void **mem, nn_error 
     /* Only the first rank's piece has bytes; the others map it. */
     void *base = NULL;
     const MPI_Aint size = rank == 0 ? (MPI_Aint)bytes : 0;
-    if (MPI_Win_allocate_shared(size, 1, MPI_INFO_NULL, g_host, &base, &s->win) != MPI_SUCCESS) {
+    /* A window that cannot be allocated (no room in /dev/shm) is a return
+     * code the caller agrees on with the other ranks, not an abort of the
+     * job without a word about the data; other MPI errors stay fatal. */
+    MPI_Comm_set_errhandler(g_host, MPI_ERRORS_RETURN);
+    int rc = MPI_Win_allocate_shared(size, 1, MPI_INFO_NULL, g_host, &base, &s->win);
+    MPI_Comm_set_errhandler(g_host, MPI_ERRORS_ARE_FATAL);
+    if (rc != MPI_SUCCESS) {
         free(s);
         return nn_fail(err, NN_E_NOMEM,
                        "no shared memory for %zu bytes of data on this host (the MPI window "
