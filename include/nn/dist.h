@@ -78,8 +78,11 @@ typedef struct nn_dist_shared nn_dist_shared;
  * host's first rank: *mem is where those bytes are mapped in this process
  * (the same pages on every rank of the host, at possibly different
  * addresses). The first rank fills them, then every rank calls
- * nn_dist_shared_ready before reading. Host-collective. NN_E_NOMEM (err
- * says why) with *s NULL when the window cannot be made. */
+ * nn_dist_shared_ready before reading. Host-collective. NN_E_NOMEM, agreed
+ * by the host's ranks, with *s NULL when a rank has no memory for the
+ * handle. A window MPI cannot make (no room for its backing file in
+ * /dev/shm) ends the job with a message: Open MPI leaves the host's other
+ * ranks waiting inside the call, so no vote could follow. */
 int nn_dist_shared_new(size_t bytes, nn_dist_shared **s, void **mem, nn_error *err);
 /* Stores made before this call by any rank of the host are seen by loads
  * made after it by every rank (a memory fence and a barrier over the host).

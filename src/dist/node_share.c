@@ -7,6 +7,7 @@
 #include "nn/dist.h"
 
 #include <mpi.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static MPI_Comm g_host = MPI_COMM_NULL;
@@ -58,6 +59,21 @@ int nn_dist_host_all_ok(int ok)
     return all;
 }
 
+static size_t g_window_bytes; /* the window being made, for the message */
+
+static void window_failed(MPI_Comm *comm, int *code, ...)
+{
+    (void)comm;
+    char what[MPI_MAX_ERROR_STRING] = "";
+    int len = 0;
+    MPI_Error_string(*code, what, &len);
+    fprintf(stderr,
+            "nntrain: rank %d: no shared memory for one copy of the data on this host (%zu "
+            "bytes; MPI: %s); make room in /dev/shm or set [data] share = false\n",
+            nn_dist_rank(), g_window_bytes, what);
+    nn_dist_abort(NN_E_NOMEM);
+}
+
 struct nn_dist_shared {
     MPI_Win win;
 };
@@ -81,19 +97,17 @@ int nn_dist_shared_new(size_t bytes, nn_dist_shared **out, void **mem, nn_error 
     /* Only the first rank's piece has bytes; the others map it. */
     void *base = NULL;
     const MPI_Aint size = rank == 0 ? (MPI_Aint)bytes : 0;
-    /* A window that cannot be allocated (no room in /dev/shm) is a return
-     * code the caller agrees on with the other ranks, not an abort of the
-     * job without a word about the data; other MPI errors stay fatal. */
-    MPI_Comm_set_errhandler(g_host, MPI_ERRORS_RETURN);
-    int rc = MPI_Win_allocate_shared(size, 1, MPI_INFO_NULL, g_host, &base, &s->win);
+    /* When the first rank cannot make the window (no room for its backing
+     * file, /dev/shm by default), Open MPI 4.1 returns the error there and
+     * leaves the other ranks waiting inside the call: no vote can follow,
+     * so the job ends from here, saying why. */
+    MPI_Errhandler on_fail;
+    MPI_Comm_create_errhandler(window_failed, &on_fail);
+    MPI_Comm_set_errhandler(g_host, on_fail);
+    g_window_bytes = bytes;
+    MPI_Win_allocate_shared(size, 1, MPI_INFO_NULL, g_host, &base, &s->win);
     MPI_Comm_set_errhandler(g_host, MPI_ERRORS_ARE_FATAL);
-    if (rc != MPI_SUCCESS) {
-        free(s);
-        return nn_fail(err, NN_E_NOMEM,
-                       "no shared memory for %zu bytes of data on this host (the MPI window "
-                       "could not be allocated; is /dev/shm full?)",
-                       bytes);
-    }
+    MPI_Errhandler_free(&on_fail);
     /* Where the first rank's bytes are mapped in this process. */
     MPI_Aint got = 0;
     int disp = 0;
