@@ -76,12 +76,18 @@ typedef struct nn_data_config {
                                 centre); 0: whole images */
     int flip;                /* flip = false: mirror a random half of training images */
     int normalize;           /* normalize = none|dataset|imagenet (nn_normalize_kind) */
+    int share;               /* share = auto|true|false (nn_share_kind): one copy per host */
 } nn_data_config;
 
 /* [data] normalize: none, or per channel (x - mean) / std with the training
  * split's statistics (stored in .h5 data set files, else computed), or with
  * ImageNet's (RGB images; what networks pretrained on ImageNet expect). */
 typedef enum { NN_NORMALIZE_NONE, NN_NORMALIZE_DATASET, NN_NORMALIZE_IMAGENET } nn_normalize_kind;
+
+/* [data] share: the ranks of a host read the data sets from one copy in
+ * shared memory that the host's first rank loads (true), each rank loads
+ * its own (false), or shared when some host runs more than one rank (auto). */
+typedef enum { NN_SHARE_AUTO, NN_SHARE_TRUE, NN_SHARE_FALSE } nn_share_kind;
 
 typedef struct nn_train_config {
     int epochs;                     /* epochs = 10 */

@@ -54,6 +54,43 @@ void nn_dist_abort(int status);
 
 double nn_dist_wtime(void);
 
+/* ---- one copy per host -------------------------------------------------------
+ * The ranks of one host (those MPI_COMM_TYPE_SHARED groups: they can map the
+ * same memory) share read-only data through a shared-memory window: the
+ * host's first rank (the one with the lowest job rank) holds the bytes, the
+ * others read them in place. Calls marked "host-collective" are made by
+ * every rank of a host at the same point; hosts do not wait for each other. */
+
+/* This rank's number among its host's ranks (0: the first) and their count;
+ * 0 and 1 before nn_dist_init. */
+void nn_dist_host_rank(int *rank, int *size);
+
+/* Broadcast bytes from the host's first rank to its other ranks.
+ * Host-collective. */
+void nn_dist_host_bcast(void *buf, size_t bytes);
+
+/* 1 when ok is non-zero on every rank of this host. Host-collective. */
+int nn_dist_host_all_ok(int ok);
+
+typedef struct nn_dist_shared nn_dist_shared;
+
+/* A window of `bytes` (the same value on every rank of the host) held by the
+ * host's first rank: *mem is where those bytes are mapped in this process
+ * (the same pages on every rank of the host, at possibly different
+ * addresses). The first rank fills them, then every rank calls
+ * nn_dist_shared_ready before reading. Host-collective. NN_E_NOMEM, agreed
+ * by the host's ranks, with *s NULL when a rank has no memory for the
+ * handle. A window MPI cannot make (no room for its backing file in
+ * /dev/shm) ends the job with a message: Open MPI leaves the host's other
+ * ranks waiting inside the call, so no vote could follow. */
+int nn_dist_shared_new(size_t bytes, nn_dist_shared **s, void **mem, nn_error *err);
+/* Stores made before this call by any rank of the host are seen by loads
+ * made after it by every rank (a memory fence and a barrier over the host).
+ * Host-collective. */
+void nn_dist_shared_ready(nn_dist_shared *s);
+/* Unmap the window (host-collective); NULL is fine. */
+void nn_dist_shared_free(nn_dist_shared *s);
+
 /* ---- gradient sums in buckets ------------------------------------------------
  * An in-place sum over ranks of one buffer cut into buckets, each started on
  * its own (as soon as its values are final) and all waited for at once, so

@@ -81,7 +81,8 @@ int nn_recon_pick(const nn_dataset *d, size_t *idx, int max);
 typedef struct nn_trainer {
     nn_dist dist;
     nn_config cfg;
-    nn_dataset train, valid, test; /* valid.n / test.n == 0 when absent */
+    nn_dataset train, valid, test; /* valid.n / test.n == 0 when absent; read-only
+                                      after setup (they may live in shared memory) */
     nn_view view;                  /* [data] crop, flip, normalize, invert: how every
                                       gather turns stored images into inputs */
     nn_network net;
@@ -113,6 +114,11 @@ typedef struct nn_trainer {
     double comm_wait;    /* seconds spent waiting for gradient sums, this run */
     double step_seconds; /* seconds in training steps, this run */
     int64_t timed_steps; /* steps behind the two times */
+    /* [data] share (share.c): the windows holding the pixels and labels of
+       train, valid, test in shared memory, NULL for a set this rank owns */
+    nn_dist_shared *shared[3];
+    size_t shared_bytes;           /* bytes of this host's copy (0: not shared) */
+    int shared_least, shared_most; /* fewest and most ranks sharing a host's copy */
 } nn_trainer;
 
 /* Room for a checkpoint path with a backup number (checkpoint.12.h5) or a
@@ -130,6 +136,19 @@ void nn_trainer_free(nn_trainer *t);
  * of an .h5 data set file; other formats hold one part per file. Rank-local. */
 int nn_trainer_load_file(const nn_data_config *dc, const char *images, const char *labels,
                          const char *split, nn_dataset *out, nn_error *err);
+
+/* share.c: whether the ranks of each host share one copy of the data sets
+ * ([data] share; auto: when some host runs more than one rank). The same on
+ * every rank. Collective. */
+int nn_trainer_share_wanted(const nn_trainer *t);
+/* share.c: the host's first rank has loaded the sets and made t->view; its
+ * sets move into shared memory, and the host's other ranks, which loaded
+ * nothing, get the sets' shapes, class names and t->view from it and read
+ * the pixels and labels in place. Collective. */
+int nn_trainer_share_data(nn_trainer *t, nn_error *err);
+/* share.c: detach the shared sets (the datasets keep their class names
+ * only) and unmap the windows. Collective, before the sets are freed. */
+void nn_trainer_unshare(nn_trainer *t);
 
 /* input.c: the view [data] asks for (crop, flip, invert, normalize) for
  * images shaped like train's. Normalisation statistics: ImageNet's for

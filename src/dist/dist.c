@@ -1,4 +1,5 @@
 #include "nn/dist.h"
+#include "dist/dist_internal.h"
 
 #include <limits.h>
 #include <mpi.h>
@@ -69,6 +70,8 @@ int nn_dist_init(int *argc, char ***argv, nn_dist *d)
         return -1;
     MPI_Comm_rank(MPI_COMM_WORLD, &d->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &d->size);
+    if (nn_dist_host_init() != 0)
+        return -1;
     return describe_hosts(d);
 }
 
@@ -85,8 +88,10 @@ void nn_dist_finalize(void)
 {
     int done = 0;
     MPI_Finalized(&done);
-    if (!done)
+    if (!done) {
+        nn_dist_host_free();
         MPI_Finalize();
+    }
 }
 
 /* MPI counts are int: reduce in chunks so any buffer size works. */

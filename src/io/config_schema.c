@@ -64,6 +64,9 @@ static const char *const normalize_names[] = { [NN_NORMALIZE_NONE] = "none",
                                                [NN_NORMALIZE_DATASET] = "dataset",
                                                [NN_NORMALIZE_IMAGENET] = "imagenet",
                                                NULL };
+static const char *const share_names[] = {
+    [NN_SHARE_AUTO] = "auto", [NN_SHARE_TRUE] = "true", [NN_SHARE_FALSE] = "false", NULL
+};
 static const char *const init_names[] = {
     [NN_INIT_XAVIER] = "xavier", [NN_INIT_HE] = "he", [NN_INIT_ZEROS] = "zeros", NULL
 };
@@ -77,6 +80,7 @@ _Static_assert(sizeof(nn_activation) == sizeof(int), "enum size");
 _Static_assert(sizeof(nn_init_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(nn_target_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(nn_normalize_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(nn_share_kind) == sizeof(int), "enum size");
 
 /* ---- the table ------------------------------------------------------------ */
 
@@ -153,6 +157,13 @@ static const nn_key_spec keys[] = {
       offsetof(nn_data_config, n_class_names), NULL, NN_NO_RANGE, NULL, "label numbers", 0,
       .doc = "class names in label order, comma-separated, at most 31 characters each (for "
              "confusion matrices and OCR output)" },
+    { "data", "share", NN_KEY_ENUM, D(share), 0, share_names, NN_NO_RANGE, "auto", NULL, 0,
+      .doc =
+          "one copy of the training, validation and test sets per host: the host's first rank "
+          "reads the files (and splits, limits, transposes) into MPI shared memory, the other "
+          "ranks of that host read them from there and never open the files. Same results as "
+          "`false`, which has every rank load its own copy. `auto`: shared when a host runs more "
+          "than one rank" },
 
     /* [train] */
     { "train", "epochs", NN_KEY_INT, T(epochs), 0, NULL, NN_GE(1), "10", NULL, 0,

@@ -201,11 +201,18 @@ int nn_trainer_setup(nn_trainer *t, const nn_run_options *opts, nn_error *err)
     if (t->lock_run_dir && (rc = lock_run_dir(t, err)))
         return rc;
     set_threads(tc);
-    /* Every rank reads the data itself (a shared file system is assumed). */
-    rc = nn_dist_vote(load_data(t, err), err);
-    if (!rc)
-        rc = nn_dist_vote(nn_trainer_setup_view(t, err), err);
-    if (rc)
+    /* Every rank reads the data itself (a shared file system is assumed),
+     * or, with [data] share, only the first rank of each host, which then
+     * lends its copy to the others (share.c). */
+    int host_rank, host_size;
+    nn_dist_host_rank(&host_rank, &host_size);
+    const int share = nn_trainer_share_wanted(t), reads = !share || host_rank == 0;
+    rc = reads ? load_data(t, err) : NN_OK;
+    if (!rc && reads)
+        rc = nn_trainer_setup_view(t, err);
+    if ((rc = nn_dist_vote(rc, err)))
+        return rc;
+    if (share && (rc = nn_trainer_share_data(t, err)))
         return rc;
     const int B = tc->batch_size, P = t->dist.size;
     t->local_max = (B + P - 1) / P;
@@ -250,6 +257,7 @@ void nn_trainer_free(nn_trainer *t)
     nn_dist_buckets_free(t->buckets);
     free(t->bucket_ready);
     nn_network_free(&t->net);
+    nn_trainer_unshare(t); /* the shared sets' memory is the windows' */
     nn_dataset_free(&t->train);
     nn_dataset_free(&t->valid);
     nn_dataset_free(&t->test);

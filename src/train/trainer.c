@@ -391,6 +391,12 @@ void nn_trainer_print_header(const nn_trainer *t)
         printf("hosts: %d: %s\n", n_hosts, hosts);
     printf("data: %zu train, %zu valid, %zu test samples of %d x %d x %d, %d classes\n", t->train.n,
            t->valid.n, t->test.n, t->train.c, t->train.h, t->train.w, t->train.num_classes);
+    if (t->shared_bytes > 0 && t->shared_least == t->shared_most)
+        printf("data: one copy per host, shared by %d rank%s (%.1f MB)\n", t->shared_most,
+               t->shared_most == 1 ? "" : "s", (double)t->shared_bytes / 1e6);
+    else if (t->shared_bytes > 0)
+        printf("data: one copy per host, shared by %d to %d ranks (%.1f MB)\n", t->shared_least,
+               t->shared_most, (double)t->shared_bytes / 1e6);
     nn_network_summary(&t->net, stdout);
     if (t->cfg.train.n_freeze > 0) {
         printf("frozen (no updates; batch norm uses its running statistics):");

@@ -7,7 +7,10 @@
 #   1. 2 hosts x 1 rank and 2 hosts x 2 ranks train the same weights as one
 #      rank (an MLP, 90 steps, within 1e-5; a CNN with batch norm, 96
 #      steps, within 3e-5, see CNN_TOL) and exactly the weights of the same
-#      rank count on one host: the network path changes nothing.
+#      rank count on one host: the network path changes nothing. The ranks
+#      of each host share one copy of the data ([data] share = auto), not
+#      the ranks of different hosts; the MLP with a copy per rank trains
+#      the same bits.
 #   2. SIGUSR1 to one rank on h2 of a 2 x 2 run: every rank on every host
 #      finishes the step, a checkpoint is written, mpirun exits 75; resumed
 #      on one host, the run ends with the uninterrupted run's weights.
@@ -132,6 +135,10 @@ for net in ${MULTINODE_NETS-mlp cnn}; do
     ok_or_log run_hosts "${net}_2x2" h1:2,h2:2 4 "$WORK/$net.ini" --set "train.out=$NN_TEST_TMP/${net}_2x2"
     grep -q "^hosts: 2: h1 (1 rank), h2 (1 rank)$" "$WORK/${net}_2x1.log" || fail "$net 2x1: not 1 rank on each of h1, h2"
     grep -q "^hosts: 2: h1 (2 ranks), h2 (2 ranks)$" "$WORK/${net}_2x2.log" || fail "$net 2x2: not 2 ranks on each of h1, h2"
+    # [data] share = auto: one copy of the data per host, never across hosts.
+    grep -q "^data: one copy per host, shared by 2 ranks (" "$WORK/${net}_2x2.log" || fail "$net 2x2: the data not shared by the 2 ranks of each host"
+    grep -q "^data: one copy per host, shared by 4 ranks (" "$WORK/${net}_local4.log" || fail "$net local4: the data not shared by the 4 ranks"
+    ! grep -q "one copy per host" "$WORK/${net}_2x1.log" || fail "$net 2x1: shared with one rank per host"
     same_model "$(ckpt "${net}_1")" "$(ckpt "${net}_2x1")" "$tol" || fail "$net: 2 hosts x 1 rank differ from 1 rank by more than $tol"
     same_model "$(ckpt "${net}_1")" "$(ckpt "${net}_2x2")" "$tol" || fail "$net: 2 hosts x 2 ranks differ from 1 rank by more than $tol"
     same_model "$(ckpt "${net}_local2")" "$(ckpt "${net}_2x1")" 0 || fail "$net: 2 hosts x 1 rank differ from 2 ranks on one host"
@@ -139,7 +146,12 @@ for net in ${MULTINODE_NETS-mlp cnn}; do
     # The traffic really crossed hosts: h2's link carried the gradients.
     rx=$(ip -n "$MH_PREFIX-h2" -s link show eth0 | awk '/RX:/ { getline; print $1; exit }')
     ((rx > 1000000)) || fail "h2's eth0 received only $rx bytes: the ranks did not talk over TCP"
-    pass "$net: 2 hosts x 1 and 2 hosts x 2 ranks train 1 rank's weights within $tol, and exactly those of 2 and 4 ranks on one host"
+    if [[ $net == mlp ]]; then # a copy per rank: the same bits as one per host
+        ok_or_log run_hosts "${net}_2x2_own" h1:2,h2:2 4 "$WORK/$net.ini" --set "train.out=$NN_TEST_TMP/${net}_2x2_own" --set data.share=false
+        ! grep -q "one copy per host" "$WORK/${net}_2x2_own.log" || fail "$net 2x2, share = false: says it shares"
+        same_model "$(ckpt "${net}_2x2")" "$(ckpt "${net}_2x2_own")" 0 || fail "$net 2x2: one copy per host and a copy per rank differ"
+    fi
+    pass "$net: 2 hosts x 1 and 2 hosts x 2 ranks train 1 rank's weights within $tol, and exactly those of 2 and 4 ranks on one host (data: one copy per host, shared by its 2 ranks$([[ $net == mlp ]] && echo ", = a copy per rank"))"
 done
 
 # ---- 2: SIGUSR1 on one host stops every rank of every host --------------------

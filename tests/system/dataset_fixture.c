@@ -4,11 +4,16 @@
  * Each class has its own mean colour per channel, plus a gradient that
  * differs by class and pixel noise, so a small network can learn the labels
  * in a few steps; labels cycle through the classes. The valid and test
- * splits hold the same N_TEST images (none when N_TEST is 0). Exit 0, or 1
- * with a message. */
+ * splits hold the same N_TEST images (none when N_TEST is 0). OUT.mat
+ * instead writes the N_TRAIN images of one channel as a MAT v5 file in the
+ * NIST36 layout (train_data [N, H*W] doubles in [0, 1], train_labels
+ * [N, CLASSES] one-hot), which nntrain loads as float32. Exit 0, or 1 with
+ * a message. */
+#include <matio.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nn/dataset.h"
 
@@ -45,10 +50,43 @@ static int fill(nn_dataset *d, size_t n, int c, int h, int w, int k, char (*name
     return 0;
 }
 
+/* One N x cols double variable of a MAT file. */
+static int put_var(mat_t *m, const char *name, double *v, size_t n, size_t cols)
+{
+    size_t dims[2] = { n, cols };
+    matvar_t *var =
+        Mat_VarCreate(name, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, v, MAT_F_DONT_COPY_DATA);
+    int rc = !var || Mat_VarWrite(m, var, MAT_COMPRESSION_NONE) != 0;
+    Mat_VarFree(var);
+    return rc;
+}
+
+/* d's images and labels as train_data and train_labels (column-major, as
+ * MATLAB stores them). */
+static int save_mat(const char *path, const nn_dataset *d)
+{
+    const size_t n = d->n, dim = d->dim, k = (size_t)d->num_classes;
+    double *x = malloc(n * dim * sizeof *x), *y = calloc(n * k, sizeof *y);
+    mat_t *m = x && y ? Mat_CreateVer(path, NULL, MAT_FT_MAT5) : NULL;
+    int rc = !m;
+    for (size_t i = 0; !rc && i < n; ++i) {
+        for (size_t j = 0; j < dim; ++j)
+            x[j * n + i] = d->u8[i * dim + j] / 255.0;
+        y[(size_t)d->labels[i] * n + i] = 1;
+    }
+    if (!rc)
+        rc = put_var(m, "train_data", x, n, dim) || put_var(m, "train_labels", y, n, k);
+    if (m)
+        Mat_Close(m);
+    free(x), free(y);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 9) {
-        fprintf(stderr, "usage: dataset_fixture OUT.h5 N_TRAIN N_TEST C H W CLASSES SEED\n");
+        fprintf(stderr,
+                "usage: dataset_fixture OUT.h5|OUT.mat N_TRAIN N_TEST C H W CLASSES SEED\n");
         return 1;
     }
     const size_t n_train = strtoul(argv[2], NULL, 10), n_test = strtoul(argv[3], NULL, 10);
@@ -67,6 +105,14 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < k; ++i)
         snprintf(names[i], sizeof names[i], "class%d", i);
+    const size_t len = strlen(argv[1]);
+    if (len > 4 && strcmp(argv[1] + len - 4, ".mat") == 0) {
+        int bad = c != 1 || save_mat(argv[1], &train);
+        if (bad)
+            fprintf(stderr, "dataset_fixture: cannot write %s (one channel only)\n", argv[1]);
+        free(train.u8), free(train.labels), free(test.u8), free(test.labels), free(names);
+        return bad;
+    }
     nn_h5data_contents contents = { .split = { &train, n_test ? &test : NULL,
                                                n_test ? &test : NULL },
                                     .description = "dataset_fixture: synthetic colour images" };

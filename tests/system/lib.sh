@@ -106,6 +106,22 @@ activation = softmax
 INI
 }
 
+# write_random_idx PREFIX N SEED: PREFIX-images.idx, N random 28 x 28 images
+# (bytes from an LCG seeded with SEED), and PREFIX-labels.idx, labels 0..9.
+write_random_idx() {
+    LC_ALL=C awk -v n="$2" -v seed="$3" 'BEGIN {
+        printf "%c%c%c%c", 0, 0, 8, 3
+        printf "%c%c%c%c", int(n / 16777216) % 256, int(n / 65536) % 256, int(n / 256) % 256, n % 256
+        printf "%c%c%c%c%c%c%c%c", 0, 0, 0, 28, 0, 0, 0, 28
+        s = seed
+        for (i = 0; i < n * 784; i++) { s = (s * 1103515245 + 12345) % 2147483648; printf "%c", int(s / 65536) % 256 }
+    }' >"$1-images.idx"
+    LC_ALL=C awk -v n="$2" 'BEGIN {
+        printf "%c%c%c%c", 0, 0, 8, 1
+        printf "%c%c%c%c", int(n / 16777216) % 256, int(n / 65536) % 256, int(n / 256) % 256, n % 256
+        for (i = 0; i < n; i++) printf "%c", (i * 7) % 10
+    }' >"$1-labels.idx"
+}
 # Same weights (and optimizer state) within an absolute tolerance.
 same_model() {
     local a=$1 b=$2 tol=$3

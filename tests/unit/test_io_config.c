@@ -332,6 +332,7 @@ START_TEST(test_minimal_defaults)
     ck_assert_str_eq(c->train.out, "runs/plain");
     ck_assert_int_eq(c->layers[0].activation, NN_ACT_LINEAR);
     ck_assert_int_eq(c->layers[0].line, 3);
+    ck_assert_int_eq(c->data.share, NN_SHARE_AUTO); /* one copy per host when it helps */
     drop(c);
 }
 END_TEST
@@ -845,6 +846,7 @@ static const error_case error_cases[] = {
       "t.ini:3: [data] augment_shift = -1: out of range: must be in [0, 64)" },
     { DATA "augment_scale = 1\n" OUT, NULL,
       "t.ini:3: [data] augment_scale = 1: out of range: must be in [0, 1)" },
+    { DATA "share = yes\n" OUT, NULL, "t.ini:3: [data] share = yes: must be auto, true or false" },
 };
 #define N_ERROR_CASES ((int)(sizeof error_cases / sizeof error_cases[0]))
 
@@ -929,17 +931,19 @@ START_TEST(test_overrides)
         "out.activation=softmax", /* adds a layer key */
         "hidden.units=128",       /* replaces a layer key */
         "train.lr=0.75",          /* the last override wins */
-        "data.invert=true",
+        "data.invert=true",       /* a [data] bool */
+        "data.share=false",       /* a [data] enum */
     };
     const char text[] = DATA "[train]\nlr = 0.1\nepochs = 3\n"
                              "[hidden]\ntype = dense\nunits = 64\n" OUT;
-    nn_config *c = parse_ok("t.ini", text, ov, 7);
+    nn_config *c = parse_ok("t.ini", text, ov, 8);
     ck_assert_double_eq(c->train.lr, 0.75);
     ck_assert_int_eq(c->train.epochs, 7);
     ck_assert_double_eq(c->train.momentum, 0.25);
     ck_assert_int_eq(c->layers[1].activation, NN_ACT_SOFTMAX);
     ck_assert_int_eq(c->layers[0].units, 128);
     ck_assert_int_eq(c->data.invert, 1);
+    ck_assert_int_eq(c->data.share, NN_SHARE_FALSE);
     ck_assert_str_eq(c->text, text); /* the file's text, not the overrides */
     drop(c);
 
