@@ -5,7 +5,8 @@
 #                                      the PyTorch agreement and torchvision import tests, the
 #                                      scaling plot)
 #   scripts/install-deps.sh --ci       also clang (fuzzers, sanitizers), SLURM + munge and
-#                                      iproute2 (tests/multinode: simulated hosts)
+#                                      iproute2 (tests/multinode: simulated hosts), strace
+#                                      (test_data_share_files: which ranks read the data)
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libblis-openmp-dev
@@ -15,7 +16,7 @@ packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libblis-op
 for opt in "$@"; do
     case "$opt" in
         --bench) packages+=(python3-torch python3-torchvision python3-numpy python3-h5py python3-matplotlib) ;;
-        --ci) packages+=(clang libclang-rt-14-dev slurm-wlm munge iproute2) ;;
+        --ci) packages+=(clang libclang-rt-14-dev slurm-wlm munge iproute2 strace) ;;
         *) echo "install-deps.sh: unknown option $opt" >&2; exit 2 ;;
     esac
 done
