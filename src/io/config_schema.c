@@ -216,8 +216,9 @@ static const nn_key_spec keys[] = {
       .doc = "how 3x3 convolutions at stride 1 are computed: `gemm`, im2col and matrix products; "
              "`winograd`, Winograd F(2x2, 3x3) for the output and the input gradient of every such "
              "layer (2.25x fewer multiplications; results differ from `gemm` by float rounding); "
-             "`auto`, Winograd for the output of those with at least 16 input and output "
-             "channels, where it was measured faster, and `gemm` for the rest (docs/cnn.md)" },
+             "`auto`, Winograd for the output of those with at least 8 input and output channels "
+             "and for their input gradient up to 16 channels, where each was measured faster "
+             "(docs/cnn.md), `gemm` for the rest" },
     { "train", "target", NN_KEY_ENUM, T(target), 0, target_names, NN_NO_RANGE, "labels", NULL, 0,
       .doc = "what the output should equal: the class `labels`, or the `input` image itself (an "
              "autoencoder: needs `loss = mse` and as many outputs as input pixels; reports PSNR "

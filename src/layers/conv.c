@@ -29,9 +29,10 @@
  * one channel) skip the products: conv_small.c's direct kernels, one sample
  * at a time. A 3x3 convolution at stride 1 with padding 0 or 1 and at
  * least WINO_MIN_CHANNELS input and output channels computes its output
- * with Winograd F(2x2, 3x3) instead (conv_winograd.c); with [train]
- * conv_algorithm = winograd, whatever its channels, and its input gradient
- * too. The weight gradient always stays as here. */
+ * with Winograd F(2x2, 3x3) instead (conv_winograd.c), and its input
+ * gradient too when it has at most WINO_DX_MAX_CHANNELS of each; [train]
+ * conv_algorithm = winograd uses it for both whatever the channels, = gemm
+ * never. The weight gradient always stays as here. */
 #include <omp.h>
 #include <string.h>
 
@@ -39,10 +40,12 @@
 #include "nn/core.h"
 
 enum { GROUP_MAX = 4 };
-/* Winograd: samples per forward call (their tiles side by side in one
- * product per element), and the channel counts from which `auto` uses it
- * (docs/cnn.md has the measurements). */
-enum { WINO_GROUP = 16, WINO_MIN_CHANNELS = 16 };
+/* Winograd: samples per call (their tiles side by side in one product per
+ * element); `auto` uses it for the output from WINO_MIN_CHANNELS input and
+ * output channels on, and for the input gradient too up to
+ * WINO_DX_MAX_CHANNELS (docs/cnn.md has the measurements: with more
+ * channels the im2col product W^T . dZ runs fast enough to win). */
+enum { WINO_GROUP = 16, WINO_MIN_CHANNELS = 8, WINO_DX_MAX_CHANNELS = 16 };
 #define GROUP_CACHE_FLOATS (256u * 1024u) /* col of a group: at most ~1 MB */
 
 /* The per-thread scratch: col [K, G HWo], z [F, G HWo], then dW and db. */
@@ -95,11 +98,13 @@ static int use_winograd(const nn_layer *l)
     }
 }
 
-/* Whether it also computes the input gradient: only when asked for (the
- * GEMM path was faster for it, docs/cnn.md). */
+/* Whether it also computes the input gradient. */
 static int use_winograd_dx(const nn_layer *l)
 {
-    return use_winograd(l) && l->conv_algorithm == NN_CONV_WINOGRAD;
+    if (!use_winograd(l))
+        return 0;
+    return l->conv_algorithm == NN_CONV_WINOGRAD ||
+           (l->in_shape.c <= WINO_DX_MAX_CHANNELS && l->cfg->filters <= WINO_DX_MAX_CHANNELS);
 }
 
 /* Winograd geometry of the forward pass (C -> F channels, padding p) and of
