@@ -40,12 +40,14 @@
 #include "nn/core.h"
 
 enum { GROUP_MAX = 4 };
-/* Winograd: samples per call (their tiles side by side in one product per
- * element); `auto` uses it for the output from WINO_MIN_CHANNELS input and
+/* Winograd: at most WINO_GROUP samples per call, their tiles side by side
+ * in one product per element, and about WINO_TILES tiles (wider products
+ * run faster, but the transformed tiles of a group must stay near the
+ * cache); `auto` uses it for the output from WINO_MIN_CHANNELS input and
  * output channels on, and for the input gradient too up to
  * WINO_DX_MAX_CHANNELS (docs/cnn.md has the measurements: with more
  * channels the im2col product W^T . dZ runs fast enough to win). */
-enum { WINO_GROUP = 16, WINO_MIN_CHANNELS = 8, WINO_DX_MAX_CHANNELS = 16 };
+enum { WINO_GROUP = 16, WINO_TILES = 1024, WINO_MIN_CHANNELS = 8, WINO_DX_MAX_CHANNELS = 16 };
 #define GROUP_CACHE_FLOATS (256u * 1024u) /* col of a group: at most ~1 MB */
 
 /* The per-thread scratch: col [K, G HWo], z [F, G HWo], then dW and db. */
@@ -121,6 +123,13 @@ static nn_wino_geom wino_bwd(const nn_layer *l)
     return nn_wino_geometry(l->cfg->filters, g.c, g.ho, g.wo, 2 - g.p);
 }
 
+/* Samples per Winograd call. */
+static int wino_group(const nn_wino_geom *g)
+{
+    const long per = (long)nn_wino_tiles(g), n = per > 0 ? WINO_TILES / per : 1;
+    return n < 1 ? 1 : n > WINO_GROUP ? WINO_GROUP : (int)n;
+}
+
 /* The transformed filters (shared by the threads): 16 F C floats at the
  * start of l->ws when Winograd is used. */
 static size_t wino_u_floats(const nn_layer *l)
@@ -136,8 +145,8 @@ static size_t scratch_floats(const nn_layer *l)
     size_t n = nn_round16(K * ld) + nn_round16(F * ld);
     if (use_winograd(l)) {
         const nn_wino_geom gf = wino_fwd(l), gb = wino_bwd(l);
-        const size_t a = nn_wino_ws_floats(&gf, WINO_GROUP);
-        const size_t b = use_winograd_dx(l) ? nn_wino_ws_floats(&gb, WINO_GROUP) : 0;
+        const size_t a = nn_wino_ws_floats(&gf, wino_group(&gf));
+        const size_t b = use_winograd_dx(l) ? nn_wino_ws_floats(&gb, wino_group(&gb)) : 0;
         n = a > n ? a : n;
         n = b > n ? b : n;
     }
@@ -297,22 +306,22 @@ static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *
 }
 
 /* Forward with Winograd: the filters transformed once, then each thread
- * WINO_GROUP samples at a time. */
+ * wino_group samples at a time. */
 static void wino_forward(nn_layer *l, const float *x, float *out, int B)
 {
     const nn_wino_geom g = wino_fwd(l);
     float *U = l->ws; /* [16][F][C] */
     nn_wino_filters(l->params[0].value, l->cfg->filters, l->in_shape.c, 0, U);
     const nn_wino_out o = { l->cfg->bias ? l->params[1].value : NULL, l->cfg->activation, 0 };
-    const int T = team(l, B);
+    const int T = team(l, B), G = wino_group(&g);
 #pragma omp parallel num_threads(T) if (T > 1)
     {
         const int t = omp_get_thread_num();
         const conv_ws w = thread_ws(l, t);
         int lo, hi;
         share(B, t, T, &lo, &hi);
-        for (int b = lo; b < hi; b += WINO_GROUP) {
-            const int n = hi - b < WINO_GROUP ? hi - b : WINO_GROUP;
+        for (int b = lo; b < hi; b += G) {
+            const int n = hi - b < G ? hi - b : G;
             nn_wino_conv(l, &g, U, x + (size_t)b * l->in_dim, l->in_dim, n, w.col, &o,
                          out + (size_t)b * l->out_dim, l->out_dim);
         }
@@ -455,15 +464,16 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
 }
 
 /* The input gradient of samples [lo, hi) with Winograd: dZ (in dout, after
- * backward_group) convolved with the rotated filters (in l->ws), WINO_GROUP
+ * backward_group) convolved with the rotated filters (in l->ws), wino_group
  * samples at a time. */
 static void wino_backward_dx(nn_layer *l, const conv_ws *w, const float *dout, float *dx, int lo,
                              int hi)
 {
     const nn_wino_geom g = wino_bwd(l);
     const nn_wino_out o = { NULL, NN_ACT_LINEAR, l->din_add[0] };
-    for (int b = lo; b < hi; b += WINO_GROUP) {
-        const int n = hi - b < WINO_GROUP ? hi - b : WINO_GROUP;
+    const int G = wino_group(&g);
+    for (int b = lo; b < hi; b += G) {
+        const int n = hi - b < G ? hi - b : G;
         nn_wino_conv(l, &g, l->ws, dout + (size_t)b * l->out_dim, l->out_dim, n, w->col, &o,
                      dx + (size_t)b * l->in_dim, l->in_dim);
     }

@@ -18,15 +18,20 @@
  * dZ gives back H x W).
  *
  * Why: the bench CNN's conv2 (32 -> 64 channels, 14 x 14, batch 64) took
- * about 13 of the 18 ms of a step as im2col + sgemm, the products already at
- * about 67% of sgemm's peak, so only fewer multiplications could make it
- * much faster. F(2x2, 3x3) needs 2.25x fewer; the transforms are linear
- * passes over the maps, done tile row by tile row while they are in cache.
- * Measured on 2 cores of an AMD EPYC (AVX-512, BLIS 'skx' kernels),
- * thread CPU time, `build/nn_layer_cputime CNN.ini 30` with the bench's
- * config, alternating with `--set train.conv_algorithm=gemm`: see
- * docs/cnn.md ("How the convolution is computed") for the figures. The
- * weight gradient stays im2col + sgemm (conv.c): see docs/cnn.md.
+ * about 13 of the 18 ms of a step as im2col + sgemm, the products already
+ * near sgemm's peak, so only fewer multiplications could make it much
+ * faster. F(2x2, 3x3) needs 2.25x fewer, but its products are short (K =
+ * C): BLIS 0.9 'skx' runs [64, 32] . [32, P] at 71 GFLOP/s for P = 196,
+ * 116-125 for P = 784-1568, against 143 for the im2col product [64, 288] .
+ * [288, 784] (same run), and the transforms stream V and M (16 (C + F) P
+ * floats). Measured on 2 cores of an AMD EPYC (AVX-512), thread CPU time,
+ * `build/nn_layer_cputime CNN.ini 30 [train.conv_algorithm=gemm]` with the
+ * bench's config, 5 alternating runs, medians: conv2 forward 5.44 -> 4.99
+ * ms, backward unchanged (10.0 ms; its input gradient stays im2col, where
+ * Winograd was 0.6-0.8 ms slower at 64 -> 32 channels); the step about 2%
+ * faster. Layers with 8 or 16 channels gain more, forward and backward
+ * (docs/cnn.md, "Winograd F(2x2, 3x3)", has the tables and commands). The
+ * weight gradient stays im2col + sgemm (conv.c).
  *
  * Accuracy: the transforms have coefficients 0, +-1 and +-1/2, so the
  * result differs from the direct sum by rounding only (a few float32 ulps of
@@ -60,7 +65,8 @@ nn_wino_geom nn_wino_geometry(int cin, int cout, int h, int w, int p)
 
 /* Tiles of one sample as laid out in V and M: th rows of tw + 1, the last
  * of each row on the padding and dropped (see input_tiles). */
-static size_t tiles(const nn_wino_geom *g) { return (size_t)g->th * (g->tw + 1); }
+size_t nn_wino_tiles(const nn_wino_geom *g) { return (size_t)g->th * (g->tw + 1); }
+static size_t tiles(const nn_wino_geom *g) { return nn_wino_tiles(g); }
 static size_t rows_floats(const nn_wino_geom *g)
 {
     return nn_round16((size_t)g->th * (2 * g->tw + 2) + 4);

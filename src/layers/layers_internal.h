@@ -171,6 +171,8 @@ typedef struct nn_wino_geom {
     int cin, cout, h, w, p, ho, wo, th, tw;
 } nn_wino_geom;
 nn_wino_geom nn_wino_geometry(int cin, int cout, int h, int w, int p);
+/* Tiles of one sample as nn_wino_conv lays them out (th (tw + 1)). */
+size_t nn_wino_tiles(const nn_wino_geom *g);
 /* Scratch floats of nn_wino_conv for n samples at a time. */
 size_t nn_wino_ws_floats(const nn_wino_geom *g, int n);
 /* The transformed filters U [16][F][C] of W [F][C][3][3]; flip = 1: U
