@@ -48,7 +48,8 @@ enum { GROUP_MAX = 4 };
  * WINO_DX_MAX_CHANNELS (docs/cnn.md has the measurements: with more
  * channels the im2col product W^T . dZ runs fast enough to win). */
 enum { WINO_GROUP = 16, WINO_TILES = 1024, WINO_MIN_CHANNELS = 8, WINO_DX_MAX_CHANNELS = 16 };
-#define GROUP_CACHE_FLOATS (256u * 1024u) /* col of a group: at most ~1 MB */
+#define GROUP_CACHE_FLOATS (256u * 1024u)  /* col of a group: at most ~1 MB */
+#define WINO_WS_FLOATS     (1536L * 1024L) /* Winograd's V and M: ~6 MB */
 
 /* The per-thread scratch: col [K, G HWo], z [F, G HWo], then dW and db. */
 typedef struct conv_ws {
@@ -123,10 +124,15 @@ static nn_wino_geom wino_bwd(const nn_layer *l)
     return nn_wino_geometry(l->cfg->filters, g.c, g.ho, g.wo, 2 - g.p);
 }
 
-/* Samples per Winograd call. */
+/* Samples per Winograd call: about WINO_TILES tiles, and V and M (16 (C +
+ * F) floats a tile) within WINO_WS_FLOATS, so layers with hundreds of
+ * channels (SqueezeNet's last fire modules) keep a scratch of a few MB. */
 static int wino_group(const nn_wino_geom *g)
 {
-    const long per = (long)nn_wino_tiles(g), n = per > 0 ? WINO_TILES / per : 1;
+    const long per = (long)nn_wino_tiles(g), ch = 16L * (g->cin + g->cout);
+    long n = per > 0 ? WINO_TILES / per : 1;
+    if (per > 0 && n * per * ch > WINO_WS_FLOATS)
+        n = WINO_WS_FLOATS / (per * ch);
     return n < 1 ? 1 : n > WINO_GROUP ? WINO_GROUP : (int)n;
 }
 
