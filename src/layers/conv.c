@@ -242,7 +242,8 @@ static void bias_act_row(float *dst, const float *src, long n, float b, nn_activ
 #pragma omp simd
     for (long p = 0; p < n; ++p)
         dst[p] = src[p] + b;
-    nn_activation_forward(act, dst, 1, (size_t)n);
+    if (act != NN_ACT_SOFTMAX) /* softmax spans the whole sample: forward_group */
+        nn_activation_forward(act, dst, 1, (size_t)n);
 }
 
 /* The short-patch case (K <= NN_CONV_SMALL_K, one sample): conv_small.c. */
@@ -308,6 +309,8 @@ static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *
         float *yb = out + (size_t)(b0 + i) * l->out_dim; /* [F, HW] */
         for (long f = 0; f < F; ++f)
             bias_act_row(yb + f * HW, z.data + f * z.rs + i * HW, HW, bias ? bias[f] : 0.0f, act);
+        if (act == NN_ACT_SOFTMAX) /* over all F HW outputs, as backward differentiates it */
+            nn_activation_forward(act, yb, 1, l->out_dim);
     }
 }
 

@@ -220,8 +220,8 @@ static void output_tiles(const nn_wino_geom *g, const float *M, size_t ldp, size
             for (size_t q = 0; q < HW; ++q)
                 yf[q] = y00[at[q]] + b;
         }
-        if (!o->add && o->act != NN_ACT_RELU && o->act != NN_ACT_LINEAR)
-            nn_activation_forward(o->act, yf, 1, HW); /* as conv.c: row by row of Z */
+        if (!o->add && o->act != NN_ACT_RELU && o->act != NN_ACT_LINEAR && o->act != NN_ACT_SOFTMAX)
+            nn_activation_forward(o->act, yf, 1, HW);
     }
 }
 
@@ -249,6 +249,10 @@ void nn_wino_conv(nn_layer *l, const nn_wino_geom *g, const float *U, const floa
 #pragma omp atomic
         l->gemm_flops += flops;
     }
-    for (int i = 0; i < n; ++i)
+    for (int i = 0; i < n; ++i) {
         output_tiles(g, M, P, (size_t)i * T, o, y + (size_t)i * y_stride, rows);
+        if (!o->add && o->act == NN_ACT_SOFTMAX) /* over the whole sample, as in conv.c */
+            nn_activation_forward(o->act, y + (size_t)i * y_stride, 1,
+                                  (size_t)g->cout * g->ho * g->wo);
+    }
 }
