@@ -31,7 +31,8 @@
  * Winograd was 0.6-0.8 ms slower at 64 -> 32 channels); the step about 2%
  * faster. Layers with 8 or 16 channels gain more, forward and backward
  * (docs/cnn.md, "Winograd F(2x2, 3x3)", has the tables and commands). The
- * weight gradient stays im2col + sgemm (conv.c).
+ * weight gradient stays im2col + sgemm (conv.c); a Winograd one was not
+ * tried.
  *
  * Accuracy: the transforms have coefficients 0, +-1 and +-1/2, so the
  * result differs from the direct sum by rounding only (a few float32 ulps of
