@@ -1,6 +1,6 @@
 /* Per-layer forward and backward times in thread CPU time, one thread:
  *
- *   build/nn_layer_cputime CONFIG.ini [STEPS]
+ *   build/nn_layer_cputime CONFIG.ini [STEPS] [SECTION.KEY=VALUE ...]
  *
  * Builds the config's network for 1 x 28 x 28 inputs and a batch of 64,
  * runs STEPS (default 30) forward and backward passes on random data (no
@@ -9,7 +9,9 @@
  * jobs (load averages of 7-14 on 2 cores while the convolution kernels were
  * written) wall-clock minima still include preemption; CPU time of the
  * calling thread does not, so two builds run one after the other compare
- * (cache sharing with other jobs still adds noise: repeat and alternate). */
+ * (cache sharing with other jobs still adds noise: repeat and alternate).
+ * Settings after STEPS override the config's, as --set does for nntrain
+ * (e.g. train.conv_algorithm=gemm to time the reference convolution). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -29,7 +31,7 @@ static void keep_min(double *best, double t) { *best = t < *best ? t : *best; }
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: nn_layer_cputime CONFIG.ini [STEPS]\n");
+        fprintf(stderr, "usage: nn_layer_cputime CONFIG.ini [STEPS] [SECTION.KEY=VALUE ...]\n");
         return 2;
     }
     const int steps = argc > 2 ? atoi(argv[2]) : 30, B = 64;
@@ -38,7 +40,8 @@ int main(int argc, char **argv)
     nn_error err = { 0 };
     char *text = NULL;
     if (nn_read_text_file(argv[1], &text, &err) ||
-        nn_config_parse_flags(&cfg, argv[1], text, NULL, 0,
+        nn_config_parse_flags(&cfg, argv[1], text, (const char *const *)argv + 3,
+                              argc > 3 ? argc - 3 : 0,
                               NN_CONFIG_NO_FILE_CHECK | NN_CONFIG_NO_INIT_FROM, &err) ||
         nn_network_build_threads(&net, &cfg, (nn_shape){ 1, 28, 28 }, B, 1, &err)) {
         fprintf(stderr, "nn_layer_cputime: %s\n", err.msg);

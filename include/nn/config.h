@@ -40,6 +40,8 @@ typedef enum { NN_SCHED_CONSTANT, NN_SCHED_STEP, NN_SCHED_COSINE } nn_schedule_k
 typedef enum { NN_FORMAT_AUTO, NN_FORMAT_IDX, NN_FORMAT_MAT, NN_FORMAT_H5 } nn_data_format;
 /* What the network learns to output: the class label, or its own input (an autoencoder). */
 typedef enum { NN_TARGET_LABELS, NN_TARGET_INPUT } nn_target_kind;
+/* [train] conv_algorithm: how 3x3 stride-1 convolutions are computed. */
+typedef enum { NN_CONV_AUTO, NN_CONV_GEMM, NN_CONV_WINOGRAD } nn_conv_algorithm;
 /* A `type = fire` section (SqueezeNet's fire module) becomes four layers
  * when the config is read: "<name>/squeeze" (1x1 conv + ReLU),
  * "<name>/expand1x1" (1x1 conv + ReLU), "<name>/expand3x3" (3x3 conv, pad 1,
@@ -117,6 +119,8 @@ typedef struct nn_train_config {
     int n_freeze;                   /* resolved by the parser: */
     int *freeze_index;              /* [n_freeze] indices of those layers in nn_config.layers,
                                        malloc'ed */
+    /* conv_algorithm = auto|gemm|winograd */
+    nn_conv_algorithm conv_algorithm;
 } nn_train_config;
 
 typedef struct nn_layer_config {

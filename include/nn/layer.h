@@ -129,8 +129,10 @@ struct nn_layer {
     size_t ws_size;  /* scratch floats one call needs (setup says) */
     float *ws;       /* [>= ws_size], shared by all layers */
     int threads;     /* threads a call may use (>= 1) */
-    int max_batch;   /* most samples a call gets (for aux sized by batch) */
-    int frozen;      /* fine-tuning keeps it fixed: no parameter updates,
+    /* [train] conv_algorithm (read by conv layers) */
+    nn_conv_algorithm conv_algorithm;
+    int max_batch; /* most samples a call gets (for aux sized by batch) */
+    int frozen;    /* fine-tuning keeps it fixed: no parameter updates,
                                   and batch norm normalises with its running
                                   statistics (a fixed function) */
     /* Profiling (when nn_network.profile is set): seconds in forward and

@@ -30,8 +30,10 @@ typedef struct nn_network {
     const char *path;     /* config file, for messages */
     nn_shape in_shape;
     size_t in_dim, out_dim;
-    int max_batch;   /* rows the activation buffers hold */
-    int threads;     /* threads a layer call may use */
+    int max_batch; /* rows the activation buffers hold */
+    int threads;   /* threads a layer call may use */
+    /* cfg->train.conv_algorithm, handed to the layers */
+    nn_conv_algorithm conv_algorithm;
     size_t n_params; /* floats in params (and grads) */
     float *params;   /* all parameters, layer after layer */
     float *grads;    /* dL/dparams, same layout, followed by NN_GRAD_TAIL

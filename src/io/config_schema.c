@@ -56,6 +56,9 @@ static const char *const schedule_names[] = {
 static const char *const target_names[] = {
     [NN_TARGET_LABELS] = "labels", [NN_TARGET_INPUT] = "input", NULL
 };
+static const char *const conv_algorithm_names[] = {
+    [NN_CONV_AUTO] = "auto", [NN_CONV_GEMM] = "gemm", [NN_CONV_WINOGRAD] = "winograd", NULL
+};
 static const char *const activation_names[] = {
     [NN_ACT_LINEAR] = "linear", [NN_ACT_SIGMOID] = "sigmoid", [NN_ACT_TANH] = "tanh",
     [NN_ACT_RELU] = "relu",     [NN_ACT_SOFTMAX] = "softmax", NULL
@@ -219,6 +222,14 @@ static const nn_key_spec keys[] = {
       NULL, 0,
       .doc = "overlap: gradients of consecutive layers are summed in buckets of at least this "
              "many KiB (a bucket ends at a layer boundary)" },
+    { "train", "conv_algorithm", NN_KEY_ENUM, T(conv_algorithm), 0, conv_algorithm_names,
+      NN_NO_RANGE, "auto", NULL, 0,
+      .doc = "how 3x3 convolutions at stride 1 are computed: `gemm`, im2col and matrix products; "
+             "`winograd`, Winograd F(2x2, 3x3) for the output and the input gradient of every such "
+             "layer (2.25x fewer multiplications; results differ from `gemm` by float rounding); "
+             "`auto`, Winograd for the output of those with at least 8 input and output channels "
+             "and for their input gradient up to 16 channels, where each was measured faster "
+             "(docs/cnn.md), `gemm` for the rest" },
     { "train", "target", NN_KEY_ENUM, T(target), 0, target_names, NN_NO_RANGE, "labels", NULL, 0,
       .doc = "what the output should equal: the class `labels`, or the `input` image itself (an "
              "autoencoder: needs `loss = mse` and as many outputs as input pixels; reports PSNR "

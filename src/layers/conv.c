@@ -27,7 +27,12 @@
  * A 1x1 convolution with stride 1 and no padding uses x_b itself as col, one
  * sample at a time. Short patches (K <= NN_CONV_SMALL_K, a first layer on
  * one channel) skip the products: conv_small.c's direct kernels, one sample
- * at a time. */
+ * at a time. A 3x3 convolution at stride 1 with padding 0 or 1 and at
+ * least WINO_MIN_CHANNELS input and output channels computes its output
+ * with Winograd F(2x2, 3x3) instead (conv_winograd.c), and its input
+ * gradient too when it has at most WINO_DX_MAX_CHANNELS of each; [train]
+ * conv_algorithm = winograd uses it for both whatever the channels, = gemm
+ * never. The weight gradient always stays as here. */
 #include <omp.h>
 #include <string.h>
 
@@ -35,7 +40,16 @@
 #include "nn/core.h"
 
 enum { GROUP_MAX = 4 };
-#define GROUP_CACHE_FLOATS (256u * 1024u) /* col of a group: at most ~1 MB */
+/* Winograd: at most WINO_GROUP samples per call, their tiles side by side
+ * in one product per element, and about WINO_TILES tiles (wider products
+ * run faster, but the transformed tiles of a group must stay near the
+ * cache); `auto` uses it for the output from WINO_MIN_CHANNELS input and
+ * output channels on, and for the input gradient too up to
+ * WINO_DX_MAX_CHANNELS (docs/cnn.md has the measurements: with more
+ * channels the im2col product W^T . dZ runs fast enough to win). */
+enum { WINO_GROUP = 16, WINO_TILES = 1024, WINO_MIN_CHANNELS = 8, WINO_DX_MAX_CHANNELS = 16 };
+#define GROUP_CACHE_FLOATS (256u * 1024u)  /* col of a group: at most ~1 MB */
+#define WINO_WS_FLOATS     (1536L * 1024L) /* Winograd's V and M: ~6 MB */
 
 /* The per-thread scratch: col [K, G HWo], z [F, G HWo], then dW and db. */
 typedef struct conv_ws {
@@ -74,11 +88,81 @@ static int group_size(const nn_layer *l)
 
 static int dw_transposed(const nn_layer *l) { return patch_len(l) > NN_CONV_SMALL_K; }
 
-static size_t ws_floats_per_thread(const nn_layer *l)
+/* Whether Winograd F(2x2, 3x3) computes the output. */
+static int use_winograd(const nn_layer *l)
+{
+    const nn_conv_geom g = geom(l);
+    if (g.k != 3 || g.s != 1 || g.p > 1 || patch_len(l) <= NN_CONV_SMALL_K)
+        return 0;
+    switch (l->conv_algorithm) {
+    case NN_CONV_GEMM: return 0;
+    case NN_CONV_WINOGRAD: return 1;
+    default: return g.c >= WINO_MIN_CHANNELS && l->cfg->filters >= WINO_MIN_CHANNELS;
+    }
+}
+
+/* Whether it also computes the input gradient. */
+static int use_winograd_dx(const nn_layer *l)
+{
+    if (!use_winograd(l))
+        return 0;
+    return l->conv_algorithm == NN_CONV_WINOGRAD ||
+           (l->in_shape.c <= WINO_DX_MAX_CHANNELS && l->cfg->filters <= WINO_DX_MAX_CHANNELS);
+}
+
+/* Winograd geometry of the forward pass (C -> F channels, padding p) and of
+ * the input gradient (dZ's F -> C channels, padding 2 - p). */
+static nn_wino_geom wino_fwd(const nn_layer *l)
+{
+    const nn_conv_geom g = geom(l);
+    return nn_wino_geometry(g.c, l->cfg->filters, g.h, g.w, g.p);
+}
+
+static nn_wino_geom wino_bwd(const nn_layer *l)
+{
+    const nn_conv_geom g = geom(l);
+    return nn_wino_geometry(l->cfg->filters, g.c, g.ho, g.wo, 2 - g.p);
+}
+
+/* Samples per Winograd call: about WINO_TILES tiles, and V and M (16 (C +
+ * F) floats a tile) within WINO_WS_FLOATS, so layers with hundreds of
+ * channels (SqueezeNet's last fire modules) keep a scratch of a few MB. */
+static int wino_group(const nn_wino_geom *g)
+{
+    const long per = (long)nn_wino_tiles(g), ch = 16L * (g->cin + g->cout);
+    long n = per > 0 ? WINO_TILES / per : 1;
+    if (per > 0 && n * per * ch > WINO_WS_FLOATS)
+        n = WINO_WS_FLOATS / (per * ch);
+    return n < 1 ? 1 : n > WINO_GROUP ? WINO_GROUP : (int)n;
+}
+
+/* The transformed filters (shared by the threads): 16 F C floats at the
+ * start of l->ws when Winograd is used. */
+static size_t wino_u_floats(const nn_layer *l)
+{
+    return use_winograd(l) ? nn_round16(16 * (size_t)l->cfg->filters * l->in_shape.c) : 0;
+}
+
+/* A thread's scratch before its dW and db: col and z, or Winograd's. */
+static size_t scratch_floats(const nn_layer *l)
 {
     const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
     const size_t ld = (size_t)group_size(l) * out_plane(l);
-    return nn_round16(K * ld) + nn_round16(F * ld) + nn_round16(F * K + F);
+    size_t n = nn_round16(K * ld) + nn_round16(F * ld);
+    if (use_winograd(l)) {
+        const nn_wino_geom gf = wino_fwd(l), gb = wino_bwd(l);
+        const size_t a = nn_wino_ws_floats(&gf, wino_group(&gf));
+        const size_t b = use_winograd_dx(l) ? nn_wino_ws_floats(&gb, wino_group(&gb)) : 0;
+        n = a > n ? a : n;
+        n = b > n ? b : n;
+    }
+    return n;
+}
+
+static size_t ws_floats_per_thread(const nn_layer *l)
+{
+    const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
+    return scratch_floats(l) + nn_round16(F * K + F);
 }
 
 static conv_ws thread_ws(const nn_layer *l, int t)
@@ -86,9 +170,9 @@ static conv_ws thread_ws(const nn_layer *l, int t)
     const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
     const size_t ld = (size_t)group_size(l) * out_plane(l);
     conv_ws w;
-    w.col = l->ws + (size_t)t * ws_floats_per_thread(l);
+    w.col = l->ws + wino_u_floats(l) + (size_t)t * ws_floats_per_thread(l);
     w.z = w.col + nn_round16(K * ld);
-    w.dw = w.z + nn_round16(F * ld);
+    w.dw = w.col + scratch_floats(l);
     w.db = w.dw + F * K;
     return w;
 }
@@ -115,7 +199,7 @@ static int conv_setup(nn_layer *l, nn_error *err)
     nn_layer_add_param(l, "W", 4, wdims, c->init, 1, fan_in, fan_out);
     if (c->bias)
         nn_layer_add_param(l, "b", 1, bdims, NN_INIT_ZEROS, 0, fan_in, fan_out);
-    l->ws_size = (size_t)l->threads * ws_floats_per_thread(l);
+    l->ws_size = wino_u_floats(l) + (size_t)l->threads * ws_floats_per_thread(l);
     return NN_OK;
 }
 
@@ -158,7 +242,8 @@ static void bias_act_row(float *dst, const float *src, long n, float b, nn_activ
 #pragma omp simd
     for (long p = 0; p < n; ++p)
         dst[p] = src[p] + b;
-    nn_activation_forward(act, dst, 1, (size_t)n);
+    if (act != NN_ACT_SOFTMAX) /* softmax spans the whole sample: forward_group */
+        nn_activation_forward(act, dst, 1, (size_t)n);
 }
 
 /* The short-patch case (K <= NN_CONV_SMALL_K, one sample): conv_small.c. */
@@ -224,6 +309,31 @@ static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *
         float *yb = out + (size_t)(b0 + i) * l->out_dim; /* [F, HW] */
         for (long f = 0; f < F; ++f)
             bias_act_row(yb + f * HW, z.data + f * z.rs + i * HW, HW, bias ? bias[f] : 0.0f, act);
+        if (act == NN_ACT_SOFTMAX) /* over all F HW outputs, as backward differentiates it */
+            nn_activation_forward(act, yb, 1, l->out_dim);
+    }
+}
+
+/* Forward with Winograd: the filters transformed once, then each thread
+ * wino_group samples at a time. */
+static void wino_forward(nn_layer *l, const float *x, float *out, int B)
+{
+    const nn_wino_geom g = wino_fwd(l);
+    float *U = l->ws; /* [16][F][C] */
+    nn_wino_filters(l->params[0].value, l->cfg->filters, l->in_shape.c, 0, U);
+    const nn_wino_out o = { l->cfg->bias ? l->params[1].value : NULL, l->cfg->activation, 0 };
+    const int T = team(l, B), G = wino_group(&g);
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+        const int t = omp_get_thread_num();
+        const conv_ws w = thread_ws(l, t);
+        int lo, hi;
+        share(B, t, T, &lo, &hi);
+        for (int b = lo; b < hi; b += G) {
+            const int n = hi - b < G ? hi - b : G;
+            nn_wino_conv(l, &g, U, x + (size_t)b * l->in_dim, l->in_dim, n, w.col, &o,
+                         out + (size_t)b * l->out_dim, l->out_dim);
+        }
     }
 }
 
@@ -231,6 +341,10 @@ static void conv_forward(nn_layer *l, const float *const *inputs, float *out, in
                          const nn_ctx *ctx)
 {
     (void)ctx;
+    if (use_winograd(l)) {
+        wino_forward(l, inputs[0], out, B);
+        return;
+    }
     const int T = team(l, B), G = group_size(l);
 #pragma omp parallel num_threads(T) if (T > 1)
     {
@@ -346,7 +460,7 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
         conv_gemm(l, col, nn_mat_t(dz), 1.0f, nn_mat_rm(w->dw, K, F));
     else /* dW [F, K] += dZ [F, nHW] . col^T [nHW, K] */
         conv_gemm(l, dz, nn_mat_t(col), 1.0f, nn_mat_rm(w->dw, F, K));
-    if (!dx)
+    if (!dx || use_winograd_dx(l)) /* Winograd: wino_backward_dx, after every group */
         return;
     nn_mat wt = nn_mat_t(nn_mat_rm((float *)W, F, K)); /* W^T [K, F] */
     if (pointwise) {                                   /* dx_b [C, HW] (+)= W^T . dZ */
@@ -358,12 +472,30 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
         put_dx(l, w->col + i * HW, (size_t)ld, dx, b0 + i);
 }
 
+/* The input gradient of samples [lo, hi) with Winograd: dZ (in dout, after
+ * backward_group) convolved with the rotated filters (in l->ws), wino_group
+ * samples at a time. */
+static void wino_backward_dx(nn_layer *l, const conv_ws *w, const float *dout, float *dx, int lo,
+                             int hi)
+{
+    const nn_wino_geom g = wino_bwd(l);
+    const nn_wino_out o = { NULL, NN_ACT_LINEAR, l->din_add[0] };
+    const int G = wino_group(&g);
+    for (int b = lo; b < hi; b += G) {
+        const int n = hi - b < G ? hi - b : G;
+        nn_wino_conv(l, &g, l->ws, dout + (size_t)b * l->out_dim, l->out_dim, n, w->col, &o,
+                     dx + (size_t)b * l->in_dim, l->in_dim);
+    }
+}
+
 static void conv_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
                           float *const *dins, int B, const nn_ctx *ctx)
 {
     (void)ctx;
     const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
     const int T = team(l, B), G = group_size(l);
+    if (use_winograd_dx(l) && dins[0]) /* the input gradient's filters [16][C][F] */
+        nn_wino_filters(l->params[0].value, (int)F, l->in_shape.c, 1, l->ws);
 #pragma omp parallel num_threads(T) if (T > 1)
     {
         const int t = omp_get_thread_num();
@@ -376,6 +508,8 @@ static void conv_backward(nn_layer *l, const float *const *inputs, const float *
                 backward_small(l, &w, inputs[0], out, dout, dins[0], b);
             else
                 backward_group(l, &w, inputs[0], out, dout, dins[0], b, hi - b < G ? hi - b : G);
+        if (dins[0] && use_winograd_dx(l))
+            wino_backward_dx(l, &w, dout, dins[0], lo, hi);
     }
     reduce_grads(l, T);
 }

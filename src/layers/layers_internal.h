@@ -164,4 +164,33 @@ void nn_conv_small_forward(const float *W, const float *bias, const float *col, 
 void nn_conv_small_backward(const float *y, float *dy, const float *col, long K, long HW, long F,
                             nn_activation act, int dy_is_preact, float *dw, float *db);
 
+/* Winograd F(2x2, 3x3) for 3x3 kernels at stride 1 (conv_winograd.c): a
+ * convolution of cin-channel h x w maps with padding p (0, 1 or 2) into
+ * cout-channel ho x wo maps, ho = h + 2p - 2, in th x tw tiles of 2 x 2. */
+typedef struct nn_wino_geom {
+    int cin, cout, h, w, p, ho, wo, th, tw;
+} nn_wino_geom;
+nn_wino_geom nn_wino_geometry(int cin, int cout, int h, int w, int p);
+/* Tiles of one sample as nn_wino_conv lays them out (th (tw + 1)). */
+size_t nn_wino_tiles(const nn_wino_geom *g);
+/* Scratch floats of nn_wino_conv for n samples at a time. */
+size_t nn_wino_ws_floats(const nn_wino_geom *g, int n);
+/* The transformed filters U [16][F][C] of W [F][C][3][3]; flip = 1: U
+ * [16][C][F] of W rotated by 180 degrees with the channels swapped (the
+ * filters of the input gradient). */
+void nn_wino_filters(const float *W, int F, int C, int flip, float *U);
+/* What happens to each output value v of filter f: forward, y = act(v +
+ * bias[f]) (bias may be NULL); add = 1: y += v (activation and bias unused). */
+typedef struct nn_wino_out {
+    const float *bias;
+    nn_activation act;
+    int add;
+} nn_wino_out;
+/* y_i [cout, ho, wo] (samples y_stride apart) from x_i [cin, h, w] (x_stride
+ * apart), i < n, on this thread, with U from nn_wino_filters and ws of
+ * nn_wino_ws_floats(g, n) floats. Counts its products in l's profile. */
+void nn_wino_conv(nn_layer *l, const nn_wino_geom *g, const float *U, const float *x,
+                  size_t x_stride, int n, float *ws, const nn_wino_out *o, float *y,
+                  size_t y_stride);
+
 #endif

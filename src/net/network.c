@@ -127,6 +127,7 @@ static int setup_layers(nn_network *net, nn_error *err)
         l->in_shape = l->in_shapes[0];
         l->in_dim = l->in_dims[0];
         l->threads = net->threads;
+        l->conv_algorithm = net->conv_algorithm;
         l->max_batch = net->max_batch;
         int rc = l->ops->setup(l, err);
         if (rc)
@@ -211,6 +212,7 @@ int nn_network_build_threads(nn_network *net, const nn_config *cfg, nn_shape in,
     net->in_dim = nn_shape_dim(in);
     net->max_batch = max_batch < 1 ? 1 : max_batch;
     net->threads = threads < 1 ? 1 : threads;
+    net->conv_algorithm = cfg->train.conv_algorithm;
     net->layers = nn_calloc((size_t)cfg->n_layers, sizeof *net->layers, err);
     int *count = net->layers ? nn_calloc((size_t)cfg->n_layers + 1, sizeof *count, err) : NULL;
     int rc = count ? NN_OK : NN_E_NOMEM;

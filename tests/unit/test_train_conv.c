@@ -133,6 +133,113 @@ START_TEST(conv_matches_direct_convolution)
 }
 END_TEST
 
+/* Winograd F(2x2, 3x3) (conv_winograd.c) against the GEMM path: forward,
+ * dW, db and dx of one network built twice from one config, with [train]
+ * conv_algorithm = gemm and = winograd (Winograd's input gradient too).
+ * Tolerance: Winograd's transforms have coefficients 0, +-1, +-1/2, so a
+ * value differs from the GEMM's only by rounding, growing with the number
+ * of terms: a few float32 ulps (6e-8) of the sum of |terms|, which is at
+ * most 9 C |w| |x| (about 4 for these inputs in [-1, 1] and He weights).
+ * 2e-5 of (1 + |reference|) leaves a margin of ~15x over what was measured
+ * on these cases (at most 1.3e-6 for the output, 8.5e-7 for dx); a wrong
+ * transform coefficient or a filter not rotated gives errors of 0.1 to 3
+ * (both tried). dW and db come from the same im2col code on both paths,
+ * from dZ of each path's own output: equal but where rounding flips a ReLU
+ * (none does here), so they are compared relative to their largest entry. */
+typedef struct wino_case {
+    int c, h, w, filters, padding, batch, threads, relu;
+} wino_case;
+
+static const wino_case wino_cases[] = {
+    { 32, 14, 14, 64, 1, 5, 2, 1 },  /* the bench CNN's conv2: tiles of 16 samples and a tail */
+    { 3, 7, 9, 5, 0, 1, 1, 0 },      /* odd sizes, no padding, one sample */
+    { 17, 8, 6, 19, 1, 3, 1, 1 },    /* channels not multiples of anything */
+    { 5, 5, 4, 7, 0, 2, 2, 0 },      /* odd output height, even width, 2 threads */
+    { 2, 3, 3, 3, 1, 1, 1, 0 },      /* one tile row (K = 18: the smallest GEMM-path K) */
+    { 20, 13, 11, 23, 1, 37, 2, 1 }, /* several groups of 16 per thread, odd output */
+    { 16, 3, 3, 16, 0, 4, 1, 0 },    /* a 1 x 1 output */
+};
+
+/* Forward and backward of one conv layer; returns the network (caller frees). */
+static void run_conv(const wino_case *c, const char *algo, nn_config *cfg, nn_network *net,
+                     const float *x, const float *dy, float **y, float **dW, float **db, float **dx)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "[data]\ntrain = none.mat\n[train]\nconv_algorithm = %s\n[conv]\ntype = conv\n"
+             "filters = %d\nsize = 3\npadding = %d\nactivation = %s\n",
+             algo, c->filters, c->padding, c->relu ? "relu" : "linear");
+    nn_error err = { 0 };
+    ck_assert_int_eq(
+        nn_config_parse_flags(cfg, "conv.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err), 0);
+    ck_assert_msg(nn_network_build_threads(net, cfg, (nn_shape){ c->c, c->h, c->w }, c->batch,
+                                           c->threads, &err) == 0,
+                  "%s", err.msg);
+    nn_network_init(net, 3);
+    nn_layer *l = &net->layers[0];
+    for (int f = 0; f < c->filters; ++f)
+        l->params[1].value[f] = nn_rng_uniform(5, 5, (uint64_t)f) - 0.5f;
+    const size_t nx = (size_t)c->batch * net->in_dim, ny = (size_t)c->batch * net->out_dim;
+    net->dx = nn_alloc_floats(nx, &err);
+    *y = malloc(ny * sizeof **y);
+    memcpy(*y, nn_network_forward(net, x, c->batch), ny * sizeof **y);
+    memcpy(l->dout, dy, ny * sizeof *dy);
+    nn_network_backward(net, x, c->batch, NULL);
+    *dW = malloc(l->params[0].size * sizeof **dW);
+    memcpy(*dW, l->params[0].grad, l->params[0].size * sizeof **dW);
+    *db = malloc((size_t)c->filters * sizeof **db);
+    memcpy(*db, l->params[1].grad, (size_t)c->filters * sizeof **db);
+    *dx = malloc(nx * sizeof **dx);
+    memcpy(*dx, net->dx, nx * sizeof **dx);
+}
+
+/* max |a - b| / (1 + |b|), or / (1 + max |b|) when scaled */
+static double worst_diff(const float *a, const float *b, size_t n, int scaled)
+{
+    double big = 0, worst = 0;
+    for (size_t i = 0; i < n && scaled; ++i)
+        big = fmax(big, fabs(b[i]));
+    for (size_t i = 0; i < n; ++i)
+        worst = fmax(worst, fabs(a[i] - b[i]) / (1 + (scaled ? big : fabs(b[i]))));
+    return worst;
+}
+
+START_TEST(winograd_matches_gemm)
+{
+    const wino_case *c = &wino_cases[_i];
+    const size_t nx = (size_t)c->batch * c->c * c->h * c->w;
+    const size_t ny =
+        (size_t)c->batch * c->filters * (c->h + 2 * c->padding - 2) * (c->w + 2 * c->padding - 2);
+    float *x = malloc(nx * sizeof *x), *dy = malloc(ny * sizeof *dy);
+    for (size_t i = 0; i < nx; ++i)
+        x[i] = 2.0f * nn_rng_uniform(6, 6, i) - 1.0f;
+    for (size_t o = 0; o < ny; ++o)
+        dy[o] = 2.0f * nn_rng_uniform(7, 7, o) - 1.0f;
+    static nn_config cfg[2];
+    static nn_network net[2];
+    float *y[2], *dW[2], *db[2], *dx[2];
+    const char *algo[2] = { "gemm", "winograd" };
+    for (int k = 0; k < 2; ++k)
+        run_conv(c, algo[k], &cfg[k], &net[k], x, dy, &y[k], &dW[k], &db[k], &dx[k]);
+    const size_t nw = net[0].layers[0].params[0].size;
+    const double tol = 2e-5;
+    const double ey = worst_diff(y[1], y[0], ny, 0), ex = worst_diff(dx[1], dx[0], nx, 0);
+    const double ew = worst_diff(dW[1], dW[0], nw, 1);
+    const double eb = worst_diff(db[1], db[0], (size_t)c->filters, 1);
+    ck_assert_msg(ey < tol, "forward differs by %g", ey);
+    ck_assert_msg(ex < tol, "dx differs by %g", ex);
+    ck_assert_msg(ew < tol, "dW differs by %g", ew);
+    ck_assert_msg(eb < tol, "db differs by %g", eb);
+    for (int k = 0; k < 2; ++k) {
+        free(y[k]), free(dW[k]), free(db[k]), free(dx[k]);
+        nn_free_aligned(net[k].dx);
+        nn_network_free(&net[k]);
+        nn_config_free(&cfg[k]);
+    }
+    free(x), free(dy);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("conv");
@@ -140,5 +247,9 @@ int main(void)
     tcase_add_loop_test(tc, conv_matches_direct_convolution, 0,
                         (int)(sizeof cases / sizeof cases[0]));
     suite_add_tcase(s, tc);
+    TCase *tw = tcase_create("winograd");
+    tcase_add_loop_test(tw, winograd_matches_gemm, 0,
+                        (int)(sizeof wino_cases / sizeof wino_cases[0]));
+    suite_add_tcase(s, tw);
     return nn_test_run_suite(s);
 }

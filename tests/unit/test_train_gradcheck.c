@@ -271,6 +271,11 @@ static const gc_case conv_cases[] = {
       "[c]\ntype = conv\nfilters = 2\nsize = 5\npadding = 2\nactivation = tanh\n" HEAD(3),
       1,
       CE },
+    { "conv softmax output over 2 filters, 2 channels (im2col path), mse",
+      { 2, 4, 4 },
+      "[c]\ntype = conv\nfilters = 2\nsize = 3\nactivation = softmax\n",
+      1,
+      NN_LOSS_MSE },
     { "conv softmax output, mse",
       { 1, 4, 4 },
       "[c]\ntype = conv\nfilters = 2\nsize = 3\nactivation = softmax\n",
@@ -423,6 +428,53 @@ static const gc_case graph_cases[] = {
       CE },
 };
 
+/* Winograd F(2x2, 3x3) for the output and the input gradient of every 3x3
+ * stride-1 convolution (conv_winograd.c; `auto` would leave these few
+ * channels to the GEMM path): padding 0 and 1, a gradient added to another
+ * (rr and rt both read r0), and a fire module's expand3x3. WINO goes
+ * first in the layers' text, which gc_build puts right after [train]. */
+#define WINO "conv_algorithm = winograd\n"
+static const gc_case winograd_cases[] = {
+    { "winograd: conv 3x3 pad 1 relu",
+      { 2, 5, 5 },
+      WINO "[c]\ntype = conv\nfilters = 3\nsize = 3\npadding = 1\nactivation = relu\n" HEAD(4),
+      1,
+      CE },
+    { "winograd: conv 3x3 pad 0 on 3 x 6 x 5, conv 3x3 pad 1",
+      { 3, 6, 5 },
+      WINO "[c1]\ntype = conv\nfilters = 4\nsize = 3\nactivation = tanh\n"
+           "[c2]\ntype = conv\nfilters = 2\nsize = 3\npadding = 1\n" HEAD(3),
+      1,
+      CE },
+    { "winograd: ResNet in ResNet",
+      { 2, 4, 4 },
+      WINO "[r0]\ntype = conv\nfilters = 2\nsize = 1\n"
+           "[t0]\ntype = conv\nfilters = 2\nsize = 1\ninput = input\n"
+           "[rr]\ntype = conv\nfilters = 2\npadding = 1\ninput = r0\n"
+           "[tr]\ntype = conv\nfilters = 2\npadding = 1\ninput = t0\n"
+           "[rt]\ntype = conv\nfilters = 2\npadding = 1\ninput = r0\n"
+           "[tt]\ntype = conv\nfilters = 2\npadding = 1\ninput = t0\n"
+           "[r1]\ntype = add\ninput = rr, tr, r0\n[r1n]\ntype = batchnorm\nactivation = relu\n"
+           "[t1]\ntype = add\ninput = rt, tt\n[t1n]\ntype = batchnorm\nactivation = relu\n"
+           "[outer]\ntype = add\ninput = r1n, r0\n"
+           "[cat]\ntype = concat\ninput = outer, t1n\n[g]\ntype = global_avgpool\n" HEAD(3),
+      1,
+      CE },
+    { "winograd: conv softmax output, mse",
+      { 2, 4, 4 },
+      WINO "[c]\ntype = conv\nfilters = 2\nsize = 3\nactivation = softmax\n",
+      1,
+      NN_LOSS_MSE },
+    { "winograd: fire modules",
+      { 3, 4, 4 },
+      WINO "[f1]\ntype = fire\nsqueeze = 2\nexpand1x1 = 2\nexpand3x3 = 3\n"
+           "[f2]\ntype = fire\nsqueeze = 2\nexpand1x1 = 1\nexpand3x3 = 2\n"
+           "[cat]\ntype = concat\ninput = f2, f1/squeeze\n"
+           "[g]\ntype = global_avgpool\nactivation = softmax\n",
+      1,
+      CE },
+};
+
 static void run_cases(const gc_case *cases, int n, int i)
 {
     ck_assert_int_lt(i, n);
@@ -439,6 +491,8 @@ END_TEST
 START_TEST(norm) { run_cases(norm_cases, N(norm_cases), _i); }
 END_TEST
 START_TEST(graph) { run_cases(graph_cases, N(graph_cases), _i); }
+
+START_TEST(winograd) { run_cases(winograd_cases, N(winograd_cases), _i); }
 END_TEST
 
 /* A check that can fail: a wrong gradient must be caught. Backward with the
@@ -488,6 +542,7 @@ int main(void)
     tcase_add_loop_test(tc, pool, 0, N(pool_cases));
     tcase_add_loop_test(tc, norm, 0, N(norm_cases));
     tcase_add_loop_test(tc, graph, 0, N(graph_cases));
+    tcase_add_loop_test(tc, winograd, 0, N(winograd_cases));
     tcase_add_test(tc, gradcheck_detects_a_wrong_gradient);
     tcase_add_test(tc, gradcheck_detects_a_wrong_input_gradient);
     suite_add_tcase(s, tc);

@@ -1,0 +1,259 @@
+/* Winograd F(2x2, 3x3) convolution (Lavin & Gray 2015, "Fast Algorithms
+ * for Convolutional Neural Networks") for 3x3 kernels at stride 1, used by
+ * conv.c for the forward pass and the input gradient.
+ *
+ * Each 2x2 block of outputs comes from a 4x4 input tile d (tiles overlap by
+ * two rows and columns) as
+ *     y = A^T [ (G g G^T) (.) (B^T d B) ] A
+ * with 16 multiplications per channel pair instead of 36. Over C input and
+ * F output channels the 16 element-wise products become 16 independent
+ * matrix products, one per element e of the 4x4 transformed tile:
+ *     U_e [F, C]  = (G g G^T)_e for every filter   (once per call: weights change every step)
+ *     V_e [C, P]  = (B^T d B)_e for every tile     (P = tiles of n samples, side by side)
+ *     M_e [F, P]  = U_e . V_e                      (BLIS sgemm, one call per element)
+ *     y           = A^T m A for every tile and filter, then bias and activation
+ * The input gradient is the full convolution of dZ by W: the same code with
+ * the filters rotated by 180 degrees, input and output channels swapped and
+ * padding 2 - p (a 3x3 convolution with padding 2 - p of the Ho x Wo map
+ * dZ gives back H x W).
+ *
+ * Why: the bench CNN's conv2 (32 -> 64 channels, 14 x 14, batch 64) took
+ * about 13 of the 18 ms of a step as im2col + sgemm, the products already
+ * near sgemm's peak, so only fewer multiplications could make it much
+ * faster. F(2x2, 3x3) needs 2.25x fewer, but its products are short (K =
+ * C): BLIS 0.9 'skx' runs [64, 32] . [32, P] at 71 GFLOP/s for P = 196,
+ * 116-125 for P = 784-1568, against 143 for the im2col product [64, 288] .
+ * [288, 784] (same run), and the transforms stream V and M (16 (C + F) P
+ * floats). Measured on 2 cores of an AMD EPYC (AVX-512), thread CPU time,
+ * `build/nn_layer_cputime CNN.ini 30 [train.conv_algorithm=gemm]` with the
+ * bench's config, 5 alternating runs, medians: conv2 forward 5.44 -> 4.99
+ * ms, backward unchanged (10.0 ms; its input gradient stays im2col, where
+ * Winograd was 0.6-0.8 ms slower at 64 -> 32 channels); the step about 2%
+ * faster. Layers with 8 or 16 channels gain more, forward and backward
+ * (docs/cnn.md, "Winograd F(2x2, 3x3)", has the tables and commands). The
+ * weight gradient stays im2col + sgemm (conv.c); a Winograd one was not
+ * tried.
+ *
+ * Accuracy: the transforms have coefficients 0, +-1 and +-1/2, so the
+ * result differs from the direct sum by rounding only (a few float32 ulps of
+ * the sums of |terms|); tests/unit/test_train_conv.c checks it against the
+ * GEMM path.
+ *
+ * Tiles past the output's edge (odd Ho or Wo) are computed on zero input
+ * and dropped. Padding costs no copy: rows above and below the input read a
+ * zero row, and the first pass writes into rows whose padding columns stay
+ * zero. */
+#include <omp.h>
+#include <string.h>
+
+#include "layers/layers_internal.h"
+#include "nn/core.h"
+
+nn_wino_geom nn_wino_geometry(int cin, int cout, int h, int w, int p)
+{
+    nn_wino_geom g;
+    g.cin = cin;
+    g.cout = cout;
+    g.h = h;
+    g.w = w;
+    g.p = p;
+    g.ho = h + 2 * p - 2;
+    g.wo = w + 2 * p - 2;
+    g.th = (g.ho + 1) / 2;
+    g.tw = (g.wo + 1) / 2;
+    return g;
+}
+
+/* Tiles of one sample as laid out in V and M: th rows of tw + 1, the last
+ * of each row on the padding and dropped (see input_tiles). */
+size_t nn_wino_tiles(const nn_wino_geom *g) { return (size_t)g->th * (g->tw + 1); }
+static size_t tiles(const nn_wino_geom *g) { return nn_wino_tiles(g); }
+static size_t rows_floats(const nn_wino_geom *g)
+{
+    return nn_round16((size_t)g->th * (2 * g->tw + 2) + 4);
+}
+
+size_t nn_wino_ws_floats(const nn_wino_geom *g, int n)
+{
+    const size_t P = (size_t)n * tiles(g);
+    return nn_round16(16 * (size_t)g->cin * P) + nn_round16(16 * (size_t)g->cout * P) +
+           nn_round16((size_t)g->w) /* a zero row */ + 4 * rows_floats(g) +
+           nn_round16((size_t)g->ho * g->wo); /* output_tiles' index table */
+}
+
+/* u [4][4] = G g G^T for one 3x3 kernel g (rows gs apart, columns gc
+ * apart: gs = 3, gc = 1 as stored; -3, -1 from its last entry for the
+ * kernel rotated by 180 degrees). */
+static void filter_tile(const float *g, int gs, int gc, float u[16])
+{
+    float t[4][3]; /* G g: 4 x 3 */
+    for (int j = 0; j < 3; ++j) {
+        const float a = g[0 * gs + j * gc], b = g[1 * gs + j * gc], c = g[2 * gs + j * gc];
+        t[0][j] = a;
+        t[1][j] = 0.5f * (a + b + c);
+        t[2][j] = 0.5f * (a - b + c);
+        t[3][j] = c;
+    }
+    for (int i = 0; i < 4; ++i) { /* (G g) G^T */
+        const float a = t[i][0], b = t[i][1], c = t[i][2];
+        u[i * 4 + 0] = a;
+        u[i * 4 + 1] = 0.5f * (a + b + c);
+        u[i * 4 + 2] = 0.5f * (a - b + c);
+        u[i * 4 + 3] = c;
+    }
+}
+
+void nn_wino_filters(const float *W, int F, int C, int flip, float *U)
+{
+    /* forward: U [16][F][C] from W [F][C][3][3]; flip: U [16][C][F] from
+     * W rotated by 180 degrees (the input gradient's filters) */
+    const int rows = flip ? C : F, cols = flip ? F : C;
+    for (int f = 0; f < F; ++f)
+        for (int c = 0; c < C; ++c) {
+            const float *g = W + ((size_t)f * C + c) * 9;
+            float u[16];
+            if (flip)
+                filter_tile(g + 8, -3, -1, u);
+            else
+                filter_tile(g, 3, 1, u);
+            const size_t at = flip ? (size_t)c * cols + f : (size_t)f * cols + c;
+            for (int e = 0; e < 16; ++e)
+                U[(size_t)e * rows * cols + at] = u[e];
+        }
+}
+
+/* V [16][cin][ldp], columns p0 .. p0 + tiles(g): B^T d B of every tile of
+ * the sample x [cin, h, w]. Why a dropped tile per row: with tw + 1 tiles a
+ * row, tile p's columns start at 2p in the row-transformed map (rows of
+ * 2 tw + 2), so the column transform is one long loop over all tiles of a
+ * plane with a fixed stride instead of th loops of tw (7 for 14 x 14, too
+ * short to vectorise). The extra tile costs 1/tw more products. */
+static void input_tiles(const nn_wino_geom *g, const float *x, float *V, size_t ldp, size_t p0,
+                        const float *zero, float *rows)
+{
+    const int PW = 2 * g->tw + 2;
+    const long nt = (long)tiles(g);
+    const size_t plane = (size_t)g->h * g->w, estride = (size_t)g->cin * ldp, rs = rows_floats(g);
+    /* the columns of rows outside [p, p + w) are the padding: zero for
+     * every channel, as is the slack the dropped last tile reads */
+    memset(rows, 0, 4 * rs * sizeof(float));
+    float *w0 = rows, *w1 = rows + rs, *w2 = rows + 2 * rs, *w3 = rows + 3 * rs;
+    for (int c = 0; c < g->cin; ++c) {
+        const float *xc = x + (size_t)c * plane;
+        for (int ty = 0; ty < g->th; ++ty) { /* B^T d: rows of tile row ty */
+            const float *d[4];
+            for (int k = 0; k < 4; ++k) { /* input rows; those in the padding read zeros */
+                const int r = 2 * ty - g->p + k;
+                d[k] = r >= 0 && r < g->h ? xc + (size_t)r * g->w : zero;
+            }
+            const float *d0 = d[0], *d1 = d[1], *d2 = d[2], *d3 = d[3];
+            const size_t o = (size_t)ty * PW + g->p;
+#pragma omp simd
+            for (int j = 0; j < g->w; ++j) {
+                w0[o + j] = d0[j] - d2[j];
+                w1[o + j] = d1[j] + d2[j];
+                w2[o + j] = d2[j] - d1[j];
+                w3[o + j] = d1[j] - d3[j];
+            }
+        }
+        float *vc = V + (size_t)c * ldp + p0;
+        for (int i = 0; i < 4; ++i) { /* (B^T d) B: columns, every tile at once */
+            const float *s = rows + i * rs;
+            float *v0 = vc + (size_t)(4 * i) * estride, *v1 = v0 + estride, *v2 = v1 + estride,
+                  *v3 = v2 + estride;
+#pragma omp simd
+            for (long p = 0; p < nt; ++p) {
+                const float a = s[2 * p], b = s[2 * p + 1], cc = s[2 * p + 2], d = s[2 * p + 3];
+                v0[p] = a - cc;
+                v1[p] = b + cc;
+                v2[p] = cc - b;
+                v3[p] = b - d;
+            }
+        }
+    }
+}
+
+/* y [cout, ho, wo] of one sample from M [16][cout][ldp] (its tiles at
+ * columns p0 ..): A^T m A for every tile of a plane in one loop, then the
+ * 2 x 2 blocks are interleaved into the output rows with bias and
+ * activation (forward) or stored / added (input gradient). */
+static void output_tiles(const nn_wino_geom *g, const float *M, size_t ldp, size_t p0,
+                         const nn_wino_out *o, float *y, float *rows)
+{
+    const long nt = (long)tiles(g), tq = g->tw + 1;
+    const size_t estride = (size_t)g->cout * ldp, HW = (size_t)g->ho * g->wo, rs = rows_floats(g);
+    float *y00 = rows, *y01 = rows + rs, *y10 = rows + 2 * rs, *y11 = rows + 3 * rs;
+    int *at = (int *)(rows + 4 * rs); /* [HW]: where output q is among y00 .. y11 */
+    for (int r = 0, q = 0; r < g->ho; ++r)
+        for (int j = 0; j < g->wo; ++j, ++q)
+            at[q] = (int)(((r & 1) * 2 + (j & 1)) * rs + (size_t)(r / 2) * tq + j / 2);
+    for (int f = 0; f < g->cout; ++f) {
+        const float *m = M + (size_t)f * ldp + p0;
+#pragma omp simd
+        for (long p = 0; p < nt; ++p) {
+            float s0[4], s1[4]; /* A^T m: 2 x 4 */
+            for (int j = 0; j < 4; ++j) {
+                const float a = m[(size_t)j * estride + p], b = m[(size_t)(4 + j) * estride + p],
+                            c = m[(size_t)(8 + j) * estride + p],
+                            d = m[(size_t)(12 + j) * estride + p];
+                s0[j] = a + b + c;
+                s1[j] = b - c - d;
+            }
+            y00[p] = s0[0] + s0[1] + s0[2];
+            y01[p] = s0[1] - s0[2] - s0[3];
+            y10[p] = s1[0] + s1[1] + s1[2];
+            y11[p] = s1[1] - s1[2] - s1[3];
+        }
+        float *yf = y + (size_t)f * HW;
+        const float b = o->bias ? o->bias[f] : 0.0f;
+        if (o->add) {
+#pragma omp simd
+            for (size_t q = 0; q < HW; ++q)
+                yf[q] += y00[at[q]];
+        } else if (o->act == NN_ACT_RELU) {
+#pragma omp simd
+            for (size_t q = 0; q < HW; ++q) {
+                const float v = y00[at[q]] + b;
+                yf[q] = v > 0.0f ? v : 0.0f;
+            }
+        } else {
+#pragma omp simd
+            for (size_t q = 0; q < HW; ++q)
+                yf[q] = y00[at[q]] + b;
+        }
+        if (!o->add && o->act != NN_ACT_RELU && o->act != NN_ACT_LINEAR && o->act != NN_ACT_SOFTMAX)
+            nn_activation_forward(o->act, yf, 1, HW);
+    }
+}
+
+void nn_wino_conv(nn_layer *l, const nn_wino_geom *g, const float *U, const float *x,
+                  size_t x_stride, int n, float *ws, const nn_wino_out *o, float *y,
+                  size_t y_stride)
+{
+    const size_t T = tiles(g), P = (size_t)n * T;
+    float *V = ws;                                          /* [16][cin][P] */
+    float *M = V + nn_round16(16 * (size_t)g->cin * P);     /* [16][cout][P] */
+    float *zero = M + nn_round16(16 * (size_t)g->cout * P); /* [w] */
+    float *rows = zero + nn_round16((size_t)g->w);          /* 4 rows_floats(g), then [ho wo] */
+    memset(zero, 0, (size_t)g->w * sizeof(float));
+    for (int i = 0; i < n; ++i)
+        input_tiles(g, x + (size_t)i * x_stride, V, P, (size_t)i * T, zero, rows);
+    double t0 = l->profile ? omp_get_wtime() : 0.0;
+    for (int e = 0; e < 16; ++e) /* M_e [cout, P] = U_e [cout, cin] . V_e [cin, P] */
+        nn_gemm_1t(1.0f, nn_mat_rm((float *)U + (size_t)e * g->cout * g->cin, g->cout, g->cin),
+                   nn_mat_rm(V + (size_t)e * g->cin * P, g->cin, (long)P), 0.0f,
+                   nn_mat_rm(M + (size_t)e * g->cout * P, g->cout, (long)P));
+    if (l->profile) {
+        double dt = omp_get_wtime() - t0, flops = 32.0 * g->cout * g->cin * (double)P;
+#pragma omp atomic
+        l->gemm_seconds += dt;
+#pragma omp atomic
+        l->gemm_flops += flops;
+    }
+    for (int i = 0; i < n; ++i) {
+        output_tiles(g, M, P, (size_t)i * T, o, y + (size_t)i * y_stride, rows);
+        if (!o->add && o->act == NN_ACT_SOFTMAX) /* over the whole sample, as in conv.c */
+            nn_activation_forward(o->act, y + (size_t)i * y_stride, 1,
+                                  (size_t)g->cout * g->ho * g->wo);
+    }
+}
