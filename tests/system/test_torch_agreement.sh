@@ -22,4 +22,4 @@ fi
 
 "$py" "$NN_SOURCE_DIR/tests/system/torch_agreement.py" "$NNTRAIN" "$WORK" ||
     fail "nntrain and PyTorch disagree (see above)"
-pass "nntrain and PyTorch agree: MLP with SGD, momentum, Adam; CNN with batch norm"
+pass "nntrain and PyTorch agree: MLP with SGD, momentum, Adam; CNN with batch norm (im2col and Winograd convolutions)"
