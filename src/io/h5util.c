@@ -278,8 +278,18 @@ static int build_image(const char *path, const char *tmp, size_t size_hint, nn_h
         nn_h5_close(&fapl);
         return nn_h5_fail(err, NN_E_IO, "%s: cannot set up the in-memory file driver", path);
     }
+    /* No modification times in the object headers (here the root group's,
+     * nn_h5_untimed for the rest): the same content then gives the same
+     * bytes, so two runs' checkpoints compare equal with cmp. */
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (fcpl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0) {
+        nn_h5_close(&fcpl);
+        nn_h5_close(&fapl);
+        return nn_h5_fail(err, NN_E_IO, "%s: cannot set up the file's creation properties", path);
+    }
     /* the name only labels the in-memory file; nothing is opened on disk */
-    fid = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    fid = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    nn_h5_close(&fcpl);
     nn_h5_close(&fapl);
     if (fid < 0)
         return nn_h5_fail(err, NN_E_IO, "%s: cannot create the HDF5 file in memory", path);
@@ -455,6 +465,14 @@ int nn_h5_load(const char *path, const char *format, int max_version, nn_h5_read
     return rc;
 }
 
+hid_t nn_h5_untimed(hid_t plist_class)
+{
+    hid_t p = H5Pcreate(plist_class);
+    if (p >= 0 && H5Pset_obj_track_times(p, 0) < 0)
+        nn_h5_close(&p);
+    return p;
+}
+
 /* ---- checksummed datasets ------------------------------------------------ */
 
 hid_t nn_h5_checked_dcpl(const char *file, const char *name, int rank, const hsize_t *dims,
@@ -479,7 +497,7 @@ hid_t nn_h5_checked_dcpl(const char *file, const char *name, int rank, const hsi
         if (inner <= NN_H5_CHUNK_BYTES)
             break;
     }
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t dcpl = nn_h5_untimed(H5P_DATASET_CREATE);
     if (dcpl < 0 || H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0) {
         nn_h5_fail(err, NN_E_IO, "%s: cannot set up chunks and checksums for %s", file, name);
         nn_h5_close(&dcpl);
@@ -496,7 +514,11 @@ int nn_h5_write_dataset(hid_t loc, const char *file, const char *name, hid_t fty
     for (int d = 0; d < rank && d < H5S_MAX_RANK; d++)
         maxdims[d] = d == 0 ? H5S_UNLIMITED : dims[d];
     hid_t space = H5Screate_simple(rank, dims, extendible ? maxdims : NULL);
-    hid_t ds = space < 0 ? -1 : H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    hid_t own = dcpl == H5P_DEFAULT ? nn_h5_untimed(H5P_DATASET_CREATE) : -1;
+    hid_t ds = space < 0 ? -1
+                         : H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, own >= 0 ? own : dcpl,
+                                      H5P_DEFAULT);
+    nn_h5_close(&own);
     int rc = NN_OK;
     if (ds < 0)
         rc = nn_h5_fail(err, NN_E_IO, "%s: cannot create dataset %s", file, name);
@@ -568,7 +590,9 @@ static int make_group(hid_t fid, const char *file, const char *prefix, nn_error 
                            file, prefix);
         return NN_OK;
     }
-    hid_t g = H5Gcreate2(fid, prefix, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t gcpl = nn_h5_untimed(H5P_GROUP_CREATE);
+    hid_t g = H5Gcreate2(fid, prefix, H5P_DEFAULT, gcpl >= 0 ? gcpl : H5P_DEFAULT, H5P_DEFAULT);
+    nn_h5_close(&gcpl);
     if (g < 0)
         return nn_h5_fail(err, NN_E_IO, "%s: cannot create group %s", file, prefix);
     H5Gclose(g);

@@ -68,7 +68,7 @@ static int write_field(hid_t fid, const char *path, const field *f, const nn_epo
                        size_t n, nn_error *err)
 {
     hsize_t dims = n, chunk = CHUNK_ROWS;
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), dset = -1;
+    hid_t dcpl = nn_h5_untimed(H5P_DATASET_CREATE), dset = -1;
     char *col = nn_malloc(n * 8 + 8, err); /* int64 or double per row */
     char name[64];
     snprintf(name, sizeof name, "/%s", f->name);
