@@ -62,15 +62,13 @@ static inline uint32_t not_finite(float x)
     return (b & exp) == exp;
 }
 
-/* Updates one tensor; returns nonzero when a value written is not finite. */
-static uint32_t update_tensor(nn_optimizer *opt, const nn_param *p, float *w, const float *g,
-                              float lr, float c1, float c2)
+/* Updates n values of one tensor (w, g, m, v point at the first);
+ * returns nonzero when a value written is not finite. */
+static uint32_t update_range(const nn_optimizer *opt, float *restrict w, const float *restrict g,
+                             float *restrict m, float *restrict v, size_t n, float wd, float lr,
+                             float c1, float c2)
 {
     uint32_t bad = 0;
-    const size_t n = p->size;
-    const float wd = p->decay ? (float)opt->weight_decay : 0.0f;
-    float *m = opt->m ? opt->m + p->offset : NULL;
-    float *v = opt->v ? opt->v + p->offset : NULL;
     switch (opt->kind) {
     case NN_OPT_SGD:
 #pragma omp simd reduction(| : bad)
@@ -105,6 +103,35 @@ static uint32_t update_tensor(nn_optimizer *opt, const nn_param *p, float *w, co
     return bad;
 }
 
+/* Updates one tensor; returns nonzero when a value written is not finite.
+ * Large tensors are split into chunks over the rank's threads: every value
+ * is updated on its own, so the result is the same bits on any thread
+ * count. (A 400k-parameter CNN's momentum step streams 8 MB, about 0.4 ms on
+ * one thread; small tensors stay on one thread, where a parallel region
+ * would cost more than it saves.) */
+enum { UPDATE_CHUNK = 32768 };
+
+static uint32_t update_tensor(const nn_optimizer *opt, const nn_param *p, float lr, float c1,
+                              float c2)
+{
+    const size_t n = p->size;
+    const float wd = p->decay ? (float)opt->weight_decay : 0.0f;
+    float *w = p->value;
+    const float *g = p->grad;
+    float *m = opt->m ? opt->m + p->offset : NULL;
+    float *v = opt->v ? opt->v + p->offset : NULL;
+    const long chunks = (long)((n + UPDATE_CHUNK - 1) / UPDATE_CHUNK);
+    uint32_t bad = 0;
+#pragma omp parallel for schedule(static) reduction(| : bad) if (chunks > 1)
+    for (long k = 0; k < chunks; ++k) {
+        const size_t lo = (size_t)k * UPDATE_CHUNK;
+        const size_t len = n - lo < UPDATE_CHUNK ? n - lo : UPDATE_CHUNK;
+        bad |= update_range(opt, w + lo, g + lo, m ? m + lo : NULL, v ? v + lo : NULL, len, wd, lr,
+                            c1, c2);
+    }
+    return bad;
+}
+
 int nn_optim_step(nn_optimizer *opt, nn_network *net, double lr, int64_t t)
 {
     uint32_t bad = 0;
@@ -118,8 +145,7 @@ int nn_optim_step(nn_optimizer *opt, nn_network *net, double lr, int64_t t)
         nn_layer *l = &net->layers[i];
         for (int k = 0; k < l->n_params; ++k)
             if (l->params[k].update) /* not frozen, not layer state */
-                bad |= update_tensor(opt, &l->params[k], l->params[k].value, l->params[k].grad,
-                                     (float)lr, c1, c2);
+                bad |= update_tensor(opt, &l->params[k], (float)lr, c1, c2);
             else /* batch-norm running statistics move in forward */
                 bad |= !nn_floats_finite(l->params[k].value, l->params[k].size);
     }

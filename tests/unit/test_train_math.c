@@ -282,6 +282,55 @@ START_TEST(optim_step_reports_non_finite)
 }
 END_TEST
 
+/* A tensor larger than one update chunk is updated over the threads: the
+ * same bits on 1 and 2 threads for every optimizer (each value on its
+ * own), and a NaN gradient in the last chunk is still reported. */
+START_TEST(optim_threads_same_bits)
+{
+    static nn_config c;
+    const nn_optimizer_kind kinds[] = { NN_OPT_SGD, NN_OPT_MOMENTUM, NN_OPT_ADAM };
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; ++k) {
+        float *after[2] = { NULL, NULL };
+        size_t n = 0;
+        for (int threads = 1; threads <= 2; ++threads) {
+            nn_set_threads(threads);
+            c = one_layer_cfg(300, NN_INIT_ZEROS); /* 300 x 400 weights: 4 chunks */
+            nn_network net;
+            nn_optimizer opt;
+            nn_train_config tc;
+            nn_error err = { 0 };
+            ck_assert_int_eq(nn_network_build(&net, &c, (nn_shape){ 400, 1, 1 }, 1, &err), 0);
+            memset(&tc, 0, sizeof tc);
+            tc.optimizer = kinds[k];
+            tc.momentum = 0.9;
+            tc.beta1 = 0.9;
+            tc.beta2 = 0.999;
+            tc.eps = 1e-8;
+            tc.weight_decay = 1e-3;
+            ck_assert_int_eq(nn_optim_init(&opt, &tc, net.n_params, &err), 0);
+            for (size_t i = 0; i < net.n_params; ++i) {
+                net.params[i] = nn_rng_uniform(5, 1, i) - 0.5f;
+                net.grads[i] = nn_rng_uniform(5, 2, i) - 0.5f;
+            }
+            for (int step = 1; step <= 3; ++step)
+                ck_assert_int_eq(nn_optim_step(&opt, &net, 0.1, step), 1);
+            n = net.n_params;
+            after[threads - 1] = malloc(n * sizeof(float));
+            memcpy(after[threads - 1], net.params, n * sizeof(float));
+            net.grads[net.layers[0].params[0].size - 1] = NAN; /* last chunk of W */
+            ck_assert_int_eq(nn_optim_step(&opt, &net, 0.1, 4), 0);
+            nn_optim_free(&opt);
+            nn_network_free(&net);
+        }
+        ck_assert_msg(memcmp(after[0], after[1], n * sizeof(float)) == 0,
+                      "optimizer %zu: 1 and 2 threads differ", k);
+        free(after[0]);
+        free(after[1]);
+    }
+    nn_set_threads(1);
+}
+END_TEST
+
 START_TEST(weight_decay_skips_biases)
 {
     static nn_config c;
@@ -391,6 +440,7 @@ int main(void)
     tcase_add_test(tc, sgd_momentum_adam_updates);
     tcase_add_test(tc, weight_decay_skips_biases);
     tcase_add_test(tc, optim_step_reports_non_finite);
+    tcase_add_test(tc, optim_threads_same_bits);
     tcase_add_test(tc, learning_rate_schedules);
     tcase_add_test(tc, cross_entropy_caps_zero_but_not_nan);
     tcase_add_test(tc, finite_check_finds_one_bad_value);
