@@ -40,6 +40,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 source bench/blis_kernels.sh
+source bench/networks.sh
 
 cat >"$work/cnn.ini" <<INI
 [data]
@@ -55,31 +56,7 @@ momentum = 0.9
 lr = 0.01
 threads = 1
 out = $work/run
-[conv1]
-type = conv
-filters = 32
-size = 3
-padding = 1
-activation = relu
-[pool1]
-type = maxpool
-[conv2]
-type = conv
-filters = 64
-size = 3
-padding = 1
-activation = relu
-[pool2]
-type = maxpool
-[fc1]
-type = dense
-units = 128
-activation = relu
-init = he
-[out]
-type = dense
-units = 10
-activation = softmax
+$(bench_cnn_layers)
 INI
 
 bench_blis_setup "$work/cnn.ini" "$py"

@@ -20,6 +20,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 source bench/blis_kernels.sh
+source bench/networks.sh
 
 "$py" bench/make_idx.py "$work/nist" 10800 32 36
 cat >"$work/mlp.ini" <<INI
@@ -34,14 +35,7 @@ optimizer = sgd
 lr = 0.01
 threads = 1
 out = $work/run
-[hidden]
-type = dense
-units = 64
-activation = sigmoid
-[output]
-type = dense
-units = 36
-activation = softmax
+$(homework_mlp_layers 36)
 INI
 
 # Mean training samples/s of all epochs after the first (from metrics.h5).

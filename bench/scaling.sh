@@ -37,6 +37,7 @@ mkdir -p "$out"
 printf 'model\tlink\tbatch\tcomm\tranks\tefficiency\n' >"$out/predictions.tsv"
 printf 'model\tranks\toverlap\tbatch\tefficiency\n' >"$out/measured.tsv"
 source tests/multinode/hosts.sh
+source bench/networks.sh
 trap 'mh_down; rm -rf "$work"' EXIT
 
 data="[data]
@@ -51,14 +52,7 @@ epochs = 3
 batch_size = 32
 optimizer = sgd
 lr = 0.01
-[hidden]
-type = dense
-units = 64
-activation = sigmoid
-[output]
-type = dense
-units = 10
-activation = softmax
+$(homework_mlp_layers 10)
 INI
 cat >"$work/cnn.ini" <<INI
 $data
@@ -68,29 +62,7 @@ epochs = 3
 batch_size = 64
 optimizer = momentum
 lr = 0.01
-[conv1]
-type = conv
-filters = 32
-padding = 1
-activation = relu
-[pool1]
-type = maxpool
-[conv2]
-type = conv
-filters = 64
-padding = 1
-activation = relu
-[pool2]
-type = maxpool
-[fc1]
-type = dense
-units = 128
-activation = relu
-init = he
-[out]
-type = dense
-units = 10
-activation = softmax
+$(bench_cnn_layers)
 INI
 
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(env -u OMP_NUM_THREADS nproc) cores"
