@@ -42,10 +42,10 @@ void nn_dataset_gather(const nn_dataset *d, const size_t *idx, size_t count, int
     assert(d->u8 || d->f32);
     const size_t row_bytes = dim * (d->u8 ? 1 : sizeof(float));
     const char *base = d->u8 ? (const char *)d->u8 : (const char *)d->f32;
+    if (count > 1) /* the second row; the loop asks for the rest two ahead */
+        prefetch_row(base + idx[1] * row_bytes, row_bytes);
     for (size_t i = 0; i < count; i++) {
         const size_t s = idx[i];
-        if (i == 0 && count > 1)
-            prefetch_row(base + idx[1] * row_bytes, row_bytes);
         if (i + 2 < count)
             prefetch_row(base + idx[i + 2] * row_bytes, row_bytes);
         float *xi = x + i * dim; /* [dim] */
