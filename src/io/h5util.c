@@ -281,9 +281,8 @@ static int build_image(const char *path, const char *tmp, size_t size_hint, nn_h
     /* No modification times in the object headers (here the root group's,
      * nn_h5_untimed for the rest): the same content then gives the same
      * bytes, so two runs' checkpoints compare equal with cmp. */
-    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-    if (fcpl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0) {
-        nn_h5_close(&fcpl);
+    hid_t fcpl = nn_h5_untimed(H5P_FILE_CREATE);
+    if (fcpl < 0) {
         nn_h5_close(&fapl);
         return nn_h5_fail(err, NN_E_IO, "%s: cannot set up the file's creation properties", path);
     }

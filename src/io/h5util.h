@@ -96,9 +96,10 @@ int nn_h5_load(const char *path, const char *format, int max_version, nn_h5_read
  * every nntrain file starts with. */
 int nn_h5_write_format(hid_t fid, const char *file, const char *format, int version, nn_error *err);
 
-/* A new property list of plist_class (H5P_DATASET_CREATE, H5P_GROUP_CREATE)
- * that keeps no modification times in the object header: nntrain's files
- * then hold the same bytes for the same content. -1 on failure. */
+/* A new property list of plist_class (H5P_FILE_CREATE, H5P_DATASET_CREATE,
+ * H5P_GROUP_CREATE) that keeps no modification times in the object header:
+ * nntrain's files then hold the same bytes for the same content. -1 on
+ * failure. */
 hid_t nn_h5_untimed(hid_t plist_class);
 
 /* Dataset creation properties for a dataset nntrain reads back as trusted
