@@ -70,6 +70,8 @@ int main(int argc, char **argv)
         const double s0 = cpu_seconds();
         for (int i = 0; i < net.n_layers; ++i) {
             nn_layer *l = &net.layers[i];
+            if (l->absorbed_by) /* fused into its producer: timed there */
+                continue;
             const float *in[1] = { l->inputs[0] < 0 ? x : net.layers[l->inputs[0]].out };
             const double t0 = cpu_seconds();
             l->ops->forward(l, in, l->out, B, &ctx);
@@ -81,6 +83,8 @@ int main(int argc, char **argv)
         last->dout_is_preact = 1;
         for (int i = net.n_layers - 1; i >= 0; --i) {
             nn_layer *l = &net.layers[i];
+            if (l->absorbed_by)
+                continue;
             const int p = l->inputs[0];
             const float *in[1] = { p < 0 ? x : net.layers[p].out };
             float *din[1] = { p < 0 ? NULL : net.layers[p].dout };
@@ -94,6 +98,11 @@ int main(int argc, char **argv)
     printf("%-14s %10s %10s   (thread CPU ms, best of %d steps, batch %d)\n", "layer", "fwd ms",
            "bwd ms", steps, B);
     for (int i = 0; i < net.n_layers; ++i) {
+        if (net.layers[i].absorbed_by) {
+            printf("%-14s %21s in [%s]\n", net.layers[i].cfg->name, "computed",
+                   net.layers[i].absorbed_by->cfg->name);
+            continue;
+        }
         printf("%-14s %10.3f %10.3f\n", net.layers[i].cfg->name, fwd[i] * 1e3, bwd[i] * 1e3);
         sum += fwd[i] + bwd[i];
     }

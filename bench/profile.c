@@ -179,6 +179,11 @@ int main(int argc, char **argv)
         const nn_layer *l = &net.layers[i];
         const double f = best[i].fwd * 1e3, b = best[i].bwd * 1e3;
         layers += f + b;
+        if (l->absorbed_by) { /* fused: its time is in its producer's */
+            printf("%-14s %-10s %21s in [%s]\n", l->cfg->name, l->cfg->type, "computed",
+                   l->absorbed_by->cfg->name);
+            continue;
+        }
         printf("%-14s %-10s %10.3f %10.3f", l->cfg->name, l->cfg->type, f, b);
         if (best[i].gemm > 0)
             printf(" %12.1f", best[i].flops / best[i].gemm / 1e9);

@@ -121,6 +121,7 @@ typedef struct nn_train_config {
                                        malloc'ed */
     /* conv_algorithm = auto|gemm|winograd */
     nn_conv_algorithm conv_algorithm;
+    int fuse_layers; /* fuse_layers = true: a conv computes the max-pool it feeds */
 } nn_train_config;
 
 typedef struct nn_layer_config {

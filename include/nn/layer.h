@@ -102,6 +102,16 @@ typedef struct nn_layer_ops {
      * adjoint of the copy (as for forward, one input and out_dim = in_dim). */
     void (*backward)(nn_layer *l, const float *const *in, const float *out, float *dout,
                      float *const *din, int B, const nn_ctx *ctx);
+    /* Optional: whether l can also do the work of `next`, the one layer its
+     * output feeds and next's only input (both set up), inside its own
+     * forward and backward, with the same results bit for bit (a
+     * convolution followed by a 2 x 2 max-pool takes the maxima while its
+     * output is still in cache). The network then sets l->absorbed = next
+     * and next->absorbed_by = l and skips next's own forward and backward:
+     * l's forward writes next->out and next->aux instead of l->out, and l's
+     * backward reads next->dout (and next->out, next->aux) instead of
+     * l->dout's contents, which it may use as scratch. NULL: never. */
+    int (*absorbs)(const nn_layer *l, const nn_layer *next);
 } nn_layer_ops;
 
 /* The arrays of a layer are views into blocks the network allocates, sized
@@ -132,7 +142,11 @@ struct nn_layer {
     /* [train] conv_algorithm (read by conv layers) */
     nn_conv_algorithm conv_algorithm;
     int max_batch; /* most samples a call gets (for aux sized by batch) */
-    int frozen;    /* fine-tuning keeps it fixed: no parameter updates,
+    /* Fusion (see nn_layer_ops.absorbs): the layer whose work this one also
+     * does, and the layer doing this one's work; NULL when none. */
+    nn_layer *absorbed;
+    const nn_layer *absorbed_by;
+    int frozen; /* fine-tuning keeps it fixed: no parameter updates,
                                   and batch norm normalises with its running
                                   statistics (a fixed function) */
     /* Profiling (when nn_network.profile is set): seconds in forward and

@@ -34,6 +34,7 @@ typedef struct nn_network {
     int threads;   /* threads a layer call may use */
     /* cfg->train.conv_algorithm, handed to the layers */
     nn_conv_algorithm conv_algorithm;
+    int fuse_layers; /* cfg->train.fuse_layers: let layers absorb the next (nn_layer_ops) */
     size_t n_params; /* floats in params (and grads) */
     float *params;   /* all parameters, layer after layer */
     float *grads;    /* dL/dparams, same layout, followed by NN_GRAD_TAIL

@@ -32,7 +32,11 @@
  * with Winograd F(2x2, 3x3) instead (conv_winograd.c), and its input
  * gradient too when it has at most WINO_DX_MAX_CHANNELS of each; [train]
  * conv_algorithm = winograd uses it for both whatever the channels, = gemm
- * never. The weight gradient always stays as here. */
+ * never. The weight gradient always stays as here. A convolution whose
+ * output only feeds a max-pool computes that pool too (conv_pool.c: the
+ * maxima are taken from each plane while it is in cache, or from
+ * Winograd's 2 x 2 output tiles, and backward starts from the pool's
+ * gradient). */
 #include <omp.h>
 #include <string.h>
 
@@ -286,8 +290,11 @@ static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *
     if (is_small(l)) { /* n == 1 */
         const float *col = sample_col(l, w, x, b0, 0, (size_t)HW);
         double t0 = l->profile ? omp_get_wtime() : 0.0;
-        nn_conv_small_forward(W, bias, col, K, HW, F, act, out + (size_t)b0 * l->out_dim);
+        float *y = l->absorbed ? w->z : out + (size_t)b0 * l->out_dim; /* [F, HW] */
+        nn_conv_small_forward(W, bias, col, K, HW, F, act, y);
         count_small(l, t0, 2.0 * F * K * HW);
+        for (long f = 0; l->absorbed && f < F; ++f) /* col is free: the pool's scratch */
+            nn_conv_pool_plane(l, y + f * HW, b0, (int)f, w->col);
         return;
     }
     nn_mat col, z;
@@ -298,13 +305,23 @@ static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *
             sample_col(l, w, x, b0 + i, i, (size_t)ld);
         col = (nn_mat){ w->col, K, n * HW, ld, 1 };
     }
-    /* One sample: the product lands in its output directly; several: in z,
-     * whose columns are then copied sample by sample into NCHW. */
-    if (n == 1)
+    /* One sample: the product lands in its output directly; several, or an
+     * absorbed pool: in z, whose columns are then copied sample by sample
+     * into NCHW (or pooled). */
+    if (n == 1 && !l->absorbed)
         z = nn_mat_rm(out + (size_t)b0 * l->out_dim, F, HW);
     else
         z = (nn_mat){ w->z, F, n * HW, ld, 1 };
     conv_gemm(l, nn_mat_rm((float *)W, F, K), col, 0.0f, z);
+    if (l->absorbed) { /* bias and activation in place, then the pool; col is its scratch */
+        for (int i = 0; i < n; ++i)
+            for (long f = 0; f < F; ++f) {
+                float *zp = z.data + f * z.rs + i * HW;
+                bias_act_row(zp, zp, HW, bias ? bias[f] : 0.0f, act);
+                nn_conv_pool_plane(l, zp, b0 + i, (int)f, w->col);
+            }
+        return;
+    }
     for (int i = 0; i < n; ++i) {                        /* plus bias, activation */
         float *yb = out + (size_t)(b0 + i) * l->out_dim; /* [F, HW] */
         for (long f = 0; f < F; ++f)
@@ -321,7 +338,10 @@ static void wino_forward(nn_layer *l, const float *x, float *out, int B)
     const nn_wino_geom g = wino_fwd(l);
     float *U = l->ws; /* [16][F][C] */
     nn_wino_filters(l->params[0].value, l->cfg->filters, l->in_shape.c, 0, U);
-    const nn_wino_out o = { l->cfg->bias ? l->params[1].value : NULL, l->cfg->activation, 0 };
+    const nn_wino_out o = {
+        l->cfg->bias ? l->params[1].value : NULL, l->cfg->activation, 0, NULL, NULL, 0
+    };
+    const nn_layer *pool = l->absorbed;
     const int T = team(l, B), G = wino_group(&g);
 #pragma omp parallel num_threads(T) if (T > 1)
     {
@@ -331,7 +351,13 @@ static void wino_forward(nn_layer *l, const float *x, float *out, int B)
         share(B, t, T, &lo, &hi);
         for (int b = lo; b < hi; b += G) {
             const int n = hi - b < G ? hi - b : G;
-            nn_wino_conv(l, &g, U, x + (size_t)b * l->in_dim, l->in_dim, n, w.col, &o,
+            nn_wino_out ob = o;
+            if (pool) { /* its 2 x 2 windows are the output tiles */
+                ob.pool_y = pool->out + (size_t)b * pool->out_dim;
+                ob.pool_at = nn_maxpool_argmax(pool, (size_t)b * pool->out_shape.c);
+                ob.pool_stride = pool->out_dim;
+            }
+            nn_wino_conv(l, &g, U, x + (size_t)b * l->in_dim, l->in_dim, n, w.col, &ob,
                          out + (size_t)b * l->out_dim, l->out_dim);
         }
     }
@@ -403,10 +429,12 @@ static void backward_small(nn_layer *l, const conv_ws *w, const float *x, const 
     const long F = l->cfg->filters, K = (long)patch_len(l), HW = (long)out_plane(l);
     const float *W = l->params[0].value; /* [F, K] */
     float *dz = dout + (size_t)b * l->out_dim;
+    if (l->absorbed) /* dZ from the pool's gradient */
+        nn_conv_pool_grad(l, b, dz);
     const float *col = sample_col(l, w, x, b, 0, (size_t)HW);
     double t0 = l->profile ? omp_get_wtime() : 0.0;
     nn_conv_small_backward(out + (size_t)b * l->out_dim, dz, col, K, HW, F, l->cfg->activation,
-                           l->dout_is_preact, w->dw, w->db);
+                           l->dout_is_preact || l->absorbed, w->dw, w->db);
     count_small(l, t0, 2.0 * F * K * HW);
     if (!dx)
         return;
@@ -433,7 +461,9 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
     for (int i = 0; i < n; ++i) { /* dL/dZ, bias sums, and the group's dZ and col */
         const size_t at = (size_t)(b0 + i) * l->out_dim;
         float *dz = dout + at; /* [F, HW], dL/dZ in place */
-        if (!l->dout_is_preact)
+        if (l->absorbed)       /* or from the pool's gradient */
+            nn_conv_pool_grad(l, b0 + i, dz);
+        else if (!l->dout_is_preact)
             nn_activation_backward(l->cfg->activation, out + at, dz, 1, l->out_dim);
         for (long f = 0; f < F; ++f) {
             float s = 0.0f;
@@ -479,7 +509,7 @@ static void wino_backward_dx(nn_layer *l, const conv_ws *w, const float *dout, f
                              int hi)
 {
     const nn_wino_geom g = wino_bwd(l);
-    const nn_wino_out o = { NULL, NN_ACT_LINEAR, l->din_add[0] };
+    const nn_wino_out o = { NULL, NN_ACT_LINEAR, l->din_add[0], NULL, NULL, 0 };
     const int G = wino_group(&g);
     for (int b = lo; b < hi; b += G) {
         const int n = hi - b < G ? hi - b : G;
@@ -514,6 +544,12 @@ static void conv_backward(nn_layer *l, const float *const *inputs, const float *
     reduce_grads(l, T);
 }
 
+/* A max-pool fed only by this layer: conv_pool.c. */
+static int conv_absorbs(const nn_layer *l, const nn_layer *next)
+{
+    return nn_conv_pool_fusable(l, next, use_winograd(l));
+}
+
 const nn_layer_ops nn_conv_ops = {
     .type = "conv",
     .doc = "2-D convolution (cross-correlation, as in PyTorch) of C x H x W inputs with "
@@ -527,4 +563,5 @@ const nn_layer_ops nn_conv_ops = {
     .setup = conv_setup,
     .forward = conv_forward,
     .backward = conv_backward,
+    .absorbs = conv_absorbs,
 };

@@ -173,6 +173,69 @@ static void input_tiles(const nn_wino_geom *g, const float *x, float *V, size_t 
     }
 }
 
+/* The 2 x 2 outputs y00 y01 / y10 y11 [nt] of every tile of one filter's
+ * plane from m (its column of M [16][cout][..], elements estride apart):
+ * A^T m A, all tiles in one loop. */
+static void tile_outputs(const float *m, size_t estride, long nt, float *restrict y00,
+                         float *restrict y01, float *restrict y10, float *restrict y11)
+{
+#pragma omp simd
+    for (long p = 0; p < nt; ++p) {
+        float s0[4], s1[4]; /* A^T m: 2 x 4 */
+        for (int j = 0; j < 4; ++j) {
+            const float a = m[(size_t)j * estride + p], b = m[(size_t)(4 + j) * estride + p],
+                        c = m[(size_t)(8 + j) * estride + p], d = m[(size_t)(12 + j) * estride + p];
+            s0[j] = a + b + c;
+            s1[j] = b - c - d;
+        }
+        y00[p] = s0[0] + s0[1] + s0[2];
+        y01[p] = s0[1] - s0[2] - s0[3];
+        y10[p] = s1[0] + s1[1] + s1[2];
+        y11[p] = s1[1] - s1[2] - s1[3];
+    }
+}
+
+/* The forward output of one sample max-pooled over each 2 x 2 tile (a
+ * convolution absorbing its pool, conv_pool.c): bias and activation, then
+ * the tile's maximum with maxpool.c's tie rules (the top row, then the left
+ * column), into o->pool_y and its position in the output plane into
+ * o->pool_at. Tiles past the pool's last full window are dropped. */
+static void pooled_tiles(const nn_wino_geom *g, const float *M, size_t ldp, size_t p0,
+                         const nn_wino_out *o, float *pool_y, int32_t *pool_at, float *rows)
+{
+    const long nt = (long)tiles(g), tq = g->tw + 1;
+    const int ph = g->ho / 2, pw = g->wo / 2, relu = o->act == NN_ACT_RELU;
+    const size_t estride = (size_t)g->cout * ldp, rs = rows_floats(g), plane = (size_t)ph * pw;
+    float *y00 = rows, *y01 = rows + rs, *y10 = rows + 2 * rs, *y11 = rows + 3 * rs;
+    const float down = (float)g->wo; /* offsets of a tile's outputs from its top left one */
+    for (int f = 0; f < g->cout; ++f) {
+        tile_outputs(M + (size_t)f * ldp + p0, estride, nt, y00, y01, y10, y11);
+        const float b = o->bias ? o->bias[f] : 0.0f;
+#pragma omp simd
+        for (long p = 0; p < nt; ++p) { /* the maximum into y00, its offset into y01 */
+            float a = y00[p] + b, c = y01[p] + b, d = y10[p] + b, e = y11[p] + b;
+            if (relu) {
+                a = a > 0.0f ? a : 0.0f;
+                c = c > 0.0f ? c : 0.0f;
+                d = d > 0.0f ? d : 0.0f;
+                e = e > 0.0f ? e : 0.0f;
+            }
+            const float left = d > a ? d : a, right = e > c ? e : c;
+            const float at_left = d > a ? down : 0.0f, at_right = (e > c ? down : 0.0f) + 1.0f;
+            y00[p] = right > left ? right : left;
+            y01[p] = right > left ? at_right : at_left;
+        }
+        float *yf = pool_y + (size_t)f * plane;
+        int32_t *af = pool_at + (size_t)f * plane;
+        for (int i = 0; i < ph; ++i)
+            for (int j = 0; j < pw; ++j) {
+                const long p = (long)i * tq + j;
+                yf[i * pw + j] = y00[p];
+                af[i * pw + j] = 2 * i * g->wo + 2 * j + (int32_t)y01[p];
+            }
+    }
+}
+
 /* y [cout, ho, wo] of one sample from M [16][cout][ldp] (its tiles at
  * columns p0 ..): A^T m A for every tile of a plane in one loop, then the
  * 2 x 2 blocks are interleaved into the output rows with bias and
@@ -188,22 +251,7 @@ static void output_tiles(const nn_wino_geom *g, const float *M, size_t ldp, size
         for (int j = 0; j < g->wo; ++j, ++q)
             at[q] = (int)(((r & 1) * 2 + (j & 1)) * rs + (size_t)(r / 2) * tq + j / 2);
     for (int f = 0; f < g->cout; ++f) {
-        const float *m = M + (size_t)f * ldp + p0;
-#pragma omp simd
-        for (long p = 0; p < nt; ++p) {
-            float s0[4], s1[4]; /* A^T m: 2 x 4 */
-            for (int j = 0; j < 4; ++j) {
-                const float a = m[(size_t)j * estride + p], b = m[(size_t)(4 + j) * estride + p],
-                            c = m[(size_t)(8 + j) * estride + p],
-                            d = m[(size_t)(12 + j) * estride + p];
-                s0[j] = a + b + c;
-                s1[j] = b - c - d;
-            }
-            y00[p] = s0[0] + s0[1] + s0[2];
-            y01[p] = s0[1] - s0[2] - s0[3];
-            y10[p] = s1[0] + s1[1] + s1[2];
-            y11[p] = s1[1] - s1[2] - s1[3];
-        }
+        tile_outputs(M + (size_t)f * ldp + p0, estride, nt, y00, y01, y10, y11);
         float *yf = y + (size_t)f * HW;
         const float b = o->bias ? o->bias[f] : 0.0f;
         if (o->add) {
@@ -251,6 +299,11 @@ void nn_wino_conv(nn_layer *l, const nn_wino_geom *g, const float *U, const floa
         l->gemm_flops += flops;
     }
     for (int i = 0; i < n; ++i) {
+        if (o->pool_y) {
+            pooled_tiles(g, M, P, (size_t)i * T, o, o->pool_y + (size_t)i * o->pool_stride,
+                         o->pool_at + (size_t)i * o->pool_stride, rows);
+            continue;
+        }
         output_tiles(g, M, P, (size_t)i * T, o, y + (size_t)i * y_stride, rows);
         if (!o->add && o->act == NN_ACT_SOFTMAX) /* over the whole sample, as in conv.c */
             nn_activation_forward(o->act, y + (size_t)i * y_stride, 1,

@@ -134,6 +134,18 @@ void nn_pool_forward(nn_layer *l, const float *x, float *y, int B, nn_pool_plane
 void nn_pool_backward(nn_layer *l, const float *dout, float *const *dins, int B,
                       nn_pool_planes_bwd *planes);
 
+/* Max pooling of one channel plane (maxpool.c), for the layer itself and
+ * for a convolution that absorbs it (conv_pool.c): y [ho, wo] = the window
+ * maxima of x [h, w], at [ho, wo] = where each came from in x (ties: the
+ * leftmost column, then the top row); scratch: 4 ho wo floats. */
+void nn_maxpool_plane(const nn_pool_geom *g, const float *x, float *y, int32_t *at, float *scratch);
+/* Whether the windows are 2 x 2 at stride 2 without padding, all inside the
+ * input (the case max2x2 and Winograd's output tiles pool directly). */
+int nn_maxpool_is_2x2(const nn_pool_geom *g);
+/* Where the maxima of plane q (= b C + c) of a max-pool layer came from:
+ * its aux [max_batch, C, ho, wo] as int32. */
+int32_t *nn_maxpool_argmax(const nn_layer *l, size_t q);
+
 /* The geometry of a convolution window over one image. */
 typedef struct nn_conv_geom {
     int c, h, w; /* input channels and size */
@@ -164,6 +176,15 @@ void nn_conv_small_forward(const float *W, const float *bias, const float *col, 
 void nn_conv_small_backward(const float *y, float *dy, const float *col, long K, long HW, long F,
                             nn_activation act, int dy_is_preact, float *dw, float *db);
 
+/* A convolution absorbing the max-pool its output feeds (conv_pool.c):
+ * whether it can (winograd: its output comes from Winograd's tiles); the
+ * pool's planes of sample b, filter f from the activated output plane z
+ * [ho, wo] (scratch: 4 ho wo floats); and dL/dZ [F, HW] of sample b from
+ * the pool's gradient. */
+int nn_conv_pool_fusable(const nn_layer *conv, const nn_layer *pool, int winograd);
+void nn_conv_pool_plane(const nn_layer *conv, const float *z, int b, int f, float *scratch);
+void nn_conv_pool_grad(const nn_layer *conv, int b, float *dz);
+
 /* Winograd F(2x2, 3x3) for 3x3 kernels at stride 1 (conv_winograd.c): a
  * convolution of cin-channel h x w maps with padding p (0, 1 or 2) into
  * cout-channel ho x wo maps, ho = h + 2p - 2, in th x tw tiles of 2 x 2. */
@@ -180,11 +201,18 @@ size_t nn_wino_ws_floats(const nn_wino_geom *g, int n);
  * filters of the input gradient). */
 void nn_wino_filters(const float *W, int F, int C, int flip, float *U);
 /* What happens to each output value v of filter f: forward, y = act(v +
- * bias[f]) (bias may be NULL); add = 1: y += v (activation and bias unused). */
+ * bias[f]) (bias may be NULL); add = 1: y += v (activation and bias unused).
+ * pool_y set (forward, act relu or linear): each 2 x 2 output tile is
+ * max-pooled instead of stored, the maximum into pool_y [cout, ho / 2,
+ * wo / 2] and where it came from into pool_at (the maxpool layer's aux,
+ * same shape), samples pool_stride apart; y is then unused. */
 typedef struct nn_wino_out {
     const float *bias;
     nn_activation act;
     int add;
+    float *pool_y;
+    int32_t *pool_at;
+    size_t pool_stride;
 } nn_wino_out;
 /* y_i [cout, ho, wo] (samples y_stride apart) from x_i [cin, h, w] (x_stride
  * apart), i < n, on this thread, with U from nn_wino_filters and ws of

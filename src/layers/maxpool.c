@@ -81,35 +81,39 @@ static void max_general(const float *x, float *y, int32_t *at, const nn_pool_geo
         }
 }
 
-/* Where the maxima of planes q0.. came from: aux [max_batch, C, Ho, Wo] as int32. */
-static int32_t *argmax_planes(const nn_layer *l, const nn_pool_geom *g, size_t q0)
+int32_t *nn_maxpool_argmax(const nn_layer *l, size_t q)
 {
-    return (int32_t *)(void *)l->aux + q0 * g->out_plane;
+    return (int32_t *)(void *)l->aux + q * (size_t)l->out_shape.h * l->out_shape.w;
+}
+
+int nn_maxpool_is_2x2(const nn_pool_geom *g)
+{
+    /* (in ceil mode the last window may stick out: only full windows here) */
+    return g->k == 2 && g->s == 2 && g->p == 0 && 2 * g->ho <= g->h && 2 * g->wo <= g->w;
+}
+
+void nn_maxpool_plane(const nn_pool_geom *g, const float *x, float *y, int32_t *at, float *scratch)
+{
+    if (nn_maxpool_is_2x2(g))
+        max2x2(x, y, at, g, scratch);
+    else
+        max_general(x, y, at, g);
 }
 
 /* y [n, ho, wo] = window maxima of x [n, h, w], their positions into aux. */
 static void max_planes(const nn_layer *l, const nn_pool_geom *g, size_t q0, size_t n,
                        const float *x, float *y, float *scratch)
 {
-    int32_t *at = argmax_planes(l, g, q0);
-    /* (in ceil mode the last window may stick out: only full windows here) */
-    const int fast = g->k == 2 && g->s == 2 && g->p == 0 && 2 * g->ho <= g->h && 2 * g->wo <= g->w;
-    for (size_t q = 0; q < n; ++q) {
-        const float *xq = x + q * g->in_plane;
-        float *yq = y + q * g->out_plane;
-        int32_t *aq = at + q * g->out_plane;
-        if (fast)
-            max2x2(xq, yq, aq, g, scratch);
-        else
-            max_general(xq, yq, aq, g);
-    }
+    for (size_t q = 0; q < n; ++q)
+        nn_maxpool_plane(g, x + q * g->in_plane, y + q * g->out_plane, nn_maxpool_argmax(l, q0 + q),
+                         scratch);
 }
 
 /* dx [n, h, w] (+)= each output's gradient at its maximum. */
 static void route_planes(const nn_layer *l, const nn_pool_geom *g, size_t q0, size_t n,
                          const float *dy, float *dx)
 {
-    const int32_t *at = argmax_planes(l, g, q0);
+    const int32_t *at = nn_maxpool_argmax(l, q0);
     const size_t out_plane = g->out_plane;
     for (size_t q = 0; q < n; ++q) {
         float *dxq = dx + q * g->in_plane;

@@ -50,6 +50,8 @@ const float *nn_network_forward_ctx(nn_network *net, const float *x, int B, cons
     const float *in[NN_MAX_INPUTS];
     for (int i = 0; i < net->n_layers; ++i) {
         nn_layer *l = &net->layers[i];
+        if (l->absorbed_by) /* its producer has computed it */
+            continue;
         gather_inputs(net, l, x, in);
         l->profile = net->profile;
         double t0 = net->profile ? omp_get_wtime() : 0.0;
@@ -71,6 +73,11 @@ void nn_network_backward(nn_network *net, const float *x, int B, const nn_ctx *c
     float *din[NN_MAX_INPUTS];
     for (int i = net->n_layers - 1; i >= 0; --i) {
         nn_layer *l = &net->layers[i];
+        if (l->absorbed_by) { /* its producer's backward does its part */
+            if (ctx->backward_done)
+                ctx->backward_done(ctx->backward_arg, i);
+            continue;
+        }
         gather_inputs(net, l, x, in);
         for (int k = 0; k < l->n_inputs; ++k)
             din[k] = l->inputs[k] < 0 ? net->dx : net->layers[l->inputs[k]].dout;

@@ -240,6 +240,132 @@ START_TEST(winograd_matches_gemm)
 }
 END_TEST
 
+/* A convolution absorbing the max-pool it feeds (conv_pool.c, and
+ * Winograd's pooled output tiles) against the two layers run apart
+ * ([train] fuse_layers = false): the pool's output, dW, db and dx must be
+ * the same bits. Weights and inputs are multiples of 1/8 and 1/4, so
+ * many windows hold equal values (positive ones too, and ReLU's zeros):
+ * the tie rules are exercised, not only random maxima. */
+typedef struct fuse_case {
+    int c, h, w, filters, size, padding, pool, pool_stride, ceil, batch, threads, relu;
+    const char *algo;
+} fuse_case;
+
+static const fuse_case fuse_cases[] = {
+    { 1, 28, 28, 32, 3, 1, 2, 2, 0, 5, 2, 1, "auto" },  /* direct kernels (the bench's conv1) */
+    { 32, 14, 14, 64, 3, 1, 2, 2, 0, 5, 2, 1, "auto" }, /* Winograd's pooled tiles (conv2) */
+    { 32, 14, 14, 64, 3, 1, 2, 2, 0, 5, 2, 1, "gemm" }, /* groups of samples through BLIS */
+    { 20, 13, 11, 23, 3, 1, 2, 2, 0, 37, 2, 1, "winograd" }, /* odd sizes: tiles dropped */
+    { 9, 7, 9, 10, 3, 0, 2, 2, 0, 3, 1, 0, "winograd" },     /* no activation, odd output */
+    { 3, 12, 12, 8, 3, 1, 3, 2, 1, 4, 2, 1, "gemm" }, /* a 3 x 3 pool at stride 2, ceil mode */
+    { 8, 6, 6, 5, 1, 0, 2, 2, 0, 3, 1, 1, "auto" },   /* pointwise, direct kernels */
+    { 24, 6, 6, 5, 1, 0, 2, 2, 0, 3, 1, 0, "auto" },  /* pointwise through BLIS */
+};
+
+/* Pool output, dW, db and dx of conv -> maxpool, fused or not. */
+static void run_conv_pool(const fuse_case *c, int fuse, nn_config *cfg, nn_network *net,
+                          const float *x, float **y, float **dW, float **db, float **dx)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "[data]\ntrain = none.mat\n[train]\nconv_algorithm = %s\nfuse_layers = %s\n"
+             "[conv]\ntype = conv\nfilters = %d\nsize = %d\npadding = %d\nactivation = %s\n"
+             "[pool]\ntype = maxpool\nsize = %d\nstride = %d\nceil_mode = %s\n",
+             c->algo, fuse ? "true" : "false", c->filters, c->size, c->padding,
+             c->relu ? "relu" : "linear", c->pool, c->pool_stride, c->ceil ? "true" : "false");
+    nn_error err = { 0 };
+    ck_assert_int_eq(
+        nn_config_parse_flags(cfg, "fuse.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err), 0);
+    ck_assert_msg(nn_network_build_threads(net, cfg, (nn_shape){ c->c, c->h, c->w }, c->batch,
+                                           c->threads, &err) == 0,
+                  "%s", err.msg);
+    ck_assert_msg((net->layers[0].absorbed != NULL) == fuse, "fused: %d, asked: %d",
+                  net->layers[0].absorbed != NULL, fuse);
+    nn_layer *conv = &net->layers[0], *pool = &net->layers[1];
+    for (size_t i = 0; i < conv->params[0].size; ++i) /* -2/8 .. 2/8 */
+        conv->params[0].value[i] = (float)((int)(nn_rng_uniform(8, 8, i) * 5.0f) - 2) / 8.0f;
+    for (int f = 0; f < c->filters; ++f)
+        conv->params[1].value[f] =
+            (float)((int)(nn_rng_uniform(5, 5, (uint64_t)f) * 5.0f) - 2) / 4.0f;
+    const size_t nx = (size_t)c->batch * net->in_dim, ny = (size_t)c->batch * net->out_dim;
+    net->dx = nn_alloc_floats(nx, &err);
+    *y = malloc(ny * sizeof **y);
+    memcpy(*y, nn_network_forward(net, x, c->batch), ny * sizeof **y);
+    for (size_t o = 0; o < ny; ++o)
+        pool->dout[o] = 2.0f * nn_rng_uniform(7, 7, o) - 1.0f;
+    nn_network_backward(net, x, c->batch, NULL);
+    *dW = malloc(conv->params[0].size * sizeof **dW);
+    memcpy(*dW, conv->params[0].grad, conv->params[0].size * sizeof **dW);
+    *db = malloc((size_t)c->filters * sizeof **db);
+    memcpy(*db, conv->params[1].grad, (size_t)c->filters * sizeof **db);
+    *dx = malloc(nx * sizeof **dx);
+    memcpy(*dx, net->dx, nx * sizeof **dx);
+}
+
+START_TEST(fused_pool_same_bits)
+{
+    const fuse_case *c = &fuse_cases[_i];
+    const size_t nx = (size_t)c->batch * c->c * c->h * c->w;
+    float *x = malloc(nx * sizeof *x);
+    for (size_t i = 0; i < nx; ++i) /* -1 .. 1 in steps of 1/4 */
+        x[i] = (float)((int)(nn_rng_uniform(6, 6, i) * 9.0f) - 4) / 4.0f;
+    static nn_config cfg[2];
+    static nn_network net[2];
+    float *y[2], *dW[2], *db[2], *dx[2];
+    for (int k = 0; k < 2; ++k)
+        run_conv_pool(c, k, &cfg[k], &net[k], x, &y[k], &dW[k], &db[k], &dx[k]);
+    const size_t ny = (size_t)c->batch * net[0].out_dim, nw = net[0].layers[0].params[0].size;
+    size_t zeros = 0;
+    for (size_t o = 0; o < ny; ++o)
+        zeros += y[0][o] == 0.0f;
+    ck_assert_msg(!c->relu || (zeros > 0 && zeros < ny), "no ReLU zeros to tie: %zu of %zu", zeros,
+                  ny);
+    ck_assert_msg(memcmp(y[0], y[1], ny * sizeof(float)) == 0, "pool output differs");
+    ck_assert_msg(memcmp(dW[0], dW[1], nw * sizeof(float)) == 0, "dW differs");
+    ck_assert_msg(memcmp(db[0], db[1], (size_t)c->filters * sizeof(float)) == 0, "db differs");
+    ck_assert_msg(memcmp(dx[0], dx[1], nx * sizeof(float)) == 0, "dx differs");
+    for (int k = 0; k < 2; ++k) {
+        free(y[k]), free(dW[k]), free(db[k]), free(dx[k]);
+        nn_free_aligned(net[k].dx);
+        nn_network_free(&net[k]);
+        nn_config_free(&cfg[k]);
+    }
+    free(x);
+}
+END_TEST
+
+/* When a convolution keeps its pool apart: its output feeds another layer
+ * too, or Winograd computes it and the pool's windows are not its 2 x 2
+ * tiles, or its activation does not commute with the maximum. */
+START_TEST(fusion_only_where_it_holds)
+{
+    static const char *const nets[] = {
+        "[c]\ntype = conv\nfilters = 4\nactivation = relu\n[p]\ntype = maxpool\n"
+        "[q]\ntype = maxpool\ninput = c\n[s]\ntype = concat\ninput = p, q\n",
+        "[c]\ntype = conv\nfilters = 8\npadding = 1\nactivation = relu\n"
+        "[p]\ntype = maxpool\nsize = 3\nstride = 2\n",
+        "[c]\ntype = conv\nfilters = 8\npadding = 1\nactivation = sigmoid\n"
+        "[p]\ntype = maxpool\n",
+        "[c]\ntype = conv\nfilters = 8\npadding = 1\nactivation = relu\n"
+        "[p]\ntype = avgpool\n",
+    };
+    char text[1024];
+    snprintf(text, sizeof text, "[data]\ntrain = none.mat\n%s", nets[_i]);
+    static nn_config cfg;
+    static nn_network net;
+    nn_error err = { 0 };
+    ck_assert_int_eq(
+        nn_config_parse_flags(&cfg, "keep.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err), 0);
+    ck_assert_msg(nn_network_build_threads(&net, &cfg, (nn_shape){ 8, 8, 8 }, 2, 1, &err) == 0,
+                  "%s", err.msg);
+    for (int i = 0; i < net.n_layers; ++i)
+        ck_assert_msg(!net.layers[i].absorbed && !net.layers[i].absorbed_by, "[%s] fused",
+                      net.layers[i].cfg->name);
+    nn_network_free(&net);
+    nn_config_free(&cfg);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("conv");
@@ -251,5 +377,10 @@ int main(void)
     tcase_add_loop_test(tw, winograd_matches_gemm, 0,
                         (int)(sizeof wino_cases / sizeof wino_cases[0]));
     suite_add_tcase(s, tw);
+    TCase *tf = tcase_create("fusion");
+    tcase_add_loop_test(tf, fused_pool_same_bits, 0,
+                        (int)(sizeof fuse_cases / sizeof fuse_cases[0]));
+    tcase_add_loop_test(tf, fusion_only_where_it_holds, 0, 4);
+    suite_add_tcase(s, tf);
     return nn_test_run_suite(s);
 }
