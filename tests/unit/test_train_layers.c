@@ -1,7 +1,8 @@
 /* Training-time behaviour the gradient checks do not see: dropout masks as
  * a function of (seed, epoch, sample id) only, their rate and scaling;
  * batch norm's use of the sum-over-ranks hook (called by every rank, even
- * one without samples), its running statistics and evaluation mode. */
+ * one without samples), its running statistics and evaluation mode; the
+ * 2 x 2 max-pool's vector kernels against plain loops. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -223,6 +224,61 @@ START_TEST(pooling_ceil_mode_values)
 }
 END_TEST
 
+/* The 2 x 2 max-pool's vector kernels (maxpool.c) against plain loops:
+ * the maxima, where they are (ties: left column, then top row), and the
+ * input gradient, stored and, where the input feeds two pools, added. Row
+ * widths cover whole vectors of 8 outputs, a tail, and rows shorter than
+ * one vector; odd sides leave a row and a column no window covers. Values
+ * are multiples of 1/2 in [-2, 2], so ties are common. */
+START_TEST(maxpool_2x2_matches_loops)
+{
+    static const int sides[][2] = { { 28, 28 }, { 14, 14 }, { 7, 7 }, { 13, 33 }, { 2, 2 }, { 5, 3 } };
+    const int B = 2, C = 3, h = sides[_i][0], w = sides[_i][1], ho = h / 2, wo = w / 2;
+    const size_t nx = (size_t)B * C * h * w, ny = (size_t)B * C * ho * wo;
+    float *x = malloc(nx * sizeof *x), *dx = malloc(nx * sizeof *dx);
+    float *want_dx = calloc(nx, sizeof *want_dx);
+    for (size_t i = 0; i < nx; ++i)
+        x[i] = (float)((int)(nn_rng_uniform(11, 1, i) * 9.0f) - 4) / 2.0f;
+    /* two pools of the same input, concatenated: the second adds to dx */
+    build("[p]\ntype = maxpool\n[q]\ntype = maxpool\ninput = input\n"
+          "[s]\ntype = concat\ninput = p, q\n",
+          (nn_shape){ C, h, w }, B);
+    nn_error err = { 0 };
+    net.dx = nn_alloc_floats(nx, &err);
+    const float *y = nn_network_forward(&net, x, B);
+    nn_layer *last = nn_network_output_layer(&net);
+    for (size_t o = 0; o < 2 * ny; ++o)
+        last->dout[o] = 2.0f * nn_rng_uniform(12, 1, o) - 1.0f;
+    for (int b = 0; b < B; ++b)
+        for (int c = 0; c < C; ++c) {
+            const float *xp = x + ((size_t)b * C + c) * h * w;
+            for (int i = 0; i < ho; ++i)
+                for (int j = 0; j < wo; ++j) {
+                    int best = 2 * i * w + 2 * j;
+                    for (int dj = 0; dj < 2; ++dj) /* column by column, top row first */
+                        for (int di = 0; di < 2; ++di)
+                            if (xp[(2 * i + di) * w + 2 * j + dj] > xp[best])
+                                best = (2 * i + di) * w + 2 * j + dj;
+                    const size_t o = (((size_t)b * 2 * C + c) * ho + i) * wo + j;
+                    ck_assert_msg(y[o] == xp[best] && y[o + (size_t)C * ho * wo] == xp[best],
+                                  "max of window (%d, %d)", i, j);
+                    const int32_t *at = (const int32_t *)(const void *)net.layers[0].aux;
+                    ck_assert_int_eq(at[(((size_t)b * C + c) * ho + i) * wo + j], best);
+                    want_dx[((size_t)b * C + c) * h * w + best] +=
+                        last->dout[o] + last->dout[o + (size_t)C * ho * wo];
+                }
+        }
+    nn_network_backward(&net, x, B, NULL);
+    memcpy(dx, net.dx, nx * sizeof *dx);
+    for (size_t i = 0; i < nx; ++i)
+        ck_assert_msg(fabsf(dx[i] - want_dx[i]) <= 1e-6f, "dx[%zu] = %g, want %g", i, dx[i],
+                      want_dx[i]);
+    nn_free_aligned(net.dx);
+    teardown();
+    free(x), free(dx), free(want_dx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("layers");
@@ -232,6 +288,7 @@ int main(void)
     tcase_add_test(tc, batchnorm_running_statistics);
     tcase_add_test(tc, pooling_ceil_mode_sizes);
     tcase_add_test(tc, pooling_ceil_mode_values);
+    tcase_add_loop_test(tc, maxpool_2x2_matches_loops, 0, 6);
     suite_add_tcase(s, tc);
     return nn_test_run_suite(s);
 }
