@@ -51,10 +51,7 @@ void nn_conv_pool_grad(const nn_layer *conv, int b, float *dz)
 #pragma omp simd
         for (size_t o = 0; o < n; ++o)
             dy[o] = y[o] > 0.0f ? dy[o] : 0.0f;
-    memset(dz, 0, F * g.in_plane * sizeof(float));
-    for (size_t f = 0; f < F; ++f) {
-        float *dzf = dz + f * g.in_plane;
-        for (size_t o = f * g.out_plane; o < (f + 1) * g.out_plane; ++o)
-            dzf[at[o]] += dy[o];
-    }
+    for (size_t f = 0; f < F; ++f)
+        nn_maxpool_route_plane(&g, dy + f * g.out_plane, at + f * g.out_plane, dz + f * g.in_plane,
+                               0);
 }

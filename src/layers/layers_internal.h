@@ -137,8 +137,11 @@ void nn_pool_backward(nn_layer *l, const float *dout, float *const *dins, int B,
 /* Max pooling of one channel plane (maxpool.c), for the layer itself and
  * for a convolution that absorbs it (conv_pool.c): y [ho, wo] = the window
  * maxima of x [h, w], at [ho, wo] = where each came from in x (ties: the
- * leftmost column, then the top row); scratch: 4 ho wo floats. */
+ * leftmost column, then the top row); scratch: 4 ho wo floats. Backward:
+ * dx [h, w] = (add: +=) each dy [ho, wo] at its maximum, zero elsewhere. */
 void nn_maxpool_plane(const nn_pool_geom *g, const float *x, float *y, int32_t *at, float *scratch);
+void nn_maxpool_route_plane(const nn_pool_geom *g, const float *dy, const int32_t *at, float *dx,
+                            int add);
 /* Whether the windows are 2 x 2 at stride 2 without padding, all inside the
  * input (the case max2x2 and Winograd's output tiles pool directly). */
 int nn_maxpool_is_2x2(const nn_pool_geom *g);
