@@ -430,7 +430,7 @@ static void backward_small(nn_layer *l, const conv_ws *w, const float *x, const 
     const float *W = l->params[0].value; /* [F, K] */
     float *dz = dout + (size_t)b * l->out_dim;
     if (l->absorbed) /* dZ from the pool's gradient */
-        nn_conv_pool_grad(l, b, dz);
+        nn_conv_pool_grad(l, b, dz, (size_t)HW);
     const float *col = sample_col(l, w, x, b, 0, (size_t)HW);
     double t0 = l->profile ? omp_get_wtime() : 0.0;
     nn_conv_small_backward(out + (size_t)b * l->out_dim, dz, col, K, HW, F, l->cfg->activation,
@@ -458,23 +458,30 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
     const long ld = (long)group_size(l) * HW;
     const float *W = l->params[0].value; /* [F, K] */
     const int pointwise = is_pointwise(&g), add = l->din_add[0];
+    /* An absorbed pool's gradient becomes dZ straight in the group's matrix
+     * (no copy), unless Winograd's input gradient reads dZ from dout later. */
+    const int pool_to_z = l->absorbed && !pointwise && !use_winograd_dx(l);
     for (int i = 0; i < n; ++i) { /* dL/dZ, bias sums, and the group's dZ and col */
         const size_t at = (size_t)(b0 + i) * l->out_dim;
-        float *dz = dout + at; /* [F, HW], dL/dZ in place */
-        if (l->absorbed)       /* or from the pool's gradient */
-            nn_conv_pool_grad(l, b0 + i, dz);
+        float *dz = dout + at; /* [F, HW] planes fs apart, dL/dZ in place */
+        long fs = HW;
+        if (pool_to_z) {
+            dz = w->z + i * HW, fs = ld;
+            nn_conv_pool_grad(l, b0 + i, dz, (size_t)fs);
+        } else if (l->absorbed) /* or from the pool's gradient */
+            nn_conv_pool_grad(l, b0 + i, dz, (size_t)fs);
         else if (!l->dout_is_preact)
             nn_activation_backward(l->cfg->activation, out + at, dz, 1, l->out_dim);
         for (long f = 0; f < F; ++f) {
             float s = 0.0f;
 #pragma omp simd reduction(+ : s)
             for (long p = 0; p < HW; ++p)
-                s += dz[f * HW + p];
+                s += dz[f * fs + p];
             w->db[f] += s;
         }
         if (pointwise)
             continue;
-        for (long f = 0; f < F; ++f)
+        for (long f = 0; f < F && !pool_to_z; ++f)
             memcpy(w->z + f * ld + i * HW, dz + f * HW, (size_t)HW * sizeof(float));
         sample_col(l, w, x, b0 + i, i, (size_t)ld);
     }

@@ -37,7 +37,7 @@ void nn_conv_pool_plane(const nn_layer *conv, const float *z, int b, int f, floa
     nn_maxpool_plane(&g, z, pool->out + q * g.out_plane, nn_maxpool_argmax(pool, q), scratch);
 }
 
-void nn_conv_pool_grad(const nn_layer *conv, int b, float *dz)
+void nn_conv_pool_grad(const nn_layer *conv, int b, float *dz, size_t plane_stride)
 {
     const nn_layer *pool = conv->absorbed;
     const nn_pool_geom g = nn_pool_geometry(pool);
@@ -52,6 +52,6 @@ void nn_conv_pool_grad(const nn_layer *conv, int b, float *dz)
         for (size_t o = 0; o < n; ++o)
             dy[o] = y[o] > 0.0f ? dy[o] : 0.0f;
     for (size_t f = 0; f < F; ++f)
-        nn_maxpool_route_plane(&g, dy + f * g.out_plane, at + f * g.out_plane, dz + f * g.in_plane,
-                               0);
+        nn_maxpool_route_plane(&g, dy + f * g.out_plane, at + f * g.out_plane,
+                               dz + f * plane_stride, 0);
 }

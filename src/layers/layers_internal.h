@@ -183,10 +183,10 @@ void nn_conv_small_backward(const float *y, float *dy, const float *col, long K,
  * whether it can (winograd: its output comes from Winograd's tiles); the
  * pool's planes of sample b, filter f from the activated output plane z
  * [ho, wo] (scratch: 4 ho wo floats); and dL/dZ [F, HW] of sample b from
- * the pool's gradient. */
+ * the pool's gradient, its planes plane_stride floats apart. */
 int nn_conv_pool_fusable(const nn_layer *conv, const nn_layer *pool, int winograd);
 void nn_conv_pool_plane(const nn_layer *conv, const float *z, int b, int f, float *scratch);
-void nn_conv_pool_grad(const nn_layer *conv, int b, float *dz);
+void nn_conv_pool_grad(const nn_layer *conv, int b, float *dz, size_t plane_stride);
 
 /* Winograd F(2x2, 3x3) for 3x3 kernels at stride 1 (conv_winograd.c): a
  * convolution of cin-channel h x w maps with padding p (0, 1 or 2) into
