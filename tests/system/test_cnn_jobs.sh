@@ -96,6 +96,7 @@ grep -qE "^total +731217$" "$WORK/flowers17_squeezenet.summary" || fail "flowers
 grep -qE "^fire9/expand3x3 +conv +relu +256 x +7 x +7 +147712 <- fire9/squeeze" "$WORK/flowers17_squeezenet.summary" || { cat "$WORK/flowers17_squeezenet.summary"; fail "flowers17_squeezenet: fire9's 3x3 expand"; }
 grep -qE "^fire9 +concat +512 x +7 x +7 .*<- fire9/expand1x1, fire9/expand3x3" "$WORK/flowers17_squeezenet.summary" || fail "flowers17_squeezenet: fire9's output"
 grep -qE "^pool1 +maxpool +64 x +31 x +31" "$WORK/flowers17_squeezenet.summary" || fail "flowers17_squeezenet: ceil-mode pooling of 63 should give 31 (floor: 30)"
+grep -qE "^pool1 +maxpool .* computed by conv1$" "$WORK/flowers17_squeezenet.summary" || fail "flowers17_squeezenet: conv1 does not compute pool1 (fuse_layers)"
 grep -q "frozen.*conv1 fire2/squeeze fire2/expand1x1 fire2/expand3x3 .* fire9/expand3x3" "$WORK/flowers17_squeezenet_finetune.summary" || fail "flowers17_squeezenet_finetune: fire modules not frozen"
 pass "the summaries show inputs, frozen layers and block shapes"
 
