@@ -15,6 +15,7 @@
  * aux (floats kept from forward to backward): mean [C], invstd [C], and a
  * buffer [2C + 1] for the sums. */
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #include "layers/layers_internal.h"
@@ -39,27 +40,23 @@ static int bn_setup(nn_layer *l, nn_error *err)
     return NN_OK;
 }
 
-/* Per channel c, over the batch: sums[c] = sum x           (center NULL)
- *                                          = sum (x - m_c)^2  (y NULL)
- *                                          = sum x (y - m_c)  (both given)
- * in float within a plane, in double across planes (N reaches 10^5). */
-static void channel_sums(const nn_layer *l, const float *x, const float *y, const float *center,
-                         int B, float *sums)
+/* Per channel c, over the batch: sums[c] = sum x             (center NULL)
+ *                                          = sum (x - m_c)^2  (m = center)
+ * in float within a plane, in double across planes (N reaches 10^5).
+ * Channels are independent: the layer's threads take a share each, and the
+ * sums are the same bits on any thread count. */
+static void channel_sums(const nn_layer *l, const float *x, const float *center, int B, float *sums)
 {
     const int C = l->in_shape.c;
     const size_t n = (size_t)l->in_shape.h * l->in_shape.w;
+#pragma omp parallel for num_threads(l->threads) if ((size_t)B * C * n > NN_OMP_MIN)
     for (int c = 0; c < C; ++c) {
         double s = 0.0;
         for (int b = 0; b < B; ++b) {
             const float *xp = x + ((size_t)b * C + c) * n;
-            const float *yp = y ? y + ((size_t)b * C + c) * n : NULL;
-            const float m = center ? center[c] : 0.0f;
             float ps = 0.0f;
-            if (yp) {
-#pragma omp simd reduction(+ : ps)
-                for (size_t i = 0; i < n; ++i)
-                    ps += xp[i] * (yp[i] - m);
-            } else if (center) {
+            if (center) {
+                const float m = center[c];
 #pragma omp simd reduction(+ : ps)
                 for (size_t i = 0; i < n; ++i)
                     ps += (xp[i] - m) * (xp[i] - m);
@@ -71,6 +68,43 @@ static void channel_sums(const nn_layer *l, const float *x, const float *y, cons
             s += ps;
         }
         sums[c] = (float)s;
+    }
+}
+
+/* Backward's first pass, per channel: dL/dz from dL/dy in place (the
+ * activation's derivative, unless dy already is dL/dz), then the channel's
+ * sums of dz and of dz (x - m_c), each plane's three steps while it is in
+ * cache (one pass over dz where there were three: the derivative, then
+ * each sum). */
+static void backward_sums(const nn_layer *l, const float *x, const float *y, float *dz, int B,
+                          int preact, float *sum_dz, float *sum_dzx)
+{
+    const int C = l->in_shape.c;
+    const size_t n = (size_t)l->in_shape.h * l->in_shape.w;
+    const float *mean = l->aux;
+    const nn_activation act = preact ? NN_ACT_LINEAR : l->cfg->activation;
+#pragma omp parallel for num_threads(l->threads) if ((size_t)B * C * n > NN_OMP_MIN)
+    for (int c = 0; c < C; ++c) {
+        double s = 0.0, t = 0.0;
+        const float m = mean[c];
+        for (int b = 0; b < B; ++b) {
+            const size_t at = ((size_t)b * C + c) * n;
+            float *dp = dz + at;
+            const float *xp = x + at;
+            if (act != NN_ACT_LINEAR) /* (softmax: done for the whole batch before) */
+                nn_activation_backward(act, y + at, dp, 1, n);
+            float ps = 0.0f, pt = 0.0f;
+#pragma omp simd reduction(+ : ps)
+            for (size_t i = 0; i < n; ++i)
+                ps += dp[i];
+#pragma omp simd reduction(+ : pt)
+            for (size_t i = 0; i < n; ++i)
+                pt += dp[i] * (xp[i] - m);
+            s += ps;
+            t += pt;
+        }
+        sum_dz[c] = (float)s;
+        sum_dzx[c] = (float)t;
     }
 }
 
@@ -86,7 +120,7 @@ static void batch_statistics(nn_layer *l, const float *x, int B, const nn_ctx *c
 {
     const int C = l->in_shape.c;
     float *mean = l->aux, *invstd = l->aux + C, *buf = l->aux + 2 * C;
-    channel_sums(l, x, NULL, NULL, B, buf);
+    channel_sums(l, x, NULL, B, buf);
     buf[C] = (float)((size_t)B * l->in_shape.h * l->in_shape.w);
     sum_over_ranks(ctx, buf, (size_t)C + 1);
     const double N = buf[C];
@@ -94,7 +128,7 @@ static void batch_statistics(nn_layer *l, const float *x, int B, const nn_ctx *c
         mean[c] = (float)(buf[c] / N);
     /* Two passes: sum of squares about the mean, not E[x^2] - E[x]^2, which
      * cancels badly when the mean is large. */
-    channel_sums(l, x, NULL, mean, B, buf);
+    channel_sums(l, x, mean, B, buf);
     sum_over_ranks(ctx, buf, (size_t)C);
     const float m = (float)l->cfg->bn_momentum;
     float *rm = l->params[P_MEAN].value, *rv = l->params[P_VAR].value;
@@ -129,16 +163,31 @@ static void bn_forward(nn_layer *l, const float *const *inputs, float *out, int 
         running_statistics(l);
     const float *mean = l->aux, *invstd = l->aux + C;
     const float *gamma = l->params[P_GAMMA].value, *beta = l->params[P_BETA].value;
-    for (int b = 0; b < B; ++b)
-        for (int c = 0; c < C; ++c) {
-            const float a = gamma[c] * invstd[c], s = beta[c] - a * mean[c];
-            const float *xp = x + ((size_t)b * C + c) * n;
-            float *yp = out + ((size_t)b * C + c) * n;
+    const nn_activation act = l->cfg->activation;
+    /* y = act(a x + s) plane by plane, the activation while the plane is in
+     * cache (softmax spans a whole sample: after the loop) */
+#pragma omp parallel for num_threads(l->threads) if ((size_t)B * C * n > NN_OMP_MIN)
+    for (long q = 0; q < (long)B * C; ++q) {
+        const int c = (int)(q % C);
+        const float a = gamma[c] * invstd[c], s = beta[c] - a * mean[c];
+        const float *xp = x + (size_t)q * n;
+        float *yp = out + (size_t)q * n;
+        if (act == NN_ACT_RELU) {
 #pragma omp simd
-            for (size_t i = 0; i < n; ++i)
-                yp[i] = a * xp[i] + s;
+            for (size_t i = 0; i < n; ++i) {
+                const float v = a * xp[i] + s;
+                yp[i] = v > 0.0f ? v : 0.0f;
+            }
+            continue;
         }
-    nn_activation_forward(l->cfg->activation, out, (size_t)B, l->out_dim);
+#pragma omp simd
+        for (size_t i = 0; i < n; ++i)
+            yp[i] = a * xp[i] + s;
+        if (act != NN_ACT_SOFTMAX)
+            nn_activation_forward(act, yp, 1, n);
+    }
+    if (act == NN_ACT_SOFTMAX)
+        nn_activation_forward(act, out, (size_t)B, l->out_dim);
 }
 
 static void bn_backward(nn_layer *l, const float *const *inputs, const float *out, float *dout,
@@ -148,12 +197,14 @@ static void bn_backward(nn_layer *l, const float *const *inputs, const float *ou
     float *dx = dins[0];
     const int C = l->in_shape.c;
     const size_t n = (size_t)l->in_shape.h * l->in_shape.w;
-    if (!l->dout_is_preact)
+    int preact = l->dout_is_preact;
+    if (!preact && l->cfg->activation == NN_ACT_SOFTMAX) { /* over whole samples */
         nn_activation_backward(l->cfg->activation, out, dout, (size_t)B, l->out_dim);
+        preact = 1;
+    }
     const float *mean = l->aux, *invstd = l->aux + C, *gamma = l->params[P_GAMMA].value;
-    float *buf = l->aux + 2 * C; /* [sum dz (C), sum dz x_hat (C)] */
-    channel_sums(l, dout, NULL, NULL, B, buf);
-    channel_sums(l, dout, x, mean, B, buf + C); /* sum dz (x - mean) */
+    float *buf = l->aux + 2 * C;                             /* [sum dz (C), sum dz x_hat (C)] */
+    backward_sums(l, x, out, dout, B, preact, buf, buf + C); /* dz, its sums */
     for (int c = 0; c < C; ++c) {
         buf[C + c] *= invstd[c];
         l->params[P_BETA].grad[c] = buf[c];
@@ -171,19 +222,21 @@ static void bn_backward(nn_layer *l, const float *const *inputs, const float *ou
         N = buf[2 * C];
     }
     const int add = l->din_add[0];
-    for (int b = 0; b < B; ++b)
-        for (int c = 0; c < C; ++c) {
-            const float *dz = dout + ((size_t)b * C + c) * n, *xp = x + ((size_t)b * C + c) * n;
-            float *d = dx + ((size_t)b * C + c) * n;
-            const float g = gamma[c] * invstd[c], m = mean[c], is = invstd[c];
-            const float mdz = batch_stats ? (float)(buf[c] / N) : 0.0f;
-            const float mdzx = batch_stats ? (float)(buf[C + c] / N) : 0.0f;
-            for (size_t i = 0; i < n; ++i) {
-                const float xhat = (xp[i] - m) * is;
-                const float v = g * (dz[i] - mdz - xhat * mdzx);
-                d[i] = add ? d[i] + v : v;
-            }
+#pragma omp parallel for num_threads(l->threads) if ((size_t)B * C * n > NN_OMP_MIN)
+    for (long q = 0; q < (long)B * C; ++q) {
+        const int c = (int)(q % C);
+        const float *dz = dout + (size_t)q * n, *xp = x + (size_t)q * n;
+        float *d = dx + (size_t)q * n;
+        const float g = gamma[c] * invstd[c], m = mean[c], is = invstd[c];
+        const float mdz = batch_stats ? (float)(buf[c] / N) : 0.0f;
+        const float mdzx = batch_stats ? (float)(buf[C + c] / N) : 0.0f;
+#pragma omp simd
+        for (size_t i = 0; i < n; ++i) {
+            const float xhat = (xp[i] - m) * is;
+            const float v = g * (dz[i] - mdz - xhat * mdzx);
+            d[i] = add ? d[i] + v : v;
         }
+    }
 }
 
 const nn_layer_ops nn_batchnorm_ops = {

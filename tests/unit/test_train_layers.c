@@ -119,6 +119,60 @@ START_TEST(batchnorm_uses_the_sum_over_ranks)
 }
 END_TEST
 
+/* Batch norm over the layer's threads (channels shared out, planes shared
+ * out) gives the bits of one thread: forward, dgamma, dbeta and dx, with
+ * ReLU fused into its passes, another activation, and none. */
+START_TEST(batchnorm_threads_same_bits)
+{
+    static const char *const acts[] = { "relu", "tanh", "linear" };
+    enum { B = 8, C = 5, H = 48, W = 47 }; /* 90,240 values: above NN_OMP_MIN (65,536) */
+    const size_t nx = (size_t)B * C * H * W;
+    float *x = malloc(nx * sizeof *x), *want[4] = { 0 };
+    for (size_t i = 0; i < nx; ++i)
+        x[i] = 3.0f * nn_rng_uniform(4, 5, i) - 1.0f + (float)(i / (H * W) % C);
+    char text[256];
+    snprintf(text, sizeof text,
+             "[data]\ntrain = none.mat\n[bn]\ntype = batchnorm\nactivation = %s\n", acts[_i]);
+    for (int threads = 1; threads <= 2; ++threads) {
+        nn_error err = { 0 };
+        ck_assert_int_eq(
+            nn_config_parse_flags(&cfg, "t.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err), 0);
+        ck_assert_msg(
+            nn_network_build_threads(&net, &cfg, (nn_shape){ C, H, W }, B, threads, &err) == 0,
+            "%s", err.msg);
+        nn_network_init(&net, 1);
+        net.dx = nn_alloc_floats(nx, &err);
+        nn_ctx train = { 1, 1, 0, NULL, NULL, NULL, NULL };
+        const float *y = nn_network_forward_ctx(&net, x, B, &train);
+        float *got[4] = { malloc(nx * sizeof(float)), malloc(C * sizeof(float)),
+                          malloc(C * sizeof(float)), malloc(nx * sizeof(float)) };
+        memcpy(got[0], y, nx * sizeof(float));
+        for (size_t i = 0; i < nx; ++i)
+            net.layers[0].dout[i] = 2.0f * nn_rng_uniform(6, 5, i) - 1.0f;
+        nn_network_backward(&net, x, B, &train);
+        memcpy(got[1], net.layers[0].params[0].grad, C * sizeof(float));
+        memcpy(got[2], net.layers[0].params[1].grad, C * sizeof(float));
+        memcpy(got[3], net.dx, nx * sizeof(float));
+        const size_t size[4] = { nx, C, C, nx };
+        for (int k = 0; k < 4; ++k) {
+            if (threads == 1)
+                want[k] = got[k];
+            else {
+                ck_assert_msg(memcmp(want[k], got[k], size[k] * sizeof(float)) == 0,
+                              "%s: array %d differs on 2 threads", acts[_i], k);
+                free(got[k]);
+            }
+        }
+        nn_free_aligned(net.dx);
+        net.dx = NULL;
+        teardown();
+    }
+    for (int k = 0; k < 4; ++k)
+        free(want[k]);
+    free(x);
+}
+END_TEST
+
 START_TEST(batchnorm_running_statistics)
 {
     enum { B = 5, C = 2 };
@@ -232,7 +286,9 @@ END_TEST
  * are multiples of 1/2 in [-2, 2], so ties are common. */
 START_TEST(maxpool_2x2_matches_loops)
 {
-    static const int sides[][2] = { { 28, 28 }, { 14, 14 }, { 7, 7 }, { 13, 33 }, { 2, 2 }, { 5, 3 } };
+    static const int sides[][2] = {
+        { 28, 28 }, { 14, 14 }, { 7, 7 }, { 13, 33 }, { 2, 2 }, { 5, 3 }
+    };
     const int B = 2, C = 3, h = sides[_i][0], w = sides[_i][1], ho = h / 2, wo = w / 2;
     const size_t nx = (size_t)B * C * h * w, ny = (size_t)B * C * ho * wo;
     float *x = malloc(nx * sizeof *x), *dx = malloc(nx * sizeof *dx);
@@ -286,6 +342,7 @@ int main(void)
     tcase_add_test(tc, dropout_mask_depends_on_sample_id_not_row);
     tcase_add_test(tc, batchnorm_uses_the_sum_over_ranks);
     tcase_add_test(tc, batchnorm_running_statistics);
+    tcase_add_loop_test(tc, batchnorm_threads_same_bits, 0, 3);
     tcase_add_test(tc, pooling_ceil_mode_sizes);
     tcase_add_test(tc, pooling_ceil_mode_values);
     tcase_add_loop_test(tc, maxpool_2x2_matches_loops, 0, 6);
