@@ -14,6 +14,7 @@
  * (e.g. train.conv_algorithm=gemm to time the reference convolution). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "nn/core.h"
@@ -74,7 +75,10 @@ int main(int argc, char **argv)
                 continue;
             const float *in[1] = { l->inputs[0] < 0 ? x : net.layers[l->inputs[0]].out };
             const double t0 = cpu_seconds();
-            l->ops->forward(l, in, l->out, B, &ctx);
+            if (l->ops->forward)
+                l->ops->forward(l, in, l->out, B, &ctx);
+            else /* a layer that only reshapes (flatten): out is its input */
+                memcpy(l->out, in[0], (size_t)B * l->out_dim * sizeof(float));
             keep_min(&fwd[i], cpu_seconds() - t0);
         }
         nn_layer *last = nn_network_output_layer(&net);
@@ -89,7 +93,10 @@ int main(int argc, char **argv)
             const float *in[1] = { p < 0 ? x : net.layers[p].out };
             float *din[1] = { p < 0 ? NULL : net.layers[p].dout };
             const double t0 = cpu_seconds();
-            l->ops->backward(l, in, l->out, l->dout, din, B, &ctx);
+            if (l->ops->backward)
+                l->ops->backward(l, in, l->out, l->dout, din, B, &ctx);
+            else if (din[0])
+                memcpy(din[0], l->dout, (size_t)B * l->out_dim * sizeof(float));
             keep_min(&bwd[i], cpu_seconds() - t0);
         }
         keep_min(&step, cpu_seconds() - s0);
