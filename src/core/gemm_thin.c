@@ -18,7 +18,7 @@
  *     32 x 64 x 36, 64 x 32 x 36, 32 x 36 x 64 (output layer)   6-7 us -> 1.0-1.4 us
  *     64 x 3136 x 128 (CNN fc1 forward)       1 thread 369 -> 237 us, 2 threads 317 -> 146 us
  *     3136 x 64 x 128 (fc1 weight gradient)   1 thread 281 -> 237 us, 2 threads 175 -> 128 us
- *     64 x 128 x 3136 (fc1 dX, B copied)      1 thread 428 -> 351 us, 2 threads 240 -> 190 us
+ *     64 x 128 x 3136 (fc1 dX, B copied)      1 thread 444 -> 268 us, 2 threads 237 -> 140 us
  * bench/profile.c measures the layers (numbers in the README).
  *
  * Each element of C is one chain of fused multiply-adds per block of the
@@ -106,13 +106,52 @@ static void tile_any(int mr, int nv, __mmask16 last, float alpha, const float *a
     }
 }
 
+/* dst [16, 16] (row stride ld_dst) = the transpose of src [16, 16] (row
+ * stride ld_src), in registers: pairs of rows interleaved by 1, 2, 4 and 8
+ * elements (unpack, shuffle, two 128-bit lane shuffles). */
+static void transpose16(const float *src, long ld_src, float *dst, long ld_dst)
+{
+    __m512 r[16], t[16];
+    for (int i = 0; i < 16; ++i)
+        r[i] = _mm512_loadu_ps(src + i * ld_src);
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int h = 0; h < 16; h += 8)
+        for (int i = 0; i < 4; ++i) {
+            t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+            t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
+        }
+    for (int i = 0; i < 8; ++i) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+    }
+    for (int i = 0; i < 16; ++i)
+        _mm512_storeu_ps(dst + i * ld_dst, r[i]);
+}
+
 /* buf [kc, w] (row stride NN_GEMM_THIN_NR) = B [p0 : p0+kc, j : j+w] of a
- * column-major B: each source column is contiguous. */
+ * column-major B: each source column is contiguous. Whole 16 x 16 squares
+ * are transposed in registers, the edges element by element (element by
+ * element throughout, fc1's dX took 392 us on 1 thread, 190 on 2; with the
+ * squares 270 and 142, best of 500 calls each, two alternating runs). */
 static void copy_block(float *restrict buf, nn_mat b, long p0, long kc, long j, long w)
 {
+    const long w16 = w / 16 * 16, kc16 = kc / 16 * 16;
+    for (long jj = 0; jj < w16; jj += 16)
+        for (long p = 0; p < kc16; p += 16)
+            transpose16(b.data + (j + jj) * b.cs + p0 + p, b.cs, buf + p * NN_GEMM_THIN_NR + jj,
+                        NN_GEMM_THIN_NR);
     for (long jj = 0; jj < w; ++jj) {
         const float *restrict col = b.data + (j + jj) * b.cs + p0;
-        for (long p = 0; p < kc; ++p)
+        for (long p = jj < w16 ? kc16 : 0; p < kc; ++p)
             buf[p * NN_GEMM_THIN_NR + jj] = col[p];
     }
 }
