@@ -45,19 +45,17 @@ enum { THIN_DIM = 64 };
 enum { THIN_PARALLEL_MIN = 1 << 20 };
 
 /* BLIS's inner-dimension blocksizes for float (KC and its maximum), which
- * the thin kernel follows to sum in the same blocks (gemm_thin.h). */
+ * the thin kernel follows to sum in the same blocks (gemm_thin.h). Read
+ * from BLIS's context on every call (a few loads) rather than cached in a
+ * static that threads calling nn_gemm at once would race to fill. */
 static nn_gemm_thin_blocks thin_blocks(void)
 {
-    static nn_gemm_thin_blocks blk;
-    if (blk.kc_def == 0) {
-        cntx_t *cntx = (cntx_t *)bli_gks_query_cntx();
-        long def = (long)bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_KC, cntx);
-        long max = (long)bli_cntx_get_blksz_max_dt(BLIS_FLOAT, BLIS_KC, cntx);
-        max = max < NN_GEMM_THIN_KC_MAX ? max : NN_GEMM_THIN_KC_MAX;
-        def = def < max ? def : max;
-        blk = (nn_gemm_thin_blocks){ def > 0 ? def : 256, max > 0 ? max : 256 };
-    }
-    return blk;
+    cntx_t *cntx = (cntx_t *)bli_gks_query_cntx();
+    long def = (long)bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_KC, cntx);
+    long max = (long)bli_cntx_get_blksz_max_dt(BLIS_FLOAT, BLIS_KC, cntx);
+    max = max < NN_GEMM_THIN_KC_MAX ? max : NN_GEMM_THIN_KC_MAX;
+    def = def < max ? def : max;
+    return (nn_gemm_thin_blocks){ def > 0 ? def : 256, max > 0 ? max : 256 };
 }
 
 static int use_thin(nn_mat a, nn_mat b, nn_mat c)
