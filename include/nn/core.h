@@ -53,8 +53,9 @@ void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c);
  * there. */
 void nn_gemm_1t(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c);
 
-/* Whether nn_gemm_1t may use those loops (default 1); 0 sends every product
- * to BLIS, for benchmarks that measure the difference (nn_profile --blis-only). */
+/* Whether nn_gemm_1t may use those loops and nn_gemm its thin-product
+ * kernel (default 1); 0 sends every product to BLIS, for benchmarks that
+ * measure the difference (nn_profile --blis-only). */
 void nn_gemm_small_loops(int enable);
 
 /* Name of the BLIS kernel family in use ("skx", "zen3", "haswell", ...). */

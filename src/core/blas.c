@@ -58,9 +58,12 @@ static nn_gemm_thin_blocks thin_blocks(void)
     return (nn_gemm_thin_blocks){ def > 0 ? def : 256, max > 0 ? max : 256 };
 }
 
+static int g_small_loops = 1;
+
 static int use_thin(nn_mat a, nn_mat b, nn_mat c)
 {
-    return (c.rows <= THIN_DIM || a.cols <= THIN_DIM) && nn_gemm_thin_fits(a, b, c);
+    return g_small_loops && (c.rows <= THIN_DIM || a.cols <= THIN_DIM) &&
+           nn_gemm_thin_fits(a, b, c);
 }
 
 /* Splits C over the threads by whole column tiles, or by row tiles when
@@ -113,7 +116,6 @@ void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
  * once do better (nn_profile shows the first conv layer's products with and
  * without them: --blis-only). They need unit strides where they stream. */
 enum { SMALL_DIM = 16 };
-static int g_small_loops = 1;
 
 void nn_gemm_small_loops(int enable) { g_small_loops = enable != 0; }
 
