@@ -9,11 +9,17 @@
 # With REPEATS > 1 the round (nntrain and PyTorch alternating) runs REPEATS
 # times and each configuration keeps its best samples/s: on a shared machine
 # the best run is the one least disturbed by other jobs.
+# With NNTRAIN_BASE set to another build folder (of an earlier revision),
+# that build's nntrain trains on 1 thread too, right before this one's in
+# every round: a change measured side by side in one run.
 #   bench/mlp_throughput.sh [EPOCHS] [REPEATS]     (build first: scripts/build.sh)
+#   NNTRAIN_BASE=../main/build bench/mlp_throughput.sh 6 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 epochs=${1:-6}
 repeats=${2:-1}
+base=${NNTRAIN_BASE:-}
+[[ -z $base || -x $base/nntrain ]] || { echo "NNTRAIN_BASE=$base holds no nntrain"; exit 1; }
 # Debian's interpreter: python3-torch and python3-numpy are installed for it.
 py=${PYTHON:-/usr/bin/python3}
 work=$(mktemp -d)
@@ -61,6 +67,10 @@ record() {
 }
 torch_mlp() { "$@" bench/torch_mlp.py 1 "$epochs" 10800 1024 64 36 32; }
 for ((r = 1; r <= repeats; ++r)); do
+    if [[ -n $base ]]; then
+        "$base/nntrain" "$work/mlp.ini" --set train.out="$work/base1-$r" >/dev/null
+        record base "$(rate "$work/base1-$r")"
+    fi
     build/nntrain "$work/mlp.ini" --set train.out="$work/run1-$r" >/dev/null
     record one "$(rate "$work/run1-$r")"
     if [[ $have_torch == 1 ]]; then
@@ -79,13 +89,19 @@ printf 'MLP 1024-64 sigmoid-36, batch 32, SGD, %s epochs, best of %s\n' "$epochs
 printf '%-44s %9s\n' "" "samples/s"
 printf '%-44s %9s\n' "nntrain, 1 rank x 1 thread" "${speed[one]}"
 printf '%-44s %9s\n' "nntrain, 2 ranks x 1 thread" "${speed[two]}"
+if [[ -n $base ]]; then
+    printf '%-44s %9s\n' "NNTRAIN_BASE, 1 rank x 1 thread" "${speed[base]}"
+fi
 if [[ $have_torch == 1 ]]; then
     v=$("$py" -c 'import torch; print(torch.__version__)')
     printf '%-44s %9s\n' "PyTorch $v, 1 thread, BLIS '$bench_kernels'" "${speed[torch]}"
     if [[ -n ${speed[torch_own]:-} ]]; then
         printf '%-44s %9s\n' "PyTorch $v, 1 thread, BLIS '$own_kernels'" "${speed[torch_own]}"
     fi
-    ratio "nntrain 1 thread / PyTorch 1 thread" "${speed[one]}" "${speed[torch]}" "(target: 3x; same kernels)"
+    ratio "nntrain 1 thread / PyTorch 1 thread" "${speed[one]}" "${speed[torch]}" "(target: 3.5x; same kernels)"
+    if [[ -n $base ]]; then
+        ratio "NNTRAIN_BASE 1 thread / PyTorch 1 thread" "${speed[base]}" "${speed[torch]}" ""
+    fi
     if [[ -n ${speed[torch_own]:-} ]]; then
         ratio "  with PyTorch's BLIS on '$own_kernels'" "${speed[one]}" "${speed[torch_own]}" \
             "(the kernels BLIS picks by itself)"

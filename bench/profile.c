@@ -13,7 +13,8 @@
  * product, measured in the same run on 1 and on T threads; "fraction of
  * peak" divides the convolutions' GFLOP/s per thread by the 1-thread peak.
  * --blis-only sends every product to BLIS (no small-dimension loops in
- * nn_gemm_1t), to measure what those loops gain. */
+ * nn_gemm_1t, no thin-product kernel in nn_gemm), to measure what those
+ * gain. */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>

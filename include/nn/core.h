@@ -38,7 +38,10 @@ static inline nn_mat nn_mat_t(nn_mat m)
 }
 
 /* C = alpha * A * B + beta * C, shapes [m,k] x [k,n] -> [m,n], on the
- * process's BLIS threads (nn_set_threads). k = 0 gives C = beta * C. */
+ * process's threads (nn_set_threads). k = 0 gives C = beta * C. Products
+ * with m <= 64 or k <= 64 (the dense layers') run in a register-tiled
+ * AVX-512 kernel instead of BLIS where the build has AVX-512 and C's rows
+ * are contiguous (src/core/gemm_thin.c): BLIS's bits, without its packing. */
 void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c);
 
 /* The same on the calling thread only: for products issued from inside an
@@ -50,8 +53,9 @@ void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c);
  * there. */
 void nn_gemm_1t(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c);
 
-/* Whether nn_gemm_1t may use those loops (default 1); 0 sends every product
- * to BLIS, for benchmarks that measure the difference (nn_profile --blis-only). */
+/* Whether nn_gemm_1t may use those loops and nn_gemm its thin-product
+ * kernel (default 1); 0 sends every product to BLIS, for benchmarks that
+ * measure the difference (nn_profile --blis-only). */
 void nn_gemm_small_loops(int enable);
 
 /* Name of the BLIS kernel family in use ("skx", "zen3", "haswell", ...). */

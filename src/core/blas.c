@@ -1,5 +1,7 @@
 #include "nn/core.h"
 
+#include "core/gemm_thin.h"
+
 #include <assert.h>
 #include <blis.h>
 #include <omp.h>
@@ -29,8 +31,81 @@ static void gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c, rntm_t *
                  a.cs, b.data, b.rs, b.cs, &beta, c.data, c.rs, c.cs, NULL, rntm);
 }
 
+static int g_threads = 1;
+
+/* Products where A has at most this many rows or the inner dimension is at
+ * most this long (every dense layer's forward and gradient products at the
+ * usual batch sizes) go to gemm_thin.c: BLIS's packing is not repaid over so
+ * few rows or inner indices (measurements in gemm_thin.c). Larger products
+ * (PCA's) stay in BLIS. */
+enum { THIN_DIM = 64 };
+
+/* Below this many multiply-adds a product stays on one thread: a parallel
+ * region costs more than it saves (the homework MLP's products). */
+enum { THIN_PARALLEL_MIN = 1 << 20 };
+
+/* BLIS's inner-dimension blocksizes for float (KC and its maximum), which
+ * the thin kernel follows to sum in the same blocks (gemm_thin.h). Read
+ * from BLIS's context on every call (a few loads) rather than cached in a
+ * static that threads calling nn_gemm at once would race to fill. */
+static nn_gemm_thin_blocks thin_blocks(void)
+{
+    cntx_t *cntx = (cntx_t *)bli_gks_query_cntx();
+    long def = (long)bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_KC, cntx);
+    long max = (long)bli_cntx_get_blksz_max_dt(BLIS_FLOAT, BLIS_KC, cntx);
+    max = max < NN_GEMM_THIN_KC_MAX ? max : NN_GEMM_THIN_KC_MAX;
+    def = def < max ? def : max;
+    return (nn_gemm_thin_blocks){ def > 0 ? def : 256, max > 0 ? max : 256 };
+}
+
+static int g_small_loops = 1;
+
+static int use_thin(nn_mat a, nn_mat b, nn_mat c)
+{
+    return g_small_loops && (c.rows <= THIN_DIM || a.cols <= THIN_DIM) &&
+           nn_gemm_thin_fits(a, b, c);
+}
+
+/* Splits C over the threads by whole column tiles, or by row tiles when
+ * there are fewer column tiles than threads. Every element is computed the
+ * same way however C is split, so the bits do not depend on the thread count. */
+static void gemm_thin_threads(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
+{
+    const long m = c.rows, n = c.cols;
+    const long col_tiles = (n + NN_GEMM_THIN_NR - 1) / NN_GEMM_THIN_NR;
+    const long row_tiles = (m + NN_GEMM_THIN_MR - 1) / NN_GEMM_THIN_MR;
+    const double work = (double)m * (double)n * (double)a.cols;
+    const int threads = work >= THIN_PARALLEL_MIN && !omp_in_parallel() ? g_threads : 1;
+    const nn_gemm_thin_blocks blk = thin_blocks();
+    if (threads == 1) {
+        nn_gemm_thin(alpha, a, b, beta, c, 0, m, 0, n, blk);
+        return;
+    }
+    const int by_cols = col_tiles >= threads;
+#pragma omp parallel num_threads(threads)
+    {
+        const long t = omp_get_thread_num(), T = omp_get_num_threads();
+        const long tiles = by_cols ? col_tiles : row_tiles;
+        const long step = by_cols ? NN_GEMM_THIN_NR : NN_GEMM_THIN_MR, len = by_cols ? n : m;
+        long lo = tiles * t / T * step, hi = tiles * (t + 1) / T * step;
+        lo = lo < len ? lo : len;
+        hi = hi < len ? hi : len;
+        if (lo < hi) {
+            if (by_cols)
+                nn_gemm_thin(alpha, a, b, beta, c, 0, m, lo, hi, blk);
+            else
+                nn_gemm_thin(alpha, a, b, beta, c, lo, hi, 0, n, blk);
+        }
+    }
+}
+
 void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
 {
+    assert(a.rows == c.rows && b.cols == c.cols && a.cols == b.rows);
+    if (c.rows > 0 && c.cols > 0 && a.cols > 0 && use_thin(a, b, c)) {
+        gemm_thin_threads(alpha, a, b, beta, c);
+        return;
+    }
     gemm(alpha, a, b, beta, c, NULL);
 }
 
@@ -41,7 +116,6 @@ void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
  * once do better (nn_profile shows the first conv layer's products with and
  * without them: --blis-only). They need unit strides where they stream. */
 enum { SMALL_DIM = 16 };
-static int g_small_loops = 1;
 
 void nn_gemm_small_loops(int enable) { g_small_loops = enable != 0; }
 
@@ -123,8 +197,6 @@ void nn_gemm_1t(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
     bli_rntm_set_num_threads(1, &rntm);
     gemm(alpha, a, b, beta, c, &rntm);
 }
-
-static int g_threads = 1;
 
 /* BLIS picks its kernels from the CPU model once, at its first call. CPUs it
  * does not know (newer AMD EPYC models, some virtual CPUs) fall back to the
