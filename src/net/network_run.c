@@ -123,10 +123,12 @@ void nn_network_summary(const nn_network *net, FILE *f)
         char inputs[NN_MAX_INPUTS * (NN_NAME_LEN + 2) + 4];
         input_text(net, l, inputs, sizeof inputs);
         const char *act = l->ops->has_activation ? nn_activation_name(l->cfg->activation) : "";
-        fprintf(f, "%-16s %-14s %-10s %4d x %3d x %3d %12zu %s%s%s%s\n", l->cfg->name, l->cfg->type,
-                act, l->out_shape.c, l->out_shape.h, l->out_shape.w, n, inputs,
-                l->absorbed_by ? (inputs[0] ? " " : "") : "", l->absorbed_by ? "computed by " : "",
-                l->absorbed_by ? l->absorbed_by->cfg->name : "");
+        char by[NN_NAME_LEN + 16] = ""; /* a fused layer: who computes it */
+        if (l->absorbed_by)
+            snprintf(by, sizeof by, "%scomputed by %s", inputs[0] ? " " : "",
+                     l->absorbed_by->cfg->name);
+        fprintf(f, "%-16s %-14s %-10s %4d x %3d x %3d %12zu %s%s\n", l->cfg->name, l->cfg->type,
+                act, l->out_shape.c, l->out_shape.h, l->out_shape.w, n, inputs, by);
     }
     fprintf(f, "%-16s %55zu\n", "total", total);
 }
