@@ -50,8 +50,14 @@ void nn_gemm(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c);
  * inner dimension of at most 16 (a first convolution layer's 3x3 patches of
  * one channel) run in plain vectorised loops instead, when the operand they
  * stream has unit stride: BLIS's packing costs more than the arithmetic
- * there. */
+ * there. Other products with any dimension at most 64 (the convolutions':
+ * one of their channel counts) run in the thin kernel, as nn_gemm's. */
 void nn_gemm_1t(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c);
+
+/* Whether this build's register-tiled kernel (gemm_thin.c, AVX-512) takes
+ * a product C [m, n] = A [m, k] . B [k, n] in nn_gemm_1t when its strides
+ * allow: any of m, k and n at most 64 (unless nn_gemm_small_loops(0)). */
+int nn_gemm_thin_takes(long m, long k, long n);
 
 /* Whether nn_gemm_1t may use those loops and nn_gemm its thin-product
  * kernel (default 1); 0 sends every product to BLIS, for benchmarks that

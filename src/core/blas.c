@@ -60,9 +60,25 @@ static nn_gemm_thin_blocks thin_blocks(void)
 
 static int g_small_loops = 1;
 
+int nn_gemm_thin_takes(long m, long k, long n)
+{
+    return nn_gemm_thin_fits(nn_mat_rm(NULL, m, k), nn_mat_rm(NULL, k, n), nn_mat_rm(NULL, m, n)) &&
+           (m <= THIN_DIM || k <= THIN_DIM || n <= THIN_DIM);
+}
+
+/* nn_gemm: C with at most THIN_DIM rows or a short inner dimension (the
+ * dense layers'); its threads split C by whole tiles. */
 static int use_thin(nn_mat a, nn_mat b, nn_mat c)
 {
     return g_small_loops && (c.rows <= THIN_DIM || a.cols <= THIN_DIM) &&
+           nn_gemm_thin_fits(a, b, c);
+}
+
+/* nn_gemm_1t: any dimension at most THIN_DIM (the convolutions' products:
+ * one of F and C, or Winograd's weight gradient [F, C]). */
+static int use_thin_1t(nn_mat a, nn_mat b, nn_mat c)
+{
+    return g_small_loops && nn_gemm_thin_takes(c.rows, a.cols, c.cols) &&
            nn_gemm_thin_fits(a, b, c);
 }
 
@@ -192,6 +208,10 @@ void nn_gemm_1t(float alpha, nn_mat a, nn_mat b, float beta, nn_mat c)
             rows_small_k(alpha, a, b, beta, c);
             return;
         }
+    }
+    if (c.rows > 0 && c.cols > 0 && k > 0 && use_thin_1t(a, b, c)) {
+        nn_gemm_thin(alpha, a, b, beta, c, 0, c.rows, 0, c.cols, thin_blocks());
+        return;
     }
     rntm_t rntm = BLIS_RNTM_INITIALIZER;
     bli_rntm_set_num_threads(1, &rntm);

@@ -55,9 +55,10 @@ enum { WINO_GROUP = 16, WINO_TILES = 1024, WINO_MIN_CHANNELS = 8, WINO_DX_MAX_CH
 #define GROUP_CACHE_FLOATS (256u * 1024u)  /* col of a group: at most ~1 MB */
 #define WINO_WS_FLOATS     (1536L * 1024L) /* Winograd's V and M: ~6 MB */
 
-/* The per-thread scratch: col [K, G HWo], z [F, G HWo], then dW and db. */
+/* The per-thread scratch: col [K, G HWo], z [F, G HWo] (or Winograd's),
+ * Winograd's weight-gradient sums du [16][F][C] when used, then dW and db. */
 typedef struct conv_ws {
-    float *col, *z, *dw, *db;
+    float *col, *z, *du, *dw, *db;
 } conv_ws;
 
 static nn_conv_geom geom(const nn_layer *l)
@@ -105,12 +106,34 @@ static int use_winograd(const nn_layer *l)
     }
 }
 
-/* Whether it also computes the input gradient. */
+/* Whether nn_gemm_1t's register-tiled kernel (gemm_thin.c, AVX-512 builds)
+ * takes Winograd's gradient products, [F, P] . [P, C] and [C, F] . [F, P]
+ * (one of F and C at most 64). It runs them at 170-210 GFLOP/s where BLIS,
+ * packing both operands on every call, reaches 54-113 (docs/cnn.md), and
+ * that is what makes Winograd's gradients pay: through BLIS the weight
+ * gradient was slower than im2col's at 32 -> 64 channels. */
+static int thin_gradients(const nn_layer *l)
+{
+    const long F = l->cfg->filters, C = l->in_shape.c;
+    return nn_gemm_thin_takes(F, 1024, C);
+}
+
+/* Whether it computes the weight gradient too (dZ's 2 x 2 tiles against
+ * the forward's tiles of x); the input gradient is then Winograd's too. */
+static int use_winograd_dw(const nn_layer *l)
+{
+    if (!use_winograd(l) || l->conv_algorithm == NN_CONV_GEMM)
+        return 0;
+    return l->conv_algorithm == NN_CONV_WINOGRAD || thin_gradients(l);
+}
+
+/* Whether it computes the input gradient (through BLIS's products: up to
+ * WINO_DX_MAX_CHANNELS, where they were measured faster than im2col's). */
 static int use_winograd_dx(const nn_layer *l)
 {
     if (!use_winograd(l))
         return 0;
-    return l->conv_algorithm == NN_CONV_WINOGRAD ||
+    return use_winograd_dw(l) ||
            (l->in_shape.c <= WINO_DX_MAX_CHANNELS && l->cfg->filters <= WINO_DX_MAX_CHANNELS);
 }
 
@@ -163,10 +186,16 @@ static size_t scratch_floats(const nn_layer *l)
     return n;
 }
 
+/* Winograd's weight-gradient sums of a thread. */
+static size_t du_floats(const nn_layer *l)
+{
+    return use_winograd_dw(l) ? nn_round16(16 * (size_t)l->cfg->filters * l->in_shape.c) : 0;
+}
+
 static size_t ws_floats_per_thread(const nn_layer *l)
 {
     const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
-    return scratch_floats(l) + nn_round16(F * K + F);
+    return scratch_floats(l) + du_floats(l) + nn_round16(F * K + F);
 }
 
 static conv_ws thread_ws(const nn_layer *l, int t)
@@ -176,7 +205,8 @@ static conv_ws thread_ws(const nn_layer *l, int t)
     conv_ws w;
     w.col = l->ws + wino_u_floats(l) + (size_t)t * ws_floats_per_thread(l);
     w.z = w.col + nn_round16(K * ld);
-    w.dw = w.col + scratch_floats(l);
+    w.du = w.col + scratch_floats(l);
+    w.dw = w.du + du_floats(l);
     w.db = w.dw + F * K;
     return w;
 }
@@ -421,6 +451,9 @@ static void put_dx(const nn_layer *l, const float *dcol, size_t ld, float *dx, i
     nn_col2im_add(&g, (float *)dcol, ld, dxb);
 }
 
+static void wino_backward_dx(nn_layer *l, const conv_ws *w, const float *dout, float *dx, int lo,
+                             int hi);
+
 /* Backward of one sample with the direct kernels (K <= NN_CONV_SMALL_K). */
 static void backward_small(nn_layer *l, const conv_ws *w, const float *x, const float *out,
                            float *dout, float *dx, int b)
@@ -448,6 +481,26 @@ static void backward_small(nn_layer *l, const conv_ws *w, const float *x, const 
     put_dx(l, w->col, (size_t)HW, dx, b);
 }
 
+/* dL/dZ of sample b into dz (planes fs apart): from the absorbed pool's
+ * gradient, else in place in dout (dz is sample b's dout) through the
+ * activation; and its bias sums into w->db. */
+static void sample_dz(const nn_layer *l, const conv_ws *w, const float *out, int b, float *dz,
+                      long fs)
+{
+    const long F = l->cfg->filters, HW = (long)out_plane(l);
+    if (l->absorbed)
+        nn_conv_pool_grad(l, b, dz, (size_t)fs);
+    else if (!l->dout_is_preact)
+        nn_activation_backward(l->cfg->activation, out + (size_t)b * l->out_dim, dz, 1, l->out_dim);
+    for (long f = 0; f < F; ++f) {
+        float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+        for (long p = 0; p < HW; ++p)
+            s += dz[f * fs + p];
+        w->db[f] += s;
+    }
+}
+
 /* Backward of samples [b0, b0 + n) on this thread: accumulate into w's dW
  * and db, write (or add to) dx. */
 static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const float *out,
@@ -462,23 +515,10 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
      * (no copy), unless Winograd's input gradient reads dZ from dout later. */
     const int pool_to_z = l->absorbed && !pointwise && !use_winograd_dx(l);
     for (int i = 0; i < n; ++i) { /* dL/dZ, bias sums, and the group's dZ and col */
-        const size_t at = (size_t)(b0 + i) * l->out_dim;
-        float *dz = dout + at; /* [F, HW] planes fs apart, dL/dZ in place */
-        long fs = HW;
-        if (pool_to_z) {
-            dz = w->z + i * HW, fs = ld;
-            nn_conv_pool_grad(l, b0 + i, dz, (size_t)fs);
-        } else if (l->absorbed) /* or from the pool's gradient */
-            nn_conv_pool_grad(l, b0 + i, dz, (size_t)fs);
-        else if (!l->dout_is_preact)
-            nn_activation_backward(l->cfg->activation, out + at, dz, 1, l->out_dim);
-        for (long f = 0; f < F; ++f) {
-            float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-            for (long p = 0; p < HW; ++p)
-                s += dz[f * fs + p];
-            w->db[f] += s;
-        }
+        float *dz = dout + (size_t)(b0 + i) * l->out_dim; /* [F, HW], or in z's columns */
+        if (pool_to_z)
+            dz = w->z + i * HW;
+        sample_dz(l, w, out, b0 + i, dz, pool_to_z ? ld : HW);
         if (pointwise)
             continue;
         for (long f = 0; f < F && !pool_to_z; ++f)
@@ -509,6 +549,23 @@ static void backward_group(nn_layer *l, const conv_ws *w, const float *x, const 
         put_dx(l, w->col + i * HW, (size_t)ld, dx, b0 + i);
 }
 
+/* Backward of samples [b0, b0 + n) with Winograd's gradients: dL/dZ in
+ * place in dout and the bias sums, dZ and x transformed and the 16 products
+ * summed into w->du (first: instead of it), then the input gradient of the
+ * same samples while their dZ is near the cache. */
+static void wino_backward_group(nn_layer *l, const conv_ws *w, const float *x, const float *out,
+                                float *dout, float *dx, int b0, int n, int first)
+{
+    const long HW = (long)out_plane(l);
+    for (int i = 0; i < n; ++i)
+        sample_dz(l, w, out, b0 + i, dout + (size_t)(b0 + i) * l->out_dim, HW);
+    const nn_wino_geom g = wino_fwd(l);
+    nn_wino_dw(l, &g, x + (size_t)b0 * l->in_dim, l->in_dim, dout + (size_t)b0 * l->out_dim,
+               l->out_dim, n, w->col, w->du, first);
+    if (dx)
+        wino_backward_dx(l, w, dout, dx, b0, b0 + n);
+}
+
 /* The input gradient of samples [lo, hi) with Winograd: dZ (in dout, after
  * backward_group) convolved with the rotated filters (in l->ws), wino_group
  * samples at a time. */
@@ -530,7 +587,9 @@ static void conv_backward(nn_layer *l, const float *const *inputs, const float *
 {
     (void)ctx;
     const size_t F = (size_t)l->cfg->filters, K = patch_len(l);
-    const int T = team(l, B), G = group_size(l);
+    const int T = team(l, B), G = group_size(l), wino_dw = use_winograd_dw(l);
+    const nn_wino_geom gf = wino_fwd(l);
+    const int GW = wino_dw ? wino_group(&gf) : 1;
     if (use_winograd_dx(l) && dins[0]) /* the input gradient's filters [16][C][F] */
         nn_wino_filters(l->params[0].value, (int)F, l->in_shape.c, 1, l->ws);
 #pragma omp parallel num_threads(T) if (T > 1)
@@ -540,12 +599,20 @@ static void conv_backward(nn_layer *l, const float *const *inputs, const float *
         memset(w.dw, 0, (F * K + F) * sizeof(float));
         int lo, hi;
         share(B, t, T, &lo, &hi);
-        for (int b = lo; b < hi; b += G)
-            if (is_small(l))
-                backward_small(l, &w, inputs[0], out, dout, dins[0], b);
-            else
-                backward_group(l, &w, inputs[0], out, dout, dins[0], b, hi - b < G ? hi - b : G);
-        if (dins[0] && use_winograd_dx(l))
+        if (wino_dw) {
+            for (int b = lo; b < hi; b += GW)
+                wino_backward_group(l, &w, inputs[0], out, dout, dins[0], b,
+                                    hi - b < GW ? hi - b : GW, b == lo);
+            if (hi > lo) /* dW^T of this thread's samples (dW stays 0 without) */
+                nn_wino_dw_filters(w.du, (int)F, l->in_shape.c, w.dw);
+        } else
+            for (int b = lo; b < hi; b += G)
+                if (is_small(l))
+                    backward_small(l, &w, inputs[0], out, dout, dins[0], b);
+                else
+                    backward_group(l, &w, inputs[0], out, dout, dins[0], b,
+                                   hi - b < G ? hi - b : G);
+        if (dins[0] && use_winograd_dx(l) && !wino_dw)
             wino_backward_dx(l, &w, dout, dins[0], lo, hi);
     }
     reduce_grads(l, T);

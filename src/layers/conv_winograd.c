@@ -310,3 +310,106 @@ void nn_wino_conv(nn_layer *l, const nn_wino_geom *g, const float *U, const floa
                                   (size_t)g->cout * g->ho * g->wo);
     }
 }
+
+/* The weight gradient, F(3x3, 2x2) by the transposition of the forward
+ * formula: with y = A^T (U (.) V) A and U = G g G^T,
+ *     dM = A dY A^T             for every 2 x 2 tile of dL/dZ (16 values)
+ *     dU_e [cout, cin] += dM_e [cout, P] . V_e^T [P, cin]   (V as in forward)
+ *     dW = G^T dU G             per filter and channel, once per step
+ * Tiles past the output's edge and each row's dropped tile have dY = 0, so
+ * they add nothing. */
+
+/* dM [16][cout][ldp], columns p0 .. p0 + tiles(g): A dY A^T of every tile
+ * of one sample's dL/dZ dy [cout, ho, wo]. The two passes mirror
+ * input_tiles: rows of A dY (dY0, dY0 + dY1, dY0 - dY1, -dY1) for a whole
+ * tile row, then the columns of every tile of the plane in one loop. */
+static void grad_tiles(const nn_wino_geom *g, const float *dy, float *dM, size_t ldp, size_t p0,
+                       const float *zero, float *rows)
+{
+    const int PW = 2 * g->tw + 2;
+    const long nt = (long)tiles(g);
+    const size_t plane = (size_t)g->ho * g->wo, estride = (size_t)g->cout * ldp;
+    const size_t rs = rows_floats(g);
+    /* columns past wo (the dropped tile, an odd edge) stay zero */
+    memset(rows, 0, 4 * rs * sizeof(float));
+    float *w0 = rows, *w1 = rows + rs, *w2 = rows + 2 * rs, *w3 = rows + 3 * rs;
+    for (int f = 0; f < g->cout; ++f) {
+        const float *yf = dy + (size_t)f * plane;
+        for (int ty = 0; ty < g->th; ++ty) {
+            const float *a = yf + (size_t)(2 * ty) * g->wo;
+            const float *c = 2 * ty + 1 < g->ho ? a + g->wo : zero;
+            const size_t o = (size_t)ty * PW;
+#pragma omp simd
+            for (int j = 0; j < g->wo; ++j) {
+                w0[o + j] = a[j];
+                w1[o + j] = a[j] + c[j];
+                w2[o + j] = a[j] - c[j];
+                w3[o + j] = -c[j];
+            }
+        }
+        float *mf = dM + (size_t)f * ldp + p0;
+        for (int i = 0; i < 4; ++i) {
+            const float *s = rows + i * rs;
+            float *m0 = mf + (size_t)(4 * i) * estride, *m1 = m0 + estride, *m2 = m1 + estride,
+                  *m3 = m2 + estride;
+#pragma omp simd
+            for (long p = 0; p < nt; ++p) {
+                const float u = s[2 * p], v = s[2 * p + 1];
+                m0[p] = u;
+                m1[p] = u + v;
+                m2[p] = u - v;
+                m3[p] = -v;
+            }
+        }
+    }
+}
+
+void nn_wino_dw(nn_layer *l, const nn_wino_geom *g, const float *x, size_t x_stride,
+                const float *dy, size_t dy_stride, int n, float *ws, float *dU, int first)
+{
+    const size_t T = tiles(g), P = (size_t)n * T;
+    float *V = ws;                                           /* [16][cin][P] */
+    float *dM = V + nn_round16(16 * (size_t)g->cin * P);     /* [16][cout][P] */
+    float *zero = dM + nn_round16(16 * (size_t)g->cout * P); /* [w] */
+    float *rows = zero + nn_round16((size_t)g->w);
+    memset(zero, 0, (size_t)g->w * sizeof(float));
+    for (int i = 0; i < n; ++i) {
+        input_tiles(g, x + (size_t)i * x_stride, V, P, (size_t)i * T, zero, rows);
+        grad_tiles(g, dy + (size_t)i * dy_stride, dM, P, (size_t)i * T, zero, rows);
+    }
+    double t0 = l->profile ? omp_get_wtime() : 0.0;
+    for (int e = 0; e < 16; ++e) /* dU_e [cout, cin] (+)= dM_e [cout, P] . V_e^T [P, cin] */
+        nn_gemm_1t(1.0f, nn_mat_rm(dM + (size_t)e * g->cout * P, g->cout, (long)P),
+                   nn_mat_t(nn_mat_rm(V + (size_t)e * g->cin * P, g->cin, (long)P)),
+                   first ? 0.0f : 1.0f,
+                   nn_mat_rm(dU + (size_t)e * g->cout * g->cin, g->cout, g->cin));
+    if (l->profile) {
+        double dt = omp_get_wtime() - t0, flops = 32.0 * g->cout * g->cin * (double)P;
+#pragma omp atomic
+        l->gemm_seconds += dt;
+#pragma omp atomic
+        l->gemm_flops += flops;
+    }
+}
+
+void nn_wino_dw_filters(const float *dU, int F, int C, float *dWt)
+{
+    const size_t FC = (size_t)F * C;
+    for (int f = 0; f < F; ++f)
+        for (int c = 0; c < C; ++c) {
+            float u[4][4], t[3][4]; /* dU of (f, c); G^T dU: 3 x 4 */
+            for (int e = 0; e < 16; ++e)
+                u[e / 4][e % 4] = dU[(size_t)e * FC + (size_t)f * C + c];
+            for (int j = 0; j < 4; ++j) {
+                t[0][j] = u[0][j] + 0.5f * (u[1][j] + u[2][j]);
+                t[1][j] = 0.5f * (u[1][j] - u[2][j]);
+                t[2][j] = 0.5f * (u[1][j] + u[2][j]) + u[3][j];
+            }
+            for (int i = 0; i < 3; ++i) { /* (G^T dU) G, into dW^T [C 9, F] */
+                float *d = dWt + ((size_t)c * 9 + (size_t)i * 3) * F + f;
+                d[0] = t[i][0] + 0.5f * (t[i][1] + t[i][2]);
+                d[F] = 0.5f * (t[i][1] - t[i][2]);
+                d[2 * (size_t)F] = 0.5f * (t[i][1] + t[i][2]) + t[i][3];
+            }
+        }
+}

@@ -223,5 +223,12 @@ typedef struct nn_wino_out {
 void nn_wino_conv(nn_layer *l, const nn_wino_geom *g, const float *U, const float *x,
                   size_t x_stride, int n, float *ws, const nn_wino_out *o, float *y,
                   size_t y_stride);
+/* The weight gradient's transformed sums dU [16][cout][cin] (=, first = 1,
+ * or +=) of n samples x_i [cin, h, w] and their dL/dZ dy_i [cout, ho, wo],
+ * on this thread, with ws of nn_wino_ws_floats(g, n) floats; then dW^T
+ * [cin 9, cout] (conv.c's transposed accumulator) = G^T dU G. */
+void nn_wino_dw(nn_layer *l, const nn_wino_geom *g, const float *x, size_t x_stride,
+                const float *dy, size_t dy_stride, int n, float *ws, float *dU, int first);
+void nn_wino_dw_filters(const float *dU, int F, int C, float *dWt);
 
 #endif

@@ -40,6 +40,11 @@ static const shape_case cases[] = {
     { 64, 300, 128, 0, 1, 0, 1.0f, 1.0f },  /* fc1's dX, added to a gradient (beta 1) */
     { 2000, 20, 64, 1, 0, 0, 1.0f, 0.5f },  /* one column tile: split by rows */
     { 70, 20, 64, 1, 0, 1, 1.0f, 0.0f },    /* C transposed: BLIS */
+    /* nn_gemm_1t's thin kernel: the convolutions' products (one side <= 64) */
+    { 64, 896, 32, 0, 0, 0, 1.0f, 0.0f },   /* Winograd forward M_e = U_e . V_e */
+    { 64, 32, 896, 0, 1, 0, 1.0f, 1.0f },   /* Winograd dW: dU_e += dM_e . V_e^T */
+    { 288, 64, 784, 0, 1, 0, 1.0f, 1.0f },  /* im2col dW^T += col . dZ^T: 64 columns */
+    { 96, 70, 130, 0, 0, 0, 1.0f, 0.0f },   /* 70 columns, 96 rows: no side <= 64, BLIS */
     { 5, 6, 0, 0, 0, 0, 1.0f, 0.5f },       /* k = 0: C = beta C */
     { 0, 6, 4, 0, 0, 0, 1.0f, 0.0f },       /* no rows */
 };
@@ -140,6 +145,32 @@ START_TEST(gemm_thin_matches_blis_bits)
 }
 END_TEST
 
+/* The same for nn_gemm_1t where its thin kernel takes the product (the
+ * convolutions'; not the small-dimension loops, which sum otherwise). */
+START_TEST(gemm_1t_thin_matches_blis_bits)
+{
+    const shape_case *c = &cases[_i];
+    if (strcmp(nn_blas_kernels(), "skx") != 0 || !nn_gemm_thin_takes(c->m, c->k, c->n) ||
+        c->n <= 16 || c->k <= 16 || c->m == 0)
+        return;
+    if (c->alpha != 1.0f || (c->beta != 0.0f && c->beta != 1.0f))
+        return;
+    const size_t cn = (size_t)(c->m * c->n + 1);
+    float *a = malloc(sizeof(float) * (size_t)(c->m * c->k + 1));
+    float *b = malloc(sizeof(float) * (size_t)(c->k * c->n + 1));
+    float *out[2] = { malloc(sizeof(float) * cn), malloc(sizeof(float) * cn) };
+    nn_mat A = make(a, c->m, c->k, c->a_t, 1), B = make(b, c->k, c->n, c->b_t, 2);
+    nn_mat C0 = make(out[0], c->m, c->n, c->c_t, 3), C1 = make(out[1], c->m, c->n, c->c_t, 3);
+    nn_gemm_1t(c->alpha, A, B, c->beta, C0);
+    nn_gemm_small_loops(0); /* BLIS alone */
+    nn_gemm_1t(c->alpha, A, B, c->beta, C1);
+    nn_gemm_small_loops(1);
+    ck_assert_msg(memcmp(out[0], out[1], sizeof(float) * (size_t)(c->m * c->n)) == 0,
+                  "%ldx%ldx%ld: nn_gemm_1t and BLIS differ", c->m, c->n, c->k);
+    free(a), free(b), free(out[0]), free(out[1]);
+}
+END_TEST
+
 /* beta = 0 must not read C, which may hold anything (NaN from a fresh
  * buffer): the thin kernel, like BLIS, writes alpha A B alone. */
 START_TEST(gemm_beta_zero_ignores_c)
@@ -168,6 +199,7 @@ int main(void)
     tcase_add_loop_test(tc, gemm_matches_reference, 0, n);
     tcase_add_loop_test(tc, gemm_threads_same_bits, 0, n);
     tcase_add_loop_test(tc, gemm_thin_matches_blis_bits, 0, n);
+    tcase_add_loop_test(tc, gemm_1t_thin_matches_blis_bits, 0, n);
     tcase_add_test(tc, gemm_beta_zero_ignores_c);
     suite_add_tcase(s, tc);
     return nn_test_run_suite(s);
