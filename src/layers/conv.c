@@ -51,7 +51,7 @@ enum { GROUP_MAX = 4 };
  * output channels on, and for the input gradient too up to
  * WINO_DX_MAX_CHANNELS (docs/cnn.md has the measurements: with more
  * channels the im2col product W^T . dZ runs fast enough to win). */
-enum { WINO_GROUP = 16, WINO_TILES = 1024, WINO_MIN_CHANNELS = 8, WINO_DX_MAX_CHANNELS = 16 };
+enum { WINO_GROUP = 16, WINO_TILES = 512, WINO_MIN_CHANNELS = 8, WINO_DX_MAX_CHANNELS = 16 };
 #define GROUP_CACHE_FLOATS (256u * 1024u)  /* col of a group: at most ~1 MB */
 #define WINO_WS_FLOATS     (1536L * 1024L) /* Winograd's V and M: ~6 MB */
 
