@@ -73,7 +73,9 @@ int main(int argc, char **argv)
             nn_layer *l = &net.layers[i];
             if (l->absorbed_by) /* fused into its producer: timed there */
                 continue;
-            const float *in[1] = { l->inputs[0] < 0 ? x : net.layers[l->inputs[0]].out };
+            const float *in[NN_MAX_INPUTS];
+            for (int k = 0; k < l->n_inputs; ++k) /* add and concat read several */
+                in[k] = l->inputs[k] < 0 ? x : net.layers[l->inputs[k]].out;
             const double t0 = cpu_seconds();
             if (l->ops->forward)
                 l->ops->forward(l, in, l->out, B, &ctx);
@@ -89,9 +91,13 @@ int main(int argc, char **argv)
             nn_layer *l = &net.layers[i];
             if (l->absorbed_by)
                 continue;
-            const int p = l->inputs[0];
-            const float *in[1] = { p < 0 ? x : net.layers[p].out };
-            float *din[1] = { p < 0 ? NULL : net.layers[p].dout };
+            const float *in[NN_MAX_INPUTS];
+            float *din[NN_MAX_INPUTS];
+            for (int k = 0; k < l->n_inputs; ++k) {
+                const int p = l->inputs[k];
+                in[k] = p < 0 ? x : net.layers[p].out;
+                din[k] = p < 0 ? NULL : net.layers[p].dout;
+            }
             const double t0 = cpu_seconds();
             if (l->ops->backward)
                 l->ops->backward(l, in, l->out, l->dout, din, B, &ctx);
