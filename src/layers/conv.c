@@ -29,10 +29,11 @@
  * one channel) skip the products: conv_small.c's direct kernels, one sample
  * at a time. A 3x3 convolution at stride 1 with padding 0 or 1 and at
  * least WINO_MIN_CHANNELS input and output channels computes its output
- * with Winograd F(2x2, 3x3) instead (conv_winograd.c), and its input
- * gradient too when it has at most WINO_DX_MAX_CHANNELS of each; [train]
- * conv_algorithm = winograd uses it for both whatever the channels, = gemm
- * never. The weight gradient always stays as here. A convolution whose
+ * with Winograd F(2x2, 3x3) instead (conv_winograd.c), and both gradients
+ * too where the thin kernel runs Winograd's products (AVX-512 builds, one
+ * channel count at most 64; else the input gradient only, up to
+ * WINO_DX_MAX_CHANNELS of each); [train] conv_algorithm = winograd uses it
+ * for all three whatever the channels, = gemm never. A convolution whose
  * output only feeds a max-pool computes that pool too (conv_pool.c: the
  * maxima are taken from each plane while it is in cache, or from
  * Winograd's 2 x 2 output tiles, and backward starts from the pool's
@@ -45,12 +46,13 @@
 
 enum { GROUP_MAX = 4 };
 /* Winograd: at most WINO_GROUP samples per call, their tiles side by side
- * in one product per element, and about WINO_TILES tiles (wider products
- * run faster, but the transformed tiles of a group must stay near the
- * cache); `auto` uses it for the output from WINO_MIN_CHANNELS input and
- * output channels on, and for the input gradient too up to
- * WINO_DX_MAX_CHANNELS (docs/cnn.md has the measurements: with more
- * channels the im2col product W^T . dZ runs fast enough to win). */
+ * in one product per element, and about WINO_TILES tiles (the transformed
+ * tiles of a group must stay near the cache; through BLIS wider products
+ * ran faster and 1024 tiles won, with the thin kernel 512 does: bench CNN,
+ * 1 thread, conv2 backward about 6.6 against 6.9 ms in three alternating
+ * runs); `auto` uses it for the output from WINO_MIN_CHANNELS input and
+ * output channels on, and for the gradients as use_winograd_dw and
+ * use_winograd_dx say (docs/cnn.md has the measurements). */
 enum { WINO_GROUP = 16, WINO_TILES = 512, WINO_MIN_CHANNELS = 8, WINO_DX_MAX_CHANNELS = 16 };
 #define GROUP_CACHE_FLOATS (256u * 1024u)  /* col of a group: at most ~1 MB */
 #define WINO_WS_FLOATS     (1536L * 1024L) /* Winograd's V and M: ~6 MB */

@@ -1,6 +1,6 @@
 /* Winograd F(2x2, 3x3) convolution (Lavin & Gray 2015, "Fast Algorithms
  * for Convolutional Neural Networks") for 3x3 kernels at stride 1, used by
- * conv.c for the forward pass and the input gradient.
+ * conv.c for the forward pass and both gradients.
  *
  * Each 2x2 block of outputs comes from a 4x4 input tile d (tiles overlap by
  * two rows and columns) as
@@ -10,29 +10,31 @@
  * matrix products, one per element e of the 4x4 transformed tile:
  *     U_e [F, C]  = (G g G^T)_e for every filter   (once per call: weights change every step)
  *     V_e [C, P]  = (B^T d B)_e for every tile     (P = tiles of n samples, side by side)
- *     M_e [F, P]  = U_e . V_e                      (BLIS sgemm, one call per element)
+ *     M_e [F, P]  = U_e . V_e                      (nn_gemm_1t, one call per element)
  *     y           = A^T m A for every tile and filter, then bias and activation
  * The input gradient is the full convolution of dZ by W: the same code with
  * the filters rotated by 180 degrees, input and output channels swapped and
  * padding 2 - p (a 3x3 convolution with padding 2 - p of the Ho x Wo map
- * dZ gives back H x W).
+ * dZ gives back H x W). The weight gradient is the transpose of the forward
+ * formula (nn_wino_dw, at the end of this file).
  *
  * Why: the bench CNN's conv2 (32 -> 64 channels, 14 x 14, batch 64) took
  * about 13 of the 18 ms of a step as im2col + sgemm, the products already
  * near sgemm's peak, so only fewer multiplications could make it much
  * faster. F(2x2, 3x3) needs 2.25x fewer, but its products are short (K =
- * C): BLIS 0.9 'skx' runs [64, 32] . [32, P] at 71 GFLOP/s for P = 196,
- * 116-125 for P = 784-1568, against 143 for the im2col product [64, 288] .
- * [288, 784] (same run), and the transforms stream V and M (16 (C + F) P
- * floats). Measured on 2 cores of an AMD EPYC (AVX-512), thread CPU time,
- * `build/nn_layer_cputime CNN.ini 30 [train.conv_algorithm=gemm]` with the
- * bench's config, 5 alternating runs, medians: conv2 forward 5.44 -> 4.99
- * ms, backward unchanged (10.0 ms; its input gradient stays im2col, where
- * Winograd was 0.6-0.8 ms slower at 64 -> 32 channels); the step about 2%
- * faster. Layers with 8 or 16 channels gain more, forward and backward
- * (docs/cnn.md, "Winograd F(2x2, 3x3)", has the tables and commands). The
- * weight gradient stays im2col + sgemm (conv.c); a Winograd one was not
- * tried.
+ * C or F, or a [F, C] result): BLIS 0.9 'skx', packing both operands on
+ * every call, ran them at 54-124 GFLOP/s against 120-140 for the im2col
+ * products, which kept Winograd to the forward pass (conv2 forward 5.44 ->
+ * 4.99 ms, the step about 2% faster). Every one of them has a side of at
+ * most 64, which nn_gemm_1t now gives to the register-tiled kernel
+ * (gemm_thin.c, AVX-512 builds) at 170-210 GFLOP/s (same operands, best of
+ * 100 calls: forward [64, 32] . [32, 896] 29.6 -> 17.5 us, input gradient
+ * [32, 64] . [64, 1024] 37.0 -> 24.7 us, weight gradient [64, 896] .
+ * [896, 32] 68.1 -> 19.6 us). With it all three passes pay: on 2 cores of
+ * an AMD EPYC (AVX-512), thread CPU time of `build/nn_layer_cputime CNN.ini
+ * 40` with the bench's config, 3 runs alternating with the previous build,
+ * conv2 forward 3.41-3.58 -> 2.33-2.40 ms and backward 7.89-8.19 ->
+ * 5.47-5.55 ms (docs/cnn.md has the tables and commands).
  *
  * Accuracy: the transforms have coefficients 0, +-1 and +-1/2, so the
  * result differs from the direct sum by rounding only (a few float32 ulps of
