@@ -225,11 +225,13 @@ static const nn_key_spec keys[] = {
     { "train", "conv_algorithm", NN_KEY_ENUM, T(conv_algorithm), 0, conv_algorithm_names,
       NN_NO_RANGE, "auto", NULL, 0,
       .doc = "how 3x3 convolutions at stride 1 are computed: `gemm`, im2col and matrix products; "
-             "`winograd`, Winograd F(2x2, 3x3) for the output and the input gradient of every such "
-             "layer (2.25x fewer multiplications; results differ from `gemm` by float rounding); "
-             "`auto`, Winograd for the output of those with at least 8 input and output channels "
-             "and for their input gradient up to 16 channels, where each was measured faster "
-             "(docs/cnn.md), `gemm` for the rest" },
+             "`winograd`, Winograd F(2x2, 3x3) for the output, the input gradient and the weight "
+             "gradient of every such layer (2.25x fewer multiplications; results differ from "
+             "`gemm` by float rounding); `auto`, Winograd for the output of those with at least 8 "
+             "input and output channels, and for both gradients too where the build's AVX-512 "
+             "kernel runs their products (one of the channel counts at most 64), else for the "
+             "input gradient up to 16 channels, where each was measured faster (docs/cnn.md), "
+             "`gemm` for the rest" },
     { "train", "fuse_layers", NN_KEY_BOOL, T(fuse_layers), 0, NULL, NN_NO_RANGE, "true", NULL, 0,
       .doc = "a convolution with ReLU or no activation whose output only feeds a 2 x 2 "
              "max-pool at stride 2 takes the maxima while its output is still in cache, and "
