@@ -324,6 +324,8 @@ START_TEST(maxpool_2x2_matches_loops)
                         last->dout[o] + last->dout[o + (size_t)C * ho * wo];
                 }
         }
+    for (size_t i = 0; i < nx; ++i) /* the first pool stores: every cell, covered or not */
+        net.dx[i] = NAN;
     nn_network_backward(&net, x, B, NULL);
     memcpy(dx, net.dx, nx * sizeof *dx);
     for (size_t i = 0; i < nx; ++i)
