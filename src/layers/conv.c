@@ -110,14 +110,15 @@ static int use_winograd(const nn_layer *l)
 
 /* Whether nn_gemm_1t's register-tiled kernel (gemm_thin.c, AVX-512 builds)
  * takes Winograd's gradient products, [F, P] . [P, C] and [C, F] . [F, P]
- * (one of F and C at most 64). It runs them at 170-210 GFLOP/s where BLIS,
- * packing both operands on every call, reaches 54-113 (docs/cnn.md), and
- * that is what makes Winograd's gradients pay: through BLIS the weight
- * gradient was slower than im2col's at 32 -> 64 channels. */
+ * with P about WINO_TILES (one of F and C at most 64). It runs the bench
+ * CNN's at 185-190 GFLOP/s where BLIS, packing both operands on every
+ * call, reaches 70-101 (build/nn_conv_products), and that is what makes
+ * Winograd's gradients pay: through BLIS the weight gradient was slower
+ * than im2col's at 32 -> 64 channels. */
 static int thin_gradients(const nn_layer *l)
 {
     const long F = l->cfg->filters, C = l->in_shape.c;
-    return nn_gemm_thin_takes(F, 1024, C);
+    return nn_gemm_thin_takes(F, WINO_TILES, C) && nn_gemm_thin_takes(C, F, WINO_TILES);
 }
 
 /* Whether it computes the weight gradient too (dZ's 2 x 2 tiles against
