@@ -37,6 +37,9 @@ static int bn_setup(nn_layer *l, nn_error *err)
     p = nn_layer_add_param(l, "running_var", 1, dims, NN_INIT_CONST, 0, C, C);
     p->update = 0, p->state = 1, p->fill = 1.0f;
     l->aux_size = 4 * (size_t)C + 1;
+    /* should it absorb a max-pool: a plane and the pool's scratch per thread
+     * (a 2 x 2 pool's 4 ho wo floats are at most h w) */
+    l->ws_size = (size_t)l->threads * 2 * l->in_shape.h * l->in_shape.w;
     return NN_OK;
 }
 
@@ -71,6 +74,24 @@ static void channel_sums(const nn_layer *l, const float *x, const float *center,
     }
 }
 
+/* dL/dz of plane q [h, w] into dz from the absorbed pool's gradient: the
+ * pool's dy [ho, wo] through ReLU's mask, taken at the pool's output
+ * (relu'(z) at the argmax is [y_pool > 0]), routed to the argmax. What the
+ * pool's backward and then the activation's did, in the same order of
+ * additions (the same bits), on a plane in cache. */
+static void grad_from_pool(const nn_layer *l, size_t q, float *dz)
+{
+    const nn_layer *pool = l->absorbed;
+    const nn_pool_geom g = nn_pool_geometry(pool);
+    float *restrict dy = pool->dout + q * g.out_plane; /* the pool's, ours to overwrite */
+    const float *restrict y = pool->out + q * g.out_plane;
+    if (l->cfg->activation == NN_ACT_RELU)
+#pragma omp simd
+        for (size_t o = 0; o < g.out_plane; ++o)
+            dy[o] = y[o] > 0.0f ? dy[o] : 0.0f;
+    nn_maxpool_route_plane(&g, dy, nn_maxpool_argmax(pool, q), dz, 0);
+}
+
 /* Backward's first pass, per channel: dL/dz from dL/dy in place (the
  * activation's derivative, unless dy already is dL/dz), then the channel's
  * sums of dz and of dz (x - m_c), each plane's three steps while it is in
@@ -82,7 +103,7 @@ static void backward_sums(const nn_layer *l, const float *x, const float *y, flo
     const int C = l->in_shape.c;
     const size_t n = (size_t)l->in_shape.h * l->in_shape.w;
     const float *mean = l->aux;
-    const nn_activation act = preact ? NN_ACT_LINEAR : l->cfg->activation;
+    const nn_activation act = preact || l->absorbed ? NN_ACT_LINEAR : l->cfg->activation;
 #pragma omp parallel for num_threads(l->threads) if ((size_t)B * C * n > NN_OMP_MIN)
     for (int c = 0; c < C; ++c) {
         double s = 0.0, t = 0.0;
@@ -91,7 +112,9 @@ static void backward_sums(const nn_layer *l, const float *x, const float *y, flo
             const size_t at = ((size_t)b * C + c) * n;
             float *dp = dz + at;
             const float *xp = x + at;
-            if (act != NN_ACT_LINEAR) /* (softmax: done for the whole batch before) */
+            if (l->absorbed)
+                grad_from_pool(l, (size_t)b * C + c, dp);
+            else if (act != NN_ACT_LINEAR) /* (softmax: done for the whole batch before) */
                 nn_activation_backward(act, y + at, dp, 1, n);
             float ps = 0.0f, pt = 0.0f;
 #pragma omp simd reduction(+ : ps)
@@ -151,6 +174,47 @@ static void running_statistics(nn_layer *l)
     }
 }
 
+/* yp [n] = a xp + s, through ReLU when act is relu (the other activations
+ * are the caller's). One function for the layer alone and for the layer
+ * absorbing its pool, so that both compute the same bits. */
+static inline void normalise_plane(nn_activation act, float a, float s, const float *restrict xp,
+                                   float *restrict yp, size_t n)
+{
+    if (act == NN_ACT_RELU) {
+#pragma omp simd
+        for (size_t i = 0; i < n; ++i) {
+            const float v = a * xp[i] + s;
+            yp[i] = v > 0.0f ? v : 0.0f;
+        }
+        return;
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; ++i)
+        yp[i] = a * xp[i] + s;
+}
+
+/* Forward with the absorbed max-pool (see "A max-pool absorbed" above):
+ * each plane of act(a x + s) [h, w] goes to this thread's scratch and its
+ * window maxima and argmax straight into the pool's output and aux. */
+static void forward_pooled(const nn_layer *l, const float *x, int B)
+{
+    const nn_layer *pool = l->absorbed;
+    const nn_pool_geom g = nn_pool_geometry(pool);
+    const int C = l->in_shape.c;
+    const size_t n = g.in_plane;
+    const float *mean = l->aux, *invstd = l->aux + C;
+    const float *gamma = l->params[P_GAMMA].value, *beta = l->params[P_BETA].value;
+#pragma omp parallel for num_threads(l->threads) if ((size_t)B * C * n > NN_OMP_MIN)
+    for (long q = 0; q < (long)B * C; ++q) {
+        const int c = (int)(q % C);
+        const float a = gamma[c] * invstd[c], s = beta[c] - a * mean[c];
+        float *plane = l->ws + (size_t)omp_get_thread_num() * 2 * n; /* [h, w], then the pool's */
+        normalise_plane(l->cfg->activation, a, s, x + (size_t)q * n, plane, n);
+        nn_maxpool_plane(&g, plane, pool->out + (size_t)q * g.out_plane,
+                         nn_maxpool_argmax(pool, (size_t)q), plane + n);
+    }
+}
+
 static void bn_forward(nn_layer *l, const float *const *inputs, float *out, int B,
                        const nn_ctx *ctx)
 {
@@ -164,26 +228,19 @@ static void bn_forward(nn_layer *l, const float *const *inputs, float *out, int 
     const float *mean = l->aux, *invstd = l->aux + C;
     const float *gamma = l->params[P_GAMMA].value, *beta = l->params[P_BETA].value;
     const nn_activation act = l->cfg->activation;
+    if (l->absorbed) {
+        forward_pooled(l, x, B);
+        return;
+    }
     /* y = act(a x + s) plane by plane, the activation while the plane is in
      * cache (softmax spans a whole sample: after the loop) */
 #pragma omp parallel for num_threads(l->threads) if ((size_t)B * C * n > NN_OMP_MIN)
     for (long q = 0; q < (long)B * C; ++q) {
         const int c = (int)(q % C);
         const float a = gamma[c] * invstd[c], s = beta[c] - a * mean[c];
-        const float *xp = x + (size_t)q * n;
         float *yp = out + (size_t)q * n;
-        if (act == NN_ACT_RELU) {
-#pragma omp simd
-            for (size_t i = 0; i < n; ++i) {
-                const float v = a * xp[i] + s;
-                yp[i] = v > 0.0f ? v : 0.0f;
-            }
-            continue;
-        }
-#pragma omp simd
-        for (size_t i = 0; i < n; ++i)
-            yp[i] = a * xp[i] + s;
-        if (act != NN_ACT_SOFTMAX)
+        normalise_plane(act, a, s, x + (size_t)q * n, yp, n);
+        if (act != NN_ACT_RELU && act != NN_ACT_SOFTMAX)
             nn_activation_forward(act, yp, 1, n);
     }
     if (act == NN_ACT_SOFTMAX)
@@ -239,6 +296,15 @@ static void bn_backward(nn_layer *l, const float *const *inputs, const float *ou
     }
 }
 
+/* A max-pool fed only by this layer, behind ReLU or no activation (the
+ * maximum commutes with them): see "A max-pool absorbed" above. */
+static int bn_absorbs(const nn_layer *l, const nn_layer *next)
+{
+    extern const nn_layer_ops nn_maxpool_ops;
+    const nn_activation act = l->cfg->activation;
+    return next->ops == &nn_maxpool_ops && (act == NN_ACT_RELU || act == NN_ACT_LINEAR);
+}
+
 const nn_layer_ops nn_batchnorm_ops = {
     .type = "batchnorm",
     .doc = "Batch normalization per channel (per feature for vectors): in training, "
@@ -253,4 +319,5 @@ const nn_layer_ops nn_batchnorm_ops = {
     .setup = bn_setup,
     .forward = bn_forward,
     .backward = bn_backward,
+    .absorbs = bn_absorbs,
 };
