@@ -75,17 +75,19 @@ static void channel_sums(const nn_layer *l, const float *x, const float *center,
 }
 
 /* dL/dz of plane q [h, w] into dz from the absorbed pool's gradient: the
- * pool's dy [ho, wo] through ReLU's mask, taken at the pool's output
+ * pool's dy [ho, wo] through ReLU's mask (mask: on the first of the two
+ * calls per plane, which leaves dy masked), taken at the pool's output
  * (relu'(z) at the argmax is [y_pool > 0]), routed to the argmax. What the
  * pool's backward and then the activation's did, in the same order of
- * additions (the same bits), on a plane in cache. */
-static void grad_from_pool(const nn_layer *l, size_t q, float *dz)
+ * additions (the same bits), into a plane in cache: dz is rebuilt in each
+ * of backward's two passes rather than stored between them. */
+static void grad_from_pool(const nn_layer *l, size_t q, float *dz, int mask)
 {
     const nn_layer *pool = l->absorbed;
     const nn_pool_geom g = nn_pool_geometry(pool);
     float *restrict dy = pool->dout + q * g.out_plane; /* the pool's, ours to overwrite */
     const float *restrict y = pool->out + q * g.out_plane;
-    if (l->cfg->activation == NN_ACT_RELU)
+    if (mask && l->cfg->activation == NN_ACT_RELU)
 #pragma omp simd
         for (size_t o = 0; o < g.out_plane; ++o)
             dy[o] = y[o] > 0.0f ? dy[o] : 0.0f;
@@ -110,10 +112,10 @@ static void backward_sums(const nn_layer *l, const float *x, const float *y, flo
         const float m = mean[c];
         for (int b = 0; b < B; ++b) {
             const size_t at = ((size_t)b * C + c) * n;
-            float *dp = dz + at;
+            float *dp = l->absorbed ? l->ws + (size_t)omp_get_thread_num() * n : dz + at;
             const float *xp = x + at;
             if (l->absorbed)
-                grad_from_pool(l, (size_t)b * C + c, dp);
+                grad_from_pool(l, (size_t)b * C + c, dp, 1);
             else if (act != NN_ACT_LINEAR) /* (softmax: done for the whole batch before) */
                 nn_activation_backward(act, y + at, dp, 1, n);
             float ps = 0.0f, pt = 0.0f;
@@ -283,6 +285,11 @@ static void bn_backward(nn_layer *l, const float *const *inputs, const float *ou
     for (long q = 0; q < (long)B * C; ++q) {
         const int c = (int)(q % C);
         const float *dz = dout + (size_t)q * n, *xp = x + (size_t)q * n;
+        if (l->absorbed) { /* dz again, into this thread's plane */
+            float *plane = l->ws + (size_t)omp_get_thread_num() * n;
+            grad_from_pool(l, (size_t)q, plane, 0);
+            dz = plane;
+        }
         float *d = dx + (size_t)q * n;
         const float g = gamma[c] * invstd[c], m = mean[c], is = invstd[c];
         const float mdz = batch_stats ? (float)(buf[c] / N) : 0.0f;
