@@ -13,7 +13,26 @@
  * them up like every other gradient).
  *
  * aux (floats kept from forward to backward): mean [C], invstd [C], and a
- * buffer [2C + 1] for the sums. */
+ * buffer [2C + 1] for the sums.
+ *
+ * A max-pool absorbed (network.c's fusion, nn_layer_ops.absorbs, as a
+ * convolution absorbs one in conv_pool.c): with ReLU or no activation the
+ * maximum commutes with the activation, and relu'(z) at the argmax is
+ * [y_pool > 0], so, plane by plane while it is in cache,
+ *     forward:  act(a x + s) [h, w] into this thread's scratch, then its
+ *               window maxima and argmax into the pool's output and aux
+ *               (the pool's kernel and tie rules);
+ *     backward: dz [h, w] = 0, dz[at[o]] += (relu and y_pool[o] <= 0) ? 0 :
+ *               dy_pool[o], rebuilt in each of backward's two passes.
+ * Backward recomputes x_hat from x, mean and invstd and never reads y, so
+ * the layer's own output and dL/dy [B, C, h, w] are neither written nor
+ * read: the pool's passes and the activation's backward are gone. The
+ * results are the same bits as the two layers apart (test_train_layers.c,
+ * batchnorm_fused_pool_same_bits). Why: the MNIST CNN's bn1+pool1 and
+ * bn3+pool2 took 3.24 and 1.57 ms of a 30 ms step apart, 2.90 and 1.46
+ * fused (thread CPU time, batch 64, 1 thread, AMD EPYC 'skx', medians of 9
+ * alternating runs of `build/nn_layer_cputime jobs/mnist_cnn.ini 20`, with
+ * and without train.fuse_layers=false; docs/cnn.md, "Fusion"). */
 #include <math.h>
 #include <omp.h>
 #include <string.h>
