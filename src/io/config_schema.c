@@ -233,10 +233,10 @@ static const nn_key_spec keys[] = {
              "input gradient up to 16 channels, where each was measured faster (docs/cnn.md), "
              "`gemm` for the rest" },
     { "train", "fuse_layers", NN_KEY_BOOL, T(fuse_layers), 0, NULL, NN_NO_RANGE, "true", NULL, 0,
-      .doc = "a convolution with ReLU or no activation whose output only feeds a 2 x 2 "
-             "max-pool at stride 2 takes the maxima while its output is still in cache, and "
-             "keeps only them (same results bit for bit); false runs the two layers apart (to "
-             "time each with nn_profile)" },
+      .doc = "a convolution or a batch norm with ReLU or no activation whose output only "
+             "feeds a max-pool (one through Winograd: a 2 x 2 pool at stride 2) takes the "
+             "maxima while its output is still in cache, and keeps only them (same results bit "
+             "for bit); false runs the two layers apart (to time each with nn_profile)" },
     { "train", "target", NN_KEY_ENUM, T(target), 0, target_names, NN_NO_RANGE, "labels", NULL, 0,
       .doc = "what the output should equal: the class `labels`, or the `input` image itself (an "
              "autoencoder: needs `loss = mse` and as many outputs as input pixels; reports PSNR "

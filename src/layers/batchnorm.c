@@ -13,14 +13,42 @@
  * them up like every other gradient).
  *
  * aux (floats kept from forward to backward): mean [C], invstd [C], and a
- * buffer [2C + 1] for the sums. */
+ * buffer [2C + 1] for the sums.
+ *
+ * A max-pool absorbed (network.c's fusion, nn_layer_ops.absorbs, as a
+ * convolution absorbs one in conv_pool.c): with ReLU or no activation the
+ * maximum commutes with the activation, and relu'(z) at the argmax is
+ * [y_pool > 0], so, plane by plane while it is in cache,
+ *     forward:  act(a x + s) [h, w] into this thread's scratch, then its
+ *               window maxima and argmax into the pool's output and aux
+ *               (the pool's kernel and tie rules);
+ *     backward: dz [h, w] = 0, dz[at[o]] += (relu and y_pool[o] <= 0) ? 0 :
+ *               dy_pool[o], rebuilt in each of backward's two passes.
+ * Backward recomputes x_hat from x, mean and invstd and never reads y, so
+ * the layer's own output and dL/dy [B, C, h, w] are neither written nor
+ * read: the pool's passes and the activation's backward are gone. The
+ * results are the same bits as the two layers apart (test_train_layers.c,
+ * batchnorm_fused_pool_same_bits). Why: the MNIST CNN's bn1+pool1 and
+ * bn3+pool2 took 3.24 and 1.57 ms of a 30 ms step apart, 2.90 and 1.46
+ * fused (thread CPU time, batch 64, 1 thread, AMD EPYC 'skx', medians of 9
+ * alternating runs of `build/nn_layer_cputime jobs/mnist_cnn.ini 20`, with
+ * and without train.fuse_layers=false; docs/cnn.md, "Fusion"). */
 #include <math.h>
 #include <omp.h>
 #include <string.h>
 
 #include "layers/layers_internal.h"
+#include "nn/core.h"
 
 enum { P_GAMMA, P_BETA, P_MEAN, P_VAR };
+
+/* Floats of l->ws per thread with an absorbed pool: a plane and the pool's
+ * scratch, rounded to whole cache lines (on 14 x 14 planes, threads that
+ * shared a line ran no faster on 2 cores than on 1). */
+static size_t thread_scratch(const nn_layer *l)
+{
+    return nn_round16(2 * (size_t)l->in_shape.h * l->in_shape.w);
+}
 
 static int bn_setup(nn_layer *l, nn_error *err)
 {
@@ -37,6 +65,9 @@ static int bn_setup(nn_layer *l, nn_error *err)
     p = nn_layer_add_param(l, "running_var", 1, dims, NN_INIT_CONST, 0, C, C);
     p->update = 0, p->state = 1, p->fill = 1.0f;
     l->aux_size = 4 * (size_t)C + 1;
+    /* should it absorb a max-pool: a plane and the pool's scratch per thread
+     * (a 2 x 2 pool's 4 ho wo floats are at most h w) */
+    l->ws_size = (size_t)l->threads * thread_scratch(l);
     return NN_OK;
 }
 
@@ -71,6 +102,26 @@ static void channel_sums(const nn_layer *l, const float *x, const float *center,
     }
 }
 
+/* dL/dz of plane q [h, w] into dz from the absorbed pool's gradient: the
+ * pool's dy [ho, wo] through ReLU's mask (mask: on the first of the two
+ * calls per plane, which leaves dy masked), taken at the pool's output
+ * (relu'(z) at the argmax is [y_pool > 0]), routed to the argmax. What the
+ * pool's backward and then the activation's did, in the same order of
+ * additions (the same bits), into a plane in cache: dz is rebuilt in each
+ * of backward's two passes rather than stored between them. */
+static void grad_from_pool(const nn_layer *l, size_t q, float *dz, int mask)
+{
+    const nn_layer *pool = l->absorbed;
+    const nn_pool_geom g = nn_pool_geometry(pool);
+    float *restrict dy = pool->dout + q * g.out_plane; /* the pool's, ours to overwrite */
+    const float *restrict y = pool->out + q * g.out_plane;
+    if (mask && l->cfg->activation == NN_ACT_RELU)
+#pragma omp simd
+        for (size_t o = 0; o < g.out_plane; ++o)
+            dy[o] = y[o] > 0.0f ? dy[o] : 0.0f;
+    nn_maxpool_route_plane(&g, dy, nn_maxpool_argmax(pool, q), dz, 0);
+}
+
 /* Backward's first pass, per channel: dL/dz from dL/dy in place (the
  * activation's derivative, unless dy already is dL/dz), then the channel's
  * sums of dz and of dz (x - m_c), each plane's three steps while it is in
@@ -82,16 +133,18 @@ static void backward_sums(const nn_layer *l, const float *x, const float *y, flo
     const int C = l->in_shape.c;
     const size_t n = (size_t)l->in_shape.h * l->in_shape.w;
     const float *mean = l->aux;
-    const nn_activation act = preact ? NN_ACT_LINEAR : l->cfg->activation;
+    const nn_activation act = preact || l->absorbed ? NN_ACT_LINEAR : l->cfg->activation;
 #pragma omp parallel for num_threads(l->threads) if ((size_t)B * C * n > NN_OMP_MIN)
     for (int c = 0; c < C; ++c) {
         double s = 0.0, t = 0.0;
         const float m = mean[c];
         for (int b = 0; b < B; ++b) {
             const size_t at = ((size_t)b * C + c) * n;
-            float *dp = dz + at;
+            float *dp = l->absorbed ? l->ws + omp_get_thread_num() * thread_scratch(l) : dz + at;
             const float *xp = x + at;
-            if (act != NN_ACT_LINEAR) /* (softmax: done for the whole batch before) */
+            if (l->absorbed)
+                grad_from_pool(l, (size_t)b * C + c, dp, 1);
+            else if (act != NN_ACT_LINEAR) /* (softmax: done for the whole batch before) */
                 nn_activation_backward(act, y + at, dp, 1, n);
             float ps = 0.0f, pt = 0.0f;
 #pragma omp simd reduction(+ : ps)
@@ -151,6 +204,47 @@ static void running_statistics(nn_layer *l)
     }
 }
 
+/* yp [n] = a xp + s, through ReLU when act is relu (the other activations
+ * are the caller's). One function for the layer alone and for the layer
+ * absorbing its pool, so that both compute the same bits. */
+static inline void normalise_plane(nn_activation act, float a, float s, const float *restrict xp,
+                                   float *restrict yp, size_t n)
+{
+    if (act == NN_ACT_RELU) {
+#pragma omp simd
+        for (size_t i = 0; i < n; ++i) {
+            const float v = a * xp[i] + s;
+            yp[i] = v > 0.0f ? v : 0.0f;
+        }
+        return;
+    }
+#pragma omp simd
+    for (size_t i = 0; i < n; ++i)
+        yp[i] = a * xp[i] + s;
+}
+
+/* Forward with the absorbed max-pool (see "A max-pool absorbed" above):
+ * each plane of act(a x + s) [h, w] goes to this thread's scratch and its
+ * window maxima and argmax straight into the pool's output and aux. */
+static void forward_pooled(const nn_layer *l, const float *x, int B)
+{
+    const nn_layer *pool = l->absorbed;
+    const nn_pool_geom g = nn_pool_geometry(pool);
+    const int C = l->in_shape.c;
+    const size_t n = g.in_plane;
+    const float *mean = l->aux, *invstd = l->aux + C;
+    const float *gamma = l->params[P_GAMMA].value, *beta = l->params[P_BETA].value;
+#pragma omp parallel for num_threads(l->threads) if ((size_t)B * C * n > NN_OMP_MIN)
+    for (long q = 0; q < (long)B * C; ++q) {
+        const int c = (int)(q % C);
+        const float a = gamma[c] * invstd[c], s = beta[c] - a * mean[c];
+        float *plane = l->ws + omp_get_thread_num() * thread_scratch(l); /* [h, w], pool's */
+        normalise_plane(l->cfg->activation, a, s, x + (size_t)q * n, plane, n);
+        nn_maxpool_plane(&g, plane, pool->out + (size_t)q * g.out_plane,
+                         nn_maxpool_argmax(pool, (size_t)q), plane + n);
+    }
+}
+
 static void bn_forward(nn_layer *l, const float *const *inputs, float *out, int B,
                        const nn_ctx *ctx)
 {
@@ -164,26 +258,19 @@ static void bn_forward(nn_layer *l, const float *const *inputs, float *out, int 
     const float *mean = l->aux, *invstd = l->aux + C;
     const float *gamma = l->params[P_GAMMA].value, *beta = l->params[P_BETA].value;
     const nn_activation act = l->cfg->activation;
+    if (l->absorbed) {
+        forward_pooled(l, x, B);
+        return;
+    }
     /* y = act(a x + s) plane by plane, the activation while the plane is in
      * cache (softmax spans a whole sample: after the loop) */
 #pragma omp parallel for num_threads(l->threads) if ((size_t)B * C * n > NN_OMP_MIN)
     for (long q = 0; q < (long)B * C; ++q) {
         const int c = (int)(q % C);
         const float a = gamma[c] * invstd[c], s = beta[c] - a * mean[c];
-        const float *xp = x + (size_t)q * n;
         float *yp = out + (size_t)q * n;
-        if (act == NN_ACT_RELU) {
-#pragma omp simd
-            for (size_t i = 0; i < n; ++i) {
-                const float v = a * xp[i] + s;
-                yp[i] = v > 0.0f ? v : 0.0f;
-            }
-            continue;
-        }
-#pragma omp simd
-        for (size_t i = 0; i < n; ++i)
-            yp[i] = a * xp[i] + s;
-        if (act != NN_ACT_SOFTMAX)
+        normalise_plane(act, a, s, x + (size_t)q * n, yp, n);
+        if (act != NN_ACT_RELU && act != NN_ACT_SOFTMAX)
             nn_activation_forward(act, yp, 1, n);
     }
     if (act == NN_ACT_SOFTMAX)
@@ -226,6 +313,11 @@ static void bn_backward(nn_layer *l, const float *const *inputs, const float *ou
     for (long q = 0; q < (long)B * C; ++q) {
         const int c = (int)(q % C);
         const float *dz = dout + (size_t)q * n, *xp = x + (size_t)q * n;
+        if (l->absorbed) { /* dz again, into this thread's plane */
+            float *plane = l->ws + omp_get_thread_num() * thread_scratch(l);
+            grad_from_pool(l, (size_t)q, plane, 0);
+            dz = plane;
+        }
         float *d = dx + (size_t)q * n;
         const float g = gamma[c] * invstd[c], m = mean[c], is = invstd[c];
         const float mdz = batch_stats ? (float)(buf[c] / N) : 0.0f;
@@ -237,6 +329,15 @@ static void bn_backward(nn_layer *l, const float *const *inputs, const float *ou
             d[i] = add ? d[i] + v : v;
         }
     }
+}
+
+/* A max-pool fed only by this layer, behind ReLU or no activation (the
+ * maximum commutes with them): see "A max-pool absorbed" above. */
+static int bn_absorbs(const nn_layer *l, const nn_layer *next)
+{
+    extern const nn_layer_ops nn_maxpool_ops;
+    const nn_activation act = l->cfg->activation;
+    return next->ops == &nn_maxpool_ops && (act == NN_ACT_RELU || act == NN_ACT_LINEAR);
 }
 
 const nn_layer_ops nn_batchnorm_ops = {
@@ -253,4 +354,5 @@ const nn_layer_ops nn_batchnorm_ops = {
     .setup = bn_setup,
     .forward = bn_forward,
     .backward = bn_backward,
+    .absorbs = bn_absorbs,
 };

@@ -2,7 +2,8 @@
  * a function of (seed, epoch, sample id) only, their rate and scaling;
  * batch norm's use of the sum-over-ranks hook (called by every rank, even
  * one without samples), its running statistics and evaluation mode; the
- * 2 x 2 max-pool's vector kernels against plain loops. */
+ * 2 x 2 max-pool's vector kernels against plain loops; batch norm absorbing
+ * its max-pool against the two layers apart. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -337,6 +338,134 @@ START_TEST(maxpool_2x2_matches_loops)
 }
 END_TEST
 
+/* Batch norm absorbing the max-pool it feeds (batchnorm.c, "A max-pool
+ * absorbed") against the two layers run apart ([train] fuse_layers =
+ * false): the pool's output and argmax, dgamma, dbeta, dx and the running
+ * statistics must be the same bits, in training (batch statistics, summed
+ * through a sum-over-ranks hook) and in evaluation (running statistics).
+ * Inputs are multiples of 1/4, so many windows hold equal values (ReLU's
+ * zeros and positive ones): the tie rules are exercised. */
+typedef struct bnpool_case {
+    int c, h, w, pool, stride, ceil, batch, threads, relu;
+} bnpool_case;
+
+static const bnpool_case bnpool_cases[] = {
+    { 8, 28, 28, 2, 2, 0, 12, 2, 1 }, /* the MNIST CNN's first block, above NN_OMP_MIN */
+    { 8, 28, 28, 2, 2, 0, 12, 1, 1 },
+    { 5, 13, 11, 2, 2, 0, 7, 2, 1 },  /* odd sizes: the last row and column dropped */
+    { 3, 9, 7, 2, 2, 0, 4, 1, 0 },    /* no activation */
+    { 4, 12, 12, 3, 2, 1, 5, 2, 1 },  /* a 3 x 3 pool at stride 2, ceil mode: windows overlap */
+    { 6, 11, 11, 3, 2, 1, 30, 2, 0 }, /* the same, odd, no activation, above NN_OMP_MIN */
+};
+
+enum { BNP_Y, BNP_AT, BNP_DGAMMA, BNP_DBETA, BNP_DX, BNP_MEAN, BNP_VAR, BNP_N };
+
+static void sum_same(float *buf, size_t n) /* two ranks holding the same share */
+{
+    for (size_t i = 0; i < n; ++i)
+        buf[i] *= 2.0f;
+}
+
+/* One forward and backward of batchnorm -> maxpool, fused or not; got[k]
+ * (BNP_N arrays, malloc'd) and their sizes in floats. */
+static void run_bn_pool(const bnpool_case *c, int fuse, int training, const float *x, float **got,
+                        size_t *size)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "[data]\ntrain = none.mat\n[train]\nfuse_layers = %s\n"
+             "[bn]\ntype = batchnorm\nmomentum = 0.25\nactivation = %s\n"
+             "[pool]\ntype = maxpool\nsize = %d\nstride = %d\nceil_mode = %s\n",
+             fuse ? "true" : "false", c->relu ? "relu" : "linear", c->pool, c->stride,
+             c->ceil ? "true" : "false");
+    nn_error err = { 0 };
+    ck_assert_int_eq(
+        nn_config_parse_flags(&cfg, "t.ini", text, NULL, 0, NN_CONFIG_NO_FILE_CHECK, &err), 0);
+    ck_assert_msg(nn_network_build_threads(&net, &cfg, (nn_shape){ c->c, c->h, c->w }, c->batch,
+                                           c->threads, &err) == 0,
+                  "%s", err.msg);
+    ck_assert_msg((net.layers[0].absorbed != NULL) == fuse, "fused: %d, asked: %d",
+                  net.layers[0].absorbed != NULL, fuse);
+    nn_layer *bn = &net.layers[0], *pool = &net.layers[1];
+    const int C = c->c;
+    for (int k = 0; k < C; ++k) { /* gamma 0.5 .. 1.5, beta -0.5 .. 0.5, running var 1 .. 2 */
+        bn->params[0].value[k] = 0.5f + (float)k / (float)C;
+        bn->params[1].value[k] = (float)(k % 3 - 1) / 2.0f;
+        bn->params[2].value[k] = (float)(k % 4) / 4.0f;
+        bn->params[3].value[k] = 1.0f + (float)k / (float)C;
+    }
+    const size_t nx = (size_t)c->batch * net.in_dim, ny = (size_t)c->batch * net.out_dim;
+    net.dx = nn_alloc_floats(nx, &err);
+    nn_ctx ctx = { training, 1, 0, NULL, sum_same, NULL, NULL };
+    const size_t sizes[BNP_N] = { ny, ny, C, C, nx, C, C };
+    for (int k = 0; k < BNP_N; ++k)
+        size[k] = sizes[k], got[k] = malloc(sizes[k] * sizeof(float));
+    memcpy(got[BNP_Y], nn_network_forward_ctx(&net, x, c->batch, &ctx), ny * sizeof(float));
+    memcpy(got[BNP_AT], pool->aux, ny * sizeof(float)); /* the int32 argmax, bit for bit */
+    for (size_t o = 0; o < ny; ++o)
+        pool->dout[o] = 2.0f * nn_rng_uniform(7, 7, o) - 1.0f;
+    nn_network_backward(&net, x, c->batch, &ctx);
+    memcpy(got[BNP_DGAMMA], bn->params[0].grad, C * sizeof(float));
+    memcpy(got[BNP_DBETA], bn->params[1].grad, C * sizeof(float));
+    memcpy(got[BNP_DX], net.dx, nx * sizeof(float));
+    memcpy(got[BNP_MEAN], bn->params[2].value, C * sizeof(float));
+    memcpy(got[BNP_VAR], bn->params[3].value, C * sizeof(float));
+    nn_free_aligned(net.dx);
+    net.dx = NULL;
+    teardown();
+}
+
+START_TEST(batchnorm_fused_pool_same_bits)
+{
+    static const char *const what[BNP_N] = { "pool output", "argmax",       "dgamma",     "dbeta",
+                                             "dx",          "running mean", "running var" };
+    const bnpool_case *c = &bnpool_cases[_i];
+    const size_t nx = (size_t)c->batch * c->c * c->h * c->w;
+    float *x = malloc(nx * sizeof *x);
+    for (size_t i = 0; i < nx; ++i) /* -1 .. 1 in steps of 1/4, channel c shifted by c/4 */
+        x[i] = (float)((int)(nn_rng_uniform(6, 6, i) * 9.0f) - 4 + (int)(i / (c->h * c->w) % 4)) /
+               4.0f;
+    for (int training = 0; training <= 1; ++training) {
+        float *got[2][BNP_N];
+        size_t size[BNP_N];
+        for (int fuse = 0; fuse <= 1; ++fuse)
+            run_bn_pool(c, fuse, training, x, got[fuse], size);
+        size_t zeros = 0;
+        for (size_t o = 0; o < size[BNP_Y]; ++o)
+            zeros += got[0][BNP_Y][o] == 0.0f;
+        ck_assert_msg(!c->relu || (zeros > 0 && zeros < size[BNP_Y]),
+                      "no ReLU zeros to tie: %zu of %zu", zeros, size[BNP_Y]);
+        for (int k = 0; k < BNP_N; ++k) {
+            ck_assert_msg(memcmp(got[0][k], got[1][k], size[k] * sizeof(float)) == 0,
+                          "%s differs (training %d)", what[k], training);
+            free(got[0][k]), free(got[1][k]);
+        }
+    }
+    free(x);
+}
+END_TEST
+
+/* When batch norm keeps its pool apart: an activation that does not commute
+ * with the maximum, a pool whose input feeds another layer too, an average
+ * pool, fusion switched off. */
+START_TEST(batchnorm_fusion_only_where_it_holds)
+{
+    static const char *const nets[] = {
+        "[b]\ntype = batchnorm\nactivation = sigmoid\n[p]\ntype = maxpool\n",
+        "[b]\ntype = batchnorm\nactivation = relu\n[p]\ntype = maxpool\n"
+        "[q]\ntype = maxpool\ninput = b\n[s]\ntype = concat\ninput = p, q\n",
+        "[b]\ntype = batchnorm\nactivation = relu\n[p]\ntype = avgpool\n",
+        "[train]\nfuse_layers = false\n[b]\ntype = batchnorm\nactivation = relu\n"
+        "[p]\ntype = maxpool\n",
+    };
+    build(nets[_i], (nn_shape){ 4, 8, 8 }, 2);
+    for (int i = 0; i < net.n_layers; ++i)
+        ck_assert_msg(!net.layers[i].absorbed && !net.layers[i].absorbed_by, "[%s] fused",
+                      net.layers[i].cfg->name);
+    teardown();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("layers");
@@ -349,5 +478,10 @@ int main(void)
     tcase_add_test(tc, pooling_ceil_mode_values);
     tcase_add_loop_test(tc, maxpool_2x2_matches_loops, 0, 6);
     suite_add_tcase(s, tc);
+    TCase *tf = tcase_create("fusion");
+    tcase_add_loop_test(tf, batchnorm_fused_pool_same_bits, 0,
+                        (int)(sizeof bnpool_cases / sizeof bnpool_cases[0]));
+    tcase_add_loop_test(tf, batchnorm_fusion_only_where_it_holds, 0, 4);
+    suite_add_tcase(s, tf);
     return nn_test_run_suite(s);
 }
