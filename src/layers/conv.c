@@ -240,18 +240,23 @@ static int conv_setup(nn_layer *l, nn_error *err)
     return NN_OK;
 }
 
+void nn_conv_count_products(nn_layer *l, double t0, double flops)
+{
+    if (!l->profile)
+        return;
+    double dt = omp_get_wtime() - t0;
+#pragma omp atomic
+    l->gemm_seconds += dt;
+#pragma omp atomic
+    l->gemm_flops += flops;
+}
+
 /* The product C = A . B + beta C on this thread, counted when profiling. */
 static void conv_gemm(nn_layer *l, nn_mat a, nn_mat b, float beta, nn_mat c)
 {
     double t0 = l->profile ? omp_get_wtime() : 0.0;
     nn_gemm_1t(1.0f, a, b, beta, c);
-    if (l->profile) {
-        double dt = omp_get_wtime() - t0, flops = 2.0 * (double)a.rows * a.cols * b.cols;
-#pragma omp atomic
-        l->gemm_seconds += dt;
-#pragma omp atomic
-        l->gemm_flops += flops;
-    }
+    nn_conv_count_products(l, t0, 2.0 * (double)a.rows * a.cols * b.cols);
 }
 
 /* Samples [*lo, *hi) of thread t of T (contiguous shares, as schedule(static)). */
@@ -299,18 +304,6 @@ static const float *sample_col(const nn_layer *l, const conv_ws *w, const float 
     return w->col + (size_t)i * out_plane(l);
 }
 
-/* Time and flops of the direct kernels, counted as conv_gemm counts products. */
-static void count_small(nn_layer *l, double t0, double flops)
-{
-    if (!l->profile)
-        return;
-    double dt = omp_get_wtime() - t0;
-#pragma omp atomic
-    l->gemm_seconds += dt;
-#pragma omp atomic
-    l->gemm_flops += flops;
-}
-
 /* Forward of samples [b0, b0 + n) on this thread. */
 static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *out, int b0, int n)
 {
@@ -325,7 +318,7 @@ static void forward_group(nn_layer *l, const conv_ws *w, const float *x, float *
         double t0 = l->profile ? omp_get_wtime() : 0.0;
         float *y = l->absorbed ? w->z : out + (size_t)b0 * l->out_dim; /* [F, HW] */
         nn_conv_small_forward(W, bias, col, K, HW, F, act, y);
-        count_small(l, t0, 2.0 * F * K * HW);
+        nn_conv_count_products(l, t0, 2.0 * F * K * HW);
         for (long f = 0; l->absorbed && f < F; ++f) /* col is free: the pool's scratch */
             nn_conv_pool_plane(l, y + f * HW, b0, (int)f, w->col);
         return;
@@ -471,7 +464,7 @@ static void backward_small(nn_layer *l, const conv_ws *w, const float *x, const 
     double t0 = l->profile ? omp_get_wtime() : 0.0;
     nn_conv_small_backward(out + (size_t)b * l->out_dim, dz, col, K, HW, F, l->cfg->activation,
                            l->dout_is_preact || l->absorbed, w->dw, w->db);
-    count_small(l, t0, 2.0 * F * K * HW);
+    nn_conv_count_products(l, t0, 2.0 * F * K * HW);
     if (!dx)
         return;
     nn_mat wt = nn_mat_t(nn_mat_rm((float *)W, F, K)), dzm = nn_mat_rm(dz, F, HW);

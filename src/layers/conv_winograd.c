@@ -365,13 +365,7 @@ void nn_wino_conv(nn_layer *l, const nn_wino_geom *g, const float *U, const floa
         nn_gemm_1t(1.0f, nn_mat_rm((float *)U + (size_t)e * g->cout * g->cin, g->cout, g->cin),
                    nn_mat_rm(V + (size_t)e * g->cin * P, g->cin, (long)P), 0.0f,
                    nn_mat_rm(M + (size_t)e * g->cout * P, g->cout, (long)P));
-    if (l->profile) {
-        double dt = omp_get_wtime() - t0, flops = 32.0 * g->cout * g->cin * (double)P;
-#pragma omp atomic
-        l->gemm_seconds += dt;
-#pragma omp atomic
-        l->gemm_flops += flops;
-    }
+    nn_conv_count_products(l, t0, 32.0 * g->cout * g->cin * (double)P);
     for (int i = 0; i < n; ++i) {
         if (o->pool_y) {
             pooled_tiles(g, M, P, (size_t)i * T, o, o->pool_y + (size_t)i * o->pool_stride,
@@ -451,13 +445,7 @@ void nn_wino_dw(nn_layer *l, const nn_wino_geom *g, const float *x, size_t x_str
                    nn_mat_t(nn_mat_rm(V + (size_t)e * g->cin * P, g->cin, (long)P)),
                    first ? 0.0f : 1.0f,
                    nn_mat_rm(dU + (size_t)e * g->cout * g->cin, g->cout, g->cin));
-    if (l->profile) {
-        double dt = omp_get_wtime() - t0, flops = 32.0 * g->cout * g->cin * (double)P;
-#pragma omp atomic
-        l->gemm_seconds += dt;
-#pragma omp atomic
-        l->gemm_flops += flops;
-    }
+    nn_conv_count_products(l, t0, 32.0 * g->cout * g->cin * (double)P);
 }
 
 void nn_wino_dw_filters(const float *dU, int F, int C, float *dWt)

@@ -188,6 +188,11 @@ int nn_conv_pool_fusable(const nn_layer *conv, const nn_layer *pool, int winogra
 void nn_conv_pool_plane(const nn_layer *conv, const float *z, int b, int f, float *scratch);
 void nn_conv_pool_grad(const nn_layer *conv, int b, float *dz, size_t plane_stride);
 
+/* The convolution's products (or direct kernels) that ran on this thread
+ * since t0 (omp_get_wtime), with their flops, into l's profile when
+ * profiling (conv.c). */
+void nn_conv_count_products(nn_layer *l, double t0, double flops);
+
 /* Winograd F(2x2, 3x3) for 3x3 kernels at stride 1 (conv_winograd.c): a
  * convolution of cin-channel h x w maps with padding p (0, 1 or 2) into
  * cout-channel ho x wo maps, ho = h + 2p - 2, in th x tw tiles of 2 x 2. */
